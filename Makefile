@@ -1,0 +1,52 @@
+# The README's two commands: `make run` and `make test`. Both install first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PLUGINS := $(wildcard plugins/countries/*) $(wildcard plugins/services/*)
+PLUGIN_PROJECTS := $(foreach p,$(PLUGINS),$(p)/pyproject.toml)
+STAMP := $(VENV)/.installed
+export PORT ?= 5000
+
+.PHONY: install run test test-postgres bench translations-extract translations-update translations clean
+
+install: $(STAMP) translations
+
+$(STAMP): setup.cfg pyproject.toml $(PLUGIN_PROJECTS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]' $(foreach p,$(PLUGINS),-e $(p))
+	touch $(STAMP)
+
+translations: $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+
+translations/%.mo: translations/%.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d translations -l $(firstword $(subst /, ,$*)) -D messages
+
+## Extract messages from the code into translations/messages.pot.
+translations-extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k gettext -o translations/messages.pot \
+		--project=caas --copyright-holder=CaaS .
+
+## Merge new messages into every language's .po file.
+translations-update: translations-extract
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -D messages
+
+run: install
+	$(BIN)/caas db upgrade
+	$(BIN)/caas seed
+	$(BIN)/caas run --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest -q
+
+## The same suite on PostgreSQL + Redis (what CI runs after `make test`).
+test-postgres: install
+	CAAS_TEST_DATABASE_URL=$${CAAS_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres} \
+	CAAS_TEST_BROKER_URL=$${CAAS_TEST_BROKER_URL:-redis://127.0.0.1:6379/15} \
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) instance build dist *.egg-info platform/*.egg-info

@@ -1,0 +1,39 @@
+"""CaaS: a multi-tenant Car-as-a-Service platform.
+
+Plugin authors import what they need from here::
+
+    from caas import hookimpl, Country, WithdrawalPolicy, stdnum_validator
+"""
+import pluggy
+
+__version__ = "0.1.0"
+
+#: Version of the plugin contract declared in :mod:`caas.hookspecs`.
+PLUGIN_API_VERSION = "1.0"
+
+hookimpl = pluggy.HookimplMarker("caas")
+
+from caas.domain.countries import (  # noqa: E402  (hookimpl must exist first)
+    Country,
+    InvalidTaxId,
+    RegistrationRequest,
+    RegistrationResult,
+    RegistrationError,
+    WithdrawalPolicy,
+    stdnum_validator,
+)
+from caas.domain.catalog import CatalogOption  # noqa: E402
+
+__all__ = [
+    "__version__",
+    "PLUGIN_API_VERSION",
+    "hookimpl",
+    "Country",
+    "CatalogOption",
+    "InvalidTaxId",
+    "RegistrationRequest",
+    "RegistrationResult",
+    "RegistrationError",
+    "WithdrawalPolicy",
+    "stdnum_validator",
+]

@@ -1,0 +1,1 @@
+"""Adapters: databases, external-system clients, the broker."""

@@ -1,0 +1,245 @@
+"""Repositories: the only code that reads and writes the tables of :mod:`caas.adapters.schema`."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from caas.adapters import schema
+from caas.context import Actor
+from caas.domain.tenants import Tenant
+from caas.domain.users import Operator, User
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+class TenantRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    @staticmethod
+    def _tenant(row) -> Tenant:
+        return Tenant(id=row.id, slug=row.slug, name=row.name, country=row.country,
+                      currency=row.currency, locales=list(row.locales), timezone=row.timezone,
+                      status=row.status, created_at=_aware(row.created_at),
+                      secrets=dict(row.secrets))
+
+    def add(self, tenant: Tenant) -> Tenant:
+        tenant.created_at = utcnow()
+        tenant.id = self.conn.execute(schema.tenants.insert().values(
+            slug=tenant.slug, name=tenant.name, country=tenant.country,
+            currency=tenant.currency, locales=tenant.locales, timezone=tenant.timezone,
+            status=tenant.status, secrets=tenant.secrets, created_at=tenant.created_at,
+        )).inserted_primary_key[0]
+        return tenant
+
+    def get(self, slug: str) -> Tenant | None:
+        row = self.conn.execute(sa.select(schema.tenants).where(schema.tenants.c.slug == slug)).first()
+        return self._tenant(row) if row else None
+
+    def list(self) -> list[Tenant]:
+        rows = self.conn.execute(sa.select(schema.tenants).order_by(schema.tenants.c.slug))
+        return [self._tenant(row) for row in rows]
+
+    def set_status(self, slug: str, status: str) -> None:
+        self.conn.execute(schema.tenants.update().where(schema.tenants.c.slug == slug)
+                          .values(status=status))
+
+    def delete(self, slug: str) -> None:
+        self.conn.execute(schema.tenants.delete().where(schema.tenants.c.slug == slug))
+
+
+class OperatorRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def add(self, operator: Operator) -> Operator:
+        operator.created_at = utcnow()
+        operator.id = self.conn.execute(schema.operators.insert().values(
+            email=operator.email, name=operator.name, password_hash=operator.password_hash,
+            created_at=operator.created_at)).inserted_primary_key[0]
+        return operator
+
+    def by_email(self, email: str) -> Operator | None:
+        row = self.conn.execute(sa.select(schema.operators)
+                                .where(schema.operators.c.email == email.lower())).first()
+        return self._operator(row) if row else None
+
+    def get(self, operator_id: int) -> Operator | None:
+        row = self.conn.execute(sa.select(schema.operators)
+                                .where(schema.operators.c.id == operator_id)).first()
+        return self._operator(row) if row else None
+
+    def set_password(self, operator_id: int, password_hash: str) -> None:
+        self.conn.execute(schema.operators.update().where(schema.operators.c.id == operator_id)
+                          .values(password_hash=password_hash))
+
+    @staticmethod
+    def _operator(row) -> Operator:
+        return Operator(id=row.id, email=row.email, name=row.name,
+                        password_hash=row.password_hash, created_at=_aware(row.created_at))
+
+
+class UserRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    @staticmethod
+    def _user(row) -> User:
+        return User(id=row.id, email=row.email, role=row.role, name=row.name, locale=row.locale,
+                    password_hash=row.password_hash, active=row.active,
+                    created_at=_aware(row.created_at),
+                    password_changed_at=_aware(row.password_changed_at))
+
+    def add(self, user: User) -> User:
+        user.created_at = utcnow()
+        user.id = self.conn.execute(schema.users.insert().values(
+            email=user.email, role=user.role, name=user.name, locale=user.locale,
+            password_hash=user.password_hash, active=user.active, created_at=user.created_at,
+        )).inserted_primary_key[0]
+        return user
+
+    def get(self, user_id: int) -> User | None:
+        row = self.conn.execute(sa.select(schema.users).where(schema.users.c.id == user_id)).first()
+        return self._user(row) if row else None
+
+    def by_email(self, email: str) -> User | None:
+        row = self.conn.execute(sa.select(schema.users)
+                                .where(schema.users.c.email == email.lower())).first()
+        return self._user(row) if row else None
+
+    def staff(self, offset: int, limit: int) -> tuple[list[User], int]:
+        query = sa.select(schema.users).where(schema.users.c.role.in_(("admin", "employee")))
+        total = self.conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar()
+        rows = self.conn.execute(query.order_by(schema.users.c.id).offset(offset).limit(limit))
+        return [self._user(row) for row in rows], total
+
+    def set_password(self, user_id: int, password_hash: str) -> None:
+        self.conn.execute(schema.users.update().where(schema.users.c.id == user_id)
+                          .values(password_hash=password_hash, password_changed_at=utcnow()))
+
+
+class AuditLog:
+    """Append-only record of changes; nothing here updates or deletes."""
+
+    def __init__(self, conn: Connection, actor: Actor, request_id: str | None):
+        self.conn = conn
+        self.actor = actor
+        self.request_id = request_id
+
+    def record(self, action: str, entity: str, entity_id: Any = None,
+               before: dict | None = None, after: dict | None = None) -> None:
+        self.conn.execute(schema.audit_log.insert().values(
+            at=utcnow(), actor_role=self.actor.role, actor_id=self.actor.id,
+            actor_email=self.actor.email, action=action, entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            before=before, after=after, request_id=self.request_id))
+
+    def page(self, offset: int, limit: int, filters: dict) -> tuple[list[dict], int]:
+        table = schema.audit_log
+        query = sa.select(table)
+        for column in ("action", "entity", "entity_id", "actor_email", "actor_role"):
+            if filters.get(column):
+                query = query.where(table.c[column] == filters[column])
+        if filters.get("since"):
+            query = query.where(table.c.at >= filters["since"])
+        if filters.get("until"):
+            query = query.where(table.c.at < filters["until"])
+        total = self.conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar()
+        rows = self.conn.execute(query.order_by(table.c.id.desc()).offset(offset).limit(limit))
+        return [dict(row._mapping, at=_aware(row.at)) for row in rows], total
+
+
+class OutboxRepository:
+    """Jobs written in the same transaction as the change that calls for them."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.added: list[int] = []
+
+    def add(self, task: str, payload: dict) -> int:
+        outbox_id = self.conn.execute(schema.outbox.insert().values(
+            task=task, payload=payload, created_at=utcnow(), attempts=0)).inserted_primary_key[0]
+        self.added.append(outbox_id)
+        return outbox_id
+
+    def claim(self, outbox_id: int, lease_seconds: int):
+        """Take the job for processing; ``None`` when it is done or another worker holds it."""
+        table = schema.outbox
+        now = utcnow()
+        claimed = self.conn.execute(
+            table.update()
+            .where(table.c.id == outbox_id, table.c.processed_at.is_(None),
+                   sa.or_(table.c.claimed_at.is_(None),
+                          table.c.claimed_at < now - timedelta(seconds=lease_seconds)))
+            .values(claimed_at=now, attempts=table.c.attempts + 1)).rowcount
+        if not claimed:
+            return None
+        return self.conn.execute(sa.select(table).where(table.c.id == outbox_id)).first()
+
+    def complete(self, outbox_id: int, payload: dict) -> None:
+        """Mark the job done and drop its ``secrets`` (e.g. a generated password) for good."""
+        kept = {key: value for key, value in payload.items() if key != "secrets"}
+        self.conn.execute(schema.outbox.update().where(schema.outbox.c.id == outbox_id)
+                          .values(processed_at=utcnow(), last_error=None, payload=kept))
+
+    def release(self, outbox_id: int, error: str) -> None:
+        self.conn.execute(schema.outbox.update().where(schema.outbox.c.id == outbox_id)
+                          .values(claimed_at=None, last_error=error[:2000]))
+
+    def pending(self, older_than_seconds: int, lease_seconds: int, limit: int = 500) -> list[int]:
+        """Ids of jobs nobody finished: never dispatched, or whose worker died."""
+        table = schema.outbox
+        now = utcnow()
+        rows = self.conn.execute(
+            sa.select(table.c.id)
+            .where(table.c.processed_at.is_(None),
+                   table.c.created_at < now - timedelta(seconds=older_than_seconds),
+                   sa.or_(table.c.claimed_at.is_(None),
+                          table.c.claimed_at < now - timedelta(seconds=lease_seconds)))
+            .order_by(table.c.id).limit(limit))
+        return [row.id for row in rows]
+
+
+class LoginThrottle:
+    """Counts failed logins per key in a sliding window shared by every process."""
+
+    def __init__(self, conn: Connection, table: sa.Table, max_failures: int, window_seconds: int):
+        self.conn = conn
+        self.table = table
+        self.max_failures = max_failures
+        self.window = timedelta(seconds=window_seconds)
+
+    def retry_after(self, key: str) -> int:
+        """Seconds until ``key`` may try again; 0 when it may try now."""
+        row = self.conn.execute(sa.select(self.table).where(self.table.c.key == key)).first()
+        if row is None or row.failures < self.max_failures:
+            return 0
+        remaining = _aware(row.window_started_at) + self.window - utcnow()
+        return max(0, int(remaining.total_seconds()) + 1)
+
+    def fail(self, key: str) -> None:
+        now = utcnow()
+        row = self.conn.execute(sa.select(self.table).where(self.table.c.key == key)).first()
+        if row is None:
+            self.conn.execute(self.table.insert().values(key=key, failures=1, window_started_at=now))
+        elif _aware(row.window_started_at) + self.window < now:
+            self.conn.execute(self.table.update().where(self.table.c.key == key)
+                              .values(failures=1, window_started_at=now))
+        else:
+            self.conn.execute(self.table.update().where(self.table.c.key == key)
+                              .values(failures=self.table.c.failures + 1))
+
+    def clear(self, key: str) -> None:
+        self.conn.execute(self.table.delete().where(self.table.c.key == key))

@@ -1,0 +1,55 @@
+"""Authentication and the caller's own account."""
+from flask import g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from caas.api.schemas import MeSchema, PasswordChangeSchema, TokenRequestSchema, TokenSchema
+from caas.api.security import BEARER, authenticate, platform, tenant_or_none
+from caas.service_layer import auth, users
+
+PREFIX = ""
+blp = Blueprint("auth", __name__, description="Authentication and one's own account")
+
+
+@blp.route("/auth/token")
+class Token(MethodView):
+    @blp.arguments(TokenRequestSchema)
+    @blp.response(200, TokenSchema)
+    @blp.alt_response(401, description="Wrong credentials")
+    @blp.alt_response(429, description="Too many failed attempts; see Retry-After")
+    def post(self, data):
+        """Exchange email and password for an access token
+
+        With `X-Tenant`, the credentials of a tenant's user; without it, an operator's.
+        """
+        token, actor = auth.issue_token(platform(), data["email"], data["password"],
+                                        request.remote_addr or "-", tenant_or_none())
+        return {"access_token": token, "token_type": "Bearer", "role": actor.role,
+                "expires_in": platform().config["CAAS_TOKEN_TTL_SECONDS"]}
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, MeSchema)
+    def get(self):
+        """Who the token belongs to"""
+        actor = authenticate()
+        tenant = tenant_or_none() if actor.role != "operator" else None
+        person = users.get_account(platform(), tenant, actor.id)
+        return {"id": person.id, "email": person.email, "name": person.name,
+                "role": person.role, "locale": person.locale, "tenant": actor.tenant}
+
+
+@blp.route("/me/password")
+class MyPassword(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(PasswordChangeSchema)
+    @blp.response(204)
+    def post(self, data):
+        """Change one's own password (the old one is required)"""
+        actor = authenticate()
+        tenant = tenant_or_none() if actor.role != "operator" else None
+        users.change_password(platform(), tenant, actor.id, data["old_password"],
+                              data["new_password"])
+        g.audited = True

@@ -1,0 +1,116 @@
+"""Marshmallow schemas shared by the blueprints."""
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from caas.domain.users import MIN_PASSWORD_LENGTH
+
+
+class StrictSchema(Schema):
+    """Input schemas refuse unknown fields (the default); output ones ignore them."""
+
+
+class OutputSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class TenantCreateSchema(StrictSchema):
+    slug = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    country = fields.String(required=True, validate=validate.Length(equal=2))
+    locales = fields.List(fields.String(validate=validate.Length(max=16)),
+                          validate=validate.Length(min=1, max=10))
+    currency = fields.String(validate=validate.Length(equal=3))
+
+
+class TenantSchema(OutputSchema):
+    slug = fields.String()
+    name = fields.String()
+    country = fields.String()
+    currency = fields.String()
+    locales = fields.List(fields.String())
+    timezone = fields.String()
+    status = fields.String()
+    created_at = fields.DateTime()
+
+
+class PluginSchema(OutputSchema):
+    name = fields.String(metadata={"description": "entry-point name"})
+    distribution = fields.String(allow_none=True)
+    version = fields.String(allow_none=True)
+    countries = fields.List(fields.String())
+    catalog_options = fields.List(fields.String())
+    error = fields.String(allow_none=True)
+
+
+class PluginsSchema(OutputSchema):
+    api_version = fields.String()
+    plugins = fields.List(fields.Nested(PluginSchema))
+
+
+class TokenRequestSchema(StrictSchema):
+    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+
+
+class TokenSchema(OutputSchema):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+    role = fields.String()
+
+
+class MeSchema(OutputSchema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    role = fields.String()
+    locale = fields.String()
+    tenant = fields.String(allow_none=True)
+
+
+class PasswordChangeSchema(StrictSchema):
+    old_password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    new_password = fields.String(required=True,
+                                 validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=1024))
+
+
+class StaffCreateSchema(StrictSchema):
+    email = fields.Email(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    role = fields.String(required=True, validate=validate.OneOf(["admin", "employee"]))
+    locale = fields.String(validate=validate.Length(max=16))
+
+
+class StaffSchema(OutputSchema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    role = fields.String()
+    locale = fields.String()
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class AuditQuerySchema(StrictSchema):
+    action = fields.String(validate=validate.Length(max=100))
+    entity = fields.String(validate=validate.Length(max=50))
+    entity_id = fields.String(validate=validate.Length(max=100))
+    actor_email = fields.String(validate=validate.Length(max=254))
+    actor_role = fields.String(validate=validate.OneOf(
+        ["operator", "admin", "employee", "customer", "system"]))
+    since = fields.AwareDateTime()
+    until = fields.AwareDateTime()
+
+
+class AuditEntrySchema(OutputSchema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    actor_role = fields.String()
+    actor_id = fields.Integer(allow_none=True)
+    actor_email = fields.String(allow_none=True)
+    action = fields.String()
+    entity = fields.String()
+    entity_id = fields.String(allow_none=True)
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)
+    request_id = fields.String(allow_none=True)

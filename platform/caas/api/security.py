@@ -1,0 +1,59 @@
+"""Authentication and role checks for views."""
+from __future__ import annotations
+
+import functools
+
+from flask import current_app, g, request
+
+from caas.context import Actor, actor_var
+from caas.service_layer.auth import actor_from_token
+from caas.service_layer.errors import Forbidden, Unauthorized
+from caas.tenancy import NoTenant
+
+BEARER = [{"bearerAuth": []}]
+
+
+def platform():
+    return current_app.extensions["caas"]
+
+
+def tenant_or_none():
+    return g.get("tenant")
+
+
+def require_tenant():
+    tenant = g.get("tenant")
+    if tenant is None:
+        raise NoTenant("no X-Tenant header")
+    return tenant
+
+
+def authenticate() -> Actor:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Missing bearer token.")
+    actor = actor_from_token(platform(), token.strip(), g.get("tenant"))
+    g.actor = actor
+    actor_var.set(actor)
+    return actor
+
+
+def roles(*allowed: str, tenant: bool = True):
+    """Allow a view to the given roles; operators pass wherever admins do.
+
+    :param tenant: the view acts in a tenant, so ``X-Tenant`` is required.
+    """
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if tenant:
+                require_tenant()
+            actor = authenticate()
+            permitted = actor.role in allowed or (actor.role == "operator" and "admin" in allowed)
+            if not permitted:
+                raise Forbidden("Your role may not do this.")
+            return view(*args, **kwargs)
+        wrapper._caas_roles = allowed
+        return wrapper
+    return decorator

@@ -1,0 +1,48 @@
+"""The application factory."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from caas import config as configuration
+from caas import logs
+from caas.bootstrap import Platform
+from caas.plugins import Plugins
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the platform from defaults, ``CAAS_*`` variables and ``config``, in that order.
+
+    :param config: overrides, e.g. from tests.
+    """
+    instance = (config or {}).get("CAAS_INSTANCE_PATH") or os.environ.get(
+        "CAAS_INSTANCE_PATH", str(Path.cwd() / "instance"))
+    app = Flask("caas", instance_path=str(Path(instance).resolve()))
+    settings = configuration.from_environment(configuration.defaults(app.instance_path))
+    settings.update(config or {})
+    configuration.check(settings)
+    app.config.update(settings)
+    app.config["SECRET_KEY"] = settings["CAAS_SECRET_KEY"]
+    app.json.sort_keys = False
+    logs.configure(settings["CAAS_LOG_LEVEL"], settings["CAAS_LOG_JSON"])
+
+    plugins = Plugins(configuration.allowed_plugins(settings)).load()
+    platform = Platform(app.config, plugins)
+    app.extensions["caas"] = platform
+
+    from caas.jobs import broker, tasks
+    app.extensions["caas_broker"] = broker.setup(app)
+    platform.dispatch = tasks.dispatch
+
+    from caas import api, web
+    from caas.i18n import init_babel
+    web.init_app(app)
+    api.init_app(app)
+    init_babel(app)
+    if settings["CAAS_SANDBOX"]:
+        from caas.sandboxes import routes
+        app.register_blueprint(routes.blp)
+    plugins.call_each("startup", app=app)
+    return app

@@ -1,0 +1,86 @@
+"""Wires the adapters together: the one object the entry points hand to use cases."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from caas.adapters.engines import TenantEngines, make_engine
+from caas.domain.tenants import Tenant
+from caas.plugins import Plugins
+from caas.service_layer.unit_of_work import ControlUnitOfWork, TenantUnitOfWork
+from caas.tenancy import UnknownTenant
+
+log = logging.getLogger(__name__)
+
+
+class Platform:
+    """Configuration, plugins, databases and the job dispatcher of one process.
+
+    Kept in ``app.extensions["caas"]``; use cases receive it explicitly.
+    """
+
+    TENANT_CACHE_SECONDS = 30.0
+
+    def __init__(self, config: dict, plugins: Plugins, dispatch=None):
+        self.config = config
+        self.plugins = plugins
+        self.control_engine = make_engine(config["CAAS_DATABASE_URL"])
+        self.tenant_engines = TenantEngines(config["CAAS_TENANT_DATABASE_URL"],
+                                            config["CAAS_TENANT_ENGINE_CACHE_SIZE"],
+                                            config["CAAS_TENANT_POOL_SIZE"])
+        self.dispatch = dispatch  # (tenant_slug, outbox_ids) -> None, set by the job layer
+        self._tenants: dict[str, tuple[float, Tenant]] = {}
+        self._tenants_lock = threading.Lock()
+
+    # --- units of work -----------------------------------------------------
+
+    def control_uow(self) -> ControlUnitOfWork:
+        return ControlUnitOfWork(self.control_engine, self.config["CAAS_LOGIN_MAX_FAILURES"],
+                                 self.config["CAAS_LOGIN_WINDOW_SECONDS"])
+
+    def tenant_uow(self, slug: str) -> TenantUnitOfWork:
+        return TenantUnitOfWork(self.tenant_engines.get(slug), slug,
+                                self.config["CAAS_LOGIN_MAX_FAILURES"],
+                                self.config["CAAS_LOGIN_WINDOW_SECONDS"],
+                                on_commit=self._after_tenant_commit)
+
+    def _after_tenant_commit(self, uow: TenantUnitOfWork) -> None:
+        if uow.outbox.added and self.dispatch is not None:
+            try:
+                self.dispatch(uow.tenant_slug, list(uow.outbox.added))
+            except Exception:
+                # The jobs are safe in the outbox; the relay sends them once the broker is back.
+                log.exception("outbox dispatch failed; the relay will retry",
+                              extra={"tenant": uow.tenant_slug})
+
+    # --- the tenant registry, cached briefly per process ------------------
+
+    def tenant(self, slug: str) -> Tenant:
+        """The active tenant ``slug``, or :class:`UnknownTenant`."""
+        now = time.monotonic()
+        cached = self._tenants.get(slug)
+        if cached and now - cached[0] < self.TENANT_CACHE_SECONDS:
+            return cached[1]
+        with self.control_uow() as uow:
+            tenant = uow.tenants.get(slug)
+        if tenant is None or tenant.status != "active":
+            raise UnknownTenant(slug)
+        with self._tenants_lock:
+            self._tenants[slug] = (now, tenant)
+        return tenant
+
+    def forget_tenant(self, slug: str) -> None:
+        with self._tenants_lock:
+            self._tenants.pop(slug, None)
+
+    def tenants(self) -> list[Tenant]:
+        with self.control_uow() as uow:
+            return uow.tenants.list()
+
+    def country_of(self, tenant: Tenant):
+        return self.plugins.country(tenant.country)
+
+    def close(self) -> None:
+        self.tenant_engines.dispose_all()
+        self.control_engine.dispose()

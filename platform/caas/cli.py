@@ -1,0 +1,272 @@
+"""The ``caas`` command: Flask's CLI plus the platform's own commands."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+
+from caas.app import create_app
+
+
+def _platform():
+    return current_app.extensions["caas"]
+
+
+class CaasGroup(FlaskGroup):
+    def __init__(self, **kwargs):
+        super().__init__(create_app=lambda: create_app(), add_default_commands=False,
+                         load_dotenv=False, set_debug_flag=False, **kwargs)
+        self.add_command(routes_command)
+        self.add_command(shell_command)
+        self._plugin_commands_added = False
+
+    def list_commands(self, ctx):
+        self._add_plugin_commands()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is None:
+            self._add_plugin_commands()
+            command = super().get_command(ctx, name)
+        return command
+
+    def _add_plugin_commands(self):
+        if not self._plugin_commands_added:
+            self._plugin_commands_added = True
+            from caas import config as configuration
+            from caas.plugins import Plugins
+            settings = configuration.from_environment(configuration.defaults("instance"))
+            Plugins(configuration.allowed_plugins(settings)).load().call_each(
+                "register_commands", cli=self)
+
+
+main = CaasGroup(help="CaaS platform command line.")
+
+
+def _fail(message: str):
+    raise click.ClickException(message)
+
+
+def _service_call(function, *args, **kwargs):
+    from caas.service_layer.errors import ServiceError
+    try:
+        return function(*args, **kwargs)
+    except ServiceError as exc:
+        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())
+        _fail(f"{exc.message} {details}".strip())
+
+
+def _password_option(function):
+    return click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+                        help="Prompted for when omitted.")(function)
+
+
+# --- run --------------------------------------------------------------------
+
+
+@main.command("run")
+@click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1")
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", 5000)),
+              show_default="PORT or 5000")
+@with_appcontext
+def run(host, port):
+    """Serve the platform; on the embedded broker, with its worker in process."""
+    from werkzeug.serving import run_simple
+    app = current_app._get_current_object()
+    if app.config["CAAS_BROKER_URL"].startswith("memory://"):
+        from caas.jobs.embedded import EmbeddedWorker
+        EmbeddedWorker(app, app.extensions["caas_broker"]).start()
+    base = f"http://{host}:{port}"
+    click.secho(f"CaaS platform on {base}", fg="green", bold=True)
+    click.echo(f"  API docs (Swagger UI): {base}/api/v1/docs")
+    click.echo(f"  OpenAPI document:      {base}/api/v1/openapi.json")
+    _print_demo_accounts(Path("tenants"))
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def _print_demo_accounts(folder: Path) -> None:
+    if not folder.is_dir():
+        return
+    platform_file = folder / "platform.toml"
+    if platform_file.exists():
+        click.echo("\nDemo accounts:")
+        for operator in tomllib.loads(platform_file.read_text())["operators"]:
+            click.echo(f"  operator              {operator['email']} / {operator['password']}")
+    for path in sorted(folder.glob("*.toml")):
+        if path.name == "platform.toml":
+            continue
+        data = tomllib.loads(path.read_text())
+        for user in data.get("users", []):
+            click.echo(f"  {data['slug']:<8} {user['role']:<12} {user['email']} / "
+                       f"{user['password']}   (X-Tenant: {data['slug']})")
+
+
+# --- db ---------------------------------------------------------------------
+
+
+@main.group()
+def db():
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@with_appcontext
+def db_upgrade():
+    """Upgrade the control plane and every tenant database to the head revision."""
+    from caas.adapters import migrations
+    platform = _platform()
+    migrations.upgrade(platform.control_engine, "control")
+    click.echo("control plane: at head")
+    tenants = platform.tenants()
+    failures = {}
+    with click.progressbar(tenants, label="tenant databases", show_pos=True,
+                           item_show_func=lambda t: t.slug if t else "") as bar:
+        for tenant in bar:
+            try:
+                platform.tenant_engines.create_database(tenant.slug)
+                migrations.upgrade(platform.tenant_engines.get(tenant.slug), "tenant")
+            except Exception as exc:  # report and go on with the others
+                failures[tenant.slug] = f"{type(exc).__name__}: {exc}"
+    for slug, error in failures.items():
+        click.secho(f"  {slug}: FAILED {error}", fg="red", err=True)
+    click.echo(f"{len(tenants) - len(failures)} of {len(tenants)} tenant databases at head")
+    if failures:
+        sys.exit(1)
+
+
+# --- tenants, operators, users ------------------------------------------------
+
+
+@main.group()
+def tenants():
+    """Tenants of the platform."""
+
+
+@tenants.command("create")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--country", required=True, help="ISO code of a loaded country plugin.")
+@click.option("--locale", "locales", multiple=True, help="Repeat for several; default: the country's.")
+@click.option("--currency")
+@with_appcontext
+def tenants_create(slug, name, country, locales, currency):
+    """Create a tenant and its database."""
+    from caas.service_layer.tenants import create_tenant
+    tenant = _service_call(create_tenant, _platform(), slug=slug, name=name, country=country,
+                           locales=list(locales) or None, currency=currency)
+    click.echo(f"created {tenant.slug} ({tenant.country}, {tenant.currency}, "
+               f"{', '.join(tenant.locales)})")
+
+
+@tenants.command("list")
+@with_appcontext
+def tenants_list():
+    """List tenants."""
+    for tenant in _platform().tenants():
+        click.echo(f"{tenant.slug:<24} {tenant.country}  {tenant.currency}  {tenant.status:<12} "
+                   f"{', '.join(tenant.locales)}  {tenant.name}")
+
+
+@main.group()
+def operators():
+    """Platform operators."""
+
+
+@operators.command("create")
+@click.option("--email", required=True)
+@_password_option
+@click.option("--name", default="")
+@with_appcontext
+def operators_create(email, password, name):
+    """Create an operator account."""
+    from caas.service_layer.users import create_operator
+    _service_call(create_operator, _platform(), email, password, name)
+    click.echo(f"operator {email} created")
+
+
+@main.group()
+def users():
+    """Tenant users."""
+
+
+@users.command("create")
+@click.option("--tenant", "slug", required=True)
+@click.option("--role", type=click.Choice(["admin", "employee"]), required=True)
+@click.option("--email", required=True)
+@_password_option
+@click.option("--name", default="")
+@click.option("--locale")
+@with_appcontext
+def users_create(slug, role, email, password, name, locale):
+    """Create an admin or employee in a tenant."""
+    from caas.service_layer.users import provision_user
+    from caas.tenancy import UnknownTenant, tenant_context
+    try:
+        tenant = _platform().tenant(slug)
+    except UnknownTenant:
+        _fail(f"unknown tenant {slug!r}")
+    with tenant_context(tenant):
+        _service_call(provision_user, _platform(), tenant, email=email, role=role,
+                      name=name or email, locale=locale, password=password)
+    click.echo(f"{role} {email} created in {slug}")
+
+
+# --- seed, worker, outbox -------------------------------------------------------
+
+
+@main.command()
+@click.option("--folder", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default="tenants", show_default=True)
+@with_appcontext
+def seed(folder):
+    """Create the tenants and accounts described in ``tenants/*.toml`` (skipping existing ones)."""
+    from caas.seeding import seed_folder
+    files = sorted(folder.glob("*.toml"))
+    with click.progressbar(files, label="seeding", item_show_func=lambda p: p.name if p else "") as bar:
+        created = _service_call(seed_folder, _platform(), bar)
+    click.echo(f"created {created['tenants']} tenants, {created['accounts']} accounts")
+
+
+@main.command()
+@click.option("--processes", "-p", type=int, default=None, help="Default: one per CPU.")
+@click.option("--threads", "-t", type=int, default=8, show_default=True)
+@click.option("--queues", "-Q", multiple=True)
+def worker(processes, threads, queues):
+    """Run dramatiq workers for this app (needs a Redis or RabbitMQ CAAS_BROKER_URL)."""
+    if os.environ.get("CAAS_BROKER_URL", "memory://").startswith("memory://"):
+        _fail("caas worker needs CAAS_BROKER_URL (redis:// or amqp://); the embedded "
+              "default runs its worker inside `caas run`")
+    args = [sys.executable, "-m", "dramatiq", "caas.worker", "--threads", str(threads)]
+    if processes:
+        args += ["--processes", str(processes)]
+    for queue in queues:
+        args += ["--queues", queue]
+    os.execv(sys.executable, args)
+
+
+@main.group()
+def outbox():
+    """The transactional outbox."""
+
+
+@outbox.command("relay")
+@click.option("--every", type=float, default=0, help="Repeat every N seconds (0: once).")
+@click.option("--older-than", type=int, default=5, show_default=True,
+              help="Only jobs at least this many seconds old.")
+@with_appcontext
+def outbox_relay(every, older_than):
+    """Send unfinished outbox jobs of every tenant to the broker."""
+    from caas.jobs.tasks import relay
+    while True:
+        sent = relay(_platform(), older_than)
+        click.echo(f"relayed {sent} jobs")
+        if not every:
+            return
+        time.sleep(every)

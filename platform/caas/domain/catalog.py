@@ -1,0 +1,47 @@
+"""What a catalog-option plugin provides: an optional on-car service."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+BILLING_MODES = ("one_time", "monthly")
+
+
+@dataclass(frozen=True)
+class CatalogOption:
+    """An option unlocked over the air ("opción disponible").
+
+    :param code: stable identifier, lower-case with underscores.
+    :param names: localised display names by language (``{"en": ..., "es": ...}``).
+    :param billing_modes: allowed subset of ``("one_time", "monthly")``.
+    :param duration_days: how long one purchase lasts; ``None`` for permanent
+        or open-ended subscriptions.
+    :param requires_maintenance: blocked while VSS reports maintenance overdue.
+    :param compatible_models: model codes it runs on; empty means all.
+    :param activation_payload: ``(vin) -> dict`` the IoT configuration command body.
+    :param deactivation_payload: ``(vin) -> dict`` the command that removes it.
+    """
+
+    code: str
+    names: Mapping[str, str]
+    descriptions: Mapping[str, str]
+    billing_modes: tuple[str, ...]
+    activation_payload: Callable[[str], Mapping[str, Any]]
+    deactivation_payload: Callable[[str], Mapping[str, Any]]
+    duration_days: int | None = None
+    requires_maintenance: bool = False
+    compatible_models: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self):
+        unknown = set(self.billing_modes) - set(BILLING_MODES)
+        if not self.billing_modes or unknown:
+            raise ValueError(f"billing_modes must be a non-empty subset of {BILLING_MODES}")
+        if "en" not in self.names:
+            raise ValueError("an option needs at least an English name")
+
+    def name(self, locale: str) -> str:
+        language = locale.replace("-", "_").split("_")[0]
+        return self.names.get(language) or self.names["en"]
+
+    def fits(self, model: str) -> bool:
+        return not self.compatible_models or model in self.compatible_models

@@ -1,0 +1,30 @@
+"""Money as a Decimal amount with an ISO 4217 currency, rounded per currency."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.numbers import get_currency_precision
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    def __post_init__(self):
+        if not isinstance(self.amount, Decimal):
+            object.__setattr__(self, "amount", Decimal(str(self.amount)))
+
+    def rounded(self) -> "Money":
+        """Round half-up to the currency's minor unit (2 for EUR and CHF)."""
+        exponent = Decimal(1).scaleb(-get_currency_precision(self.currency))
+        return Money(self.amount.quantize(exponent, rounding=ROUND_HALF_UP), self.currency)
+
+    def __add__(self, other: "Money") -> "Money":
+        if other.currency != self.currency:
+            raise ValueError(f"cannot add {other.currency} to {self.currency}")
+        return Money(self.amount + other.amount, self.currency)
+
+    def to_dict(self) -> dict:
+        return {"amount": str(self.rounded().amount), "currency": self.currency}

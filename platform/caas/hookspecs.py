@@ -1,0 +1,132 @@
+"""The plugin contract: every hook a CaaS plugin may implement.
+
+Implementations may accept fewer arguments than a spec declares, so specs only
+ever gain arguments. Event hooks run after the change that caused them has
+committed, in a background job of the tenant concerned; an event hook that
+raises is logged against its plugin and does not undo the change.
+"""
+from pluggy import HookspecMarker
+
+hookspec = HookspecMarker("caas")
+
+
+# --- Registration: called once at start-up -------------------------------
+
+
+@hookspec
+def register_countries():
+    """Return a list of :class:`caas.Country` objects this plugin provides.
+
+    :returns: a list of countries (usually one per plugin).
+    """
+
+
+@hookspec
+def register_catalog_options():
+    """Return a list of :class:`caas.CatalogOption` objects this plugin provides.
+
+    :returns: a list of catalog options.
+    """
+
+
+@hookspec
+def register_commands(cli):
+    """Add commands to the ``caas`` command-line tool.
+
+    :param cli: the root :class:`click.Group`; call ``cli.command()`` on it.
+    """
+
+
+# --- Lifecycle -------------------------------------------------------------
+
+
+@hookspec
+def startup(app):
+    """Prepare the plugin once the application is configured.
+
+    :param app: the :class:`flask.Flask` application.
+    """
+
+
+# --- Events: called after commit, in the tenant's background job -----------
+
+
+@hookspec
+def tenant_created(tenant):
+    """React to a new tenant whose database exists and is migrated.
+
+    :param tenant: mapping with ``slug``, ``name``, ``country``, ``currency``, ``locales``.
+    """
+
+
+@hookspec
+def user_provisioned(tenant, user):
+    """React to a new staff member or customer account.
+
+    :param tenant: the tenant's slug.
+    :param user: mapping with ``id``, ``email``, ``role``, ``locale`` (never the password).
+    """
+
+
+@hookspec
+def order_status_changed(tenant, order_id, old_status, new_status):
+    """React to an order moving through its lifecycle.
+
+    :param tenant: the tenant's slug.
+    :param order_id: the order's id.
+    :param old_status: the previous state, ``None`` for a new order.
+    :param new_status: the state it is in now.
+    """
+
+
+@hookspec
+def vehicle_registered(tenant, vin, plate):
+    """React to a vehicle registered with the country's administration.
+
+    :param tenant: the tenant's slug.
+    :param vin: vehicle identification number.
+    :param plate: the licence plate returned by the registration body.
+    """
+
+
+@hookspec
+def service_activated(tenant, service_id, vin, option):
+    """React to a catalog option confirmed active on a vehicle.
+
+    :param tenant: the tenant's slug.
+    :param service_id: the purchased service's id.
+    :param vin: the vehicle.
+    :param option: the option's code.
+    """
+
+
+@hookspec
+def service_activation_failed(tenant, service_id, vin, option, error):
+    """React to an activation that failed for good (the payment was released).
+
+    :param tenant: the tenant's slug.
+    :param service_id: the purchased service's id.
+    :param vin: the vehicle.
+    :param option: the option's code.
+    :param error: a human-readable description of the last failure.
+    """
+
+
+@hookspec
+def payment_settled(tenant, payment_id, outcome):
+    """React to the gateway's settlement of a payment.
+
+    :param tenant: the tenant's slug.
+    :param payment_id: the gateway's payment id.
+    :param outcome: ``"settled"`` or ``"failed"``.
+    """
+
+
+@hookspec
+def invoice_issued(tenant, invoice_id, number):
+    """React to an invoice or credit note being issued.
+
+    :param tenant: the tenant's slug.
+    :param invoice_id: the invoice's id.
+    :param number: its gapless number, formatted.
+    """

@@ -1,0 +1,1 @@
+"""Background jobs: the dramatiq broker, its middleware, and the outbox relay."""

@@ -1,0 +1,30 @@
+"""Actors. Thin and idempotent: they take ids, never objects, and look the rest up."""
+from __future__ import annotations
+
+import logging
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+
+from caas.jobs import tasks
+
+log = logging.getLogger(__name__)
+
+# Declared against a placeholder broker; :func:`bind` moves them to the configured one.
+_placeholder = StubBroker()
+
+
+@dramatiq.actor(broker=_placeholder, queue_name="outbox", max_retries=8,
+                min_backoff=1000, max_backoff=300_000)
+def run_outbox_task(outbox_id: int):
+    """Run the outbox job ``outbox_id`` of the message's tenant, at most once to completion."""
+    tasks.run(outbox_id)
+
+
+ACTORS = (run_outbox_task,)
+
+
+def bind(broker: dramatiq.Broker) -> None:
+    for actor in ACTORS:
+        actor.broker = broker
+        broker.declare_actor(actor)

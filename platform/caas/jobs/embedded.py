@@ -1,0 +1,39 @@
+"""The embedded default's in-process worker and outbox relay."""
+from __future__ import annotations
+
+import logging
+import threading
+
+from dramatiq import Worker
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddedWorker:
+    """Worker threads plus a relay loop, inside the web process."""
+
+    def __init__(self, app, broker, threads: int = 4, relay_every: float = 10.0):
+        self.app = app
+        self.worker = Worker(broker, worker_threads=threads, worker_timeout=100)
+        self.relay_every = relay_every
+        self._stop = threading.Event()
+        self._relay = threading.Thread(target=self._relay_loop, name="caas-outbox-relay",
+                                       daemon=True)
+
+    def start(self) -> "EmbeddedWorker":
+        self.worker.start()
+        self._relay.start()
+        return self
+
+    def _relay_loop(self) -> None:
+        from caas.jobs.tasks import relay
+        while not self._stop.wait(self.relay_every):
+            try:
+                with self.app.app_context():
+                    relay(self.app.extensions["caas"])
+            except Exception:
+                log.exception("outbox relay pass failed")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.worker.stop()

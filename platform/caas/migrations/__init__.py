@@ -1,0 +1,1 @@
+"""Alembic migration environments: ``control`` (the tenant registry) and ``tenant``."""

@@ -1,0 +1,157 @@
+"""The plugin manager: entry-point discovery, an allow-list, and containment.
+
+Bundled plugins are ordinary distributions on the ``caas`` entry point, found
+exactly as a third party's would be. A plugin that fails to import or to
+register is logged with its name and left out; the rest of the platform runs.
+"""
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+from dataclasses import dataclass, field
+
+import pluggy
+
+from caas import hookspecs
+from caas.domain.catalog import CatalogOption
+from caas.domain.countries import Country
+
+log = logging.getLogger(__name__)
+ENTRY_POINT_GROUP = "caas"
+
+
+class PluginFailure(Exception):
+    """A plugin raised while the platform was calling it."""
+
+    def __init__(self, plugin: str, error: BaseException):
+        super().__init__(f"plugin {plugin!r} failed: {error!r}")
+        self.plugin = plugin
+        self.error = error
+
+
+@dataclass
+class LoadedPlugin:
+    name: str
+    distribution: str | None
+    version: str | None
+    countries: list[str] = field(default_factory=list)
+    catalog_options: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+class Plugins:
+    """Everything the loaded plugins contributed, with where it came from."""
+
+    def __init__(self, allowed: set[str] | None = None):
+        self.pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
+        self.pm.add_hookspecs(hookspecs)
+        self.allowed = allowed
+        self.loaded: dict[str, LoadedPlugin] = {}
+        self.countries: dict[str, Country] = {}
+        self.catalog_options: dict[str, CatalogOption] = {}
+        self._owner: dict[str, str] = {}
+
+    def load(self) -> "Plugins":
+        for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            if self.allowed is not None and entry_point.name not in self.allowed:
+                continue
+            dist = entry_point.dist
+            record = LoadedPlugin(entry_point.name, dist and dist.metadata["Name"],
+                                  dist and dist.version)
+            self.loaded[entry_point.name] = record
+            try:
+                self.pm.register(entry_point.load(), name=entry_point.name)
+            except Exception as exc:  # a broken plugin must not stop the platform
+                record.error = f"failed to load: {exc!r}"
+                log.exception("plugin failed to load", extra={"plugin": entry_point.name})
+        # Refuses an implementation of a hook that has no spec.
+        self.pm.check_pending()
+        self._collect()
+        return self
+
+    def register(self, module, name: str) -> None:
+        """Register an in-tree module as a plugin (used for the core's own defaults)."""
+        self.pm.register(module, name=name)
+        self.loaded[name] = LoadedPlugin(name, "caas", None)
+        self.pm.check_pending()
+        self._collect()
+
+    def _collect(self) -> None:
+        self.countries.clear()
+        self.catalog_options.clear()
+        for name, record in self.loaded.items():
+            if record.error:
+                continue
+            record.countries, record.catalog_options = [], []
+            for country in self.call_one(name, "register_countries") or []:
+                self.countries[country.code] = country
+                self._owner[f"country:{country.code}"] = name
+                record.countries.append(country.code)
+            for option in self.call_one(name, "register_catalog_options") or []:
+                self.catalog_options[option.code] = option
+                self._owner[f"option:{option.code}"] = name
+                record.catalog_options.append(option.code)
+
+    def call_one(self, plugin_name: str, hook_name: str, **kwargs):
+        """Call one plugin's implementation of a hook, containing its failure."""
+        plugin = self.pm.get_plugin(plugin_name)
+        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+            if impl.plugin is plugin:
+                args = {k: kwargs[k] for k in impl.argnames if k in kwargs}
+                try:
+                    return impl.function(**args)
+                except Exception as exc:
+                    self.loaded[plugin_name].error = f"{hook_name} raised {exc!r}"
+                    log.exception("plugin hook failed",
+                                  extra={"plugin": plugin_name, "hook": hook_name})
+                    return None
+        return None
+
+    def call_each(self, hook_name: str, **kwargs) -> list[PluginFailure]:
+        """Call every implementation of an event hook; one raising does not stop the others.
+
+        :returns: the failures, each naming its plugin (already logged).
+        """
+        failures = []
+        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+            args = {k: kwargs[k] for k in impl.argnames if k in kwargs}
+            try:
+                impl.function(**args)
+            except Exception as exc:
+                failures.append(PluginFailure(impl.plugin_name, exc))
+                log.exception("plugin hook failed",
+                              extra={"plugin": impl.plugin_name, "hook": hook_name})
+        return failures
+
+    def owner_of_country(self, code: str) -> str:
+        return self._owner.get(f"country:{code}", "?")
+
+    def country(self, code: str) -> "GuardedCountry":
+        """The country ``code`` with its calls contained: a raise becomes :class:`PluginFailure`."""
+        return GuardedCountry(self.countries[code], self.owner_of_country(code))
+
+
+class GuardedCountry:
+    """Wraps a plugin's :class:`Country` so its failures are attributed to the plugin."""
+
+    _EXPECTED = (ValueError,)  # InvalidTaxId and friends are answers, not failures
+
+    def __init__(self, country: Country, plugin: str):
+        self._country = country
+        self.plugin = plugin
+
+    def __getattr__(self, name):
+        value = getattr(self._country, name)
+        if not callable(value):
+            return value
+
+        def guarded(*args, **kwargs):
+            try:
+                return value(*args, **kwargs)
+            except self._EXPECTED:
+                raise
+            except Exception as exc:
+                log.exception("country plugin failed", extra={"plugin": self.plugin})
+                raise PluginFailure(self.plugin, exc) from exc
+
+        return guarded

@@ -1,0 +1,45 @@
+"""Load tenant definitions (``tenants/*.toml``) into the platform."""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Iterable
+
+from caas.bootstrap import Platform
+from caas.service_layer.errors import Conflict
+from caas.service_layer.tenants import create_tenant
+from caas.service_layer.users import create_operator, provision_user
+from caas.tenancy import UnknownTenant, tenant_context
+
+PLATFORM_FILE = "platform.toml"
+
+
+def seed_folder(platform: Platform, files: Iterable[Path]) -> dict:
+    created = {"tenants": 0, "accounts": 0}
+    for path in files:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        if path.name == PLATFORM_FILE:
+            for operator in data.get("operators", []):
+                try:
+                    create_operator(platform, operator["email"], operator["password"],
+                                    operator.get("name", ""))
+                    created["accounts"] += 1
+                except Conflict:
+                    pass
+            continue
+        try:
+            tenant = platform.tenant(data["slug"])
+        except UnknownTenant:
+            tenant = create_tenant(platform, data["slug"], data["name"], data["country"],
+                                   data.get("locales"), data.get("currency"))
+            created["tenants"] += 1
+        with tenant_context(tenant):
+            for user in data.get("users", []):
+                try:
+                    provision_user(platform, tenant, email=user["email"], role=user["role"],
+                                   name=user.get("name", user["email"]),
+                                   locale=user.get("locale"), password=user["password"])
+                    created["accounts"] += 1
+                except Conflict:
+                    pass
+    return created

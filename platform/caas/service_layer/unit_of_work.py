@@ -1,0 +1,69 @@
+"""Units of work: one transaction over the control plane or one tenant database."""
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy.engine import Engine
+
+from caas.adapters import repositories as repo
+from caas.adapters import schema
+from caas.context import current_actor, current_request_id
+
+
+class UnitOfWork:
+    """A transaction; nothing is kept unless :meth:`commit` is called.
+
+    :param on_commit: called with the unit of work after a successful commit.
+    """
+
+    def __init__(self, engine: Engine, on_commit: Callable[["UnitOfWork"], None] | None = None):
+        self.engine = engine
+        self.on_commit = on_commit
+        self.committed = False
+
+    def __enter__(self):
+        self.conn = self.engine.connect()
+        self.transaction = self.conn.begin()
+        self.bind(self.conn)
+        return self
+
+    def bind(self, conn) -> None:
+        """Create the repositories over ``conn``."""
+
+    def commit(self) -> None:
+        self.transaction.commit()
+        self.committed = True
+        if self.on_commit:
+            self.on_commit(self)
+
+    def __exit__(self, *exc_info):
+        if not self.committed and self.transaction.is_active:
+            self.transaction.rollback()
+        self.conn.close()
+
+
+class ControlUnitOfWork(UnitOfWork):
+    def __init__(self, engine: Engine, max_failures: int, window_seconds: int):
+        super().__init__(engine)
+        self._throttle = (max_failures, window_seconds)
+
+    def bind(self, conn) -> None:
+        self.tenants = repo.TenantRepository(conn)
+        self.operators = repo.OperatorRepository(conn)
+        self.throttle = repo.LoginThrottle(conn, schema.control_login_failures, *self._throttle)
+
+
+class TenantUnitOfWork(UnitOfWork):
+    """A transaction in one tenant's database; its outbox jobs are dispatched after commit."""
+
+    def __init__(self, engine: Engine, tenant_slug: str, max_failures: int, window_seconds: int,
+                 on_commit=None):
+        super().__init__(engine, on_commit)
+        self.tenant_slug = tenant_slug
+        self._throttle = (max_failures, window_seconds)
+
+    def bind(self, conn) -> None:
+        self.users = repo.UserRepository(conn)
+        self.audit = repo.AuditLog(conn, current_actor(), current_request_id())
+        self.outbox = repo.OutboxRepository(conn)
+        self.throttle = repo.LoginThrottle(conn, schema.login_failures, *self._throttle)

@@ -1,0 +1,117 @@
+"""Accounts: operators, staff provisioned by admins, password changes."""
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+
+from caas.adapters import passwords
+from caas.bootstrap import Platform
+from caas.domain.tenants import Tenant
+from caas.domain.users import (STAFF_ROLES, Operator, User, WeakPassword, check_password_strength,
+                               generate_password)
+from caas.service_layer.errors import Conflict, Invalid, NotFound, Unauthorized
+
+
+def _strong(password: str, field: str = "password") -> str:
+    try:
+        check_password_strength(password)
+    except WeakPassword as exc:
+        raise Invalid("Password too weak.", {field: [str(exc)]})
+    return password
+
+
+def create_operator(platform: Platform, email: str, password: str, name: str = "") -> Operator:
+    operator = Operator(email=email.strip().lower(), name=name,
+                        password_hash=passwords.hash_password(_strong(password)))
+    try:
+        with platform.control_uow() as uow:
+            uow.operators.add(operator)
+            uow.commit()
+    except IntegrityError:
+        raise Conflict(f"An operator with email {email!r} already exists.")
+    return operator
+
+
+def _public(user: User) -> dict:
+    return {"id": user.id, "email": user.email, "role": user.role, "locale": user.locale}
+
+
+def provision_user(platform: Platform, tenant: Tenant, *, email: str, role: str, name: str,
+                   locale: str | None = None, password: str | None = None) -> User:
+    """Create an account in ``tenant``; when no password is given, generate and email one.
+
+    The user, the audit entry and the credentials email are one transaction:
+    if it rolls back, no email is sent.
+
+    :raises Conflict: the email already has an account in this tenant.
+    """
+    locale = locale or tenant.default_locale
+    if locale not in tenant.locales:
+        raise Invalid("Locale not used by this tenant.",
+                      {"locale": [f"Must be one of {', '.join(tenant.locales)}."]})
+    generated = password is None
+    password = generate_password() if generated else _strong(password)
+    user = User(email=email.strip().lower(), role=role, name=name, locale=locale,
+                password_hash=passwords.hash_password(password))
+    try:
+        with platform.tenant_uow(tenant.slug) as uow:
+            if uow.users.by_email(user.email):
+                raise Conflict(f"An account with email {user.email!r} already exists.")
+            uow.users.add(user)
+            uow.audit.record("user.created", "user", user.id, after=_public(user))
+            if generated:
+                uow.outbox.add("send_email", {
+                    "message": "credentials", "to": user.email, "locale": locale,
+                    "fallback_locale": tenant.default_locale,
+                    "context": {"name": name, "tenant_name": tenant.name, "role": role,
+                                "login_hint": tenant.slug},
+                    "secrets": {"password": password}})
+            uow.outbox.add("plugin_event", {"hook": "user_provisioned",
+                                            "kwargs": {"tenant": tenant.slug, "user": _public(user)}})
+            uow.commit()
+    except IntegrityError:
+        raise Conflict(f"An account with email {user.email!r} already exists.")
+    return user
+
+
+def provision_staff(platform: Platform, tenant: Tenant, *, email: str, role: str, name: str,
+                    locale: str | None = None) -> User:
+    if role not in STAFF_ROLES:
+        raise Invalid("Invalid role.", {"role": [f"Must be one of {', '.join(STAFF_ROLES)}."]})
+    return provision_user(platform, tenant, email=email, role=role, name=name, locale=locale)
+
+
+def change_password(platform: Platform, tenant: Tenant | None, person_id: int,
+                    old_password: str, new_password: str) -> None:
+    """Change one's own password after proving the old one."""
+    _strong(new_password, "new_password")
+    if old_password == new_password:
+        raise Invalid("The new password must differ.", {"new_password": ["Same as the old one."]})
+    uow = platform.tenant_uow(tenant.slug) if tenant else platform.control_uow()
+    with uow:
+        repository = uow.users if tenant else uow.operators
+        person = repository.get(person_id)
+        if person is None:
+            raise NotFound("Account not found.")
+        if not passwords.verify_password(person.password_hash, old_password):
+            raise Unauthorized("The old password is wrong.")
+        new_hash = passwords.hash_password(new_password)
+        if tenant:
+            uow.users.set_password(person_id, new_hash)
+            uow.audit.record("user.password_changed", "user", person_id)
+        else:
+            uow.operators.set_password(person_id, new_hash)
+        uow.commit()
+
+
+def staff_page(platform: Platform, tenant: Tenant, offset: int, limit: int):
+    with platform.tenant_uow(tenant.slug) as uow:
+        return uow.users.staff(offset, limit)
+
+
+def get_account(platform: Platform, tenant: Tenant | None, person_id: int):
+    uow = platform.tenant_uow(tenant.slug) if tenant else platform.control_uow()
+    with uow:
+        person = (uow.users if tenant else uow.operators).get(person_id)
+    if person is None or (tenant and not person.active):
+        raise Unauthorized("This account no longer exists.")
+    return person

@@ -1,0 +1,48 @@
+"""Switzerland: CHF, Swiss VAT (MWST/TVA/IVA), cantonal vehicle registration."""
+from decimal import Decimal
+
+from stdnum.ch import ssn, uid
+
+from caas import Country, WithdrawalPolicy, hookimpl, stdnum_validator
+
+from caas_country_ch.registration import CANTONS, StvaClient, sandbox
+
+
+TAX_ID_KINDS = ("AHV", "UID")
+#: AHV/AVS number for persons, UID for companies.
+validate_tax_id = stdnum_validator(ssn, uid, kinds=TAX_ID_KINDS)
+
+
+SWITZERLAND = Country(
+    code="CH",
+    name="Switzerland",
+    currency="CHF",
+    locales=("de-CH", "fr-CH", "it-CH"),
+    timezone="Europe/Zurich",
+    vat_rates={
+        "standard": Decimal("0.081"),
+        "reduced": Decimal("0.026"),
+        "accommodation": Decimal("0.038"),
+    },
+    # Swiss law grants no cooling-off period for contracts concluded online.
+    withdrawal=WithdrawalPolicy(
+        days=0, refund_rule="none",
+        legal_reference="No general statutory right (OR art. 40a ff. cover doorstep sales only)",
+    ),
+    tax_id_validator=validate_tax_id,
+    tax_id_kinds=TAX_ID_KINDS,
+    plate_pattern=rf"(?:{'|'.join(CANTONS)}) [1-9][0-9]{{0,5}}",
+    plate_example="ZH 123456",
+    postal_code_pattern=r"[1-9][0-9]{3}",
+    registration_adapter=StvaClient,
+    registration_sandbox=sandbox,
+    tax_id_samples={
+        "valid": ("756.1234.5678.97", "7569217076985", "CHE-100.155.212"),
+        "invalid": ("756.1234.5678.90", "CHE-100.155.213", "1234"),
+    },
+)
+
+
+@hookimpl
+def register_countries():
+    return [SWITZERLAND]

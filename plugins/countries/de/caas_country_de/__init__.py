@@ -1,0 +1,43 @@
+"""Germany: EUR, German VAT (USt), Zulassungsstelle vehicle registration."""
+from decimal import Decimal
+
+from stdnum.de import idnr
+
+from caas import Country, WithdrawalPolicy, hookimpl, stdnum_validator
+
+from caas_country_de.registration import ZulassungClient, sandbox
+
+
+TAX_ID_KINDS = ("IdNr",)
+#: The Steuerliche Identifikationsnummer.
+validate_tax_id = stdnum_validator(idnr, kinds=TAX_ID_KINDS)
+
+
+GERMANY = Country(
+    code="DE",
+    name="Germany",
+    currency="EUR",
+    locales=("de-DE",),
+    timezone="Europe/Berlin",
+    vat_rates={"standard": Decimal("0.19"), "reduced": Decimal("0.07")},
+    withdrawal=WithdrawalPolicy(days=14, refund_rule="full", legal_reference="BGB § 355"),
+    tax_id_validator=validate_tax_id,
+    tax_id_kinds=TAX_ID_KINDS,
+    # District code, then letters and a number without leading zero; the FZV caps
+    # a plate at eight characters, i.e. ten with both separators.
+    plate_pattern=r"(?!.{11})[A-ZÄÖÜ]{1,3}-[A-Z]{1,2} [1-9][0-9]{0,3}",
+    plate_example="B-AB 1234",
+    # "00" is no postal region.
+    postal_code_pattern=r"(?!00)[0-9]{5}",
+    registration_adapter=ZulassungClient,
+    registration_sandbox=sandbox,
+    tax_id_samples={
+        "valid": ("36 574 261 809", "65929970489", "26954371827"),
+        "invalid": ("36 574 261 808", "01234567890", "1234"),
+    },
+)
+
+
+@hookimpl
+def register_countries():
+    return [GERMANY]

@@ -1,0 +1,147 @@
+"""The outbox: jobs written with the change, sent once, never for a rolled-back change."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import sqlalchemy as sa
+
+from caas.adapters import schema
+from caas.jobs.tasks import relay
+from caas.service_layer.users import provision_user
+from caas.tenancy import tenant_context
+from conftest import ADMIN_PASSWORD, login
+
+
+@pytest.mark.parametrize("locale, subject, greeting", [
+    ("es-ES", "Su cuenta de", "Hola, Ana:"),
+    ("fr-FR", "Votre compte", "Bonjour Ana,"),
+    ("de-DE", "Ihr Konto bei", "Guten Tag Ana,"),
+    ("de-CH", "Ihr Konto bei", "Guten Tag Ana,"),
+    ("fr-CH", "Votre compte", "Bonjour Ana,"),
+    ("it-CH", "Il suo account", "Buongiorno Ana,"),
+])
+def test_staff_credentials_are_emailed_in_the_recipients_language(
+        make_tenant, drain, mailbox, client, locale, subject, greeting):
+    country = {"es": "ES", "fr": "FR", "de": "DE"}[locale[:2]] if locale[3:] != "CH" else "CH"
+    tenant = make_tenant(country)
+    email = f"ana-{locale.lower()}@{tenant.slug}.test"
+    response = tenant.admin.post("/api/v1/staff", json={"email": email, "name": "Ana",
+                                                        "role": "employee", "locale": locale})
+    assert response.status_code == 201, response.json
+    assert "password" not in response.json
+    drain()
+    [message] = mailbox.messages(email)
+    assert message["subject"].startswith(subject) and tenant.tenant.name in message["subject"]
+    assert message["body"].startswith(greeting)
+    assert message["language"] == locale
+    # The emailed password works, once, for that person in that tenant only.
+    password = _password_in(message)
+    assert login(client, email, password, tenant.slug).get("/api/v1/me").json["email"] == email
+
+
+def _password_in(message) -> str:
+    # The sign-in line names the address and ends with the password.
+    line = next(line for line in message["body"].splitlines() if "@" in line and ":" in line)
+    return line.rsplit(" ", 1)[-1]
+
+
+def test_english_is_used_for_a_language_without_catalog_and_staff_locale_is_checked(tenant):
+    response = tenant.admin.post("/api/v1/staff", json={"email": "x@y.test", "name": "X",
+                                                        "role": "employee", "locale": "pt-PT"})
+    assert response.status_code == 422
+    assert "locale" in response.json["errors"]["json"]
+
+
+def test_duplicate_staff_email_is_409_and_sends_nothing_more(tenant, drain, mailbox):
+    body = {"email": f"dup@{tenant.slug}.test", "name": "D", "role": "admin"}
+    assert tenant.admin.post("/api/v1/staff", json=body).status_code == 201
+    assert tenant.admin.post("/api/v1/staff", json=body).status_code == 409
+    drain()
+    assert len(mailbox.messages(body["email"])) == 1
+
+
+def test_rolled_back_transaction_sends_no_email(platform, tenant, drain, mailbox):
+    email = f"ghost@{tenant.slug}.test"
+    with pytest.raises(RuntimeError), tenant_context(tenant.tenant):
+        with platform.tenant_uow(tenant.slug) as uow:
+            uow.outbox.add("send_email", {"message": "credentials", "to": email, "locale": "es-ES",
+                                          "context": {"name": "G", "tenant_name": "T",
+                                                      "role": "employee", "login_hint": "t"},
+                                          "secrets": {"password": "x"}})
+            raise RuntimeError("something failed before commit")
+    relay(platform, older_than_seconds=0)
+    drain()
+    assert mailbox.messages(email) == []
+    with platform.tenant_engines.get(tenant.slug).connect() as conn:
+        rows = conn.execute(sa.select(schema.outbox.c.payload)).scalars().all()
+    assert all(row.get("to") != email for row in rows)
+
+
+CRASH_AFTER_COMMIT = textwrap.dedent("""
+    import os, sys
+    from caas.app import create_app
+    from caas.service_layer.users import provision_user
+    from caas.tenancy import tenant_context
+    import conftest
+    app = create_app(conftest.platform_config(sys.argv[1], CAAS_DATABASE_URL=sys.argv[2],
+                                              CAAS_TENANT_DATABASE_URL=sys.argv[3],
+                                              CAAS_BROKER_URL="memory://"))
+    platform = app.extensions["caas"]
+    platform.dispatch = None  # the process dies before anything reaches a broker
+    tenant = platform.tenant(sys.argv[4])
+    with tenant_context(tenant):
+        provision_user(platform, tenant, email=sys.argv[5], role="employee", name="Kim")
+    os._exit(9)
+""")
+
+
+def test_crash_after_commit_still_sends_the_email_exactly_once(app, platform, tenant, drain,
+                                                                 mailbox, tmp_path):
+    email = f"kim@{tenant.slug}.test"
+    config = app.config
+    result = subprocess.run(
+        [sys.executable, "-c", CRASH_AFTER_COMMIT, str(tmp_path), config["CAAS_DATABASE_URL"],
+         config["CAAS_TENANT_DATABASE_URL"], tenant.slug, email],
+        cwd=os.path.dirname(__file__), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 9, result.stderr
+    drain()
+    assert mailbox.messages(email) == []  # committed, but never dispatched
+    assert relay(platform, older_than_seconds=0) >= 1
+    drain()
+    assert len(mailbox.messages(email)) == 1
+    # Relaying again, or a duplicate delivery of the same job, sends nothing more.
+    relay(platform, older_than_seconds=0)
+    from caas.jobs.tasks import dispatch
+    with platform.tenant_engines.get(tenant.slug).connect() as conn:
+        ids = conn.execute(sa.select(schema.outbox.c.id)).scalars().all()
+    dispatch(tenant.slug, ids)
+    drain()
+    assert len(mailbox.messages(email)) == 1
+    # The generated password does not stay in the database once sent.
+    with platform.tenant_engines.get(tenant.slug).connect() as conn:
+        payloads = conn.execute(sa.select(schema.outbox.c.payload)).scalars().all()
+    assert not any("secrets" in payload for payload in payloads if payload.get("to") == email)
+
+
+def test_smtp_outage_is_retried_until_delivered(platform, tenant, drain, mailbox, operator):
+    operator.put("/sandbox/smtp/mode", json={"mode": "down"})
+    email = f"late@{tenant.slug}.test"
+    try:
+        assert tenant.admin.post("/api/v1/staff", json={"email": email, "name": "L",
+                                                        "role": "employee"}).status_code == 201
+        with platform.tenant_engines.get(tenant.slug).connect() as conn:
+            for _ in range(50):
+                row = conn.execute(sa.select(schema.outbox)
+                                   .where(schema.outbox.c.task == "send_email")
+                                   .order_by(schema.outbox.c.id.desc())).first()
+                if row.last_error:
+                    break
+                __import__("time").sleep(0.1)
+        assert "SMTP delivery" in row.last_error and row.processed_at is None
+    finally:
+        operator.put("/sandbox/smtp/mode", json={"mode": "up"})
+    relay(platform, older_than_seconds=0)
+    drain()
+    assert len(mailbox.messages(email)) == 1

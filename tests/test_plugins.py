@@ -1,0 +1,172 @@
+"""Plugin discovery from entry points, the allow-list, and containment of failing plugins."""
+import importlib
+import sys
+import textwrap
+
+import pluggy
+import pytest
+
+from caas.plugins import Plugins
+from conftest import build_app, login, new_slug, OPERATOR_PASSWORD
+
+
+def install_distribution(folder, name, module_source, version="0.1.0"):
+    """Lay out an installed distribution (dist-info + module) the way pip would, on sys.path."""
+    module = name.replace("-", "_")
+    dist_info = folder / f"{module}-{version}.dist-info"
+    dist_info.mkdir(parents=True)
+    (dist_info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    entry = name.removeprefix("caas-")
+    (dist_info / "entry_points.txt").write_text(f"[caas]\n{entry} = {module}\n")
+    (folder / f"{module}.py").write_text(textwrap.dedent(module_source))
+    return entry, module
+
+
+@pytest.fixture
+def site(tmp_path):
+    folder = tmp_path / "site"
+    folder.mkdir()
+    sys.path.insert(0, str(folder))
+    importlib.invalidate_caches()
+    modules_before = set(sys.modules)
+    yield folder
+    sys.path.remove(str(folder))
+    for name in set(sys.modules) - modules_before:
+        if name.startswith("caas_test_"):
+            del sys.modules[name]
+    importlib.invalidate_caches()
+
+
+EVENTS_PLUGIN = """
+    from caas import hookimpl
+    SEEN = []
+
+    @hookimpl
+    def tenant_created(tenant):
+        SEEN.append(tenant["slug"])
+"""
+
+RAISING_PLUGIN = """
+    from caas import hookimpl
+
+    @hookimpl
+    def register_countries():
+        raise RuntimeError("broken country plugin")
+
+    @hookimpl
+    def tenant_created(tenant):
+        raise RuntimeError("broken event handler")
+"""
+
+
+def test_bundled_countries_load_through_entry_points_with_their_distributions(operator):
+    plugins = operator.get("/api/v1/platform/plugins").json["plugins"]
+    by_name = {p["name"]: p for p in plugins}
+    for code in ("es", "fr", "de", "ch"):
+        assert by_name[code]["distribution"] == f"caas-country-{code}"
+        assert by_name[code]["countries"] == [code.upper()]
+        assert by_name[code]["version"] and by_name[code]["error"] is None
+
+
+def test_a_third_party_distribution_is_discovered_and_receives_events(site, tmp_path, drain):
+    entry, module = install_distribution(site, "caas-test-events", EVENTS_PLUGIN)
+    app = build_app(tmp_path / "instance")
+    platform = app.extensions["caas"]
+    assert platform.plugins.loaded[entry].distribution == "caas-test-events"
+    from caas.service_layer.tenants import create_tenant
+    slug = new_slug("ev")
+    create_tenant(platform, slug, "Events", "ES")
+    drain_with(app)
+    assert sys.modules[module].SEEN == [slug]
+
+
+def drain_with(app):
+    from dramatiq import Worker
+    from caas.jobs import broker as broker_module
+    broker = broker_module.setup(app)
+    worker = Worker(broker, worker_threads=1)
+    worker.start()
+    try:
+        broker.join("outbox", timeout=30_000)
+        worker.join()
+    finally:
+        worker.stop()
+
+
+def test_a_raising_plugin_is_contained_and_named(site, tmp_path, caplog):
+    install_distribution(site, "caas-test-raising", RAISING_PLUGIN)
+    app = build_app(tmp_path / "instance")
+    platform = app.extensions["caas"]
+    record = platform.plugins.loaded["test-raising"]
+    assert "broken country plugin" in record.error
+    assert {"ES", "FR", "DE", "CH"} <= set(platform.plugins.countries)
+    assert any(getattr(r, "plugin", None) == "test-raising" for r in caplog.records)
+    # Its failing event hook is logged against it and the change it reacts to stands.
+    from caas.service_layer.tenants import create_tenant
+    slug = new_slug("rz")
+    create_tenant(platform, slug, "Still works", "FR")
+    drain_with(app)
+    assert platform.tenant(slug).status == "active"
+    failures = platform.plugins.call_each("tenant_created", tenant={"slug": slug})
+    assert [f.plugin for f in failures] == ["test-raising"]
+
+
+def test_allow_list_limits_which_plugins_load(tmp_path, client):
+    app = build_app(tmp_path / "instance", CAAS_PLUGINS="es,fr")
+    assert set(app.extensions["caas"].plugins.countries) == {"ES", "FR"}
+    from caas.service_layer.errors import Invalid
+    from caas.service_layer.tenants import create_tenant
+    with pytest.raises(Invalid) as refused:
+        create_tenant(app.extensions["caas"], new_slug("al"), "No DE here", "DE")
+    assert "country" in refused.value.errors
+
+
+def test_an_implementation_without_a_spec_is_refused(site):
+    install_distribution(site, "caas-test-typo", """
+        from caas import hookimpl
+
+        @hookimpl
+        def register_contries():
+            return []
+    """)
+    with pytest.raises(pluggy.PluginValidationError, match="register_contries"):
+        Plugins(allowed={"test-typo"}).load()
+
+
+FLAKY_COUNTRY_PLUGIN = """
+    from decimal import Decimal
+    from caas import Country, WithdrawalPolicy, hookimpl
+
+    def validate(value):
+        raise ZeroDivisionError("bug in the plugin")
+
+    @hookimpl
+    def register_countries():
+        return [Country(code="XQ", name="Testland", currency="EUR", locales=("en-IE",),
+                        timezone="Europe/Dublin", vat_rates={"standard": Decimal("0.23")},
+                        withdrawal=WithdrawalPolicy(days=14), tax_id_validator=validate,
+                        tax_id_kinds=("TIN",), plate_pattern="[0-9]+", plate_example="1",
+                        postal_code_pattern="[0-9]{5}", registration_adapter=None,
+                        registration_sandbox=None)]
+"""
+
+
+def test_a_country_plugin_failing_at_request_time_gives_503_naming_it(site, tmp_path, client):
+    install_distribution(site, "caas-test-flaky", FLAKY_COUNTRY_PLUGIN)
+    app = build_app(tmp_path / "instance")
+    platform = app.extensions["caas"]
+    from caas.service_layer.tenants import create_tenant
+    flaky = create_tenant(platform, new_slug("xq"), "Testland", "XQ")
+    healthy = create_tenant(platform, new_slug("es"), "Spain", "ES")
+
+    @app.get("/probe/tax-id/<value>")
+    def probe(value):
+        from flask import g
+        return {"tax_id": platform.country_of(g.tenant).validate_tax_id(value)}
+
+    test_client = app.test_client()
+    failing = test_client.get("/probe/tax-id/1", headers={"X-Tenant": flaky.slug})
+    assert failing.status_code == 503
+    assert "test-flaky" in failing.json["message"] and "Traceback" not in failing.text
+    working = test_client.get("/probe/tax-id/12345678Z", headers={"X-Tenant": healthy.slug})
+    assert working.status_code == 200 and working.json["tax_id"] == "12345678Z"
