@@ -5,11 +5,20 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from flask.sessions import SessionInterface
 
 from caas import config as configuration
 from caas import logs
 from caas.bootstrap import Platform
 from caas.plugins import Plugins
+
+
+class NoSessions(SessionInterface):
+    def open_session(self, app, request):
+        return None
+
+    def save_session(self, app, session, response):
+        return None
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -26,6 +35,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings)
     app.config["SECRET_KEY"] = settings["CAAS_SECRET_KEY"]
     app.json.sort_keys = False
+    # The API is stateless (bearer tokens): no cookie session to open on every request.
+    app.session_interface = NoSessions()
     logs.configure(settings["CAAS_LOG_LEVEL"], settings["CAAS_LOG_JSON"])
 
     plugins = Plugins(configuration.allowed_plugins(settings)).load()

@@ -110,8 +110,10 @@ class UserRepository:
         )).inserted_primary_key[0]
         return user
 
+    _BY_ID = sa.select(schema.users).where(schema.users.c.id == sa.bindparam("user_id"))
+
     def get(self, user_id: int) -> User | None:
-        row = self.conn.execute(sa.select(schema.users).where(schema.users.c.id == user_id)).first()
+        row = self.conn.execute(self._BY_ID, {"user_id": user_id}).first()
         return self._user(row) if row else None
 
     def by_email(self, email: str) -> User | None:

@@ -23,11 +23,33 @@ def issue(actor: Actor, secret: str, ttl_seconds: int) -> str:
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
+# Verified tokens by their text: a token is immutable, so checking its signature
+# once is enough; expiry is still checked on every use.
+_verified: dict[tuple[str, str], tuple[int, Actor]] = {}
+_VERIFIED_MAX = 20_000
+
+
 def read(token: str, secret: str) -> Actor:
+    key = (secret, token)
+    cached = _verified.get(key)
+    if cached is not None:
+        expires, actor = cached
+        if time.time() < expires:
+            return actor
+        _verified.pop(key, None)
+        raise InvalidToken("Signature has expired")
+    actor, expires = _decode(token, secret)
+    if len(_verified) >= _VERIFIED_MAX:
+        _verified.clear()
+    _verified[key] = (expires, actor)
+    return actor
+
+
+def _decode(token: str, secret: str) -> tuple[Actor, int]:
     try:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer="caas",
                             options={"require": ["exp", "iat", "sub", "role"]})
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc
     return Actor(role=claims["role"], id=int(claims["sub"]), email=claims.get("email"),
-                 tenant=claims.get("tenant"))
+                 tenant=claims.get("tenant")), claims["exp"]

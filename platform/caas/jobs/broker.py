@@ -5,13 +5,16 @@ threads inside the web process. ``redis://`` and ``amqp://`` are for scale-out.
 """
 from __future__ import annotations
 
+import logging
+
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import Middleware
+from dramatiq.middleware import Middleware, SkipMessage
 from prometheus_client import Counter
 
 from caas.tenancy import reset_request_tenant, set_request_tenant
 
+log = logging.getLogger(__name__)
 JOBS = Counter("caas_jobs_total", "Jobs processed, by actor and outcome", ["actor", "outcome"])
 
 
@@ -29,8 +32,15 @@ class TenantMiddleware(Middleware):
             message.options["tenant"] = tenant.slug
 
     def before_process_message(self, broker, message):
+        from caas.tenancy import UnknownTenant
         slug = message.options.get("tenant")
-        tenant = self.platform_getter().tenant(slug) if slug else None
+        try:
+            tenant = self.platform_getter().tenant(slug) if slug else None
+        except UnknownTenant:
+            # A job of a tenant this deployment no longer (or never) had: retrying cannot help.
+            log.error("skipping job of unknown tenant", extra={"tenant": slug,
+                                                               "actor": message.actor_name})
+            raise SkipMessage(f"unknown tenant {slug!r}")
         self._tokens[message.message_id] = set_request_tenant(tenant)
 
     def _leave(self, message):

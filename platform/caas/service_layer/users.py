@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 
 from caas.adapters import passwords
+from caas.adapters.repositories import OperatorRepository, UserRepository
 from caas.bootstrap import Platform
 from caas.domain.tenants import Tenant
 from caas.domain.users import (STAFF_ROLES, Operator, User, WeakPassword, check_password_strength,
@@ -109,9 +110,13 @@ def staff_page(platform: Platform, tenant: Tenant, offset: int, limit: int):
 
 
 def get_account(platform: Platform, tenant: Tenant | None, person_id: int):
-    uow = platform.tenant_uow(tenant.slug) if tenant else platform.control_uow()
-    with uow:
-        person = (uow.users if tenant else uow.operators).get(person_id)
+    """The caller's own account; a read, so it skips the unit of work."""
+    if tenant:
+        with platform.tenant_engines.get(tenant.slug).connect() as conn:
+            person = UserRepository(conn).get(person_id)
+    else:
+        with platform.control_engine.connect() as conn:
+            person = OperatorRepository(conn).get(person_id)
     if person is None or (tenant and not person.active):
         raise Unauthorized("This account no longer exists.")
     return person
