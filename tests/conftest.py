@@ -43,6 +43,8 @@ def platform_config(instance, **overrides) -> dict:
               "CAAS_LOG_JSON": False, "CAAS_SANDBOX": True, "CAAS_BROKER_URL": BROKER_URL,
               "CAAS_SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256"}
     if PG_URL:
+        # Every test tenant is its own database: keep few engines (and connections) open.
+        config.update(CAAS_TENANT_ENGINE_CACHE_SIZE=4, CAAS_TENANT_POOL_SIZE=1)
         control = f"caas_ctl_t{RUN_ID}_{next(_slugs)}"
         with _pg_admin().connect() as conn:
             conn.execute(sa.text(f'CREATE DATABASE "{control}"'))
@@ -54,10 +56,22 @@ def platform_config(instance, **overrides) -> dict:
     return config
 
 
+_built_apps = []
+
+
 def build_app(instance, **overrides):
+    """A platform of its own (own control plane); closed when the test ends."""
     app = create_app(platform_config(instance, **overrides))
     migrations.upgrade(app.extensions["caas"].control_engine, "control")
+    _built_apps.append(app)
     return app
+
+
+@pytest.fixture(autouse=True)
+def _close_built_apps():
+    yield
+    while _built_apps:
+        _built_apps.pop().extensions["caas"].close()
 
 
 def new_slug(prefix: str = "t") -> str:
@@ -77,7 +91,8 @@ def _services():
 
 @pytest.fixture(scope="session")
 def session_app(tmp_path_factory):
-    app = build_app(tmp_path_factory.mktemp("caas"))
+    app = create_app(platform_config(tmp_path_factory.mktemp("caas")))
+    migrations.upgrade(app.extensions["caas"].control_engine, "control")
     yield app
     app.extensions["caas"].close()
 

@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from caas.cli import main
-from conftest import login, new_slug, platform_config
+from conftest import new_slug, platform_config
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -46,7 +46,18 @@ def test_tenants_operators_and_users(cli):
                "--password", "whatever-123").exit_code != 0
 
 
-def test_seed_loads_demo_tenants_and_is_idempotent(cli):
+@pytest.fixture
+def demo_databases_dropped():
+    """The demo slugs are fixed, so on PostgreSQL their databases are dropped after the test."""
+    yield
+    from caas.app import create_app
+    platform = create_app().extensions["caas"]
+    for tenant in platform.tenants():
+        platform.tenant_engines.drop_database(tenant.slug)
+    platform.close()
+
+
+def test_seed_loads_demo_tenants_and_is_idempotent(cli, demo_databases_dropped):
     seeded = cli("seed", "--folder", str(REPO / "tenants"))
     assert seeded.exit_code == 0, seeded.output
     assert "created 4 tenants" in seeded.output
@@ -64,6 +75,7 @@ def test_db_upgrade_reports_a_failing_tenant_and_upgrades_the_others(cli, tmp_pa
     from caas.app import create_app
     app = create_app()
     url = app.extensions["caas"].tenant_engines.url_for(bad)
+    app.extensions["caas"].close()
     if url.startswith("sqlite"):
         db_file = Path(url.split("///", 1)[1])
         db_file.unlink()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command, with_appcontext
 
 from caas.app import create_app
 
@@ -25,6 +25,15 @@ class CaasGroup(FlaskGroup):
         self.add_command(routes_command)
         self.add_command(shell_command)
         self._plugin_commands_added = False
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        finally:
+            # Release database connections when the command ends, not at interpreter exit.
+            app = getattr(ctx.find_object(ScriptInfo), "_loaded_app", None)
+            if app is not None:
+                app.extensions["caas"].close()
 
     def list_commands(self, ctx):
         self._add_plugin_commands()
