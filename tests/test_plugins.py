@@ -76,24 +76,11 @@ def test_a_third_party_distribution_is_discovered_and_receives_events(site, tmp_
     from caas.service_layer.tenants import create_tenant
     slug = new_slug("ev")
     create_tenant(platform, slug, "Events", "ES")
-    drain_with(app)
+    drain()  # the shared worker now runs jobs in the app just built
     assert sys.modules[module].SEEN == [slug]
 
 
-def drain_with(app):
-    from dramatiq import Worker
-    from caas.jobs import broker as broker_module
-    broker = broker_module.setup(app)
-    worker = Worker(broker, worker_threads=1)
-    worker.start()
-    try:
-        broker.join("outbox", timeout=30_000)
-        worker.join()
-    finally:
-        worker.stop()
-
-
-def test_a_raising_plugin_is_contained_and_named(site, tmp_path, caplog):
+def test_a_raising_plugin_is_contained_and_named(site, tmp_path, caplog, drain):
     install_distribution(site, "caas-test-raising", RAISING_PLUGIN)
     app = build_app(tmp_path / "instance")
     platform = app.extensions["caas"]
@@ -105,7 +92,7 @@ def test_a_raising_plugin_is_contained_and_named(site, tmp_path, caplog):
     from caas.service_layer.tenants import create_tenant
     slug = new_slug("rz")
     create_tenant(platform, slug, "Still works", "FR")
-    drain_with(app)
+    drain()
     assert platform.tenant(slug).status == "active"
     failures = platform.plugins.call_each("tenant_created", tenant={"slug": slug})
     assert [f.plugin for f in failures] == ["test-raising"]
