@@ -118,7 +118,9 @@ def test_crash_after_commit_still_sends_the_email_exactly_once(app, platform, te
         ids = conn.execute(sa.select(schema.outbox.c.id)).scalars().all()
     dispatch(tenant.slug, ids)
     drain()
-    assert len(mailbox.messages(email)) == 1
+    [message] = mailbox.messages(email)
+    # Every attempt of this job carries the same Message-ID, so receivers can drop a resend.
+    assert message["message_id"].startswith(f"<{tenant.slug}.")
     # The generated password does not stay in the database once sent.
     with platform.tenant_engines.get(tenant.slug).connect() as conn:
         payloads = conn.execute(sa.select(schema.outbox.c.payload)).scalars().all()

@@ -77,6 +77,12 @@ def test_a_third_party_distribution_is_discovered_and_receives_events(site, tmp_
     slug = new_slug("ev")
     create_tenant(platform, slug, "Events", "ES")
     drain()  # the shared worker now runs jobs in the app just built
+    if not sys.modules[module].SEEN:
+        # A job picked up while the worker still served the previous app is skipped;
+        # the relay hands it over again, as it would after any lost dispatch.
+        from caas.jobs.tasks import relay
+        relay(platform, older_than_seconds=0)
+        drain()
     assert sys.modules[module].SEEN == [slug]
 
 

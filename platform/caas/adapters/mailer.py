@@ -6,7 +6,8 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 
-def send(config: dict, email) -> None:
+def send(config: dict, email, message_id: str | None = None) -> None:
+    """Send ``email``; a resend with the same ``message_id`` lets receivers drop the copy."""
     host, port = smtp_address(config)
     message = EmailMessage()
     message.set_content(email.body)  # first: it resets the Content-* headers
@@ -14,7 +15,7 @@ def send(config: dict, email) -> None:
     message["To"] = email.to
     message["Subject"] = email.subject
     message["Content-Language"] = email.locale
-    message["Message-ID"] = make_msgid(domain="caas.example")
+    message["Message-ID"] = message_id or make_msgid(domain="caas.example")
     with smtplib.SMTP(host, port, timeout=15) as smtp:
         if config.get("CAAS_SMTP_STARTTLS"):
             smtp.starttls()

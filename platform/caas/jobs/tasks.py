@@ -13,7 +13,9 @@ from caas.service_layer import messages
 from caas.tenancy import current_tenant
 
 log = logging.getLogger(__name__)
-HANDLERS: dict[str, Callable[[dict], None]] = {}
+# Handlers get the job's payload and a stable job key ("<tenant>.<outbox id>"), the same
+# on every attempt, for receivers that deduplicate (e.g. an email's Message-ID).
+HANDLERS: dict[str, Callable[[dict, str], None]] = {}
 
 
 def handler(name: str):
@@ -39,7 +41,7 @@ def run(outbox_id: int) -> None:
         return
     try:
         payload = dict(row.payload)
-        HANDLERS[row.task](payload)
+        HANDLERS[row.task](payload, f"{slug}.{outbox_id}")
     except Exception as exc:
         with platform.tenant_uow(slug) as uow:
             uow.outbox.release(outbox_id, "".join(traceback.format_exception_only(exc)))
@@ -51,18 +53,18 @@ def run(outbox_id: int) -> None:
 
 
 @handler("send_email")
-def send_email(payload: dict) -> None:
+def send_email(payload: dict, job_key: str) -> None:
     build = {"credentials": messages.credentials_email}[payload["message"]]
     context = dict(payload["context"], **payload.get("secrets", {}))
     email = build(payload["to"], payload["locale"], payload.get("fallback_locale", "en"), **context)
     try:
-        mailer.send(current_app.config, email)
+        mailer.send(current_app.config, email, message_id=f"<{job_key}@caas.example>")
     except (smtplib.SMTPException, OSError) as exc:
         raise RuntimeError(f"SMTP delivery to {email.to} failed: {exc}") from exc
 
 
 @handler("plugin_event")
-def plugin_event(payload: dict) -> None:
+def plugin_event(payload: dict, job_key: str) -> None:
     # Plugin failures are logged with the plugin's name and not retried: the
     # change they react to is committed and other plugins have had their call.
     _platform().plugins.call_each(payload["hook"], **payload["kwargs"])
