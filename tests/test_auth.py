@@ -119,3 +119,17 @@ def test_role_matrix(tenant, operator, method, path, body, allowed):
             assert status == 401
         else:
             assert status == 403, (role, status)
+
+
+def test_concurrent_failed_logins_are_all_counted_and_never_500(app, tenant):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def attempt(_):
+        return app.test_client().post("/api/v1/auth/token", headers={"X-Tenant": tenant.slug},
+                                      json={"email": "racer@x.test", "password": "wrong-one-1"})
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = [response.status_code for response in pool.map(attempt, range(6))]
+    assert set(statuses) <= {401, 429}, statuses
+    # Five failures were recorded whichever thread inserted first: the sixth try is throttled.
+    again = attempt(None)
+    assert again.status_code == 429

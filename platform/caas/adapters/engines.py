@@ -32,8 +32,10 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
                                   connect_args={"check_same_thread": False})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return sa.create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True,
-                            pool_recycle=1800)
+    # No pre-ping: it would add a round trip to every checkout. Connections are
+    # recycled before server-side timeouts, and a connection found dead invalidates
+    # the pool so only the request that met it fails.
+    return sa.create_engine(url, pool_size=pool_size, max_overflow=10, pool_recycle=1800)
 
 
 class TenantEngines:

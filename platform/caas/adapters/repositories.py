@@ -235,8 +235,15 @@ class LoginThrottle:
         now = utcnow()
         row = self.conn.execute(sa.select(self.table).where(self.table.c.key == key)).first()
         if row is None:
-            self.conn.execute(self.table.insert().values(key=key, failures=1, window_started_at=now))
-        elif _aware(row.window_started_at) + self.window < now:
+            try:
+                with self.conn.begin_nested():
+                    self.conn.execute(self.table.insert().values(key=key, failures=1,
+                                                                 window_started_at=now))
+                return
+            except sa.exc.IntegrityError:
+                # A concurrent failure for the same key inserted first: count on top of it.
+                row = self.conn.execute(sa.select(self.table).where(self.table.c.key == key)).first()
+        if _aware(row.window_started_at) + self.window < now:
             self.conn.execute(self.table.update().where(self.table.c.key == key)
                               .values(failures=1, window_started_at=now))
         else:

@@ -54,6 +54,5 @@ def roles(*allowed: str, tenant: bool = True):
             if not permitted:
                 raise Forbidden("Your role may not do this.")
             return view(*args, **kwargs)
-        wrapper._caas_roles = allowed
         return wrapper
     return decorator
