@@ -52,6 +52,11 @@ class TenantRepository:
         rows = self.conn.execute(sa.select(schema.tenants).order_by(schema.tenants.c.slug))
         return [self._tenant(row) for row in rows]
 
+    def any_active(self) -> Tenant | None:
+        row = self.conn.execute(sa.select(schema.tenants)
+                                .where(schema.tenants.c.status == "active").limit(1)).first()
+        return self._tenant(row) if row else None
+
     def set_status(self, slug: str, status: str) -> None:
         self.conn.execute(schema.tenants.update().where(schema.tenants.c.slug == slug)
                           .values(status=status))

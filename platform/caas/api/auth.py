@@ -1,8 +1,8 @@
 """Authentication and the caller's own account."""
 from flask import g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from caas.api import Blueprint
 from caas.api.schemas import MeSchema, PasswordChangeSchema, TokenRequestSchema, TokenSchema
 from caas.api.security import BEARER, authenticate, platform, tenant_or_none
 from caas.service_layer import auth, users

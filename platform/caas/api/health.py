@@ -33,9 +33,10 @@ def readyz():
             conn.execute(sa.text("SELECT 1"))
 
     def tenant():
-        tenants = [t for t in platform.tenants() if t.status == "active"]
-        if tenants:
-            with platform.tenant_engines.get(tenants[0].slug).connect() as conn:
+        with platform.control_uow() as uow:
+            sample = uow.tenants.any_active()
+        if sample is not None:
+            with platform.tenant_engines.get(sample.slug).connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
 
     from caas.jobs.broker import ping

@@ -1,8 +1,8 @@
 """Platform administration (operators): tenants and loaded plugins."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from caas import PLUGIN_API_VERSION
+from caas.api import Blueprint
 from caas.api.schemas import PluginsSchema, TenantCreateSchema, TenantSchema
 from caas.api.security import BEARER, platform, roles
 from caas.service_layer.tenants import create_tenant

@@ -1,8 +1,8 @@
 """Sandbox control over HTTP (``/sandbox``), mounted only when ``CAAS_SANDBOX`` is on."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from caas.api import Blueprint
 from caas.api.security import BEARER, roles
 from caas.sandboxes import faults, smtp
 
