@@ -4,8 +4,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from contextlib import contextmanager
 
 from caas.adapters.engines import TenantEngines, make_engine
+from caas.adapters.repositories import TenantRepository
 from caas.domain.tenants import Tenant
 from caas.plugins import Plugins
 from caas.service_layer.unit_of_work import ControlUnitOfWork, TenantUnitOfWork
@@ -45,6 +47,18 @@ class Platform:
                                 self.config["CAAS_LOGIN_WINDOW_SECONDS"],
                                 on_commit=self._after_tenant_commit)
 
+    # --- plain reads: one statement, no transaction to begin and roll back --------
+
+    @contextmanager
+    def tenant_reader(self, slug: str):
+        with self.tenant_engines.get(slug).connect() as conn:
+            yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
+    @contextmanager
+    def control_reader(self):
+        with self.control_engine.connect() as conn:
+            yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
     def _after_tenant_commit(self, uow: TenantUnitOfWork) -> None:
         if uow.outbox.added and self.dispatch is not None:
             try:
@@ -62,8 +76,8 @@ class Platform:
         cached = self._tenants.get(slug)
         if cached and now - cached[0] < self.TENANT_CACHE_SECONDS:
             return cached[1]
-        with self.control_uow() as uow:
-            tenant = uow.tenants.get(slug)
+        with self.control_reader() as conn:
+            tenant = TenantRepository(conn).get(slug)
         if tenant is None or tenant.status != "active":
             raise UnknownTenant(slug)
         with self._tenants_lock:
@@ -75,8 +89,8 @@ class Platform:
             self._tenants.pop(slug, None)
 
     def tenants(self) -> list[Tenant]:
-        with self.control_uow() as uow:
-            return uow.tenants.list()
+        with self.control_reader() as conn:
+            return TenantRepository(conn).list()
 
     def country_of(self, tenant: Tenant):
         return self.plugins.country(tenant.country)

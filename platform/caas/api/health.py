@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, current_app
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
+from caas.adapters.repositories import TenantRepository
 from caas.api import error_response
 
 blp = Blueprint("health", __name__)
@@ -33,8 +34,8 @@ def readyz():
             conn.execute(sa.text("SELECT 1"))
 
     def tenant():
-        with platform.control_uow() as uow:
-            sample = uow.tenants.any_active()
+        with platform.control_reader() as conn:
+            sample = TenantRepository(conn).any_active()
         if sample is not None:
             with platform.tenant_engines.get(sample.slug).connect() as conn:
                 conn.execute(sa.text("SELECT 1"))

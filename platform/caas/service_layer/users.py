@@ -112,10 +112,10 @@ def staff_page(platform: Platform, tenant: Tenant, offset: int, limit: int):
 def get_account(platform: Platform, tenant: Tenant | None, person_id: int):
     """The caller's own account; a read, so it skips the unit of work."""
     if tenant:
-        with platform.tenant_engines.get(tenant.slug).connect() as conn:
+        with platform.tenant_reader(tenant.slug) as conn:
             person = UserRepository(conn).get(person_id)
     else:
-        with platform.control_engine.connect() as conn:
+        with platform.control_reader() as conn:
             person = OperatorRepository(conn).get(person_id)
     if person is None or (tenant and not person.active):
         raise Unauthorized("This account no longer exists.")
