@@ -147,3 +147,26 @@ def test_smtp_outage_is_retried_until_delivered(platform, tenant, drain, mailbox
     relay(platform, older_than_seconds=0)
     drain()
     assert len(mailbox.messages(email)) == 1
+
+
+def test_a_job_failing_for_good_is_abandoned_with_its_error_and_without_secrets(
+        app, platform, tenant, drain, mailbox, operator, monkeypatch):
+    monkeypatch.setitem(app.config, "CAAS_OUTBOX_MAX_ATTEMPTS", 2)
+    operator.put("/sandbox/smtp/mode", json={"mode": "down"})
+    email = f"never@{tenant.slug}.test"
+    try:
+        assert tenant.admin.post("/api/v1/staff", json={"email": email, "name": "N",
+                                                        "role": "employee"}).status_code == 201
+        drain()  # first attempt fails, the broker's retry makes the second and last
+    finally:
+        operator.put("/sandbox/smtp/mode", json={"mode": "up"})
+    with platform.tenant_engines.get(tenant.slug).connect() as conn:
+        row = conn.execute(sa.select(schema.outbox).where(schema.outbox.c.task == "send_email")
+                           .order_by(schema.outbox.c.id.desc())).first()
+    assert row.payload["to"] == email and row.attempts == 2
+    assert row.processed_at is not None and row.last_error.startswith("abandoned:")
+    assert "secrets" not in row.payload
+    # The relay does not bring it back.
+    relay(platform, older_than_seconds=0)
+    drain()
+    assert mailbox.messages(email) == []

@@ -16,6 +16,16 @@ from caas.tenancy import UnknownTenant
 log = logging.getLogger(__name__)
 
 
+@contextmanager
+def _reader(engine):
+    """A connection for one read. On a database server, autocommit spares the BEGIN and
+    ROLLBACK round trips; SQLite runs in process, where switching modes costs more."""
+    with engine.connect() as conn:
+        if conn.dialect.name != "sqlite":
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
+
+
 class Platform:
     """Configuration, plugins, databases and the job dispatcher of one process.
 
@@ -49,15 +59,11 @@ class Platform:
 
     # --- plain reads: one statement, no transaction to begin and roll back --------
 
-    @contextmanager
     def tenant_reader(self, slug: str):
-        with self.tenant_engines.get(slug).connect() as conn:
-            yield conn.execution_options(isolation_level="AUTOCOMMIT")
+        return _reader(self.tenant_engines.get(slug))
 
-    @contextmanager
     def control_reader(self):
-        with self.control_engine.connect() as conn:
-            yield conn.execution_options(isolation_level="AUTOCOMMIT")
+        return _reader(self.control_engine)
 
     def _after_tenant_commit(self, uow: TenantUnitOfWork) -> None:
         if uow.outbox.added and self.dispatch is not None:

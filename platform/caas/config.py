@@ -40,6 +40,7 @@ def defaults(instance_path: str) -> dict:
         "CAAS_SMTP_STARTTLS": False,
         "CAAS_MAIL_FROM": "CaaS <no-reply@caas.example>",
         "CAAS_OUTBOX_LEASE_SECONDS": 60,
+        "CAAS_OUTBOX_MAX_ATTEMPTS": 20,
         "CAAS_LOG_JSON": True,
         "CAAS_LOG_LEVEL": "INFO",
         "MAX_CONTENT_LENGTH": 256 * 1024,

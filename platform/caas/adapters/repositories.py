@@ -197,9 +197,16 @@ class OutboxRepository:
 
     def complete(self, outbox_id: int, payload: dict) -> None:
         """Mark the job done and drop its ``secrets`` (e.g. a generated password) for good."""
+        self._finish(outbox_id, payload, None)
+
+    def give_up(self, outbox_id: int, payload: dict, error: str) -> None:
+        """Stop retrying a job: it stays in the table with its last error, without secrets."""
+        self._finish(outbox_id, payload, f"abandoned: {error}"[:2000])
+
+    def _finish(self, outbox_id: int, payload: dict, error: str | None) -> None:
         kept = {key: value for key, value in payload.items() if key != "secrets"}
         self.conn.execute(schema.outbox.update().where(schema.outbox.c.id == outbox_id)
-                          .values(processed_at=utcnow(), last_error=None, payload=kept))
+                          .values(processed_at=utcnow(), last_error=error, payload=kept))
 
     def release(self, outbox_id: int, error: str) -> None:
         self.conn.execute(schema.outbox.update().where(schema.outbox.c.id == outbox_id)

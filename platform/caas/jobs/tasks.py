@@ -43,8 +43,15 @@ def run(outbox_id: int) -> None:
         payload = dict(row.payload)
         HANDLERS[row.task](payload, f"{slug}.{outbox_id}")
     except Exception as exc:
+        error = "".join(traceback.format_exception_only(exc))
         with platform.tenant_uow(slug) as uow:
-            uow.outbox.release(outbox_id, "".join(traceback.format_exception_only(exc)))
+            if row.attempts >= platform.config["CAAS_OUTBOX_MAX_ATTEMPTS"]:
+                uow.outbox.give_up(outbox_id, payload, error)
+                uow.commit()
+                log.error("outbox job abandoned after %s attempts", row.attempts,
+                          extra={"outbox_id": outbox_id, "task": row.task})
+                return
+            uow.outbox.release(outbox_id, error)
             uow.commit()
         raise
     with platform.tenant_uow(slug) as uow:
