@@ -5,7 +5,6 @@ import logging
 import secrets
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import get_currency_name
 from sqlalchemy.exc import IntegrityError
 
 from caas.adapters import migrations
@@ -49,10 +48,7 @@ def create_tenant(platform: Platform, slug: str, name: str, country: str,
     plugin_country = platform.plugins.countries[code]
     locales = _check_locales(locales or list(plugin_country.locales), plugin_country.locales)
     currency = (currency or plugin_country.currency).upper()
-    try:
-        get_currency_name(currency, locale="en")
-    except Exception:
-        raise Invalid("Unknown currency.", {"currency": [f"{currency!r} is not an ISO 4217 code."]})
+    # The country decides the currency (prices, VAT and invoices follow it).
     if currency != plugin_country.currency:
         raise Invalid("Currency does not match the country.", {"currency": [
             f"{plugin_country.name} tenants use {plugin_country.currency}."]})
@@ -69,13 +65,12 @@ def create_tenant(platform: Platform, slug: str, name: str, country: str,
     try:
         platform.tenant_engines.create_database(slug)
         migrations.upgrade(platform.tenant_engines.get(slug), "tenant")
+        summary = {"slug": slug, "name": name, "country": code, "currency": currency,
+                   "locales": locales}
         with tenant_context(tenant), platform.tenant_uow(slug) as uow:
-            uow.audit.record("tenant.created", "tenant", slug,
-                             after={"name": name, "country": code, "currency": currency,
-                                    "locales": locales})
-            uow.outbox.add("plugin_event", {"hook": "tenant_created", "kwargs": {"tenant": {
-                "slug": slug, "name": name, "country": code, "currency": currency,
-                "locales": locales}}})
+            uow.audit.record("tenant.created", "tenant", slug, after=summary)
+            uow.outbox.add("plugin_event", {"hook": "tenant_created",
+                                            "kwargs": {"tenant": summary}})
             uow.commit()
     except Exception:
         log.exception("tenant database creation failed; rolling back", extra={"tenant": slug})
