@@ -237,15 +237,18 @@ class LoginThrottle:
 
     def retry_after(self, key: str) -> int:
         """Seconds until ``key`` may try again; 0 when it may try now."""
-        row = self.conn.execute(sa.select(self.table).where(self.table.c.key == key)).first()
+        row = self._row(key)
         if row is None or row.failures < self.max_failures:
             return 0
         remaining = _aware(row.window_started_at) + self.window - utcnow()
         return max(0, int(remaining.total_seconds()) + 1)
 
+    def _row(self, key: str):
+        return self.conn.execute(sa.select(self.table).where(self.table.c.key == key)).first()
+
     def fail(self, key: str) -> None:
         now = utcnow()
-        row = self.conn.execute(sa.select(self.table).where(self.table.c.key == key)).first()
+        row = self._row(key)
         if row is None:
             try:
                 with self.conn.begin_nested():
@@ -254,7 +257,7 @@ class LoginThrottle:
                 return
             except sa.exc.IntegrityError:
                 # A concurrent failure for the same key inserted first: count on top of it.
-                row = self.conn.execute(sa.select(self.table).where(self.table.c.key == key)).first()
+                row = self._row(key)
         if _aware(row.window_started_at) + self.window < now:
             self.conn.execute(self.table.update().where(self.table.c.key == key)
                               .values(failures=1, window_started_at=now))

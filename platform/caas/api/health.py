@@ -30,14 +30,14 @@ def readyz():
             checks[name] = f"failed: {type(exc).__name__}"
 
     def control():
-        with platform.control_engine.connect() as conn:
+        with platform.control_reader() as conn:
             conn.execute(sa.text("SELECT 1"))
 
     def tenant():
         with platform.control_reader() as conn:
             sample = TenantRepository(conn).any_active()
         if sample is not None:
-            with platform.tenant_engines.get(sample.slug).connect() as conn:
+            with platform.tenant_reader(sample.slug) as conn:
                 conn.execute(sa.text("SELECT 1"))
 
     from caas.jobs.broker import ping

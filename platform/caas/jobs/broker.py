@@ -12,7 +12,8 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Middleware, SkipMessage
 from prometheus_client import Counter
 
-from caas.tenancy import reset_request_tenant, set_request_tenant
+from caas.tenancy import (UnknownTenant, current_tenant_or_none, reset_request_tenant,
+                          set_request_tenant)
 
 log = logging.getLogger(__name__)
 JOBS = Counter("caas_jobs_total", "Jobs processed, by actor and outcome", ["actor", "outcome"])
@@ -26,13 +27,11 @@ class TenantMiddleware(Middleware):
         self._tokens = {}
 
     def before_enqueue(self, broker, message, delay):
-        from caas.tenancy import current_tenant_or_none
         tenant = current_tenant_or_none()
         if tenant is not None and "tenant" not in message.options:
             message.options["tenant"] = tenant.slug
 
     def before_process_message(self, broker, message):
-        from caas.tenancy import UnknownTenant
         slug = message.options.get("tenant")
         try:
             tenant = self.platform_getter().tenant(slug) if slug else None
