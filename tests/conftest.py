@@ -41,7 +41,10 @@ def platform_config(instance, **overrides) -> dict:
     """Settings of a test platform on the configured backend, with its own control plane."""
     config = {"CAAS_INSTANCE_PATH": str(instance), "CAAS_LOG_LEVEL": "WARNING",
               "CAAS_LOG_JSON": False, "CAAS_SANDBOX": True, "CAAS_BROKER_URL": BROKER_URL,
-              "CAAS_SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256"}
+              "CAAS_SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
+              # The sandboxes act only when a test tells them to; registration retries at once.
+              "CAAS_SANDBOX_SETTLE_SECONDS": None, "CAAS_SANDBOX_FACTORY_STEP_SECONDS": None,
+              "CAAS_REGISTRATION_RETRY_WAIT_SECONDS": 0}
     if PG_URL:
         # Every test tenant is its own database: keep few engines (and connections) open.
         config.update(CAAS_TENANT_ENGINE_CACHE_SIZE=4, CAAS_TENANT_POOL_SIZE=1)
@@ -102,7 +105,10 @@ def app(session_app):
     # The broker and its app-context middleware are per process: point them back
     # at this app in case a test built another one.
     broker_module.setup(session_app)
-    return session_app
+    yield session_app
+    # A test that took a system down must not leave its circuit open for the next one.
+    for breaker in session_app.extensions["caas"].external.breakers.values():
+        breaker.close()
 
 
 @pytest.fixture
@@ -141,6 +147,21 @@ def drain(app, worker):
             broker.join("outbox", timeout=30_000)
         worker.join()
     return run
+
+
+@pytest.fixture(autouse=True)
+def _sandboxes_up():
+    """Every test starts and ends with every sandbox up."""
+    from caas.sandboxes import faults
+    yield
+    for system in faults.SYSTEMS:
+        faults.set_mode(system, faults.Mode())
+
+
+def password_in(message) -> str:
+    """The generated password in a credentials email: its sign-in line ends with it."""
+    line = next(line for line in message["body"].splitlines() if "@" in line and ":" in line)
+    return line.rsplit(" ", 1)[-1]
 
 
 @pytest.fixture

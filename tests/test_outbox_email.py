@@ -11,7 +11,7 @@ from caas.adapters import schema
 from caas.jobs.tasks import relay
 from caas.service_layer.users import provision_user
 from caas.tenancy import tenant_context
-from conftest import ADMIN_PASSWORD, login
+from conftest import ADMIN_PASSWORD, login, password_in
 
 
 @pytest.mark.parametrize("locale, subject, greeting", [
@@ -37,14 +37,8 @@ def test_staff_credentials_are_emailed_in_the_recipients_language(
     assert message["body"].startswith(greeting)
     assert message["language"] == locale
     # The emailed password works, once, for that person in that tenant only.
-    password = _password_in(message)
+    password = password_in(message)
     assert login(client, email, password, tenant.slug).get("/api/v1/me").json["email"] == email
-
-
-def _password_in(message) -> str:
-    # The sign-in line names the address and ends with the password.
-    line = next(line for line in message["body"].splitlines() if "@" in line and ":" in line)
-    return line.rsplit(" ", 1)[-1]
 
 
 def test_english_is_used_for_a_language_without_catalog_and_staff_locale_is_checked(tenant):

@@ -52,8 +52,13 @@ def create_app(config: dict | None = None) -> Flask:
     web.init_app(app)
     api.init_app(app)
     init_babel(app)
+    from caas.adapters.external import ExternalSystems
+    sandboxes = None
     if settings["CAAS_SANDBOX"]:
         from caas.sandboxes import routes
+        from caas.sandboxes.hub import Sandboxes
         app.register_blueprint(routes.blp)
+        sandboxes = app.extensions["caas_sandboxes"] = Sandboxes(app)
+    platform.external = ExternalSystems(app.config, sandboxes)
     plugins.call_each("startup", app=app)
     return app

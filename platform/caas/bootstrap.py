@@ -42,6 +42,7 @@ class Platform:
                                             config["CAAS_TENANT_ENGINE_CACHE_SIZE"],
                                             config["CAAS_TENANT_POOL_SIZE"])
         self.dispatch = dispatch  # (tenant_slug, outbox_ids) -> None, set by the job layer
+        self.external = None  # ExternalSystems, set by create_app
         self._tenants: dict[str, tuple[float, Tenant]] = {}
         self._tenants_lock = threading.Lock()
 
@@ -90,6 +91,13 @@ class Platform:
             self._tenants[slug] = (now, tenant)
         return tenant
 
+    def webhook_secret(self, slug: str, system: str) -> str | None:
+        """The secret ``system`` signs its webhooks to tenant ``slug`` with; ``None`` if unknown."""
+        try:
+            return self.tenant(slug).secrets.get(system)
+        except UnknownTenant:
+            return None
+
     def forget_tenant(self, slug: str) -> None:
         with self._tenants_lock:
             self._tenants.pop(slug, None)
@@ -102,5 +110,7 @@ class Platform:
         return self.plugins.country(tenant.country)
 
     def close(self) -> None:
+        if self.external is not None:
+            self.external.close()
         self.tenant_engines.dispose_all()
         self.control_engine.dispose()

@@ -41,13 +41,29 @@ def defaults(instance_path: str) -> dict:
         "CAAS_MAIL_FROM": "CaaS <no-reply@caas.example>",
         "CAAS_OUTBOX_LEASE_SECONDS": 60,
         "CAAS_OUTBOX_MAX_ATTEMPTS": 20,
+        # External systems; ``None`` with CAAS_SANDBOX on means the in-process sandbox.
+        "CAAS_PAYMENTS_URL": None,
+        "CAAS_FACTORY_URL": None,
+        "CAAS_REGISTRATION_URLS": None,  # per country: "ES=https://...,FR=https://..."
+        "CAAS_HTTP_TIMEOUT_SECONDS": 10.0,
+        "CAAS_BREAKER_FAIL_MAX": 5,
+        "CAAS_BREAKER_RESET_SECONDS": 30,
+        # A payment attempt older than this whose process died may be taken over.
+        "CAAS_PAYMENT_STALE_SECONDS": 120,
+        "CAAS_REGISTRATION_SYNC_ATTEMPTS": 3,
+        "CAAS_REGISTRATION_RETRY_WAIT_SECONDS": 0.5,
+        "CAAS_REGISTRATION_ESCALATE_SECONDS": 1800,
+        # Sandbox behaviour for the demo: tok_ok payments settle, and the factory
+        # advances orders, on their own after these many seconds (None: only on demand).
+        "CAAS_SANDBOX_SETTLE_SECONDS": 3.0,
+        "CAAS_SANDBOX_FACTORY_STEP_SECONDS": 20.0,
         "CAAS_LOG_JSON": True,
         "CAAS_LOG_LEVEL": "INFO",
         "MAX_CONTENT_LENGTH": 256 * 1024,
     }
 
 
-_TYPES = {bool: _bool, int: int}
+_TYPES = {bool: _bool, int: int, float: float}
 
 
 def from_environment(config: dict, environ=os.environ) -> dict:
@@ -67,6 +83,21 @@ def check(config: dict) -> None:
                               "in production")
         if config["CAAS_SANDBOX"]:
             raise ConfigError("CAAS_SANDBOX must be off in production")
+    if not config["CAAS_SANDBOX"]:
+        missing = [key for key in ("CAAS_PAYMENTS_URL", "CAAS_FACTORY_URL",
+                                   "CAAS_REGISTRATION_URLS") if not config.get(key)]
+        if missing:
+            raise ConfigError(f"{', '.join(missing)} must be set when CAAS_SANDBOX is off")
+
+
+def url_map(value) -> dict[str, str]:
+    """``"ES=https://a,FR=https://b"`` (or a mapping) → ``{"ES": "https://a", "FR": "https://b"}``."""
+    if not value:
+        return {}
+    if isinstance(value, dict):
+        return {key.upper(): url for key, url in value.items()}
+    pairs = (item.partition("=") for item in value.split(",") if item.strip())
+    return {key.strip().upper(): url.strip() for key, _, url in pairs}
 
 
 def allowed_plugins(config: dict) -> set[str] | None:

@@ -17,7 +17,7 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _aware(value: datetime | None) -> datetime | None:
+def aware(value: datetime | None) -> datetime | None:
     # SQLite hands back naive datetimes; everything stored is UTC.
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
@@ -32,7 +32,7 @@ class TenantRepository:
     def _tenant(row) -> Tenant:
         return Tenant(id=row.id, slug=row.slug, name=row.name, country=row.country,
                       currency=row.currency, locales=list(row.locales), timezone=row.timezone,
-                      status=row.status, created_at=_aware(row.created_at),
+                      status=row.status, created_at=aware(row.created_at),
                       secrets=dict(row.secrets))
 
     def add(self, tenant: Tenant) -> Tenant:
@@ -93,7 +93,7 @@ class OperatorRepository:
     @staticmethod
     def _operator(row) -> Operator:
         return Operator(id=row.id, email=row.email, name=row.name,
-                        password_hash=row.password_hash, created_at=_aware(row.created_at))
+                        password_hash=row.password_hash, created_at=aware(row.created_at))
 
 
 class UserRepository:
@@ -104,8 +104,8 @@ class UserRepository:
     def _user(row) -> User:
         return User(id=row.id, email=row.email, role=row.role, name=row.name, locale=row.locale,
                     password_hash=row.password_hash, active=row.active,
-                    created_at=_aware(row.created_at),
-                    password_changed_at=_aware(row.password_changed_at))
+                    created_at=aware(row.created_at),
+                    password_changed_at=aware(row.password_changed_at))
 
     def add(self, user: User) -> User:
         user.created_at = utcnow()
@@ -165,7 +165,7 @@ class AuditLog:
             query = query.where(table.c.at < filters["until"])
         total = self.conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar()
         rows = self.conn.execute(query.order_by(table.c.id.desc()).offset(offset).limit(limit))
-        return [dict(row._mapping, at=_aware(row.at)) for row in rows], total
+        return [dict(row._mapping, at=aware(row.at)) for row in rows], total
 
 
 class OutboxRepository:
@@ -175,10 +175,19 @@ class OutboxRepository:
         self.conn = conn
         self.added: list[int] = []
 
-    def add(self, task: str, payload: dict) -> int:
+    def add(self, task: str, payload: dict, *, hold: bool = False) -> int:
+        """Queue a job, sent to the broker after commit.
+
+        :param hold: the caller runs the job itself right after commit: it is written
+            already claimed and not sent, and the caller completes or releases it. If
+            the process dies first, the relay sends it once the lease has run out.
+        """
+        now = utcnow()
         outbox_id = self.conn.execute(schema.outbox.insert().values(
-            task=task, payload=payload, created_at=utcnow(), attempts=0)).inserted_primary_key[0]
-        self.added.append(outbox_id)
+            task=task, payload=payload, created_at=now, attempts=1 if hold else 0,
+            claimed_at=now if hold else None)).inserted_primary_key[0]
+        if not hold:
+            self.added.append(outbox_id)
         return outbox_id
 
     def claim(self, outbox_id: int, lease_seconds: int):
@@ -240,7 +249,7 @@ class LoginThrottle:
         row = self._row(key)
         if row is None or row.failures < self.max_failures:
             return 0
-        remaining = _aware(row.window_started_at) + self.window - utcnow()
+        remaining = aware(row.window_started_at) + self.window - utcnow()
         return max(0, int(remaining.total_seconds()) + 1)
 
     def _row(self, key: str):
@@ -258,7 +267,7 @@ class LoginThrottle:
             except sa.exc.IntegrityError:
                 # A concurrent failure for the same key inserted first: count on top of it.
                 row = self._row(key)
-        if _aware(row.window_started_at) + self.window < now:
+        if aware(row.window_started_at) + self.window < now:
             self.conn.execute(self.table.update().where(self.table.c.key == key)
                               .values(failures=1, window_started_at=now))
         else:

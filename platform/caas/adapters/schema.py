@@ -1,10 +1,11 @@
 """Table definitions: the control plane's and every tenant database's.
 
 Alembic migrations under ``caas/migrations`` create exactly these; a test
-compares the two so that they never drift.
+compares the two so that they never drift. Money is stored as whole minor
+units (``*_minor``, BigInteger) beside its currency: exact on every backend.
 """
-from sqlalchemy import (JSON, Boolean, Column, DateTime, Integer, MetaData, String, Table, Text,
-                        UniqueConstraint)
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Integer,
+                        MetaData, String, Table, Text, UniqueConstraint)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -99,3 +100,140 @@ outbox = Table(
 )
 
 login_failures = _login_failures(tenant_metadata)
+
+# --- sales and the vehicle lifecycle ---------------------------------------
+
+customers = Table(
+    "customers", tenant_metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("phone", String(32), nullable=False),
+    Column("tax_id", String(40), nullable=False),
+    Column("address", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+vehicle_models = Table(
+    "vehicle_models", tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("base_price_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("options", JSON, nullable=False),  # factory-fitted: [{code, name, price_minor}]
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+plans = Table(
+    "plans", tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("reservation_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+orders = Table(
+    "orders", tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reference", String(40), nullable=False, unique=True),
+    Column("customer_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("model", String(40), nullable=False),
+    Column("plan", String(40), nullable=False),
+    Column("options", JSON, nullable=False),
+    Column("price_minor", BigInteger, nullable=False),
+    Column("reservation_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("owner", JSON, nullable=False),
+    Column("status", String(30), nullable=False, index=True),
+    Column("vin", String(17), index=True),
+    Column("plate", String(20)),
+    Column("factory_order_id", String(40), unique=True),
+    Column("estimated_date", Date),
+    Column("created_by", Integer),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("registration_escalated_at", DateTime(timezone=True)),
+    Column("version", Integer, nullable=False),
+)
+
+order_events = Table(
+    "order_events", tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", Integer, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("source", String(30), nullable=False),
+    Column("target", String(30), nullable=False),
+    Column("note", String(500), nullable=False),
+    Column("actor_role", String(20), nullable=False),
+    Column("actor_id", Integer),
+    Column("actor_email", String(254)),
+)
+
+vehicles = Table(
+    "vehicles", tenant_metadata,
+    Column("vin", String(17), primary_key=True),
+    Column("model", String(40), nullable=False),
+    Column("status", String(20), nullable=False, index=True),
+    Column("order_id", Integer, ForeignKey("orders.id")),
+    Column("plate", String(20)),
+    Column("linked_user_id", Integer, ForeignKey("users.id")),
+    Column("linked_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+payments = Table(
+    "payments", tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", Integer, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # reservation | final
+    Column("attempt", Integer, nullable=False),
+    Column("status", String(20), nullable=False),  # processing | succeeded | declined
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("gateway_key", String(120), nullable=False, unique=True),
+    Column("gateway_payment_id", String(60), unique=True),
+    Column("settlement", String(20)),  # pending | settled | failed
+    Column("error", String(500)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("order_id", "kind", "attempt"),
+)
+
+webhook_events = Table(
+    "webhook_events", tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("system", String(20), nullable=False),
+    Column("event_id", String(100), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("outcome", String(200), nullable=False),
+    UniqueConstraint("system", "event_id"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys", tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("owner", String(60), nullable=False),  # "<role>:<account id>"
+    Column("key", String(255), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status_code", Integer),
+    Column("response", JSON),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("owner", "key"),
+)
+
+support_tickets = Table(
+    "support_tickets", tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(40), nullable=False, index=True),
+    Column("status", String(20), nullable=False, index=True),  # open | resolved
+    Column("order_id", Integer, ForeignKey("orders.id")),
+    Column("vin", String(17)),
+    Column("customer_id", Integer, ForeignKey("users.id")),
+    Column("summary", String(500), nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", DateTime(timezone=True)),
+)

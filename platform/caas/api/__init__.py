@@ -54,11 +54,13 @@ class Blueprint(SmorestBlueprint):
     PAGINATION_ARGUMENTS_PARSER = _PaginationParser()
 
 
-def error_response(status: int, message: str, errors: dict | None = None, headers=None):
+def error_response(status: int, message: str, errors: dict | None = None, headers=None,
+                   **extra):
     from http import HTTPStatus
     body = {"code": status, "status": HTTPStatus(status).phrase, "message": message}
     if errors:
         body["errors"] = errors
+    body.update(extra)
     response = jsonify(body)
     response.status_code = status
     for name, value in (headers or {}).items():
@@ -66,15 +68,19 @@ def error_response(status: int, message: str, errors: dict | None = None, header
     return response
 
 
+def service_error_response(error: ServiceError):
+    """The contract's error body for a use case's error, with its details (e.g. ``current_status``)."""
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, Throttled) else None
+    if error.status == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
+    # Field errors sit under the request location, as webargs reports them.
+    errors = {"json": error.errors} if error.errors else None
+    details = {key: value for key, value in error.details.items() if key != "retry_after"}
+    return error_response(error.status, error.message, errors, headers, **details)
+
+
 def _register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(ServiceError)
-    def service_error(error: ServiceError):
-        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, Throttled) else None
-        if error.status == 401:
-            headers = {"WWW-Authenticate": "Bearer"}
-        # Field errors sit under the request location, as webargs reports them.
-        errors = {"json": error.errors} if error.errors else None
-        return error_response(error.status, error.message, errors, headers)
+    app.register_error_handler(ServiceError, service_error_response)
 
     @app.errorhandler(UnknownTenant)
     def unknown_tenant(error: UnknownTenant):
@@ -118,8 +124,9 @@ def init_app(app: Flask) -> Api:
         # Served from the swagger-ui-bundle package so the docs work offline.
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
 
-    from caas.api import audit, auth, health, platform, staff
-    for module in (platform, auth, staff, audit):
+    from caas.api import (audit, auth, health, models, platform, sales, staff, stock, support,
+                          webhooks)
+    for module in (platform, auth, staff, audit, models, sales, stock, support, webhooks):
         api.register_blueprint(module.blp, url_prefix=f"{API_PREFIX}{module.PREFIX}")
     app.register_blueprint(health.blp)
     _register_error_handlers(app)

@@ -16,15 +16,31 @@ class Money:
         if not isinstance(self.amount, Decimal):
             object.__setattr__(self, "amount", Decimal(str(self.amount)))
 
+    @property
+    def exponent(self) -> int:
+        return get_currency_precision(self.currency)
+
+    @classmethod
+    def from_minor(cls, units: int, currency: str) -> "Money":
+        """Money from a whole number of minor units (cents), as the databases store it."""
+        return cls(Decimal(units).scaleb(-get_currency_precision(currency)), currency)
+
+    def to_minor(self) -> int:
+        """The amount in minor units; exact, since it is rounded to the currency first."""
+        return int(self.rounded().amount.scaleb(self.exponent))
+
     def rounded(self) -> "Money":
         """Round half-up to the currency's minor unit (2 for EUR and CHF)."""
-        exponent = Decimal(1).scaleb(-get_currency_precision(self.currency))
+        exponent = Decimal(1).scaleb(-self.exponent)
         return Money(self.amount.quantize(exponent, rounding=ROUND_HALF_UP), self.currency)
 
     def __add__(self, other: "Money") -> "Money":
         if other.currency != self.currency:
             raise ValueError(f"cannot add {other.currency} to {self.currency}")
         return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: "Money") -> "Money":
+        return self + Money(-other.amount, other.currency)
 
     def to_dict(self) -> dict:
         return {"amount": str(self.rounded().amount), "currency": self.currency}

@@ -9,7 +9,7 @@ from typing import Callable
 from flask import current_app
 
 from caas.adapters import mailer
-from caas.service_layer import messages
+from caas.service_layer import factory, messages, registration
 from caas.tenancy import current_tenant
 
 log = logging.getLogger(__name__)
@@ -25,13 +25,13 @@ def handler(name: str):
     return register
 
 
-def _platform():
+def current_platform():
     return current_app.extensions["caas"]
 
 
 def run(outbox_id: int) -> None:
     """Claim, run and complete one outbox job; a finished or claimed job is skipped."""
-    platform = _platform()
+    platform = current_platform()
     slug = current_tenant().slug
     lease = platform.config["CAAS_OUTBOX_LEASE_SECONDS"]
     with platform.tenant_uow(slug) as uow:
@@ -61,9 +61,9 @@ def run(outbox_id: int) -> None:
 
 @handler("send_email")
 def send_email(payload: dict, job_key: str) -> None:
-    build = {"credentials": messages.credentials_email}[payload["message"]]
     context = dict(payload["context"], **payload.get("secrets", {}))
-    email = build(payload["to"], payload["locale"], payload.get("fallback_locale", "en"), **context)
+    email = messages.build(payload["message"], payload["to"], payload["locale"],
+                           payload.get("fallback_locale", "en"), **context)
     try:
         mailer.send(current_app.config, email, message_id=f"<{job_key}@caas.example>")
     except (smtplib.SMTPException, OSError) as exc:
@@ -74,7 +74,23 @@ def send_email(payload: dict, job_key: str) -> None:
 def plugin_event(payload: dict, job_key: str) -> None:
     # Plugin failures are logged with the plugin's name and not retried: the
     # change they react to is committed and other plugins have had their call.
-    _platform().plugins.call_each(payload["hook"], **payload["kwargs"])
+    current_platform().plugins.call_each(payload["hook"], **payload["kwargs"])
+
+
+@handler(factory.PLACE)
+def place_factory_order(payload: dict, job_key: str) -> None:
+    # Raises while the factory is unavailable: the broker retries with backoff.
+    factory.place(current_platform(), current_tenant(), payload["order_id"])
+
+
+@handler(factory.CANCEL)
+def cancel_factory_order(payload: dict, job_key: str) -> None:
+    factory.cancel(current_platform(), current_tenant(), payload["factory_order_id"])
+
+
+@handler(registration.REGISTER)
+def register_vehicle(payload: dict, job_key: str) -> None:
+    registration.register_queued(current_platform(), current_tenant(), payload["order_id"])
 
 
 def dispatch(tenant_slug: str, outbox_ids: list[int]) -> None:

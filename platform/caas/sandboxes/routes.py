@@ -1,5 +1,7 @@
 """Sandbox control over HTTP (``/sandbox``), mounted only when ``CAAS_SANDBOX`` is on."""
+from flask import current_app
 from flask.views import MethodView
+from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
 from caas.api import Blueprint
@@ -48,3 +50,78 @@ class Mail(MethodView):
     def get(self, query):
         """Emails the SMTP sandbox received, newest first (`?to=`)"""
         return {"messages": smtp.server().mailbox.messages(query.get("to"))}
+
+
+def _sandboxes():
+    return current_app.extensions["caas_sandboxes"]
+
+
+class AdvanceSchema(Schema):
+    to = fields.String(validate=validate.OneOf(["IN_PROGRESS", "READY"]))
+
+
+class SettleSchema(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf(["settled", "failed"]))
+
+
+class TenantQuerySchema(Schema):
+    tenant = fields.String(validate=validate.Length(max=40))
+
+
+@blp.route("/factory/orders")
+class FactoryOrders(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("operator", tenant=False)
+    @blp.arguments(TenantQuerySchema, location="query")
+    def get(self, query):
+        """Manufacturing orders the factory sandbox holds (`?tenant=`)"""
+        return {"orders": _sandboxes().factory.orders(query.get("tenant"))}
+
+
+@blp.route("/factory/orders/<string:factory_order_id>/advance")
+class FactoryAdvance(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("operator", tenant=False)
+    @blp.arguments(AdvanceSchema)
+    def post(self, data, factory_order_id):
+        """Move a manufacturing order on; the factory then calls the signed webhook"""
+        try:
+            return _sandboxes().factory.advance(factory_order_id, data.get("to"), wait=True)
+        except KeyError:
+            abort(404, message=f"No factory order {factory_order_id}.")
+        except ValueError as exc:
+            abort(409, message=str(exc))
+
+
+@blp.route("/payments/ledger")
+class PaymentsLedger(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("operator", tenant=False)
+    @blp.arguments(TenantQuerySchema, location="query")
+    def get(self, query):
+        """Every authorization, charge, capture, void, refund and settlement (`?tenant=`)"""
+        return {"entries": _sandboxes().payments.ledger(query.get("tenant"))}
+
+
+@blp.route("/payments/<string:payment_id>/settle")
+class PaymentsSettle(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("operator", tenant=False)
+    @blp.arguments(SettleSchema)
+    def post(self, data, payment_id):
+        """Settle a payment now; the gateway then calls the signed webhook"""
+        try:
+            return _sandboxes().payments.settle(payment_id, data["outcome"], wait=True)
+        except KeyError:
+            abort(404, message=f"No payment {payment_id}.")
+        except ValueError as exc:
+            abort(409, message=str(exc))
+
+
+@blp.route("/webhooks")
+class Webhooks(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("operator", tenant=False)
+    def get(self):
+        """Webhooks the sandboxes sent to the platform, newest first, with the answer"""
+        return {"deliveries": list(_sandboxes().webhooks.deliveries)}

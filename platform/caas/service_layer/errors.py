@@ -19,6 +19,12 @@ class Unauthorized(ServiceError):
     status = 401
 
 
+class PaymentRequired(ServiceError):
+    """The card was declined."""
+
+    status = 402
+
+
 class Forbidden(ServiceError):
     status = 403
 

@@ -1,9 +1,16 @@
 """Localised messages the platform sends by email."""
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
-from caas.i18n import translations
+from babel.dates import format_date
+from babel.numbers import format_currency
+from babel.support import NullTranslations
+
+from caas.i18n import babel_locale, translations
 
 
 @dataclass(frozen=True)
@@ -33,3 +40,189 @@ def credentials_email(to: str, locale: str, fallback_locale: str, *, name: str, 
                   "Nobody from %(tenant)s will ever ask you for it.") % values,
     ])
     return Email(to=to, subject=subject, body=body, locale=locale)
+
+
+# Order updates. Each event gives its subject and body sentences, still with their
+# %(...)s placeholders; a None sentence is left out. Values that may be missing choose
+# between two literal messages so that every msgid stays extractable by pybabel.
+_Texts = tuple[str, list[str | None]]
+
+
+def _paragraph_final_payment(t: NullTranslations, v: Mapping) -> str:
+    if v["amount"]:
+        return t.gettext("Please make the final payment of %(amount)s at the dealership so that "
+                         "we can proceed with registration and delivery.")
+    return t.gettext("Please make the final payment at the dealership so that we can proceed "
+                     "with registration and delivery.")
+
+
+def _reservation_received(t: NullTranslations) -> str:
+    return t.gettext("Thank you, we have received the reservation payment for your order "
+                     "%(reference)s.")
+
+
+def _factory_ordered(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("Your order %(reference)s has been placed with the factory"), [
+        _reservation_received(t),
+        t.gettext("We have ordered your %(model)s from the factory.") if v["model"]
+        else t.gettext("We have ordered your vehicle from the factory."),
+        t.gettext("The estimated production date is %(estimated_date)s.")
+        if v["estimated_date"] else None,
+    ]
+
+
+def _factory_delayed(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("Payment received for your order %(reference)s"), [
+        _reservation_received(t),
+        t.gettext("We could not pass your order on to the factory just now, so it has been "
+                  "queued and will be placed automatically."),
+        t.gettext("You do not need to do anything; we will write to you again as soon as the "
+                  "factory confirms it."),
+    ]
+
+
+def _manufacturing(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("Your vehicle for order %(reference)s is being manufactured"), [
+        t.gettext("Good news: the vehicle for your order %(reference)s is now being "
+                  "manufactured."),
+        t.gettext("We will let you know as soon as it is ready."),
+    ]
+
+
+def _vehicle_ready(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("Your vehicle for order %(reference)s is ready"), [
+        t.gettext("The vehicle for your order %(reference)s is ready (VIN %(vin)s).") if v["vin"]
+        else t.gettext("The vehicle for your order %(reference)s is ready."),
+        _paragraph_final_payment(t, v),
+    ]
+
+
+def _final_payment_received(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("Final payment received for your order %(reference)s"), [
+        t.gettext("Thank you, we have received the final payment of %(amount)s for your order "
+                  "%(reference)s.") if v["amount"]
+        else t.gettext("Thank you, we have received the final payment for your order "
+                       "%(reference)s."),
+        t.gettext("We are now registering your vehicle and will let you know as soon as it is "
+                  "on its way."),
+    ]
+
+
+def _final_payment_failed(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("Your order %(reference)s has been cancelled"), [
+        t.gettext("Unfortunately, the final payment for your order %(reference)s could not be "
+                  "completed."),
+        t.gettext("The order has therefore been cancelled and the vehicle released."),
+        t.gettext("Please contact your dealership; they will be happy to help you."),
+    ]
+
+
+def _registration_delayed(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("Delivery of your order %(reference)s is delayed"), [
+        t.gettext("Registering the vehicle for your order %(reference)s with the national "
+                  "vehicle authority is taking longer than expected."),
+        t.gettext("Delivery will therefore be delayed."),
+        t.gettext("Our team is already working on it, and we will write to you again as soon "
+                  "as there is news."),
+        t.gettext("We apologise for the inconvenience."),
+    ]
+
+
+def _registered(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("Your vehicle for order %(reference)s is registered and on its way"), [
+        t.gettext("The vehicle for your order %(reference)s has been registered with the "
+                  "number plate %(plate)s.") if v["plate"]
+        else t.gettext("The vehicle for your order %(reference)s has been registered."),
+        t.gettext("It is now on its way to you."),
+    ]
+
+
+def _at_dealership(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("Your vehicle for order %(reference)s is waiting for you at the "
+                     "dealership"), [
+        t.gettext("We tried to deliver the vehicle for your order %(reference)s, but nobody "
+                  "was available to receive it."),
+        t.gettext("Your vehicle is safe at the dealership, waiting for you to collect it."),
+    ]
+
+
+def _delivered(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("Your vehicle for order %(reference)s has been delivered"), [
+        t.gettext("The vehicle for your order %(reference)s has been delivered."),
+        t.gettext("Link it to your account in the mobile app to use the connected services."),
+        t.gettext("Enjoy your new vehicle!"),
+    ]
+
+
+def _vehicle_assigned(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("A vehicle has been assigned to your order %(reference)s"), [
+        t.gettext("We have assigned a vehicle from our stock to your order %(reference)s "
+                  "(VIN %(vin)s).") if v["vin"]
+        else t.gettext("We have assigned a vehicle from our stock to your order %(reference)s."),
+        _paragraph_final_payment(t, v),
+    ]
+
+
+ORDER_EVENTS: dict[str, Callable[[NullTranslations, Mapping], _Texts]] = {
+    "factory_ordered": _factory_ordered,
+    "factory_delayed": _factory_delayed,
+    "manufacturing": _manufacturing,
+    "vehicle_ready": _vehicle_ready,
+    "final_payment_received": _final_payment_received,
+    "final_payment_failed": _final_payment_failed,
+    "registration_delayed": _registration_delayed,
+    "registered": _registered,
+    "at_dealership": _at_dealership,
+    "delivered": _delivered,
+    "vehicle_assigned": _vehicle_assigned,
+}
+
+
+def _format_amount(amount: Mapping | None, where: str) -> str | None:
+    if not amount:
+        return None
+    return format_currency(Decimal(str(amount["amount"])), amount["currency"], locale=where)
+
+
+def _format_date(value: str | date | None, where: str) -> str | None:
+    if not value:
+        return None
+    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return format_date(day, format="long", locale=where)
+
+
+def order_update_email(to: str, locale: str, fallback_locale: str, *, name: str,
+                       tenant_name: str, reference: str, event: str, model: str | None = None,
+                       amount: Mapping | None = None, plate: str | None = None,
+                       vin: str | None = None, estimated_date: str | None = None,
+                       reason: str | None = None) -> Email:
+    """The message telling a customer where their vehicle order stands.
+
+    ``amount`` is ``{"amount": "49.00", "currency": "EUR"}``; ``estimated_date`` an ISO
+    date. Both are formatted for ``locale``. ``reason`` is accepted with the payload but
+    not shown: it is internal, untranslated text.
+    """
+    texts = ORDER_EVENTS.get(event)
+    if texts is None:
+        raise ValueError(f"unknown order event {event!r}")
+    t = translations(locale, fallback_locale)
+    where = babel_locale(locale)
+    values = {"name": name, "tenant": tenant_name, "reference": reference, "model": model,
+              "plate": plate, "vin": vin, "amount": _format_amount(amount, where),
+              "estimated_date": _format_date(estimated_date, where)}
+    subject, sentences = texts(t, values)
+    paragraphs = [t.gettext("Hello %(name)s,"), *sentences,
+                  t.gettext("Kind regards,\nThe %(tenant)s team")]
+    body = "\n\n".join(paragraph % values for paragraph in paragraphs if paragraph)
+    return Email(to=to, subject=subject % values, body=body, locale=locale)
+
+
+BUILDERS: dict[str, Callable[..., Email]] = {
+    "credentials": credentials_email,
+    "order_update": order_update_email,
+}
+
+
+def build(message: str, to: str, locale: str, fallback_locale: str, **context) -> Email:
+    """The email named ``message`` (a key of ``BUILDERS``); KeyError for an unknown name."""
+    return BUILDERS[message](to, locale, fallback_locale, **context)

@@ -5,6 +5,7 @@ from typing import Callable
 
 from sqlalchemy.engine import Engine
 
+from caas.adapters import orders
 from caas.adapters import repositories as repo
 from caas.adapters import schema
 from caas.context import current_actor, current_request_id
@@ -67,3 +68,11 @@ class TenantUnitOfWork(UnitOfWork):
         self.audit = repo.AuditLog(conn, current_actor(), current_request_id())
         self.outbox = repo.OutboxRepository(conn)
         self.throttle = repo.LoginThrottle(conn, schema.login_failures, *self._throttle)
+        self.catalog = orders.CatalogRepository(conn)
+        self.customers = orders.CustomerRepository(conn)
+        self.orders = orders.OrderRepository(conn, current_actor())
+        self.vehicles = orders.VehicleRepository(conn)
+        self.payments = orders.PaymentRepository(conn)
+        self.webhooks = orders.WebhookEvents(conn)
+        self.idempotency = orders.IdempotencyKeys(conn)
+        self.tickets = orders.SupportTickets(conn)

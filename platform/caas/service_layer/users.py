@@ -36,12 +36,12 @@ def _public(user: User) -> dict:
     return {"id": user.id, "email": user.email, "role": user.role, "locale": user.locale}
 
 
-def provision_user(platform: Platform, tenant: Tenant, *, email: str, role: str, name: str,
-                   locale: str | None = None, password: str | None = None) -> User:
-    """Create an account in ``tenant``; when no password is given, generate and email one.
+def add_account(uow, tenant: Tenant, *, email: str, role: str, name: str,
+                locale: str | None = None, password: str | None = None) -> User:
+    """Create an account inside the tenant unit of work ``uow``.
 
-    The user, the audit entry and the credentials email are one transaction:
-    if it rolls back, no email is sent.
+    When no password is given one is generated and emailed; the email is an
+    outbox job, so it is sent only if ``uow`` commits.
 
     :raises Conflict: the email already has an account in this tenant.
     """
@@ -53,24 +53,31 @@ def provision_user(platform: Platform, tenant: Tenant, *, email: str, role: str,
     password = generate_password() if generated else _strong(password)
     user = User(email=email.strip().lower(), role=role, name=name, locale=locale,
                 password_hash=passwords.hash_password(password))
+    if uow.users.by_email(user.email):
+        raise Conflict(f"An account with email {user.email!r} already exists.")
+    uow.users.add(user)
+    uow.audit.record("user.created", "user", user.id, after=_public(user))
+    if generated:
+        uow.outbox.add("send_email", {
+            "message": "credentials", "to": user.email, "locale": locale,
+            "fallback_locale": tenant.default_locale,
+            "context": {"name": name, "tenant_name": tenant.name, "role": role,
+                        "login_hint": tenant.slug},
+            "secrets": {"password": password}})
+    uow.outbox.add("plugin_event", {"hook": "user_provisioned",
+                                    "kwargs": {"tenant": tenant.slug, "user": _public(user)}})
+    return user
+
+
+def provision_user(platform: Platform, tenant: Tenant, **account) -> User:
+    """Create an account in ``tenant`` in its own transaction (see :func:`add_account`)."""
     try:
         with platform.tenant_uow(tenant.slug) as uow:
-            if uow.users.by_email(user.email):
-                raise Conflict(f"An account with email {user.email!r} already exists.")
-            uow.users.add(user)
-            uow.audit.record("user.created", "user", user.id, after=_public(user))
-            if generated:
-                uow.outbox.add("send_email", {
-                    "message": "credentials", "to": user.email, "locale": locale,
-                    "fallback_locale": tenant.default_locale,
-                    "context": {"name": name, "tenant_name": tenant.name, "role": role,
-                                "login_hint": tenant.slug},
-                    "secrets": {"password": password}})
-            uow.outbox.add("plugin_event", {"hook": "user_provisioned",
-                                            "kwargs": {"tenant": tenant.slug, "user": _public(user)}})
+            user = add_account(uow, tenant, **account)
             uow.commit()
     except IntegrityError:
-        raise Conflict(f"An account with email {user.email!r} already exists.")
+        raise Conflict(f"An account with email {account['email'].strip().lower()!r} "
+                       "already exists.")
     return user
 
 

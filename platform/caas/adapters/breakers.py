@@ -1,0 +1,39 @@
+"""Calling through a circuit breaker shared by many threads without serialising them."""
+from __future__ import annotations
+
+import contextlib
+from typing import Callable, TypeVar
+
+import pybreaker
+
+T = TypeVar("T")
+
+def call(cb: pybreaker.CircuitBreaker, func: Callable[..., T], *args, **kwargs) -> T:
+    """``cb.call(func, ...)``, without making the calls wait for one another.
+
+    pybreaker holds the breaker's lock for the whole of ``cb.call``, so with a shared breaker
+    one slow request would queue every other thread behind it. While the circuit is closed,
+    ``func`` therefore runs outside the lock and only its outcome goes through the breaker; an
+    open or half-open circuit uses ``cb.call`` itself, to fail fast or let a single trial through.
+    ``func`` should raise only for outages: whatever it raises counts as a failure (unless
+    ``cb`` excludes it). Raises :class:`pybreaker.CircuitBreakerError` when the circuit is open.
+    """
+    if cb.current_state != pybreaker.STATE_CLOSED:
+        return cb.call(func, *args, **kwargs)
+    try:
+        result = func(*args, **kwargs)
+    except Exception as exc:
+        # The breaker counts it and re-raises it, or raises CircuitBreakerError if it trips.
+        return cb.call(_reraise, exc)
+    # Another thread may have opened the circuit meanwhile; this call succeeded all the same.
+    with contextlib.suppress(pybreaker.CircuitBreakerError):
+        cb.call(_succeed)
+    return result
+
+
+def _reraise(exc: Exception):
+    raise exc
+
+
+def _succeed() -> None:
+    return None

@@ -1,0 +1,93 @@
+"""Clients of the external systems, pointed at their real URLs or at the in-process sandboxes."""
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+import httpx
+import pybreaker
+
+from caas import config as configuration
+from caas.adapters.factory import FactoryClient
+from caas.adapters.payments import PaymentGateway
+from caas.domain.tenants import Tenant
+
+
+class ExternalSystems:
+    """One client per (system, tenant), created on first use and kept for the process.
+
+    :param config: the platform's settings (``CAAS_*_URL``, timeouts, breaker limits).
+    :param sandboxes: the in-process simulators; used for every system without a URL.
+    """
+
+    SANDBOX_URL = "http://{system}.sandbox"
+
+    def __init__(self, config: dict, sandboxes=None):
+        self.config = config
+        self.sandboxes = sandboxes
+        self._clients: dict[tuple[str, str], object] = {}
+        self._lock = threading.RLock()  # building a client takes its system's breaker
+        #: One breaker per system, shared by every tenant's client: an outage is the system's.
+        self.breakers: dict[str, pybreaker.CircuitBreaker] = {}
+
+    def _client(self, system: str, slug: str, build: Callable[[], object]):
+        key = (system, slug)
+        client = self._clients.get(key)
+        if client is None:
+            with self._lock:
+                client = self._clients.setdefault(key, build())
+        return client
+
+    def _endpoint(self, system: str, url: str | None,
+                  country: str | None = None) -> tuple[str, httpx.BaseTransport | None]:
+        if url:
+            return url, None
+        if self.sandboxes is None:
+            raise RuntimeError(f"no URL configured for the {system} system and no sandbox")
+        return self.SANDBOX_URL.format(system=system), self.sandboxes.transport(system, country)
+
+    def _breaker(self, system: str) -> pybreaker.CircuitBreaker:
+        with self._lock:
+            if system not in self.breakers:
+                self.breakers[system] = pybreaker.CircuitBreaker(
+                    fail_max=self.config["CAAS_BREAKER_FAIL_MAX"],
+                    reset_timeout=self.config["CAAS_BREAKER_RESET_SECONDS"], name=system)
+            return self.breakers[system]
+
+    def payments(self, tenant: Tenant) -> PaymentGateway:
+        def build():
+            url, transport = self._endpoint("payments", self.config["CAAS_PAYMENTS_URL"])
+            return PaymentGateway(url, merchant=tenant.slug, transport=transport,
+                                  timeout=self.config["CAAS_HTTP_TIMEOUT_SECONDS"],
+                                  breaker=self._breaker("payments"))
+        return self._client("payments", tenant.slug, build)
+
+    def factory(self, tenant: Tenant) -> FactoryClient:
+        if self.sandboxes is not None:
+            self.sandboxes.factory_in_use()
+
+        def build():
+            url, transport = self._endpoint("factory", self.config["CAAS_FACTORY_URL"])
+            return FactoryClient(url, market=tenant.slug, transport=transport,
+                                 timeout=self.config["CAAS_HTTP_TIMEOUT_SECONDS"],
+                                 breaker=self._breaker("factory"))
+        return self._client("factory", tenant.slug, build)
+
+    def registration(self, tenant: Tenant, country):
+        """The country plugin's registration adapter, pointed at that country's body."""
+        def build():
+            urls = configuration.url_map(self.config["CAAS_REGISTRATION_URLS"])
+            url, transport = self._endpoint("registration", urls.get(country.code), country)
+            return country.registration_adapter(url, transport=transport,
+                                                timeout=self.config["CAAS_HTTP_TIMEOUT_SECONDS"])
+        return self._client("registration", tenant.slug, build)
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            close = getattr(client, "close", None)
+            if close:
+                close()
+        if self.sandboxes is not None:
+            self.sandboxes.close()

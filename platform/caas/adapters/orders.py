@@ -1,0 +1,399 @@
+"""Repositories of the sales side: models and plans, customers, orders, vehicles, payments,
+received webhooks, idempotency keys and support tickets."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from caas.adapters import schema
+from caas.adapters.repositories import aware, utcnow
+from caas.context import Actor
+from caas.domain.money import Money
+from caas.domain.orders import Order, Status, Vehicle
+
+
+class StaleOrder(Exception):
+    """The order changed since it was read; the caller's view of it is out of date."""
+
+
+def _count(conn: Connection, query) -> int:
+    return conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar()
+
+
+def _page(conn: Connection, query, order_by, offset: int, limit: int):
+    return conn.execute(query.order_by(order_by).offset(offset).limit(limit)), _count(conn, query)
+
+
+class CatalogRepository:
+    """Vehicle models (with their factory options) and commercial plans."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    @staticmethod
+    def _model(row) -> dict:
+        currency = row.currency
+        return {"code": row.code, "name": row.name, "currency": currency,
+                "base_price": Money.from_minor(row.base_price_minor, currency),
+                "options": [{"code": option["code"], "name": option["name"],
+                             "price": Money.from_minor(option["price_minor"], currency)}
+                            for option in row.options]}
+
+    def add_model(self, code: str, name: str, base_price: Money, options: list[dict]) -> dict:
+        self.conn.execute(schema.vehicle_models.insert().values(
+            code=code, name=name, base_price_minor=base_price.to_minor(),
+            currency=base_price.currency, created_at=utcnow(),
+            options=[{"code": option["code"], "name": option["name"],
+                      "price_minor": option["price"].to_minor()} for option in options]))
+        return self.model(code)
+
+    def model(self, code: str) -> dict | None:
+        row = self.conn.execute(sa.select(schema.vehicle_models)
+                                .where(schema.vehicle_models.c.code == code)).first()
+        return self._model(row) if row else None
+
+    def models(self, offset: int, limit: int) -> tuple[list[dict], int]:
+        rows, total = _page(self.conn, sa.select(schema.vehicle_models),
+                            schema.vehicle_models.c.code, offset, limit)
+        return [self._model(row) for row in rows], total
+
+    @staticmethod
+    def _plan(row) -> dict:
+        return {"code": row.code, "name": row.name,
+                "reservation": Money.from_minor(row.reservation_minor, row.currency)}
+
+    def add_plan(self, code: str, name: str, reservation: Money) -> dict:
+        self.conn.execute(schema.plans.insert().values(
+            code=code, name=name, reservation_minor=reservation.to_minor(),
+            currency=reservation.currency, created_at=utcnow()))
+        return self.plan(code)
+
+    def plan(self, code: str) -> dict | None:
+        row = self.conn.execute(sa.select(schema.plans).where(schema.plans.c.code == code)).first()
+        return self._plan(row) if row else None
+
+    def plans(self, offset: int, limit: int) -> tuple[list[dict], int]:
+        rows, total = _page(self.conn, sa.select(schema.plans), schema.plans.c.code, offset, limit)
+        return [self._plan(row) for row in rows], total
+
+
+class CustomerRepository:
+    """What the platform keeps about a customer beyond the account: phone, tax id, address."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def add(self, user_id: int, phone: str, tax_id: str, address: dict) -> None:
+        self.conn.execute(schema.customers.insert().values(
+            user_id=user_id, phone=phone, tax_id=tax_id, address=address, created_at=utcnow()))
+
+    def get(self, user_id: int) -> dict | None:
+        row = self.conn.execute(sa.select(schema.customers)
+                                .where(schema.customers.c.user_id == user_id)).first()
+        return dict(row._mapping) if row else None
+
+
+class OrderRepository:
+    """Orders and their status history; saving an order records its pending transitions."""
+
+    def __init__(self, conn: Connection, actor: Actor):
+        self.conn = conn
+        self.actor = actor
+
+    @staticmethod
+    def _order(row) -> Order:
+        currency = row.currency
+        return Order(
+            id=row.id, reference=row.reference, customer_id=row.customer_id, model=row.model,
+            plan=row.plan, options=list(row.options),
+            price=Money.from_minor(row.price_minor, currency),
+            reservation=Money.from_minor(row.reservation_minor, currency),
+            owner=dict(row.owner), status=Status(row.status), vin=row.vin, plate=row.plate,
+            factory_order_id=row.factory_order_id, estimated_date=row.estimated_date,
+            created_by=row.created_by, created_at=aware(row.created_at),
+            updated_at=aware(row.updated_at),
+            registration_escalated_at=aware(row.registration_escalated_at), version=row.version)
+
+    def _values(self, order: Order) -> dict[str, Any]:
+        return dict(status=order.status.value, vin=order.vin, plate=order.plate,
+                    factory_order_id=order.factory_order_id, estimated_date=order.estimated_date,
+                    registration_escalated_at=order.registration_escalated_at,
+                    updated_at=order.updated_at)
+
+    def add(self, order: Order) -> Order:
+        order.created_at = order.updated_at = utcnow()
+        order.id = self.conn.execute(schema.orders.insert().values(
+            reference=order.reference, customer_id=order.customer_id, model=order.model,
+            plan=order.plan, options=order.options, price_minor=order.price.to_minor(),
+            reservation_minor=order.reservation.to_minor(), currency=order.price.currency,
+            owner=order.owner, created_by=order.created_by, created_at=order.created_at,
+            version=order.version, **self._values(order))).inserted_primary_key[0]
+        self._record(order)
+        return order
+
+    def save(self, order: Order) -> None:
+        """Write ``order`` if nobody changed it since it was read, else raise :class:`StaleOrder`."""
+        order.updated_at = utcnow()
+        table = schema.orders
+        changed = self.conn.execute(
+            table.update().where(table.c.id == order.id, table.c.version == order.version)
+            .values(version=order.version + 1, **self._values(order))).rowcount
+        if not changed:
+            raise StaleOrder(order.reference)
+        order.version += 1
+        self._record(order)
+
+    def _record(self, order: Order) -> None:
+        if not order.pending:
+            return
+        now = utcnow()
+        self.conn.execute(schema.order_events.insert(), [
+            {"order_id": order.id, "at": now, "source": step.source.value,
+             "target": step.target.value, "note": step.note[:500], "actor_role": self.actor.role,
+             "actor_id": self.actor.id, "actor_email": self.actor.email}
+            for step in order.pending])
+        order.pending.clear()
+
+    def get(self, order_id: int) -> Order | None:
+        row = self.conn.execute(sa.select(schema.orders)
+                                .where(schema.orders.c.id == order_id)).first()
+        return self._order(row) if row else None
+
+    def by_factory_order(self, factory_order_id: str) -> Order | None:
+        row = self.conn.execute(sa.select(schema.orders).where(
+            schema.orders.c.factory_order_id == factory_order_id)).first()
+        return self._order(row) if row else None
+
+    def page(self, offset: int, limit: int, *, status: str | None = None,
+             customer_id: int | None = None) -> tuple[list[Order], int]:
+        query = sa.select(schema.orders)
+        if status:
+            query = query.where(schema.orders.c.status == status)
+        if customer_id is not None:
+            query = query.where(schema.orders.c.customer_id == customer_id)
+        rows, total = _page(self.conn, query, schema.orders.c.id.desc(), offset, limit)
+        return [self._order(row) for row in rows], total
+
+    def history(self, order_ids: list[int]) -> dict[int, list[dict]]:
+        """Status history of each order, oldest first."""
+        table = schema.order_events
+        result: dict[int, list[dict]] = {order_id: [] for order_id in order_ids}
+        rows = self.conn.execute(sa.select(table).where(table.c.order_id.in_(order_ids))
+                                 .order_by(table.c.id))
+        for row in rows:
+            result[row.order_id].append({
+                "at": aware(row.at), "from": row.source, "to": row.target, "note": row.note,
+                "actor": {"role": row.actor_role, "id": row.actor_id, "email": row.actor_email}})
+        return result
+
+
+class VehicleRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    @staticmethod
+    def _vehicle(row) -> Vehicle:
+        return Vehicle(vin=row.vin, model=row.model, status=row.status, order_id=row.order_id,
+                       plate=row.plate, linked_user_id=row.linked_user_id,
+                       linked_at=aware(row.linked_at))
+
+    def add(self, vehicle: Vehicle) -> None:
+        now = utcnow()
+        self.conn.execute(schema.vehicles.insert().values(
+            vin=vehicle.vin, model=vehicle.model, status=vehicle.status, order_id=vehicle.order_id,
+            plate=vehicle.plate, created_at=now, updated_at=now))
+
+    def get(self, vin: str) -> Vehicle | None:
+        row = self.conn.execute(sa.select(schema.vehicles).where(schema.vehicles.c.vin == vin)).first()
+        return self._vehicle(row) if row else None
+
+    def save(self, vehicle: Vehicle) -> None:
+        self.conn.execute(schema.vehicles.update().where(schema.vehicles.c.vin == vehicle.vin).values(
+            status=vehicle.status, order_id=vehicle.order_id, plate=vehicle.plate,
+            linked_user_id=vehicle.linked_user_id, linked_at=vehicle.linked_at,
+            updated_at=utcnow()))
+
+    def claim_from_stock(self, vin: str, order_id: int) -> bool:
+        """Assign an unassigned vehicle to ``order_id``; ``False`` if it is not in stock (any more)."""
+        table = schema.vehicles
+        return bool(self.conn.execute(
+            table.update().where(table.c.vin == vin, table.c.status == Vehicle.UNASSIGNED)
+            .values(status="assigned", order_id=order_id, updated_at=utcnow())).rowcount)
+
+    def link(self, vin: str, user_id: int) -> bool:
+        """Bind the vehicle to an app account unless another account holds it already."""
+        table = schema.vehicles
+        return bool(self.conn.execute(
+            table.update().where(table.c.vin == vin, sa.or_(table.c.linked_user_id.is_(None),
+                                                            table.c.linked_user_id == user_id))
+            .values(linked_user_id=user_id, linked_at=sa.func.coalesce(table.c.linked_at, utcnow()),
+                    updated_at=utcnow())).rowcount)
+
+    def stock(self, offset: int, limit: int, model: str | None = None) -> tuple[list[Vehicle], int]:
+        query = sa.select(schema.vehicles).where(schema.vehicles.c.status == Vehicle.UNASSIGNED)
+        if model:
+            query = query.where(schema.vehicles.c.model == model)
+        rows, total = _page(self.conn, query, schema.vehicles.c.updated_at, offset, limit)
+        return [self._vehicle(row) for row in rows], total
+
+
+class PaymentInProgress(Exception):
+    """Another payment of the same kind for the same order is being processed."""
+
+
+class PaymentRepository:
+    """One row per attempt to pay a part of an order; at most one attempt runs at a time."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def start(self, order_id: int, kind: str, amount: Money, key_prefix: str,
+              stale_after_seconds: int) -> dict:
+        """Open the next attempt, or take over one whose process died mid-call.
+
+        :raises PaymentInProgress: a live attempt exists (the unique constraint on
+            ``(order_id, kind, attempt)`` settles races between processes).
+        """
+        table = schema.payments
+        latest = self.conn.execute(
+            sa.select(table).where(table.c.order_id == order_id, table.c.kind == kind)
+            .order_by(table.c.attempt.desc()).limit(1)).first()
+        now = utcnow()
+        if latest is not None and latest.status == "processing":
+            if aware(latest.updated_at) > now - timedelta(seconds=stale_after_seconds):
+                raise PaymentInProgress(order_id)
+            # Same attempt, same gateway key: the gateway replays what it did, if anything.
+            taken = self.conn.execute(table.update().where(
+                table.c.id == latest.id, table.c.updated_at == latest.updated_at)
+                .values(updated_at=now)).rowcount
+            if not taken:
+                raise PaymentInProgress(order_id)
+            return dict(latest._mapping)
+        attempt = latest.attempt + 1 if latest is not None else 1
+        values = dict(order_id=order_id, kind=kind, attempt=attempt, status="processing",
+                      amount_minor=amount.to_minor(), currency=amount.currency,
+                      gateway_key=f"{key_prefix}:{kind}:{attempt}", created_at=now, updated_at=now)
+        try:
+            with self.conn.begin_nested():
+                values["id"] = self.conn.execute(table.insert().values(**values)).inserted_primary_key[0]
+        except sa.exc.IntegrityError:
+            raise PaymentInProgress(order_id) from None
+        return values
+
+    def finish(self, payment_id: int, status: str, *, gateway_payment_id: str | None = None,
+               settlement: str | None = None, error: str | None = None) -> None:
+        self.conn.execute(schema.payments.update().where(schema.payments.c.id == payment_id).values(
+            status=status, gateway_payment_id=gateway_payment_id, settlement=settlement,
+            error=error[:500] if error else None, updated_at=utcnow()))
+
+    def succeeded(self, order_id: int, kind: str) -> dict | None:
+        table = schema.payments
+        row = self.conn.execute(sa.select(table).where(
+            table.c.order_id == order_id, table.c.kind == kind,
+            table.c.status == "succeeded")).first()
+        return dict(row._mapping, updated_at=aware(row.updated_at)) if row else None
+
+    def by_gateway_id(self, gateway_payment_id: str) -> dict | None:
+        row = self.conn.execute(sa.select(schema.payments).where(
+            schema.payments.c.gateway_payment_id == gateway_payment_id)).first()
+        return dict(row._mapping) if row else None
+
+    def set_settlement(self, payment_id: int, settlement: str) -> None:
+        self.conn.execute(schema.payments.update().where(schema.payments.c.id == payment_id)
+                          .values(settlement=settlement, updated_at=utcnow()))
+
+    def of_orders(self, order_ids: list[int]) -> dict[int, list[dict]]:
+        table = schema.payments
+        result: dict[int, list[dict]] = {order_id: [] for order_id in order_ids}
+        for row in self.conn.execute(sa.select(table).where(table.c.order_id.in_(order_ids))
+                                     .order_by(table.c.id)):
+            result[row.order_id].append({
+                "kind": row.kind, "attempt": row.attempt, "status": row.status,
+                "amount": Money.from_minor(row.amount_minor, row.currency),
+                "settlement": row.settlement, "at": aware(row.updated_at)})
+        return result
+
+
+class WebhookEvents:
+    """Webhook events already handled, so that a replay has no second effect."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def seen(self, system: str, event_id: str) -> dict | None:
+        table = schema.webhook_events
+        row = self.conn.execute(sa.select(table).where(
+            table.c.system == system, table.c.event_id == event_id)).first()
+        return dict(row._mapping) if row else None
+
+    def record(self, system: str, event_id: str, payload: dict, outcome: str) -> bool:
+        """Record the event; ``False`` if a concurrent delivery recorded it first."""
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(schema.webhook_events.insert().values(
+                    system=system, event_id=event_id, payload=payload, outcome=outcome[:200],
+                    received_at=utcnow()))
+        except sa.exc.IntegrityError:
+            return False
+        return True
+
+
+class IdempotencyKeys:
+    """Stored answers to requests sent with an ``Idempotency-Key``."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def get(self, owner: str, key: str) -> dict | None:
+        table = schema.idempotency_keys
+        row = self.conn.execute(sa.select(table).where(table.c.owner == owner,
+                                                       table.c.key == key)).first()
+        return dict(row._mapping) if row else None
+
+    def reserve(self, owner: str, key: str, fingerprint: str) -> bool:
+        """Claim the key for a request about to run; ``False`` if it is already claimed."""
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(schema.idempotency_keys.insert().values(
+                    owner=owner, key=key, fingerprint=fingerprint, created_at=utcnow()))
+        except sa.exc.IntegrityError:
+            return False
+        return True
+
+    def complete(self, owner: str, key: str, status_code: int, response: Any) -> None:
+        table = schema.idempotency_keys
+        self.conn.execute(table.update().where(table.c.owner == owner, table.c.key == key)
+                          .values(status_code=status_code, response=response))
+
+    def release(self, owner: str, key: str) -> None:
+        table = schema.idempotency_keys
+        self.conn.execute(table.delete().where(table.c.owner == owner, table.c.key == key,
+                                               table.c.status_code.is_(None)))
+
+
+class SupportTickets:
+    """Cases escalated to staff: failed registrations and activations, payment risks."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def open(self, kind: str, summary: str, details: dict, *, order_id: int | None = None,
+             vin: str | None = None, customer_id: int | None = None) -> int:
+        return self.conn.execute(schema.support_tickets.insert().values(
+            kind=kind, status="open", summary=summary[:500], details=details, order_id=order_id,
+            vin=vin, customer_id=customer_id, created_at=utcnow())).inserted_primary_key[0]
+
+    def page(self, offset: int, limit: int, *, status: str | None = None,
+             kind: str | None = None) -> tuple[list[dict], int]:
+        table = schema.support_tickets
+        query = sa.select(table)
+        if status:
+            query = query.where(table.c.status == status)
+        if kind:
+            query = query.where(table.c.kind == kind)
+        rows, total = _page(self.conn, query, table.c.id.desc(), offset, limit)
+        return [dict(row._mapping, created_at=aware(row.created_at),
+                     resolved_at=aware(row.resolved_at)) for row in rows], total

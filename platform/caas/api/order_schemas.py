@@ -1,0 +1,233 @@
+"""Schemas of sales, orders, vehicles, stock, support tickets and webhooks."""
+from babel.numbers import format_currency
+from flask_babel import get_locale
+from marshmallow import fields, validate
+
+from caas.api.schemas import OutputSchema, StrictSchema
+from caas.domain.orders import Status
+
+CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$",
+                       error="Letters, digits, '_', '.' and '-'; at most 40.")
+#: Card tokens come from the gateway's card form: the platform never sees card numbers.
+CARD_TOKEN = validate.Regexp(r"^tok_[A-Za-z0-9_]{1,60}$", error="Not a card token (tok_...).")
+AMOUNT = validate.Regexp(r"^[0-9]{1,9}(\.[0-9]{1,2})?$",
+                         error="A decimal amount such as 49.90 (at most two decimals).")
+
+
+def amount(description: str, **kwargs):
+    """An amount in, as a decimal string (never a float), in the tenant currency."""
+    return fields.String(required=True, validate=AMOUNT,
+                         metadata={"description": description, "example": "49.90"}, **kwargs)
+
+
+class MoneyField(fields.Field):
+    """Money out as ``{"amount": "49.00", "currency": "EUR", "display": "49,00 €"}``."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        rounded = value.rounded()
+        return {"amount": str(rounded.amount), "currency": rounded.currency,
+                "display": format_currency(rounded.amount, rounded.currency,
+                                           locale=str(get_locale() or "en"))}
+
+
+MONEY_DOC = {"type": "object", "properties": {"amount": {"type": "string", "example": "49.00"},
+                                              "currency": {"type": "string", "example": "EUR"},
+                                              "display": {"type": "string"}}}
+
+
+def money(description: str | None = None):
+    metadata = dict(MONEY_DOC, description=description) if description else MONEY_DOC
+    return MoneyField(dump_only=True, metadata=metadata)
+
+
+class FactoryOptionSchema(StrictSchema):
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    price = amount("in the tenant currency, VAT included")
+
+
+class ModelCreateSchema(StrictSchema):
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    base_price = amount("in the tenant currency, VAT included")
+    options = fields.List(fields.Nested(FactoryOptionSchema), load_default=list,
+                          validate=validate.Length(max=100))
+
+
+class FactoryOptionOutSchema(OutputSchema):
+    code = fields.String()
+    name = fields.String()
+    price = money()
+
+
+class ModelSchema(OutputSchema):
+    code = fields.String()
+    name = fields.String()
+    base_price = money()
+    options = fields.List(fields.Nested(FactoryOptionOutSchema))
+
+
+class PlanCreateSchema(StrictSchema):
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    reservation = amount("paid when the sale is made, in the tenant currency")
+
+
+class PlanSchema(OutputSchema):
+    code = fields.String()
+    name = fields.String()
+    reservation = money()
+
+
+class AddressSchema(StrictSchema):
+    street = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    city = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    postal_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    region = fields.String(validate=validate.Length(max=100),
+                           metadata={"description": "e.g. the Swiss canton"})
+
+
+class CustomerInSchema(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    phone = fields.String(required=True, validate=validate.Length(min=3, max=32))
+    address = fields.Nested(AddressSchema, required=True)
+    locale = fields.String(validate=validate.Length(max=16))
+    tax_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
+class SaleCreateSchema(StrictSchema):
+    customer = fields.Nested(CustomerInSchema, required=True)
+    model = fields.String(required=True, validate=CODE)
+    plan = fields.String(required=True, validate=CODE)
+    options = fields.List(fields.String(validate=CODE), load_default=list,
+                          validate=validate.Length(max=100))
+
+
+class ActorSchema(OutputSchema):
+    role = fields.String()
+    id = fields.Integer(allow_none=True)
+    email = fields.String(allow_none=True)
+
+
+class TransitionSchema(OutputSchema):
+    at = fields.DateTime()
+    from_ = fields.String(attribute="from", data_key="from")
+    to = fields.String()
+    note = fields.String()
+    actor = fields.Nested(ActorSchema)
+
+
+class PaymentSchema(OutputSchema):
+    kind = fields.String()
+    attempt = fields.Integer()
+    status = fields.String()
+    amount = money()
+    settlement = fields.String(allow_none=True)
+    at = fields.DateTime()
+
+
+class OrderSchema(OutputSchema):
+    id = fields.Integer()
+    reference = fields.String()
+    status = fields.String(metadata={"enum": [status.value for status in Status]})
+    customer_id = fields.Integer()
+    model = fields.String()
+    plan = fields.String()
+    options = fields.List(fields.String())
+    price = money()
+    reservation = money()
+    final_amount = money("price less the reservation")
+    vin = fields.String(allow_none=True)
+    plate = fields.String(allow_none=True)
+    factory_order_id = fields.String(allow_none=True)
+    estimated_date = fields.Date(allow_none=True)
+    registration_escalated_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    history = fields.List(fields.Nested(TransitionSchema))
+    payments = fields.List(fields.Nested(PaymentSchema))
+
+
+class SaleCustomerSchema(OutputSchema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    locale = fields.String()
+    created = fields.Boolean(metadata={"description": "false when an existing customer was reused"})
+
+
+class SaleSchema(OutputSchema):
+    order = fields.Nested(OrderSchema)
+    customer = fields.Nested(SaleCustomerSchema)
+
+
+class OrderQuerySchema(StrictSchema):
+    status = fields.String(validate=validate.OneOf([status.value for status in Status]))
+
+
+class CardSchema(StrictSchema):
+    card_token = fields.String(required=True, validate=CARD_TOKEN)
+
+
+class DeliverySchema(StrictSchema):
+    outcome = fields.String(required=True, validate=validate.OneOf(["delivered", "customer_absent"]))
+
+
+class VehicleSchema(OutputSchema):
+    vin = fields.String()
+    model = fields.String()
+    status = fields.String()
+    plate = fields.String(allow_none=True)
+    linked = fields.Function(lambda vehicle: vehicle.linked_user_id is not None)
+    linked_at = fields.DateTime(allow_none=True)
+
+
+class StockQuerySchema(StrictSchema):
+    model = fields.String(validate=CODE)
+
+
+class AssignSchema(StrictSchema):
+    order_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class TicketQuerySchema(StrictSchema):
+    status = fields.String(validate=validate.OneOf(["open", "resolved"]))
+    kind = fields.String(validate=validate.Length(max=40))
+
+
+class TicketSchema(OutputSchema):
+    id = fields.Integer()
+    kind = fields.String()
+    status = fields.String()
+    order_id = fields.Integer(allow_none=True)
+    vin = fields.String(allow_none=True)
+    customer_id = fields.Integer(allow_none=True)
+    summary = fields.String()
+    details = fields.Dict()
+    created_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
+
+
+class FactoryEventSchema(StrictSchema):
+    event_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    order_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    status = fields.String(required=True, validate=validate.OneOf(["IN_PROGRESS", "READY"]))
+    vin = fields.String(validate=validate.Regexp(r"^[A-HJ-NPR-Z0-9]{17}$"))
+
+
+class PaymentEventSchema(StrictSchema):
+    event_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    payment_id = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    type = fields.String(required=True, validate=validate.OneOf(
+        ["payment.settled", "payment.failed", "refund.settled"]))
+    refund_id = fields.String(validate=validate.Length(max=60))
+    amount = fields.String(validate=validate.Length(max=40))
+    currency = fields.String(validate=validate.Length(max=3))
+    reference = fields.String(validate=validate.Length(max=120))
+
+
+class WebhookAnswerSchema(OutputSchema):
+    outcome = fields.String()

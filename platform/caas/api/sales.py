@@ -1,0 +1,130 @@
+"""Sales and orders (role employee; admin may too; a customer reads their own orders)."""
+from flask import g
+from flask.views import MethodView
+
+from caas.api import Blueprint
+from caas.api.idempotency import PARAMETER, idempotent
+from caas.api.order_schemas import (CardSchema, DeliverySchema, OrderQuerySchema, OrderSchema,
+                                    SaleCreateSchema, SaleSchema)
+from caas.api.security import BEARER, platform, require_tenant, roles
+from caas.service_layer import delivery, payments, registration, sales
+
+PREFIX = ""
+blp = Blueprint("sales", __name__, description="Dealership sales and the vehicle's lifecycle")
+STAFF = ("employee", "admin")
+MONEY_MOVING = dict(security=BEARER, parameters=[PARAMETER])
+
+
+def _order(order_id: int):
+    return sales.order_view(platform(), require_tenant(), order_id)
+
+
+@blp.route("/sales")
+class Sales(MethodView):
+    @blp.doc(**MONEY_MOVING)
+    @roles(*STAFF)
+    @idempotent
+    @blp.arguments(SaleCreateSchema)
+    @blp.response(201, SaleSchema)
+    @blp.alt_response(409, description="The email belongs to a staff account")
+    def post(self, data):
+        """Register a sale: the customer's account (credentials emailed) and the order"""
+        tenant = require_tenant()
+        order, customer = sales.register_sale(platform(), tenant, g.actor, **data)
+        return {"order": sales.order_view(platform(), tenant, order.id), "customer": customer}
+
+
+@blp.route("/orders")
+class Orders(MethodView):
+    @blp.doc(security=BEARER)
+    @roles(*STAFF, "customer")
+    @blp.arguments(OrderQuerySchema, location="query")
+    @blp.response(200, OrderSchema(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """Orders with status and history, newest first; a customer sees only theirs"""
+        customer = g.actor.id if g.actor.role == "customer" else None
+        orders, pagination_parameters.item_count = sales.order_page(
+            platform(), require_tenant(), pagination_parameters.first_item,
+            pagination_parameters.page_size, customer_id=customer, **query)
+        return orders
+
+
+@blp.route("/orders/<int(max=2147483647):order_id>")
+class OrderDetail(MethodView):
+    @blp.doc(security=BEARER)
+    @roles(*STAFF, "customer")
+    @blp.response(200, OrderSchema)
+    def get(self, order_id):
+        """One order with its status history and payments"""
+        customer = g.actor.id if g.actor.role == "customer" else None
+        return sales.order_view(platform(), require_tenant(), order_id, customer)
+
+
+@blp.route("/orders/<int(max=2147483647):order_id>/reservation-payment")
+class ReservationPayment(MethodView):
+    @blp.doc(**MONEY_MOVING)
+    @roles(*STAFF)
+    @idempotent
+    @blp.arguments(CardSchema)
+    @blp.response(200, OrderSchema)
+    @blp.alt_response(402, description="Card declined; nothing changed")
+    @blp.alt_response(409, description="Not awaiting a reservation, or a payment is running")
+    @blp.alt_response(503, description="Payment gateway unavailable; nothing charged")
+    def post(self, data, order_id):
+        """Pay the reservation; the factory order is placed (or queued if the factory is down)"""
+        payments.pay_reservation(platform(), require_tenant(), order_id, data["card_token"])
+        return _order(order_id)
+
+
+@blp.route("/orders/<int(max=2147483647):order_id>/final-payment")
+class FinalPayment(MethodView):
+    @blp.doc(**MONEY_MOVING)
+    @roles(*STAFF)
+    @idempotent
+    @blp.arguments(CardSchema)
+    @blp.response(200, OrderSchema)
+    @blp.alt_response(402, description="Declined: the order is cancelled, the vehicle to stock")
+    @blp.alt_response(409, description="Not awaiting the final payment, or a payment is running")
+    @blp.alt_response(503, description="Payment gateway unavailable; nothing charged")
+    def post(self, data, order_id):
+        """Pay the rest; the vehicle is then registered with the country's authority"""
+        payments.pay_final(platform(), require_tenant(), order_id, data["card_token"])
+        return _order(order_id)
+
+
+@blp.route("/orders/<int(max=2147483647):order_id>/registration")
+class Registration(MethodView):
+    @blp.doc(security=BEARER)
+    @roles(*STAFF)
+    @blp.response(202, OrderSchema)
+    @blp.alt_response(409, description="The order is not awaiting registration")
+    def post(self, order_id):
+        """Try the registration again (after an escalation)"""
+        registration.retry(platform(), require_tenant(), order_id)
+        return _order(order_id)
+
+
+@blp.route("/orders/<int(max=2147483647):order_id>/delivery")
+class Delivery(MethodView):
+    @blp.doc(security=BEARER)
+    @roles(*STAFF)
+    @blp.arguments(DeliverySchema)
+    @blp.response(200, OrderSchema)
+    @blp.alt_response(409, description="The order is not in transit")
+    def post(self, data, order_id):
+        """Delivered, or the customer was absent and the vehicle went back to the dealership"""
+        delivery.record_delivery(platform(), require_tenant(), order_id, data["outcome"])
+        return _order(order_id)
+
+
+@blp.route("/orders/<int(max=2147483647):order_id>/pickup")
+class Pickup(MethodView):
+    @blp.doc(security=BEARER)
+    @roles(*STAFF)
+    @blp.response(200, OrderSchema)
+    @blp.alt_response(409, description="The vehicle is not waiting at the dealership")
+    def post(self, order_id):
+        """The customer collected the vehicle at the dealership"""
+        delivery.record_pickup(platform(), require_tenant(), order_id)
+        return _order(order_id)

@@ -1,0 +1,71 @@
+"""Webhooks from the external systems: HMAC-signed, tenant in the path, idempotent by event id.
+
+The signature is checked on the raw body before anything is parsed: a missing,
+wrong or stale signature is 401 and changes nothing.
+"""
+from __future__ import annotations
+
+import json
+
+from flask import request
+from flask.views import MethodView
+from marshmallow import ValidationError
+
+from caas.adapters import signing
+from caas.api import Blueprint, error_response
+from caas.api.order_schemas import FactoryEventSchema, PaymentEventSchema, WebhookAnswerSchema
+from caas.api.security import platform
+from caas.context import Actor, actor_var
+from caas.service_layer import factory, payments
+from caas.tenancy import tenant_context
+
+PREFIX = "/webhooks"
+blp = Blueprint("webhooks", __name__,
+                description="Called by the factory and the payment gateway; signed with "
+                            "`X-CaaS-Signature: t=<unix>,v1=<hex HMAC-SHA256 of \"t.body\">`")
+SIGNATURE = {"in": "header", "name": signing.HEADER, "required": True,
+             "schema": {"type": "string"}}
+
+
+def _receive(slug: str, system: str, schema, use_case):
+    tenant = platform().tenant(slug)
+    body = request.get_data()
+    try:
+        signing.verify(tenant.secrets[system], body, request.headers.get(signing.HEADER))
+    except signing.BadSignature as exc:
+        return error_response(401, f"Webhook refused: {exc}.")
+    try:
+        event = schema.load(json.loads(body))
+    except (ValueError, TypeError):
+        return error_response(400, "The body is not valid JSON.")
+    except ValidationError as exc:
+        return error_response(422, "The event has invalid fields; see errors.",
+                              {"json": exc.normalized_messages()})
+    token = actor_var.set(Actor(role="system", email=f"{system}-webhook"))
+    try:
+        with tenant_context(tenant):
+            return {"outcome": use_case(platform(), tenant, event)}
+    finally:
+        actor_var.reset(token)
+
+
+@blp.route("/<string:tenant>/factory")
+class FactoryWebhook(MethodView):
+    @blp.doc(parameters=[SIGNATURE])
+    @blp.response(200, WebhookAnswerSchema)
+    @blp.alt_response(401, description="Missing, wrong or stale signature")
+    @blp.alt_response(404, description="Unknown tenant or factory order (retry later)")
+    def post(self, tenant):
+        """Manufacturing status: `IN_PROGRESS`, then `READY` with the VIN"""
+        return _receive(tenant, "factory", FactoryEventSchema(), factory.receive_factory_event)
+
+
+@blp.route("/<string:tenant>/payments")
+class PaymentsWebhook(MethodView):
+    @blp.doc(parameters=[SIGNATURE])
+    @blp.response(200, WebhookAnswerSchema)
+    @blp.alt_response(401, description="Missing, wrong or stale signature")
+    @blp.alt_response(404, description="Unknown tenant or payment (retry later)")
+    def post(self, tenant):
+        """Settlement: `payment.settled`, `payment.failed`, `refund.settled`"""
+        return _receive(tenant, "payments", PaymentEventSchema(), payments.receive_payment_event)

@@ -1,0 +1,404 @@
+"""The card payment gateway's sandbox: payments, captures, voids, refunds and settlement over HTTP.
+
+It behaves like a provider's test mode. The test card token picks the outcome
+(``tok_ok``, ``tok_decline``, ``tok_gateway_error``, ``tok_settle_fail``,
+``tok_slow_settle``); every money-moving POST is idempotent per merchant; each
+movement lands in a ledger the tests and the demo can read; and settlement
+reaches the platform as a signed webhook, on demand (:meth:`PaymentsSandbox.settle`)
+or ``settle_after`` seconds after capture.
+
+Routes (``X-Merchant: <tenant>`` on every one; ``Idempotency-Key`` on the POSTs)::
+
+    POST /v1/payments                    {amount, currency, card_token, reference, capture?, description?}
+    POST /v1/payments/<id>/capture       {amount?}   authorized -> captured
+    POST /v1/payments/<id>/void                      authorized -> voided
+    POST /v1/payments/<id>/refunds       {amount?}   captured -> (partially_)refunded
+    GET  /v1/payments/<id>
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import re
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any, Callable
+
+from babel.numbers import get_currency_precision
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from caas.domain.money import Money
+from caas.sandboxes.webhooks import WebhookSender
+
+SYSTEM = "payments"
+#: Tokens the gateway accepts, and how their captures settle by themselves (None: only when told).
+CARDS = {"tok_ok": "settled", "tok_settle_fail": "failed", "tok_slow_settle": None}
+DECLINED = "tok_decline"
+GATEWAY_ERROR = "tok_gateway_error"
+REFUNDABLE = ("captured", "partially_refunded")
+
+_AMOUNT = re.compile(r"\d{1,12}(\.\d+)?")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+class Refusal(Exception):
+    """An error answer, ``{"error": {"code", "message", "fields"?}}`` with its HTTP status."""
+
+    def __init__(self, status: int, code: str, message: str, fields: dict | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.fields = status, code, message, fields
+
+    def body(self) -> dict:
+        error = {"code": self.code, "message": self.message}
+        if self.fields:
+            error["fields"] = self.fields
+        return {"error": error}
+
+
+def _invalid(fields: dict) -> Refusal:
+    return Refusal(422, "invalid_request", "the request has invalid fields", fields)
+
+
+def _parse_amount(value: Any, currency: str) -> Decimal:
+    """A positive amount with at most ``currency``'s minor digits; ValueError saying why not."""
+    digits = get_currency_precision(currency)
+    if not isinstance(value, str) or not _AMOUNT.fullmatch(value):
+        raise ValueError("a decimal string such as \"49.00\"")
+    amount = Decimal(value)
+    if amount <= 0:
+        raise ValueError("must be positive")
+    if -amount.as_tuple().exponent > digits:
+        raise ValueError(f"at most {digits} decimal places in {currency}")
+    return amount
+
+
+@dataclass
+class _Payment:
+    id: str
+    tenant: str
+    amount: Decimal
+    currency: str
+    card_token: str
+    reference: str
+    description: str
+    status: str
+    captured: Decimal = Decimal(0)
+    refunded: Decimal = Decimal(0)
+    settlement: str = "pending"
+    created_at: str = field(default_factory=_now)
+    refunds: list[dict] = field(default_factory=list)
+
+    def text(self, amount: Decimal) -> str:
+        return str(Money(amount, self.currency).rounded().amount)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "status": self.status, "amount": self.text(self.amount),
+                "currency": self.currency, "captured_amount": self.text(self.captured),
+                "refunded_amount": self.text(self.refunded), "settlement": self.settlement,
+                "reference": self.reference, "description": self.description,
+                "card_token": self.card_token, "created_at": self.created_at,
+                "refunds": [dict(refund) for refund in self.refunds]}
+
+    def about(self) -> dict:
+        """What every ledger entry and webhook says about the payment."""
+        return {"tenant": self.tenant, "payment_id": self.id, "currency": self.currency,
+                "reference": self.reference, "card_token": self.card_token}
+
+    def requested(self, body: dict, default: Decimal) -> Decimal:
+        """The optional ``amount`` (and ``currency``) of a capture or refund, else ``default``."""
+        if body.get("currency", self.currency) != self.currency:
+            raise _invalid({"currency": f"must be {self.currency}, the payment's currency"})
+        if body.get("amount") is None:
+            return default
+        try:
+            amount = _parse_amount(body["amount"], self.currency)
+        except ValueError as exc:
+            raise _invalid({"amount": str(exc)}) from None
+        if amount > default:
+            raise _invalid({"amount": f"at most {self.text(default)}"})
+        return amount
+
+    def require(self, states: tuple[str, ...], action: str) -> None:
+        if self.status not in states:
+            raise Refusal(409, "invalid_state", f"a payment that is {self.status} cannot be {action}")
+
+
+@dataclass(frozen=True)
+class _Reply:
+    """A stored answer to an idempotent request, and what the request looked like."""
+
+    fingerprint: tuple
+    status: int
+    body: str
+
+    def response(self) -> Response:
+        return Response(self.body, self.status, mimetype="application/json")
+
+
+def _merchant() -> str:
+    merchant = request.headers.get("X-Merchant")
+    if not merchant:
+        raise Refusal(400, "invalid_request", "the X-Merchant header is required")
+    return merchant
+
+
+def _body() -> dict:
+    try:
+        body = json.loads(request.get_data() or b"{}")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise Refusal(400, "invalid_request", "the body must be a JSON object")
+    return body
+
+
+def _fingerprint() -> tuple:
+    raw = request.get_data()
+    try:
+        canonical = json.dumps(json.loads(raw or b"{}"), sort_keys=True)
+    except ValueError:
+        canonical = raw
+    return request.path, canonical
+
+
+def _new_payment(body: dict) -> tuple[Decimal, str]:
+    """The amount and currency of a payment request; 422 naming every invalid field."""
+    errors = {}
+    currency = body.get("currency")
+    if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
+        errors["currency"] = "an ISO 4217 code such as EUR"
+    else:
+        try:
+            amount = _parse_amount(body.get("amount"), currency)
+        except ValueError as exc:
+            errors["amount"] = str(exc)
+    for name in ("card_token", "reference"):
+        if not isinstance(body.get(name), str) or not body[name]:
+            errors[name] = "a non-empty string is required"
+    if not isinstance(body.get("description", ""), str):
+        errors["description"] = "must be a string"
+    if not isinstance(body.get("capture", True), bool):
+        errors["capture"] = "must be true or false"
+    if errors:
+        raise _invalid(errors)
+    return amount, currency
+
+
+def _error(exc: HTTPException) -> Response:
+    code = exc.name.lower().replace(" ", "_")
+    return Response(json.dumps({"error": {"code": code, "message": exc.description}}),
+                    exc.code, mimetype="application/json")
+
+
+class PaymentsSandbox:
+    """An in-memory card payment gateway speaking the gateway's HTTP API (:attr:`wsgi`).
+
+    :param sender: calls the platform's payments webhook; ``None`` sends nothing.
+    :param settle_after: seconds after capture at which ``tok_ok`` payments settle and
+        ``tok_settle_fail`` ones fail to, and after which refunds settle; ``None`` leaves
+        payments pending until :meth:`settle` (refunds then settle at once).
+    """
+
+    def __init__(self, sender: WebhookSender | None = None, settle_after: float | None = None):
+        self.sender = sender
+        self.settle_after = settle_after
+        self._lock = threading.Lock()
+        self._seq = itertools.count(1)
+        self._ledger: list[dict] = []
+        self._payments: dict[str, _Payment] = {}
+        self._replies: dict[tuple[str, str], _Reply] = {}
+        self.wsgi = self._app()
+
+    # -- what the tests and the sandbox control routes use --
+
+    def ledger(self, tenant: str | None = None) -> list[dict]:
+        """Every movement, oldest first; only ``tenant``'s when given."""
+        with self._lock:
+            return [dict(entry) for entry in self._ledger if tenant in (None, entry["tenant"])]
+
+    def payment(self, payment_id: str) -> dict:
+        with self._lock:
+            return self._payments[payment_id].to_dict()
+
+    def settle(self, payment_id: str, outcome: str, wait: bool = True) -> dict:
+        """Settle a captured payment as ``"settled"`` or ``"failed"`` and tell the platform.
+
+        :param wait: deliver the webhook before returning (else in the background, with retries).
+        :raises KeyError: unknown payment.
+        :raises ValueError: bad outcome, nothing captured, or already settled.
+        """
+        if outcome not in ("settled", "failed"):
+            raise ValueError(f"outcome must be settled or failed, not {outcome!r}")
+        with self._lock:
+            payment = self._payments[payment_id]
+            if not payment.captured or payment.settlement != "pending":
+                raise ValueError(f"payment {payment_id} is {payment.status}, settlement "
+                                 f"{payment.settlement}: nothing to settle")
+            payment.settlement = outcome
+            amount = payment.captured
+            self._record("settlement", payment, amount, outcome=outcome)
+            answer = payment.to_dict()
+        self._notify(payment, f"payment.{outcome}", amount, wait=wait)
+        return answer
+
+    # -- the HTTP API --
+
+    def _app(self) -> Flask:
+        app = Flask(__name__)
+        app.register_error_handler(Refusal, lambda exc: Response(
+            json.dumps(exc.body()), exc.status, mimetype="application/json"))
+        app.register_error_handler(HTTPException, _error)
+        for rule, action in (("/v1/payments", self._create),
+                             ("/v1/payments/<payment_id>/capture", self._capture),
+                             ("/v1/payments/<payment_id>/void", self._void),
+                             ("/v1/payments/<payment_id>/refunds", self._refund)):
+            app.add_url_rule(rule, action.__name__, self._idempotent(action), methods=["POST"])
+        app.add_url_rule("/v1/payments/<payment_id>", "show", self._show, methods=["GET"])
+        return app
+
+    def _idempotent(self, action: Callable[..., tuple[int, dict]]) -> Callable[..., Response]:
+        """A money-moving route: it needs an Idempotency-Key, and a reused key replays or conflicts."""
+
+        @functools.wraps(action)
+        def view(**params) -> Response:
+            merchant = _merchant()
+            key = request.headers.get("Idempotency-Key")
+            if not key:
+                raise Refusal(400, "invalid_request", "the Idempotency-Key header is required")
+            fingerprint = _fingerprint()
+            # One lock around check, action and store: a key sent twice at once still acts once.
+            with self._lock:
+                stored = self._replies.get((merchant, key))
+                if stored is not None:
+                    if stored.fingerprint != fingerprint:
+                        raise Refusal(409, "idempotency_conflict",
+                                      "this Idempotency-Key was used for a different request")
+                    return stored.response()
+                try:
+                    status, body = action(merchant, key, _body(), **params)
+                except Refusal as refusal:
+                    status, body = refusal.status, refusal.body()
+                reply = _Reply(fingerprint, status, json.dumps(body))
+                # Only what the gateway acted on (a success, a decline) is kept: a request refused
+                # before acting, or lost to a gateway error, may be retried with the same key.
+                if status < 300 or status == 402:
+                    self._replies[(merchant, key)] = reply
+            return reply.response()
+
+        return view
+
+    def _show(self, payment_id: str) -> Response:
+        merchant = _merchant()
+        with self._lock:
+            body = self._find(merchant, payment_id).to_dict()
+        return Response(json.dumps(body), 200, mimetype="application/json")
+
+    def _create(self, merchant: str, key: str, body: dict) -> tuple[int, dict]:
+        amount, currency = _new_payment(body)
+        token = body["card_token"]
+        if token == GATEWAY_ERROR:
+            raise Refusal(502, "gateway_error", "the card network did not answer")
+        payment = _Payment(id=f"pay_{uuid.uuid4().hex}", tenant=merchant, amount=amount,
+                           currency=currency, card_token=token, reference=body["reference"],
+                           description=body.get("description", ""), status="authorized")
+        if token not in CARDS:
+            self._record("decline", payment, amount, key, payment_id=None)
+            if token == DECLINED:
+                raise Refusal(402, "card_declined", "the card was declined")
+            raise Refusal(402, "invalid_card", "the card token is not valid")
+        self._payments[payment.id] = payment
+        if body.get("capture", True):
+            self._take(payment, amount)
+            self._record("charge", payment, amount, key)
+        else:
+            self._record("authorization", payment, amount, key)
+        return 201, payment.to_dict()
+
+    def _capture(self, merchant: str, key: str, body: dict, payment_id: str) -> tuple[int, dict]:
+        payment = self._find(merchant, payment_id)
+        payment.require(("authorized",), "captured")
+        amount = payment.requested(body, default=payment.amount)
+        self._take(payment, amount)
+        self._record("capture", payment, amount, key)
+        return 200, payment.to_dict()
+
+    def _void(self, merchant: str, key: str, body: dict, payment_id: str) -> tuple[int, dict]:
+        payment = self._find(merchant, payment_id)
+        payment.require(("authorized",), "voided")
+        payment.status = "voided"
+        self._record("void", payment, payment.amount, key)
+        return 200, payment.to_dict()
+
+    def _refund(self, merchant: str, key: str, body: dict, payment_id: str) -> tuple[int, dict]:
+        payment = self._find(merchant, payment_id)
+        payment.require(REFUNDABLE, "refunded")
+        if payment.settlement == "failed":
+            raise Refusal(409, "invalid_state", "the payment's settlement failed: nothing to refund")
+        amount = payment.requested(body, default=payment.captured - payment.refunded)
+        refund = {"id": f"re_{uuid.uuid4().hex}", "payment_id": payment.id,
+                  "amount": payment.text(amount), "currency": payment.currency, "status": "pending"}
+        payment.refunds.append(refund)
+        payment.refunded += amount
+        payment.status = "refunded" if payment.refunded == payment.captured else "partially_refunded"
+        self._record("refund", payment, amount, key, refund_id=refund["id"])
+        self._later(self.settle_after or 0, self._settle_refund, payment, refund)
+        return 201, dict(refund)
+
+    # -- state changes; the caller holds the lock --
+
+    def _find(self, merchant: str, payment_id: str) -> _Payment:
+        payment = self._payments.get(payment_id)
+        # Another merchant's payment does not exist as far as this one can tell.
+        if payment is None or payment.tenant != merchant:
+            raise Refusal(404, "not_found", f"no payment {payment_id}")
+        return payment
+
+    def _take(self, payment: _Payment, amount: Decimal) -> None:
+        payment.captured = amount
+        payment.status = "captured"
+        outcome = CARDS[payment.card_token]
+        if self.settle_after is not None and outcome:
+            self._later(self.settle_after, self._settle_by_itself, payment.id, outcome)
+
+    def _record(self, type_: str, payment: _Payment, amount: Decimal, key: str | None = None,
+                **extra) -> None:
+        entry = {"seq": next(self._seq), "at": _now(), "type": type_, **payment.about(),
+                 "amount": payment.text(amount), "idempotency_key": key, **extra}
+        self._ledger.append(entry)
+
+    # -- settling later, in timer threads --
+
+    @staticmethod
+    def _later(delay: float, func: Callable, *args) -> None:
+        timer = threading.Timer(delay, func, args)
+        timer.daemon = True
+        timer.start()
+
+    def _settle_by_itself(self, payment_id: str, outcome: str) -> None:
+        try:
+            self.settle(payment_id, outcome, wait=False)
+        except ValueError:
+            pass  # settled by hand in the meantime
+
+    def _settle_refund(self, payment: _Payment, refund: dict) -> None:
+        with self._lock:
+            refund["status"] = "settled"
+        self._notify(payment, "refund.settled", Decimal(refund["amount"]), wait=False,
+                     refund_id=refund["id"])
+
+    def _notify(self, payment: _Payment, event: str, amount: Decimal, *, wait: bool, **extra) -> None:
+        if self.sender is None:
+            return
+        payload = {"event_id": WebhookSender.event_id(), "payment_id": payment.id, "type": event,
+                   **extra, "amount": payment.text(amount), "currency": payment.currency,
+                   "reference": payment.reference}
+        self.sender.send(payment.tenant, SYSTEM, payload, wait=wait)

@@ -1,0 +1,87 @@
+"""After registration: delivery or return to the dealership, stock vehicles, linking the app."""
+from __future__ import annotations
+
+from caas.bootstrap import Platform
+from caas.domain.orders import Status, Vehicle
+from caas.domain.tenants import Tenant
+from caas.service_layer import factory
+from caas.service_layer import orders as order_service
+from caas.service_layer.errors import Conflict, Invalid, NotFound
+
+OUTCOMES = {"delivered": Status.DELIVERED, "customer_absent": Status.AT_DEALERSHIP}
+
+
+def _hand_over(platform: Platform, tenant: Tenant, order_id: int, target: Status,
+               note: str) -> None:
+    with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
+        order = order_service.load(uow, order_id)
+        order.move_to(target, note)
+        if target is Status.DELIVERED:
+            vehicle = uow.vehicles.get(order.vin)
+            vehicle.status = "delivered"
+            uow.vehicles.save(vehicle)
+        order_service.save(uow, tenant, order)
+        uow.commit()
+
+
+def record_delivery(platform: Platform, tenant: Tenant, order_id: int, outcome: str) -> None:
+    """The vehicle reached the customer, or went back to the dealership (never left unattended)."""
+    note = ("handed over to the customer" if outcome == "delivered"
+            else "customer absent; vehicle returned to the dealership")
+    _hand_over(platform, tenant, order_id, OUTCOMES[outcome], note)
+
+
+def record_pickup(platform: Platform, tenant: Tenant, order_id: int) -> None:
+    _hand_over(platform, tenant, order_id, Status.DELIVERED, "collected at the dealership")
+
+
+def stock_page(platform: Platform, tenant: Tenant, offset: int, limit: int,
+               model: str | None = None):
+    with platform.tenant_uow(tenant.slug) as uow:
+        return uow.vehicles.stock(offset, limit, model)
+
+
+def assign_stock(platform: Platform, tenant: Tenant, vin: str, order_id: int) -> None:
+    """Give an unassigned vehicle to an order still waiting for one, of the same model.
+
+    The order's own factory order, if any, is cancelled (in the background).
+    """
+    with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
+        vehicle = uow.vehicles.get(vin)
+        if vehicle is None or vehicle.status != Vehicle.UNASSIGNED:
+            raise NotFound(f"No unassigned vehicle {vin} in stock.")
+        order = order_service.load(uow, order_id)
+        if order.model != vehicle.model:
+            raise Invalid("The vehicle is another model.", {"order_id": [
+                f"Order {order.reference} is for {order.model}, the vehicle is a {vehicle.model}."]})
+        order.assign_vehicle(vin, "assigned from stock")
+        if not uow.vehicles.claim_from_stock(vin, order.id):
+            raise Conflict(f"Vehicle {vin} was just assigned to another order.")
+        if order.factory_order_id:
+            uow.outbox.add(factory.CANCEL, {"factory_order_id": order.factory_order_id})
+        order_service.save(uow, tenant, order,
+                           notices={Status.PENDING_FINAL_PAYMENT: "vehicle_assigned"})
+        uow.audit.record("vehicle.assigned", "vehicle", vin, after={"order": order.reference})
+        uow.commit()
+
+
+def link_vehicle(platform: Platform, tenant: Tenant, customer_id: int, vin: str) -> Vehicle:
+    """Bind the customer's mobile app to their delivered vehicle; one vehicle, one account."""
+    with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
+        vehicle = uow.vehicles.get(vin)
+        order = uow.orders.get(vehicle.order_id) if vehicle and vehicle.order_id else None
+        # Someone else's vehicle looks the same as no vehicle: VINs are not to be probed.
+        if order is None or order.customer_id != customer_id:
+            raise NotFound(f"Vehicle {vin} not found among your vehicles.")
+        if vehicle.linked_user_id not in (None, customer_id):
+            raise Conflict("This vehicle is already linked to another account.")
+        if order.status is Status.DELIVERED:
+            order.move_to(Status.OPERATIONAL, "mobile app linked")
+        elif order.status is not Status.OPERATIONAL:
+            raise Conflict(f"The vehicle can be linked once delivered; the order is "
+                           f"{order.status.value}.", current_status=order.status.value)
+        if not uow.vehicles.link(vin, customer_id):
+            raise Conflict("This vehicle is already linked to another account.")
+        order_service.save(uow, tenant, order)
+        uow.commit()
+        return uow.vehicles.get(vin)

@@ -1,0 +1,84 @@
+"""What every use case on an order shares: loading it, saving its transitions, telling the customer."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from caas.adapters.orders import OrderRepository, StaleOrder
+from caas.context import current_actor
+from caas.domain.orders import IllegalTransition, Order, Status
+from caas.domain.tenants import Tenant
+from caas.service_layer.errors import Conflict, NotFound
+
+#: The customer email each status brings, by the event name of ``messages.order_update_email``.
+NOTICES = {
+    Status.FACTORY_ORDERED: "factory_ordered",
+    Status.MANUFACTURING: "manufacturing",
+    Status.PENDING_FINAL_PAYMENT: "vehicle_ready",
+    Status.REGISTERING: "final_payment_received",
+    Status.IN_TRANSIT: "registered",
+    Status.AT_DEALERSHIP: "at_dealership",
+    Status.DELIVERED: "delivered",
+    Status.CANCELLED: "final_payment_failed",
+}
+
+
+@contextmanager
+def transitions():
+    """Turn a refused or lost-race transition into a 409 that names the order's status."""
+    try:
+        yield
+    except IllegalTransition as exc:
+        raise Conflict(f"The order is {exc.current.value}; it cannot go to {exc.target}.",
+                       current_status=exc.current.value) from None
+    except StaleOrder:
+        raise Conflict("The order was changed by someone else meanwhile; reload it and retry.")
+
+
+def load(uow, order_id: int, customer_id: int | None = None) -> Order:
+    """The order ``order_id``; with ``customer_id``, only if it is that customer's (else 404)."""
+    order = uow.orders.get(order_id)
+    if order is None or (customer_id is not None and order.customer_id != customer_id):
+        raise NotFound(f"Order {order_id} not found.")
+    return order
+
+
+def read(platform, tenant: Tenant, order_id: int) -> Order | None:
+    """The order as it is now, read outside any transaction."""
+    with platform.tenant_reader(tenant.slug) as conn:
+        return OrderRepository(conn, current_actor()).get(order_id)
+
+
+def notify(uow, tenant: Tenant, order: Order, event: str, **context) -> None:
+    """Queue the customer's email about ``event``, in their language, sent after commit."""
+    customer = uow.users.get(order.customer_id)
+    context = {"name": customer.name, "tenant_name": tenant.name, "reference": order.reference,
+               "event": event, "model": order.model, "vin": order.vin, "plate": order.plate,
+               **context}
+    if event in ("vehicle_ready", "vehicle_assigned"):
+        context.setdefault("amount", order.final_amount.to_dict())
+    if order.estimated_date:
+        context.setdefault("estimated_date", order.estimated_date.isoformat())
+    uow.outbox.add("send_email", {"message": "order_update", "to": customer.email,
+                                  "locale": customer.locale,
+                                  "fallback_locale": tenant.default_locale, "context": context})
+
+
+def save(uow, tenant: Tenant, order: Order, *, notices: dict | None = None) -> None:
+    """Write the order and its new transitions; tell the customer and the plugins about each.
+
+    :param notices: per target status, the email event to send instead of :data:`NOTICES`'s
+        (``None`` to send none).
+    """
+    steps = list(order.pending)
+    if order.id is None:
+        uow.orders.add(order)
+    else:
+        uow.orders.save(order)
+    notices = {**NOTICES, **(notices or {})}
+    for step in steps:
+        uow.outbox.add("plugin_event", {"hook": "order_status_changed", "kwargs": {
+            "tenant": tenant.slug, "order_id": order.id, "old_status": step.source.value,
+            "new_status": step.target.value}})
+        event = notices.get(step.target)
+        if event:
+            notify(uow, tenant, order, event)

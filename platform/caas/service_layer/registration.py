@@ -1,0 +1,133 @@
+"""Registering a paid vehicle with the country's authority, through the country plugin's adapter.
+
+The spec's rule: retry synchronously (the employee waits a few seconds), then
+keep retrying in the background, and after a configurable time escalate to
+staff and tell the customer that delivery is delayed. A refusal that retrying
+cannot fix (bad data) is escalated at once.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+
+import tenacity
+
+from caas.bootstrap import Platform
+from caas.domain.countries import RegistrationError, RegistrationRequest
+from caas.domain.orders import Order, Status
+from caas.domain.tenants import Tenant
+from caas.service_layer import orders as order_service
+
+log = logging.getLogger(__name__)
+REGISTER = "register_vehicle"
+
+
+def queue(uow, order: Order) -> int:
+    """Write the registration job, held for :func:`register_now` to run first."""
+    return uow.outbox.add(REGISTER, {"order_id": order.id}, hold=True)
+
+
+def register_now(platform: Platform, tenant: Tenant, order_id: int, job: int) -> None:
+    """Try a few times while the request waits; then leave it to the queued job."""
+    config = platform.config
+    retrying = tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(config["CAAS_REGISTRATION_SYNC_ATTEMPTS"]),
+        wait=tenacity.wait_exponential(multiplier=config["CAAS_REGISTRATION_RETRY_WAIT_SECONDS"]),
+        retry=tenacity.retry_if_exception(lambda exc: isinstance(exc, RegistrationError)
+                                          and not exc.permanent),
+        reraise=True)
+    try:
+        retrying(_register, platform, tenant, order_id)
+    except RegistrationError as exc:
+        with platform.tenant_uow(tenant.slug) as uow:
+            uow.outbox.release(job, str(exc))
+            uow.commit()
+        _after_failure(platform, tenant, order_id, exc)
+        if not exc.permanent:
+            platform.dispatch(tenant.slug, [job])
+        return
+    with platform.tenant_uow(tenant.slug) as uow:
+        uow.outbox.complete(job, {"order_id": order_id})
+        uow.commit()
+
+
+def register_queued(platform: Platform, tenant: Tenant, order_id: int) -> None:
+    """The queued registration; raises while the authority is unavailable, so it is retried."""
+    try:
+        _register(platform, tenant, order_id)
+    except RegistrationError as exc:
+        _after_failure(platform, tenant, order_id, exc)
+        if not exc.permanent:
+            raise
+
+
+def _register(platform: Platform, tenant: Tenant, order_id: int) -> None:
+    order = order_service.read(platform, tenant, order_id)
+    if order is None or order.status is not Status.REGISTERING:
+        return  # registered already
+    country = platform.plugins.countries[tenant.country]
+    adapter = platform.external.registration(tenant, country)
+    request = RegistrationRequest(vin=order.vin, model=order.model, owner_name=order.owner["name"],
+                                  owner_tax_id=order.owner["tax_id"],
+                                  owner_address=order.owner["address"])
+    try:
+        result = adapter.register(request)
+    except RegistrationError:
+        raise
+    except Exception as exc:
+        # The adapter is plugin code: a bug there is logged against the plugin and retried.
+        log.exception("registration adapter of %s failed", tenant.country)
+        raise RegistrationError(f"registration adapter failed: {exc!r}") from exc
+    if not country.is_valid_plate(result.plate):
+        raise RegistrationError(f"the authority returned an invalid plate {result.plate!r}",
+                                permanent=True)
+    with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
+        order = order_service.load(uow, order_id)
+        if order.status is not Status.REGISTERING:
+            return
+        order.plate = result.plate
+        order.move_to(Status.REGISTERED, f"plate {result.plate}, reference {result.reference}")
+        order.move_to(Status.IN_TRANSIT, "on its way to the customer")
+        vehicle = uow.vehicles.get(order.vin)
+        vehicle.plate = result.plate
+        uow.vehicles.save(vehicle)
+        order_service.save(uow, tenant, order)
+        uow.outbox.add("plugin_event", {"hook": "vehicle_registered", "kwargs": {
+            "tenant": tenant.slug, "vin": order.vin, "plate": result.plate}})
+        uow.commit()
+
+
+def _after_failure(platform: Platform, tenant: Tenant, order_id: int,
+                   error: RegistrationError) -> None:
+    """Escalate once the failure is permanent or has lasted past the configured time."""
+    with platform.tenant_uow(tenant.slug) as uow:
+        order = order_service.load(uow, order_id)
+        if order.status is not Status.REGISTERING or order.registration_escalated_at:
+            return
+        paid = uow.payments.succeeded(order.id, "final")
+        now = datetime.now(timezone.utc)
+        waited = now - paid["updated_at"]
+        limit = timedelta(seconds=platform.config["CAAS_REGISTRATION_ESCALATE_SECONDS"])
+        if not error.permanent and waited < limit:
+            return
+        order.registration_escalated_at = now
+        uow.orders.save(order)
+        uow.tickets.open(
+            "registration_delayed",
+            f"Registration of {order.vin} (order {order.reference}) failing for "
+            f"{int(waited.total_seconds())} s", {"error": str(error), "permanent": error.permanent,
+                                                  "country": tenant.country},
+            order_id=order.id, vin=order.vin, customer_id=order.customer_id)
+        order_service.notify(uow, tenant, order, "registration_delayed")
+        uow.commit()
+    log.error("vehicle registration escalated to staff", extra={"order_id": order_id})
+
+
+def retry(platform: Platform, tenant: Tenant, order_id: int) -> None:
+    """Staff ask for another registration attempt (e.g. after correcting the authority's data)."""
+    with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
+        order = order_service.load(uow, order_id)
+        order.require(Status.REGISTERING, action="registration")
+        uow.outbox.add(REGISTER, {"order_id": order.id})
+        uow.audit.record("order.registration_retried", "order", order.id)
+        uow.commit()

@@ -1,0 +1,183 @@
+"""Dealership sales: vehicle models and plans, registering a sale, reading orders."""
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+import phonenumbers
+from sqlalchemy.exc import IntegrityError
+
+from caas.adapters.orders import CatalogRepository
+from caas.bootstrap import Platform
+from caas.context import Actor
+from caas.domain.countries import InvalidTaxId
+from caas.domain.money import Money
+from caas.domain.orders import Order, order_price
+from caas.domain.tenants import Tenant
+from caas.service_layer import orders as order_service
+from caas.service_layer.errors import Conflict, Invalid
+from caas.service_layer.users import add_account
+
+
+# --- models and plans (tenant administration) -------------------------------
+
+def add_model(platform: Platform, tenant: Tenant, *, code: str, name: str, base_price: Decimal,
+              options: list[dict]) -> dict:
+    """Add a vehicle model with its base price and factory options, in the tenant currency."""
+    codes = [option["code"] for option in options]
+    if len(set(codes)) != len(codes):
+        raise Invalid("Option codes repeat.", {"options": ["Each option code must be unique."]})
+    currency = tenant.currency
+    try:
+        with platform.tenant_uow(tenant.slug) as uow:
+            if uow.catalog.model(code):
+                raise Conflict(f"A model with code {code!r} already exists.")
+            model = uow.catalog.add_model(code, name, Money(base_price, currency), [
+                dict(option, price=Money(option["price"], currency)) for option in options])
+            uow.audit.record("model.created", "model", code, after={
+                "name": name, "base_price": model["base_price"].to_dict(), "options": codes})
+            uow.commit()
+    except IntegrityError:
+        raise Conflict(f"A model with code {code!r} already exists.")
+    return model
+
+
+def add_plan(platform: Platform, tenant: Tenant, *, code: str, name: str,
+             reservation: Decimal) -> dict:
+    """Add a commercial plan: what the customer pays as the reservation."""
+    try:
+        with platform.tenant_uow(tenant.slug) as uow:
+            if uow.catalog.plan(code):
+                raise Conflict(f"A plan with code {code!r} already exists.")
+            plan = uow.catalog.add_plan(code, name, Money(reservation, tenant.currency))
+            uow.audit.record("plan.created", "plan", code, after={
+                "name": name, "reservation": plan["reservation"].to_dict()})
+            uow.commit()
+    except IntegrityError:
+        raise Conflict(f"A plan with code {code!r} already exists.")
+    return plan
+
+
+def models_page(platform: Platform, tenant: Tenant, offset: int, limit: int):
+    with platform.tenant_reader(tenant.slug) as conn:
+        return CatalogRepository(conn).models(offset, limit)
+
+
+def plans_page(platform: Platform, tenant: Tenant, offset: int, limit: int):
+    with platform.tenant_reader(tenant.slug) as conn:
+        return CatalogRepository(conn).plans(offset, limit)
+
+
+# --- registering a sale -----------------------------------------------------
+
+def _customer_errors(platform: Platform, tenant: Tenant, customer: dict) -> tuple[dict, dict]:
+    """Check what the country and phone rules say; returns (normalised fields, field errors)."""
+    country = platform.country_of(tenant)
+    errors: dict[str, list[str]] = {}
+    normalised = {}
+    try:
+        normalised["tax_id"] = country.validate_tax_id(customer["tax_id"])
+    except InvalidTaxId as exc:
+        errors["tax_id"] = [f"Not a valid tax id for {country.name}: {exc}"]
+    address_errors = country.address_errors(customer["address"])
+    if address_errors:
+        errors["address"] = address_errors
+    try:
+        number = phonenumbers.parse(customer["phone"], tenant.country)
+        if not phonenumbers.is_valid_number(number):
+            raise phonenumbers.NumberParseException(0, "invalid")
+        normalised["phone"] = phonenumbers.format_number(number,
+                                                         phonenumbers.PhoneNumberFormat.E164)
+    except phonenumbers.NumberParseException:
+        errors["phone"] = ["Not a valid phone number."]
+    locale = customer.get("locale") or tenant.default_locale
+    if locale not in tenant.locales:
+        errors["locale"] = [f"Must be one of {', '.join(tenant.locales)}."]
+    normalised["locale"] = locale
+    return normalised, errors
+
+
+def register_sale(platform: Platform, tenant: Tenant, seller: Actor, *, customer: dict,
+                  model: str, plan: str, options: list[str]) -> tuple[Order, dict]:
+    """Record a sale: the customer's account (new, or the existing one) and an order.
+
+    A new customer gets generated credentials by email in their language. An
+    existing customer (same email) is reused as is: the sale changes neither
+    their credentials nor their profile.
+
+    :returns: the order and ``{"id", "email", "name", "locale", "created"}`` of the customer.
+    """
+    normalised, errors = _customer_errors(platform, tenant, customer)
+    options = list(dict.fromkeys(options))
+    with platform.tenant_uow(tenant.slug) as uow:
+        vehicle_model = uow.catalog.model(model)
+        chosen_plan = uow.catalog.plan(plan)
+        sale_errors = {}
+        if vehicle_model is None:
+            sale_errors["model"] = [f"Unknown model {model!r}."]
+        else:
+            offered = {option["code"]: option for option in vehicle_model["options"]}
+            unknown = [code for code in options if code not in offered]
+            if unknown:
+                sale_errors["options"] = [f"Not offered for {model}: {', '.join(unknown)}."]
+        if chosen_plan is None:
+            sale_errors["plan"] = [f"Unknown plan {plan!r}."]
+        if errors or sale_errors:
+            raise Invalid("The sale has invalid fields; see errors.",
+                          dict(sale_errors, **({"customer": errors} if errors else {})))
+        price = order_price(vehicle_model["base_price"].amount,
+                            [offered[code]["price"].amount for code in options], tenant.currency)
+        if chosen_plan["reservation"].amount > price.amount:
+            raise Invalid("The plan's reservation exceeds the vehicle's price.",
+                          {"plan": ["Reservation larger than the price."]})
+
+        account = uow.users.by_email(customer["email"].strip().lower())
+        created = account is None
+        if account is None:
+            account = add_account(uow, tenant, email=customer["email"], role="customer",
+                                  name=customer["name"], locale=normalised["locale"])
+            uow.customers.add(account.id, normalised["phone"], normalised["tax_id"],
+                              dict(customer["address"]))
+        elif account.role != "customer":
+            raise Conflict("This email belongs to a staff account; use another one for the customer.")
+
+        order = Order(reference=f"ORD-{secrets.token_hex(5).upper()}", customer_id=account.id,
+                      model=model, plan=plan, options=options, price=price,
+                      reservation=chosen_plan["reservation"], created_by=seller.id,
+                      owner={"name": customer["name"], "tax_id": normalised["tax_id"],
+                             "address": dict(customer["address"])})
+        order_service.save(uow, tenant, order)
+        uow.audit.record("order.created", "order", order.id, after={
+            "reference": order.reference, "customer_id": account.id, "model": model,
+            "plan": plan, "options": options, "price": price.to_dict()})
+        uow.outbox.add("plugin_event", {"hook": "order_status_changed", "kwargs": {
+            "tenant": tenant.slug, "order_id": order.id, "old_status": None,
+            "new_status": order.status.value}})
+        uow.commit()
+    return order, {"id": account.id, "email": account.email, "name": account.name,
+                   "locale": account.locale, "created": created}
+
+
+# --- reading orders ---------------------------------------------------------
+
+def _views(uow, orders: list[Order]) -> list[dict]:
+    ids = [order.id for order in orders]
+    history = uow.orders.history(ids)
+    payments = uow.payments.of_orders(ids)
+    return [dict(vars(order), status=order.status.value, final_amount=order.final_amount,
+                 history=history[order.id], payments=payments[order.id]) for order in orders]
+
+
+def order_page(platform: Platform, tenant: Tenant, offset: int, limit: int, *,
+               status: str | None = None, customer_id: int | None = None):
+    """Orders, newest first; a customer passes their own id and sees only theirs."""
+    with platform.tenant_uow(tenant.slug) as uow:
+        orders, total = uow.orders.page(offset, limit, status=status, customer_id=customer_id)
+        return _views(uow, orders), total
+
+
+def order_view(platform: Platform, tenant: Tenant, order_id: int,
+               customer_id: int | None = None) -> dict:
+    with platform.tenant_uow(tenant.slug) as uow:
+        return _views(uow, [order_service.load(uow, order_id, customer_id)])[0]
+
