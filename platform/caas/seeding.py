@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import tomllib
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Iterable
 
 from caas.bootstrap import Platform
-from caas.service_layer.errors import Conflict
+from caas.domain.tenants import Tenant
+from caas.service_layer.errors import Conflict, Invalid
+from caas.service_layer.sales import add_model, add_plan
 from caas.service_layer.tenants import create_tenant
 from caas.service_layer.users import create_operator, provision_user
 from caas.tenancy import UnknownTenant, tenant_context
@@ -15,7 +18,8 @@ PLATFORM_FILE = "platform.toml"
 
 
 def seed_folder(platform: Platform, files: Iterable[Path]) -> dict:
-    created = {"tenants": 0, "accounts": 0}
+    """Create what the files describe, skipping what exists; returns how many of each were created."""
+    created = {"tenants": 0, "accounts": 0, "models": 0, "plans": 0}
     for path in files:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         if path.name == PLATFORM_FILE:
@@ -42,4 +46,44 @@ def seed_folder(platform: Platform, files: Iterable[Path]) -> dict:
                     created["accounts"] += 1
                 except Conflict:
                     pass
+            seeded = seed_catalog(platform, tenant, data, source=path.name)
+            created["models"] += seeded["models"]
+            created["plans"] += seeded["plans"]
     return created
+
+
+def seed_catalog(platform: Platform, tenant: Tenant, data: dict, source: str = "") -> dict:
+    """The ``[[models]]`` (with their ``options``) and ``[[plans]]`` of a tenant file.
+
+    Amounts are decimal strings in the tenant currency; a code that exists is left as it is.
+    """
+    created = {"models": 0, "plans": 0}
+    for model in data.get("models", []):
+        options = [{"code": option["code"], "name": option["name"],
+                    "price": _amount(option["price"], source, f"{model['code']}.{option['code']}")}
+                   for option in model.get("options", [])]
+        try:
+            add_model(platform, tenant, code=model["code"], name=model["name"],
+                      base_price=_amount(model["base_price"], source, model["code"]),
+                      options=options)
+            created["models"] += 1
+        except Conflict:
+            pass
+    for plan in data.get("plans", []):
+        try:
+            add_plan(platform, tenant, code=plan["code"], name=plan["name"],
+                     reservation=_amount(plan["reservation"], source, plan["code"]))
+            created["plans"] += 1
+        except Conflict:
+            pass
+    return created
+
+
+def _amount(value, source: str, what: str) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or amount < 0:
+        raise Invalid(f"{source}: {what}: {value!r} is not an amount such as \"29900.00\".")
+    return amount

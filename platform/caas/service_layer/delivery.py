@@ -11,10 +11,12 @@ from caas.service_layer.errors import Conflict, Invalid, NotFound
 OUTCOMES = {"delivered": Status.DELIVERED, "customer_absent": Status.AT_DEALERSHIP}
 
 
-def _hand_over(platform: Platform, tenant: Tenant, order_id: int, target: Status,
-               note: str) -> None:
+def _hand_over(platform: Platform, tenant: Tenant, order_id: int, source: Status,
+               target: Status, note: str) -> None:
     with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
         order = order_service.load(uow, order_id)
+        # A delivery run starts from transit, a pickup from the dealership: not one for the other.
+        order.require(source, action=target.value)
         order.move_to(target, note)
         if target is Status.DELIVERED:
             vehicle = uow.vehicles.get(order.vin)
@@ -28,11 +30,12 @@ def record_delivery(platform: Platform, tenant: Tenant, order_id: int, outcome: 
     """The vehicle reached the customer, or went back to the dealership (never left unattended)."""
     note = ("handed over to the customer" if outcome == "delivered"
             else "customer absent; vehicle returned to the dealership")
-    _hand_over(platform, tenant, order_id, OUTCOMES[outcome], note)
+    _hand_over(platform, tenant, order_id, Status.IN_TRANSIT, OUTCOMES[outcome], note)
 
 
 def record_pickup(platform: Platform, tenant: Tenant, order_id: int) -> None:
-    _hand_over(platform, tenant, order_id, Status.DELIVERED, "collected at the dealership")
+    _hand_over(platform, tenant, order_id, Status.AT_DEALERSHIP, Status.DELIVERED,
+               "collected at the dealership")
 
 
 def stock_page(platform: Platform, tenant: Tenant, offset: int, limit: int,

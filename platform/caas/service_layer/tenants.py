@@ -67,6 +67,10 @@ def create_tenant(platform: Platform, slug: str, name: str, country: str,
         migrations.upgrade(platform.tenant_engines.get(slug), "tenant")
         summary = {"slug": slug, "name": name, "country": code, "currency": currency,
                    "locales": locales}
+        # Active before the first job is queued: a worker skips jobs of tenants it cannot find.
+        with platform.control_uow() as uow:
+            uow.tenants.set_status(slug, "active")
+            uow.commit()
         with tenant_context(tenant), platform.tenant_uow(slug) as uow:
             uow.audit.record("tenant.created", "tenant", slug, after=summary)
             uow.outbox.add("plugin_event", {"hook": "tenant_created",
@@ -79,8 +83,5 @@ def create_tenant(platform: Platform, slug: str, name: str, country: str,
             uow.tenants.delete(slug)
             uow.commit()
         raise
-    with platform.control_uow() as uow:
-        uow.tenants.set_status(slug, "active")
-        uow.commit()
     tenant.status = "active"
     return tenant
