@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def cli(tmp_path, monkeypatch):
     for key, value in platform_config(tmp_path).items():
-        monkeypatch.setenv(key, str(value))
+        monkeypatch.setenv(key, "off" if value is None else str(value))
     runner = CliRunner()
 
     def run(*args, input=None):

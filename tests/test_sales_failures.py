@@ -60,14 +60,20 @@ def test_an_open_factory_circuit_queues_without_calling_the_factory(shop, operat
     assert order(shop, sold["id"])["status"] == "factory_ordered"
 
 
-def test_a_queued_order_whose_message_was_lost_is_resent_by_the_relay(shop, app, platform, drain):
+def test_a_queued_order_survives_a_broker_outage_and_is_sent_by_the_relay(shop, platform, drain,
+                                                                         monkeypatch):
     sold = sell(shop)["order"]
     faults.set_mode("factory", faults.Mode("down"))
-    pay(shop, sold["id"])
-    # The broker loses every message (a crash, a flushed queue): only the outbox remembers.
-    app.extensions["caas_broker"].flush_all()
+
+    def broker_down(slug, ids):
+        raise ConnectionError("broker unreachable")
+    monkeypatch.setattr(platform, "dispatch", broker_down)
+    paid = pay(shop, sold["id"])
+    assert paid.status_code == 200 and paid.json["status"] == "reserved"
+    monkeypatch.undo()
     faults.set_mode("factory", faults.Mode())
-    assert order(shop, sold["id"])["status"] == "reserved"
+    drain()
+    assert order(shop, sold["id"])["status"] == "reserved"  # only the outbox remembers it
     time.sleep(1.1)
     assert relay(platform, older_than_seconds=1) >= 1
     drain()

@@ -67,13 +67,18 @@ class Platform:
         return _reader(self.control_engine)
 
     def _after_tenant_commit(self, uow: TenantUnitOfWork) -> None:
-        if uow.outbox.added and self.dispatch is not None:
-            try:
-                self.dispatch(uow.tenant_slug, list(uow.outbox.added))
-            except Exception:
-                # The jobs are safe in the outbox; the relay sends them once the broker is back.
-                log.exception("outbox dispatch failed; the relay will retry",
-                              extra={"tenant": uow.tenant_slug})
+        if uow.outbox.added:
+            self.send_jobs(uow.tenant_slug, list(uow.outbox.added))
+
+    def send_jobs(self, slug: str, outbox_ids: list[int]) -> None:
+        """Hand committed outbox jobs to the broker; if it is down, the relay sends them later."""
+        if self.dispatch is None:
+            return
+        try:
+            self.dispatch(slug, outbox_ids)
+        except Exception:
+            # The jobs are safe in the outbox; the relay sends them once the broker is back.
+            log.exception("outbox dispatch failed; the relay will retry", extra={"tenant": slug})
 
     # --- the tenant registry, cached briefly per process ------------------
 

@@ -235,12 +235,13 @@ def users_create(slug, role, email, password, name, locale):
               default="tenants", show_default=True)
 @with_appcontext
 def seed(folder):
-    """Create the tenants and accounts described in ``tenants/*.toml`` (skipping existing ones)."""
+    """Create the tenants, accounts, models and plans in ``tenants/*.toml`` (skipping existing ones)."""
     from caas.seeding import seed_folder
     files = sorted(folder.glob("*.toml"))
     with click.progressbar(files, label="seeding", item_show_func=lambda p: p.name if p else "") as bar:
         created = _service_call(seed_folder, _platform(), bar)
-    click.echo(f"created {created['tenants']} tenants, {created['accounts']} accounts")
+    click.echo(f"created {created['tenants']} tenants, {created['accounts']} accounts, "
+               f"{created['models']} models, {created['plans']} plans")
 
 
 @main.command()
@@ -279,3 +280,62 @@ def outbox_relay(every, older_than):
         if not every:
             return
         time.sleep(every)
+
+
+# --- demo -------------------------------------------------------------------------
+
+
+@main.group()
+def demo():
+    """Scripted journeys against a running platform (``make run``)."""
+
+
+@demo.command("sale", with_appcontext=False)  # a client of the running platform
+@click.option("--url", default=lambda: f"http://127.0.0.1:{os.environ.get('PORT', 5000)}",
+              show_default="http://127.0.0.1:$PORT, PORT defaulting to 5000",
+              help="The running platform.")
+@click.option("--tenant", "slug", default="es-demo", show_default=True)
+@click.option("--folder", type=click.Path(file_okay=False, path_type=Path), default="tenants",
+              show_default=True, help="Tenant files with the demo accounts.")
+@click.option("--employee-email", help="Default: the tenant file's employee.")
+@click.option("--employee-password")
+@click.option("--operator-email", help="Default: the first operator of platform.toml.")
+@click.option("--operator-password")
+@click.option("--country", help="Default: the tenant file's, else asked of the platform.")
+@click.option("--model", help="Vehicle model code; default: the cheapest.")
+@click.option("--plan", help="Plan code; default: the one with the smallest reservation.")
+@click.option("--option", "options", multiple=True,
+              help="Factory option code (repeat); default: the model's first.")
+@click.option("--timeout", type=float, default=30.0, show_default=True,
+              help="Seconds per HTTP call, and to wait for an email or a status.")
+def demo_sale(url, slug, folder, employee_email, employee_password, operator_email,
+              operator_password, country, model, plan, options, timeout):
+    """Walk a sale to an app-linked vehicle over HTTP, printing each step and the order status.
+
+    Needs the sandboxes (the default embedded mode). Exits non-zero at the first failed step.
+    """
+    from caas.demo import Credentials, DemoFailed, demo_tenant, http_client, walk_sale
+    known = demo_tenant(folder, slug)
+    employee = _demo_credentials("employee", employee_email, employee_password, known.employee,
+                                 f"{folder}/*.toml has no employee for {slug}")
+    operator = _demo_credentials("operator", operator_email, operator_password, known.operator,
+                                 f"{folder}/platform.toml has no operator")
+    with http_client(url, timeout) as client:
+        try:
+            walk_sale(client, tenant=slug, country=country or known.country,
+                      employee=Credentials(*employee), operator=Credentials(*operator),
+                      model=model, plan=plan, options=list(options) or None,
+                      mail_timeout=min(timeout, 10.0), status_timeout=timeout)
+        except DemoFailed as failed:
+            click.secho(f"\nFAILED: {failed}", fg="red", err=True)
+            sys.exit(1)
+    click.secho("\nThe sale is done: the vehicle is delivered and linked to the customer's app.",
+                fg="green")
+
+
+def _demo_credentials(role, email, password, known, missing):
+    if known is not None and (email is None or email == known.email):
+        return email or known.email, password or known.password
+    if email is None or password is None:
+        _fail(f"{missing}: pass --{role}-email and --{role}-password")
+    return email, password

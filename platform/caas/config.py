@@ -63,7 +63,12 @@ def defaults(instance_path: str) -> dict:
     }
 
 
-_TYPES = {bool: _bool, int: int, float: float}
+def _seconds(value: str) -> float | None:
+    # Durations may be switched off: "", "none" or "off" mean None.
+    return None if value.strip().lower() in ("", "none", "off") else float(value)
+
+
+_TYPES = {bool: _bool, int: int, float: _seconds}
 
 
 def from_environment(config: dict, environ=os.environ) -> dict:

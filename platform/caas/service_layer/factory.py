@@ -36,7 +36,7 @@ def place_now(platform: Platform, tenant: Tenant, order_id: int, job: int) -> No
             order_service.notify(uow, tenant, uow.orders.get(order_id), "factory_delayed")
             uow.commit()
         log.warning("factory unavailable; order queued", extra={"order_id": order_id})
-        platform.dispatch(tenant.slug, [job])
+        platform.send_jobs(tenant.slug, [job])
         return
     with platform.tenant_uow(tenant.slug) as uow:
         uow.outbox.complete(job, {"order_id": order_id})

@@ -44,7 +44,7 @@ def register_now(platform: Platform, tenant: Tenant, order_id: int, job: int) ->
             uow.commit()
         _after_failure(platform, tenant, order_id, exc)
         if not exc.permanent:
-            platform.dispatch(tenant.slug, [job])
+            platform.send_jobs(tenant.slug, [job])
         return
     with platform.tenant_uow(tenant.slug) as uow:
         uow.outbox.complete(job, {"order_id": order_id})

@@ -1,0 +1,438 @@
+"""``caas demo sale``: one vehicle sale, from the dealership to an app-linked vehicle, over HTTP.
+
+Everything goes through the REST contract and the ``/sandbox`` control routes, as any client
+would: an employee registers the sale and takes the payments, the operator drives the factory
+sandbox and reads the sandbox mailbox, and the customer signs in with the emailed credentials
+and links the mobile app. :func:`walk_sale` takes an ``httpx.Client`` whose base URL is the
+platform (in the tests, one bound to the app with ``httpx.WSGITransport``).
+"""
+from __future__ import annotations
+
+import time
+import tomllib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable
+
+import click
+import httpx
+
+#: A customer per bundled country whose tax id, phone and address pass the country's rules.
+CUSTOMERS = {
+    "ES": {"name": "Lucía Martín", "tax_id": "12345678Z", "phone": "+34 612 345 678",
+           "locale": "es-ES",
+           "address": {"street": "Calle Mayor 1", "city": "Madrid", "postal_code": "28013"}},
+    "FR": {"name": "Camille Durand", "tax_id": "732 829 320", "phone": "+33 6 12 34 56 78",
+           "locale": "fr-FR",
+           "address": {"street": "1 rue de Rivoli", "city": "Paris", "postal_code": "75001"}},
+    "DE": {"name": "Jonas Becker", "tax_id": "36 574 261 809", "phone": "+49 1512 3456789",
+           "locale": "de-DE",
+           "address": {"street": "Unter den Linden 1", "city": "Berlin", "postal_code": "10117"}},
+    "CH": {"name": "Léa Favre", "tax_id": "756.1234.5678.97", "phone": "+41 79 123 45 67",
+           "locale": "fr-CH",
+           "address": {"street": "Rue du Rhône 1", "city": "Genève", "postal_code": "1204",
+                       "region": "GE"}},
+}
+
+#: The order's statuses along a sale that goes well, in order.
+LIFECYCLE = ("created", "reserved", "factory_ordered", "manufacturing", "vehicle_ready",
+             "pending_final_payment", "registering", "registered", "in_transit", "at_dealership",
+             "delivered", "operational")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    email: str
+    password: str
+
+
+class DemoFailed(Exception):
+    """A step went wrong: which one, the HTTP status (``None`` if there was no answer) and why."""
+
+    def __init__(self, step: str, status: int | None, message: str):
+        super().__init__(f"{step}: {message}")
+        self.step, self.status, self.message = step, status, message
+        self.number: int | None = None  # of the step, once known
+
+    def __str__(self) -> str:
+        answer = f"HTTP {self.status}" if self.status is not None else "no answer"
+        number = f" {self.number}" if self.number else ""
+        return f"step{number} ({self.step}) failed, {answer}: {self.message}"
+
+
+# --- demo accounts from the tenant files -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoTenant:
+    slug: str
+    country: str | None
+    employee: Credentials | None
+    operator: Credentials | None
+
+
+def demo_tenant(folder: Path, slug: str) -> DemoTenant:
+    """The country and demo accounts of ``slug`` in ``folder`` (``tenants/``), where known."""
+    country = employee = operator = None
+    platform_file = folder / "platform.toml"
+    if platform_file.is_file():
+        operators = tomllib.loads(platform_file.read_text(encoding="utf-8")).get("operators", [])
+        if operators:
+            operator = Credentials(operators[0]["email"], operators[0]["password"])
+    for path in sorted(folder.glob("*.toml")) if folder.is_dir() else ():
+        if path.name == "platform.toml":
+            continue
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        if data.get("slug") != slug:
+            continue
+        country = data.get("country")
+        for user in data.get("users", []):
+            if user.get("role") == "employee" and "password" in user:
+                employee = Credentials(user["email"], user["password"])
+                break
+    return DemoTenant(slug, country, employee, operator)
+
+
+# --- the walk ------------------------------------------------------------------------------
+
+
+def http_client(url: str, timeout: float) -> httpx.Client:
+    """The client ``caas demo`` talks to the platform with."""
+    return httpx.Client(base_url=url, timeout=timeout)
+
+
+def walk_sale(client: httpx.Client, *, tenant: str, employee: Credentials,
+              operator: Credentials, country: str | None = None, model: str | None = None,
+              plan: str | None = None, options: list[str] | None = None,
+              echo: Callable[[str], None] = click.echo,
+              wait: Callable[[float], None] = time.sleep,
+              mail_timeout: float = 10.0, status_timeout: float = 60.0) -> dict:
+    """Walk one sale to an app-linked vehicle, printing each step; raise :class:`DemoFailed`.
+
+    ``wait(seconds)`` is called between polls (the mailbox, an order on its way to a status);
+    ``country`` defaults to the tenant's, looked up with the operator's token. Returns the
+    final order, the customer (email and password), and the linked vehicle.
+    """
+    return _SaleWalk(client, tenant, employee, operator, country, model, plan, options, echo,
+                     wait, mail_timeout, status_timeout).run()
+
+
+class _SaleWalk:
+    def __init__(self, client, tenant, employee, operator, country, model, plan, options, echo,
+                 wait, mail_timeout, status_timeout):
+        self.client, self.tenant = client, tenant
+        self.employee, self.operator = employee, operator
+        self.country, self.model, self.plan = country, model, plan
+        self.options = options
+        self.echo, self.wait = echo, wait
+        self.mail_timeout, self.status_timeout = mail_timeout, status_timeout
+        self.number = 0
+        self.tokens: dict[str, str] = {}
+        self.order_id: int | None = None
+
+    # -- the steps ----------------------------------------------------------------------
+
+    def run(self) -> dict:
+        try:
+            return self._walk()
+        except DemoFailed as failed:
+            failed.number = self.number + 1
+            raise
+
+    def _walk(self) -> dict:
+        self.echo(f"Walking a sale on {self.client.base_url} (tenant {self.tenant})\n")
+        self.tokens["employee"] = self._sign_in("Employee signs in", self.employee, self.tenant)
+        if self.country is None:
+            self.country = self._tenant_country()
+        model, plan, options = self._catalog()
+
+        customer = dict(_customer(self.country), email=f"demo-{uuid.uuid4().hex[:8]}@example.test")
+        sale = self._call("Sale registered", "employee", "POST", "/api/v1/sales", json={
+            "customer": customer, "model": model["code"], "plan": plan["code"],
+            "options": options}, idempotent=True)
+        order = sale["order"]
+        self.order_id = order["id"]
+        picked = ", ".join(o["name"] for o in model.get("options", []) if o["code"] in options)
+        self._step("Sale registered",
+                   f"order {order['id']} ({order['reference']}): {model['name']}"
+                   f"{' + ' + picked if picked else ''}, plan {plan['name']}",
+                   f"price {_money(order['price'])}, reservation {_money(order['reservation'])}, "
+                   f"due at delivery {_money(order['final_amount'])}",
+                   f"customer {customer['name']} <{customer['email']}> "
+                   f"({'new account' if sale['customer']['created'] else 'existing account'})",
+                   status=order["status"])
+
+        order = self._call("Reservation paid", "employee", "POST",
+                           f"/api/v1/orders/{self.order_id}/reservation-payment",
+                           json={"card_token": "tok_ok"}, idempotent=True)
+        if not order.get("factory_order_id"):  # the factory was down: the order is queued
+            order = self._until("Reservation paid", lambda o: bool(o.get("factory_order_id")),
+                                "the factory order to be placed")
+        self._step("Reservation paid (card tok_ok)",
+                   f"{_money(order['reservation'])} charged; factory order "
+                   f"{order['factory_order_id']}, estimated {order.get('estimated_date') or '?'}",
+                   status=order["status"])
+
+        self.tokens["operator"] = self.tokens.get("operator") or self._sign_in(
+            "Operator signs in", self.operator, None)
+        self._factory(order["factory_order_id"], "IN_PROGRESS", "manufacturing")
+        order = self._factory(order["factory_order_id"], "READY", "pending_final_payment")
+
+        order = self._call("Final payment", "employee", "POST",
+                           f"/api/v1/orders/{self.order_id}/final-payment",
+                           json={"card_token": "tok_ok"}, idempotent=True)
+        if not _reached(order["status"], "in_transit"):  # registration still running
+            order = self._until("Final payment", lambda o: _reached(o["status"], "in_transit"),
+                                "the vehicle to be registered")
+        self._step("Final payment (card tok_ok)",
+                   f"{_money(order['final_amount'])} charged; registered, plate {order['plate']}",
+                   status=order["status"])
+
+        order = self._call("Delivery", "employee", "POST", f"/api/v1/orders/{self.order_id}/delivery",
+                           json={"outcome": "delivered"})
+        self._step("Vehicle delivered", f"VIN {order['vin']}", status=order["status"])
+
+        password, subject = self._credentials(customer["email"])
+        self._step("Credentials email read", f"{subject!r} in the sandbox mailbox",
+                   f"password {password}", status=self._status())
+        self.tokens["customer"] = self._sign_in(
+            "Customer signs in", Credentials(customer["email"], password), self.tenant)
+
+        vehicle = self._call("App linked", "customer", "POST",
+                             f"/api/v1/vehicles/{order['vin']}/link")
+        order = self._order("customer")
+        self._step("Mobile app linked", f"VIN {vehicle['vin']}, plate {vehicle['plate']}",
+                   status=order["status"])
+
+        self._history(order)
+        return {"order": order, "vehicle": vehicle,
+                "customer": {"email": customer["email"], "password": password}}
+
+    def _tenant_country(self) -> str:
+        self.tokens["operator"] = self._sign_in("Operator signs in", self.operator, None)
+        page, tenants = 1, []
+        while True:
+            answer = self._call("Tenant lookup", "operator", "GET", "/api/v1/platform/tenants",
+                                params={"page": page, "page_size": 100})
+            tenants += answer
+            if len(answer) < 100:
+                break
+            page += 1
+        for tenant in tenants:
+            if tenant["slug"] == self.tenant:
+                return tenant["country"]
+        raise DemoFailed("Tenant lookup", None, f"no tenant {self.tenant!r} on this platform")
+
+    def _catalog(self) -> tuple[dict, dict, list[str]]:
+        models = self._call("Catalog", "employee", "GET", "/api/v1/models",
+                            params={"page_size": 100})
+        plans = self._call("Catalog", "employee", "GET", "/api/v1/plans", params={"page_size": 100})
+        if not models or not plans:
+            raise DemoFailed("Catalog", None, f"tenant {self.tenant} has no vehicle models or no "
+                                              "plans: run `caas seed` (or add them as its admin)")
+        # By default the entry-level model and plan: the cheapest, the smallest reservation.
+        model = _pick(models, self.model, "model", key=lambda m: Decimal(m["base_price"]["amount"]))
+        plan = _pick(plans, self.plan, "plan", key=lambda p: Decimal(p["reservation"]["amount"]))
+        if self.options is None:
+            options = [model["options"][0]["code"]] if model.get("options") else []
+        else:
+            options = list(self.options)
+        return model, plan, options
+
+    def _factory(self, factory_order_id: str, to: str, expected: str) -> dict:
+        """Advance the factory sandbox to ``to`` unless the order is there already."""
+        title = f"Factory: {to}"
+        order = self._order()
+        if _reached(order["status"], expected):
+            self._step(title, "the factory got there on its own schedule", status=order["status"])
+            return order
+        response = self._request(title, "operator", "POST",
+                                 f"/sandbox/factory/orders/{factory_order_id}/advance",
+                                 json={"to": to})
+        if response.status_code == 409:
+            # The factory moved on its own meanwhile; its webhook may still be on its way.
+            order = self._until(title, lambda o: _reached(o["status"], expected),
+                                f"the order to be {expected}", failure=response)
+            self._step(title, f"{factory_order_id} was already there", status=order["status"])
+            return order
+        self._check(title, response)
+        order = self._until(title, lambda o: _reached(o["status"], expected),
+                            f"the order to be {expected}")
+        detail = f"{factory_order_id} advanced; the factory's signed webhook updated the order"
+        self._step(title, detail, *([f"VIN {order['vin']}"] if to == "READY" else []),
+                   status=order["status"])
+        return order
+
+    def _credentials(self, email: str) -> tuple[str, str]:
+        """The customer's password, from the credentials email (the one naming their address)."""
+        deadline = time.monotonic() + self.mail_timeout
+        while True:
+            mails = self._call("Credentials email", "operator", "GET", "/sandbox/mail",
+                               params={"to": email})["messages"]
+            for message in mails:
+                if email.lower() in message["body"].lower():
+                    return _password_in(message["body"]), message.get("subject", "")
+            if time.monotonic() >= deadline:
+                raise DemoFailed("Credentials email", None,
+                                 f"no credentials email for {email} after {self.mail_timeout:g} s "
+                                 "(is the worker running?)")
+            self.wait(0.5)
+
+    def _history(self, order: dict) -> None:
+        self.echo(f"\nOrder {order['id']} ({order['reference']}) is {order['status']}. History:")
+        for step in order.get("history", []):
+            actor = step.get("actor") or {}
+            who = actor.get("email") or (f"#{actor['id']}" if actor.get("id") else "")
+            self.echo(f"  {step.get('from') or '':<22} → {step['to']:<22} "
+                      f"{actor.get('role', ''):<9} {who:<32} {_when(step.get('at'))}")
+
+    # -- HTTP ---------------------------------------------------------------------------
+
+    def _sign_in(self, title: str, who: Credentials, tenant: str | None) -> str:
+        headers = {"X-Tenant": tenant} if tenant else {}
+        answer = self._check(title, self._send(title, "POST", "/api/v1/auth/token", headers=headers,
+                                               json={"email": who.email, "password": who.password}))
+        self._step(title, f"{who.email} ({answer.get('role', '?')})", status=self._status())
+        return answer["access_token"]
+
+    def _order(self, as_: str = "employee") -> dict:
+        return self._call("Order", as_, "GET", f"/api/v1/orders/{self.order_id}")
+
+    def _status(self) -> str | None:
+        """The order's status now (``None`` before the sale)."""
+        return self._order()["status"] if self.order_id is not None else None
+
+    def _until(self, title: str, done: Callable[[dict], bool], what: str,
+               failure: httpx.Response | None = None) -> dict:
+        """Re-read the order until ``done`` (failing on a cancelled order or after the timeout)."""
+        deadline = time.monotonic() + self.status_timeout
+        while True:
+            order = self._order()
+            if done(order):
+                return order
+            if order["status"] == "cancelled" or time.monotonic() >= deadline:
+                if failure is not None:
+                    self._check(title, failure)
+                raise DemoFailed(title, None, f"gave up waiting for {what}: the order is "
+                                              f"{order['status']}")
+            self.wait(0.5)
+
+    def _call(self, title: str, as_: str, method: str, path: str, *, idempotent: bool = False,
+              **kwargs):
+        return self._check(title, self._request(title, as_, method, path, idempotent=idempotent,
+                                                **kwargs))
+
+    def _request(self, title: str, as_: str, method: str, path: str, *,
+                 idempotent: bool = False, **kwargs) -> httpx.Response:
+        """A call as ``as_`` (employee, operator or customer); the operator's carries no tenant."""
+        headers = {"Authorization": f"Bearer {self.tokens[as_]}"}
+        if as_ != "operator":
+            headers["X-Tenant"] = self.tenant
+        if idempotent:
+            headers["Idempotency-Key"] = f"demo-{uuid.uuid4().hex}"
+        return self._send(title, method, path, headers=headers, **kwargs)
+
+    def _send(self, title: str, method: str, path: str, **kwargs) -> httpx.Response:
+        try:
+            return self.client.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise DemoFailed(title, None, f"cannot reach {self.client.base_url}: {exc} "
+                                          "(is the platform running? `make run`)") from None
+
+    @staticmethod
+    def _check(title: str, response: httpx.Response):
+        if response.is_success:
+            return response.json()
+        raise DemoFailed(title, response.status_code, _error_message(response))
+
+    def _step(self, title: str, *details: str, status: str | None = None) -> None:
+        self.number += 1
+        lines = list(details) + ([f"→ order status: {status}"] if status else [])
+        first = lines.pop(0) if lines else ""
+        self.echo(f"{self.number:>2}. {title:<32} {first}".rstrip())
+        for line in lines:
+            self.echo(f"{'':<36}{line}")
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _customer(country: str) -> dict:
+    try:
+        return dict(CUSTOMERS[country.upper()])
+    except KeyError:
+        raise DemoFailed("Sale registered", None, f"no demo customer for country {country!r} "
+                                                  f"(known: {', '.join(sorted(CUSTOMERS))})")
+
+
+def _pick(items: list[dict], code: str | None, what: str, key: Callable[[dict], Decimal]) -> dict:
+    if code is None:
+        return min(items, key=key)
+    for item in items:
+        if item["code"] == code:
+            return item
+    raise DemoFailed("Catalog", None, f"no {what} {code!r} (there are: "
+                                      f"{', '.join(item['code'] for item in items)})")
+
+
+def _reached(status: str, target: str) -> bool:
+    if status not in LIFECYCLE:  # cancelled
+        return False
+    return LIFECYCLE.index(status) >= LIFECYCLE.index(target)
+
+
+def _when(at: str | None) -> str:
+    """An ISO timestamp to the second."""
+    if not at:
+        return ""
+    try:
+        return datetime.fromisoformat(at).isoformat(sep=" ", timespec="seconds")
+    except ValueError:
+        return at
+
+
+def _money(value: dict | None) -> str:
+    if not value:
+        return "?"
+    return value.get("display") or f"{value['amount']} {value['currency']}"
+
+
+def _password_in(body: str) -> str:
+    """The generated password: the last word of the sign-in line (the one with "@" and ":")."""
+    for line in body.splitlines():
+        if "@" in line and ":" in line:
+            return line.rsplit(" ", 1)[-1].strip()
+    raise DemoFailed("Credentials email", None, "the credentials email has no sign-in line")
+
+
+def _error_message(response: httpx.Response) -> str:
+    """The contract's error body as one line: the message, then any field errors."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        text = response.text.strip().splitlines()
+        return f"{response.reason_phrase}{': ' + text[0][:200] if text else ''}"
+    message = str(body.get("message") or body.get("status") or response.reason_phrase)
+    fields = "; ".join(f"{name}: {text}" for name, text in _flatten(body.get("errors") or {}))
+    extra = {k: v for k, v in body.items() if k not in ("code", "status", "message", "errors")}
+    details = ", ".join(f"{key} {value}" for key, value in extra.items())
+    return " ".join(part for part in (message, f"({details})" if details else "", fields) if part)
+
+
+def _flatten(errors, prefix: str = ""):
+    """``(field path, message)`` pairs, without the request location flask-smorest puts first."""
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            if not prefix and key in ("json", "query", "headers", "form"):
+                yield from _flatten(value, "")
+            else:
+                yield from _flatten(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(errors, list) and all(isinstance(item, str) for item in errors):
+        yield prefix or "error", " ".join(errors)
+    else:
+        yield prefix or "error", str(errors)

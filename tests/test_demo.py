@@ -1,0 +1,263 @@
+"""The demo catalog of ``caas seed`` and ``caas demo sale``, walked against the test app."""
+import socket
+import uuid
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from caas import demo
+from caas.demo import Credentials, DemoFailed, walk_sale
+from caas.sandboxes import faults
+from caas.seeding import seed_catalog
+from caas.service_layer.sales import models_page, plans_page
+from caas.service_layer.users import create_operator
+from conftest import ADMIN_PASSWORD, OPERATOR_PASSWORD
+from journey import set_up_catalog
+from test_cli import REPO, cli, demo_databases_dropped  # noqa: F401  (fixtures)
+
+WALK = [("created", "reserved"), ("reserved", "factory_ordered"),
+        ("factory_ordered", "manufacturing"), ("manufacturing", "vehicle_ready"),
+        ("vehicle_ready", "pending_final_payment"), ("pending_final_payment", "registering"),
+        ("registering", "registered"), ("registered", "in_transit"), ("in_transit", "delivered"),
+        ("delivered", "operational")]
+
+
+@pytest.fixture
+def http(app):
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://caas.test") as client:
+        yield client
+
+
+@pytest.fixture
+def operator_account(platform):
+    email = f"demo-op-{uuid.uuid4().hex[:8]}@caas.test"
+    create_operator(platform, email, OPERATOR_PASSWORD)
+    return Credentials(email, OPERATOR_PASSWORD)
+
+
+@pytest.fixture
+def shop(make_tenant):
+    made = make_tenant("ES")
+    set_up_catalog(made)
+    return made
+
+
+@pytest.fixture
+def walk(http, shop, operator_account, drain):
+    """Walk a sale in ``shop``; emails are delivered by draining the test worker while it waits."""
+    lines = []
+
+    def run(echo=None, wait=None, **overrides):
+        arguments = dict(tenant=shop.slug, operator=operator_account,
+                         employee=Credentials(f"employee@{shop.slug}.test", ADMIN_PASSWORD),
+                         echo=echo or lines.append, wait=wait or (lambda seconds: drain()),
+                         mail_timeout=5, status_timeout=5)
+        arguments.update(overrides)
+        return walk_sale(http, **arguments)
+    run.lines = lines
+    return run
+
+
+def test_the_demo_walks_a_sale_to_an_app_linked_vehicle(walk, shop):
+    result = walk()  # the country is looked up with the operator's token
+    order = result["order"]
+    assert order["status"] == "operational"
+    assert [(step["from"], step["to"]) for step in order["history"]] == WALK
+    assert result["vehicle"] == {**result["vehicle"], "vin": order["vin"], "linked": True}
+    assert result["customer"]["email"].startswith("demo-")
+    assert result["customer"]["email"].endswith("@example.test")
+
+    output = "\n".join(walk.lines)
+    for title in ("Employee signs in", "Sale registered", "Reservation paid", "Operator signs in",
+                  "Factory: IN_PROGRESS", "Factory: READY", "Final payment", "Vehicle delivered",
+                  "Credentials email read", "Customer signs in", "Mobile app linked"):
+        assert title in output, output
+    for status in ("created", "factory_ordered", "manufacturing", "pending_final_payment",
+                   "in_transit", "delivered", "operational"):
+        assert f"→ order status: {status}" in output, output
+    assert "Urbano EV + Red paint, plan Standard" in output
+    assert result["customer"]["password"] in output
+    # The history: from → to, actor and time of each step.
+    assert f"employee@{shop.slug}.test" in output and "factory-webhook" in output
+    history = output.split("History:")[1].strip().splitlines()
+    assert len(history) == len(WALK)
+    assert history[-1].split()[:4] == ["delivered", "→", "operational", "customer"]
+
+
+def test_the_demo_sells_the_chosen_model_plan_and_options(walk, shop):
+    shop.admin.post("/api/v1/models", json={
+        "code": "familiar", "name": "Familiar", "base_price": "41500.00", "options": [
+            {"code": "tow_hitch", "name": "Tow hitch", "price": "750.00"},
+            {"code": "panoramic_roof", "name": "Panoramic roof", "price": "1200.00"}]})
+    shop.admin.post("/api/v1/plans", json={"code": "premium", "name": "Premium",
+                                           "reservation": "2500.00"})
+    order = walk(country="ES", model="familiar", plan="premium",
+                 options=["tow_hitch", "panoramic_roof"])["order"]
+    assert (order["model"], order["plan"]) == ("familiar", "premium")
+    assert sorted(order["options"]) == ["panoramic_roof", "tow_hitch"]
+    assert order["price"]["amount"] == "43450.00"
+    assert order["payments"][0]["amount"]["amount"] == "2500.00"
+
+
+@pytest.mark.parametrize("how", ["ahead", "webhook_late"])
+def test_advancing_the_factory_tolerates_its_own_schedule(walk, shop, app, operator, drain, how):
+    """The demo's factory runs on its own: an order may be further on, or its webhook late."""
+    factory = app.extensions["caas_sandboxes"].factory
+    sender, held = factory.sender, []
+
+    class Held:
+        def send(self, *args, **kwargs):
+            held.append((args, kwargs))
+
+    def echo(line):
+        walk.lines.append(line)
+        if "Operator signs in" not in line:
+            return
+        [placed] = factory.orders(shop.slug)
+        if how == "ahead":  # the factory built it already, and told the platform
+            operator.post(f"/sandbox/factory/orders/{placed['orderId']}/advance",
+                          json={"to": "READY"})
+        else:  # the factory started building it; its webhook has not arrived yet
+            factory.sender = Held()
+            try:
+                factory.advance(placed["orderId"], "IN_PROGRESS")
+            finally:
+                factory.sender = sender
+
+    def wait(seconds):
+        while held:
+            args, kwargs = held.pop(0)
+            sender.send(*args, **kwargs)
+        drain()
+
+    order = walk(echo=echo, wait=wait, country="ES")["order"]
+    assert order["status"] == "operational"
+    assert [(step["from"], step["to"]) for step in order["history"]] == WALK
+    output = "\n".join(walk.lines)
+    if how == "ahead":
+        assert output.count("the factory got there on its own schedule") == 2
+    else:
+        assert "was already there" in output
+        assert "advanced; the factory's signed webhook updated the order" in output
+
+
+def test_a_failed_step_says_which_with_the_status_and_the_error_message(walk, shop):
+    faults.set_mode("payments", faults.Mode("down"))
+    with pytest.raises(DemoFailed) as failed:
+        walk()
+    assert failed.value.step == "Reservation paid"
+    assert failed.value.status == 503
+    assert "nothing was charged" in failed.value.message
+    assert str(failed.value).startswith("step 3 (Reservation paid) failed, HTTP 503: ")
+    assert "→ order status: created" in "\n".join(walk.lines)
+
+
+def test_wrong_credentials_and_invalid_sales_are_reported(walk, shop, platform):
+    with pytest.raises(DemoFailed) as failed:
+        walk(employee=Credentials(f"employee@{shop.slug}.test", "wrong-password"))
+    assert (failed.value.step, failed.value.status) == ("Employee signs in", 401)
+    assert failed.value.message
+    # A customer from another country does not pass this tenant's rules: the field errors show.
+    with pytest.raises(DemoFailed) as failed:
+        walk(country="FR")
+    assert (failed.value.step, failed.value.status) == ("Sale registered", 422)
+    assert "customer.tax_id" in failed.value.message
+
+
+def test_a_tenant_without_catalog_is_told_to_seed(http, make_tenant, operator_account):
+    bare = make_tenant("ES")
+    with pytest.raises(DemoFailed, match="caas seed"):
+        walk_sale(http, tenant=bare.slug, country="ES", operator=operator_account,
+                  employee=Credentials(f"employee@{bare.slug}.test", ADMIN_PASSWORD),
+                  echo=lambda line: None)
+
+
+# --- the command -------------------------------------------------------------------------------
+
+
+def test_caas_demo_sale_walks_the_sale(cli, monkeypatch, app, worker, shop, operator_account):
+    monkeypatch.setattr(demo, "http_client", lambda url, timeout: httpx.Client(
+        transport=httpx.WSGITransport(app=app), base_url=url, timeout=timeout))
+    result = cli("demo", "sale", "--tenant", shop.slug, "--country", "ES",
+                 "--employee-email", f"employee@{shop.slug}.test",
+                 "--employee-password", ADMIN_PASSWORD,
+                 "--operator-email", operator_account.email,
+                 "--operator-password", operator_account.password)
+    assert result.exit_code == 0, result.output
+    assert "→ order status: operational" in result.output
+    assert "The sale is done" in result.output
+
+
+def test_caas_demo_sale_fails_clearly_without_a_platform(cli):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed: nobody listens there
+    result = cli("demo", "sale", "--url", f"http://127.0.0.1:{port}",
+                 "--folder", str(REPO / "tenants"))
+    assert result.exit_code == 1
+    assert "FAILED: step 1 (Employee signs in) failed, no answer: cannot reach" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_caas_demo_sale_needs_credentials_for_a_tenant_without_a_file(cli, tmp_path):
+    result = cli("demo", "sale", "--tenant", "elsewhere", "--folder", str(tmp_path))
+    assert result.exit_code != 0
+    assert "--employee-email and --employee-password" in result.output
+
+
+def test_demo_accounts_come_from_the_tenant_files():
+    known = demo.demo_tenant(REPO / "tenants", "ch-demo")
+    assert known.country == "CH"
+    assert known.employee == Credentials("employee@ch-demo.caas.example", "employee-demo-1")
+    assert known.operator == Credentials("operator@caas.example", "operator-demo-1")
+
+
+# --- the seeded catalog ------------------------------------------------------------------------
+
+
+def test_seed_creates_the_demo_catalog_and_is_idempotent(cli, demo_databases_dropped):
+    seeded = cli("seed", "--folder", str(REPO / "tenants"))
+    assert seeded.exit_code == 0, seeded.output
+    assert "created 4 tenants, 9 accounts, 8 models, 8 plans" in seeded.output
+    again = cli("seed", "--folder", str(REPO / "tenants"))
+    assert "created 0 tenants, 0 accounts, 0 models, 0 plans" in again.output
+
+    from caas.app import create_app
+    platform = create_app().extensions["caas"]
+    try:
+        catalogs = {}
+        for tenant in platform.tenants():
+            models, _ = models_page(platform, tenant, 0, 100)
+            plans, _ = plans_page(platform, tenant, 0, 100)
+            catalogs[tenant.slug] = ({m["code"]: m for m in models}, {p["code"]: p for p in plans})
+    finally:
+        platform.close()
+    models, plans = catalogs["es-demo"]
+    urbano = models["urbano"]
+    assert (urbano["name"], urbano["base_price"].amount, urbano["base_price"].currency) == (
+        "Urbano EV", Decimal("29900.00"), "EUR")
+    assert {o["code"]: o["price"].amount for o in urbano["options"]} == {
+        "paint_red": Decimal("600.00"), "heat_pump": Decimal("900.00")}
+    assert models["familiar"]["base_price"].amount == Decimal("41500.00")
+    assert {code: plan["reservation"].amount for code, plan in plans.items()} == {
+        "standard": Decimal("1000.00"), "premium": Decimal("2500.00")}
+    for slug in ("fr-demo", "de-demo", "ch-demo"):
+        assert set(catalogs[slug][0]) == {"urbano", "familiar"}
+        assert set(catalogs[slug][1]) == {"standard", "premium"}
+    currency = {slug: {m["base_price"].currency for m in catalogs[slug][0].values()}
+                for slug in catalogs}
+    assert currency == {"es-demo": {"EUR"}, "fr-demo": {"EUR"}, "de-demo": {"EUR"},
+                        "ch-demo": {"CHF"}}
+    assert (catalogs["ch-demo"][0]["urbano"]["base_price"].amount
+            > catalogs["es-demo"][0]["urbano"]["base_price"].amount)
+
+
+def test_seeding_adds_a_missing_catalog_to_an_existing_tenant(platform, tenant):
+    data = {"models": [{"code": "urbano", "name": "Urbano EV", "base_price": "29900.00",
+                        "options": [{"code": "paint_red", "name": "Red", "price": "600.00"}]}],
+            "plans": [{"code": "standard", "name": "Standard", "reservation": "1000.00"}]}
+    assert seed_catalog(platform, tenant.tenant, data) == {"models": 1, "plans": 1}
+    assert seed_catalog(platform, tenant.tenant, data) == {"models": 0, "plans": 0}
+    [model], _ = models_page(platform, tenant.tenant, 0, 10)
+    assert model["options"][0]["price"].amount == Decimal("600.00")
