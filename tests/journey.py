@@ -15,7 +15,7 @@ CUSTOMERS = {
            "address": {"street": "Unter den Linden 1", "city": "Berlin", "postal_code": "10117"}},
     "CH": {"tax_id": "756.1234.5678.97", "phone": "+41 79 123 45 67", "locale": "fr-CH",
            "address": {"street": "Rue du Rhône 1", "city": "Genève", "postal_code": "1204",
-                       "region": "GE"}},
+                       "canton": "GE"}},
 }
 MODEL, PLAN, OPTION = "urbano", "standard", "paint_red"
 

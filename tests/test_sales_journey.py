@@ -54,6 +54,8 @@ def test_a_sale_goes_all_the_way_to_an_app_linked_vehicle(country, make_tenant, 
     assert paid.json["status"] == "in_transit"
     country_plugin = platform.plugins.countries[country]
     assert country_plugin.is_valid_plate(paid.json["plate"]), paid.json["plate"]
+    if country == "CH":  # the plate carries the canton of the holder's address
+        assert paid.json["plate"].startswith("GE ")
 
     delivered = shop.employee.post(f"/api/v1/orders/{order_id}/delivery",
                                    json={"outcome": "delivered"})

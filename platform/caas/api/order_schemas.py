@@ -1,7 +1,7 @@
 """Schemas of sales, orders, vehicles, stock, support tickets and webhooks."""
 from babel.numbers import format_currency
 from flask_babel import get_locale
-from marshmallow import fields, validate
+from marshmallow import INCLUDE, ValidationError, fields, validate, validates_schema
 
 from caas.api.schemas import OutputSchema, StrictSchema
 from caas.domain.orders import Status
@@ -82,11 +82,24 @@ class PlanSchema(OutputSchema):
 
 
 class AddressSchema(StrictSchema):
+    """A postal address; countries may use more keys (e.g. a Swiss ``canton``), kept as given."""
+
     street = fields.String(required=True, validate=validate.Length(min=1, max=200))
     city = fields.String(required=True, validate=validate.Length(min=1, max=100))
     postal_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    region = fields.String(validate=validate.Length(max=100),
-                           metadata={"description": "e.g. the Swiss canton"})
+
+    class Meta:
+        unknown = INCLUDE
+
+    @validates_schema(pass_original=True)
+    def _country_keys(self, data, original, **kwargs):
+        extra = {key: value for key, value in original.items() if key not in self.fields}
+        if len(extra) > 10:
+            raise ValidationError("At most 10 country-specific keys.")
+        for key, value in extra.items():
+            if not (isinstance(key, str) and len(key) <= 40 and isinstance(value, str)
+                    and len(value) <= 100):
+                raise ValidationError("Short text (at most 100 characters).", key)
 
 
 class CustomerInSchema(StrictSchema):
