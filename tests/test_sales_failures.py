@@ -80,6 +80,31 @@ def test_a_queued_order_survives_a_broker_outage_and_is_sent_by_the_relay(shop, 
     assert order(shop, sold["id"])["status"] == "factory_ordered"
 
 
+def test_a_process_dying_between_payment_and_factory_call_loses_nothing(shop, app, platform,
+                                                                       drain, monkeypatch):
+    from caas.service_layer import factory
+
+    def die(*args):
+        raise RuntimeError("worker process killed")
+    monkeypatch.setattr(factory, "place_now", die)
+    sold = sell(shop)["order"]
+    assert pay(shop, sold["id"]).status_code == 500  # the request died after its commit
+    monkeypatch.undo()
+    assert order(shop, sold["id"])["status"] == "reserved"
+    # The held placement job is nobody's once its lease runs out; the relay sends it.
+    monkeypatch.setitem(app.config, "CAAS_OUTBOX_LEASE_SECONDS", 1)
+
+    def unclaimed():
+        with platform.tenant_uow(shop.slug) as uow:
+            return uow.outbox.pending(0, 1)
+    assert unclaimed() == []  # still leased to the dead request
+    time.sleep(1.1)
+    assert len(unclaimed()) == 1
+    assert relay(platform, older_than_seconds=0) >= 1
+    drain()
+    assert order(shop, sold["id"])["status"] == "factory_ordered"
+
+
 # --- registration with the country's authority ----------------------------------
 
 def test_registration_failing_escalates_to_staff_and_tells_the_customer(shop, operator, app,
