@@ -136,16 +136,22 @@ def drain(app, worker):
     """Run every queued job to completion."""
     broker = app.extensions["caas_broker"]
 
-    def run():
+    def join(queue):
         try:
-            broker.join("outbox", timeout=30_000)
+            broker.join(queue, timeout=30_000)
         except Exception as exc:
             if not type(exc).__module__.startswith("pika"):
                 raise
             # RabbitMQ closed this thread's idle connection (missed heartbeats): reopen it.
             del broker.connection
-            broker.join("outbox", timeout=30_000)
-        worker.join()
+            broker.join(queue, timeout=30_000)
+
+    def run():
+        # Jobs queue jobs on the other queue (an activation queues its payment...): go round.
+        for _ in range(3):
+            for queue in ("outbox", "ota"):
+                join(queue)
+            worker.join()
     return run
 
 

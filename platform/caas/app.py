@@ -46,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     from caas.jobs import broker, tasks
     app.extensions["caas_broker"] = broker.setup(app)
     platform.dispatch = tasks.dispatch
+    platform.schedule_activation = tasks.schedule_activation
 
     from caas import api, web
     from caas.i18n import init_babel

@@ -43,6 +43,8 @@ class Platform:
                                             config["CAAS_TENANT_POOL_SIZE"])
         self.dispatch = dispatch  # (tenant_slug, outbox_ids) -> None, set by the job layer
         self.external = None  # ExternalSystems, set by create_app
+        # (tenant_slug, service_id, delay_seconds) -> None, set by the job layer
+        self.schedule_activation = None
         self._tenants: dict[str, tuple[float, Tenant]] = {}
         self._tenants_lock = threading.Lock()
 

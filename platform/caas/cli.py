@@ -235,7 +235,7 @@ def users_create(slug, role, email, password, name, locale):
               default="tenants", show_default=True)
 @with_appcontext
 def seed(folder):
-    """Create the tenants, accounts, models and plans in ``tenants/*.toml`` (skipping existing ones)."""
+    """Create the tenants, accounts, models and plans of ``tenants/*.toml`` that do not exist."""
     from caas.seeding import seed_folder
     files = sorted(folder.glob("*.toml"))
     with click.progressbar(files, label="seeding", item_show_func=lambda p: p.name if p else "") as bar:
@@ -282,6 +282,24 @@ def outbox_relay(every, older_than):
         time.sleep(every)
 
 
+@main.group()
+def ota():
+    """Over-the-air activations."""
+
+
+@ota.command("sweep")
+@click.option("--every", type=float, default=0, help="Repeat every N seconds (0: once).")
+@with_appcontext
+def ota_sweep(every):
+    """Resume activations whose retry was lost or whose worker died."""
+    from caas.jobs.tasks import sweep
+    while True:
+        click.echo(f"resumed {sweep(_platform())} activations")
+        if not every:
+            return
+        time.sleep(every)
+
+
 # --- demo -------------------------------------------------------------------------
 
 
@@ -292,7 +310,7 @@ def demo():
 
 @demo.command("sale", with_appcontext=False)  # a client of the running platform
 @click.option("--url", default=lambda: f"http://127.0.0.1:{os.environ.get('PORT', 5000)}",
-              show_default="http://127.0.0.1:$PORT, PORT defaulting to 5000",
+              show_default="http://127.0.0.1:$PORT, or :5000",
               help="The running platform.")
 @click.option("--tenant", "slug", default="es-demo", show_default=True)
 @click.option("--folder", type=click.Path(file_okay=False, path_type=Path), default="tenants",

@@ -45,6 +45,8 @@ def defaults(instance_path: str) -> dict:
         "CAAS_PAYMENTS_URL": None,
         "CAAS_FACTORY_URL": None,
         "CAAS_REGISTRATION_URLS": None,  # per country: "ES=https://...,FR=https://..."
+        "CAAS_IOT_URL": None,
+        "CAAS_VSS_URL": None,
         "CAAS_HTTP_TIMEOUT_SECONDS": 10.0,
         "CAAS_BREAKER_FAIL_MAX": 5,
         "CAAS_BREAKER_RESET_SECONDS": 30,
@@ -53,6 +55,12 @@ def defaults(instance_path: str) -> dict:
         "CAAS_REGISTRATION_SYNC_ATTEMPTS": 3,
         "CAAS_REGISTRATION_RETRY_WAIT_SECONDS": 0.5,
         "CAAS_REGISTRATION_ESCALATE_SECONDS": 1800,
+        # OTA activation defaults; a tenant admin may change them (PUT /api/v1/settings/ota).
+        "CAAS_OTA_MAX_ATTEMPTS": 5,
+        "CAAS_OTA_COMMAND_TIMEOUT_SECONDS": 30.0,
+        "CAAS_OTA_BACKOFF_SECONDS": 2.0,
+        # Activations whose next step is this late are picked up again by the sweeper.
+        "CAAS_OTA_SWEEP_GRACE_SECONDS": 60,
         # Sandbox behaviour for the demo: tok_ok payments settle, and the factory
         # advances orders, on their own after these many seconds (None: only on demand).
         "CAAS_SANDBOX_SETTLE_SECONDS": 3.0,
@@ -90,7 +98,8 @@ def check(config: dict) -> None:
             raise ConfigError("CAAS_SANDBOX must be off in production")
     if not config["CAAS_SANDBOX"]:
         missing = [key for key in ("CAAS_PAYMENTS_URL", "CAAS_FACTORY_URL",
-                                   "CAAS_REGISTRATION_URLS") if not config.get(key)]
+                                   "CAAS_REGISTRATION_URLS", "CAAS_IOT_URL", "CAAS_VSS_URL")
+                   if not config.get(key)]
         if missing:
             raise ConfigError(f"{', '.join(missing)} must be set when CAAS_SANDBOX is off")
 

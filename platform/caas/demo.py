@@ -34,7 +34,7 @@ CUSTOMERS = {
     "CH": {"name": "Léa Favre", "tax_id": "756.1234.5678.97", "phone": "+41 79 123 45 67",
            "locale": "fr-CH",
            "address": {"street": "Rue du Rhône 1", "city": "Genève", "postal_code": "1204",
-                       "region": "GE"}},
+                       "canton": "GE"}},
 }
 
 #: The order's statuses along a sale that goes well, in order.
@@ -144,19 +144,20 @@ class _SaleWalk:
 
     def _walk(self) -> dict:
         self.echo(f"Walking a sale on {self.client.base_url} (tenant {self.tenant})\n")
-        self.tokens["employee"] = self._sign_in("Employee signs in", self.employee, self.tenant)
+        self.tokens["employee"] = self._sign_in("Employee sign-in", self.employee, self.tenant)
         if self.country is None:
             self.country = self._tenant_country()
         model, plan, options = self._catalog()
 
-        customer = dict(_customer(self.country), email=f"demo-{uuid.uuid4().hex[:8]}@example.test")
-        sale = self._call("Sale registered", "employee", "POST", "/api/v1/sales", json={
+        customer = dict(_customer(self.country),
+                        email=f"demo-{uuid.uuid4().hex[:8]}@example.test")
+        sale = self._call("Sale", "employee", "POST", "/api/v1/sales", json={
             "customer": customer, "model": model["code"], "plan": plan["code"],
             "options": options}, idempotent=True)
         order = sale["order"]
         self.order_id = order["id"]
         picked = ", ".join(o["name"] for o in model.get("options", []) if o["code"] in options)
-        self._step("Sale registered",
+        self._step("Sale",
                    f"order {order['id']} ({order['reference']}): {model['name']}"
                    f"{' + ' + picked if picked else ''}, plan {plan['name']}",
                    f"price {_money(order['price'])}, reservation {_money(order['reservation'])}, "
@@ -165,19 +166,19 @@ class _SaleWalk:
                    f"({'new account' if sale['customer']['created'] else 'existing account'})",
                    status=order["status"])
 
-        order = self._call("Reservation paid", "employee", "POST",
+        order = self._call("Reservation payment", "employee", "POST",
                            f"/api/v1/orders/{self.order_id}/reservation-payment",
                            json={"card_token": "tok_ok"}, idempotent=True)
         if not order.get("factory_order_id"):  # the factory was down: the order is queued
-            order = self._until("Reservation paid", lambda o: bool(o.get("factory_order_id")),
+            order = self._until("Reservation payment", lambda o: bool(o.get("factory_order_id")),
                                 "the factory order to be placed")
-        self._step("Reservation paid (card tok_ok)",
-                   f"{_money(order['reservation'])} charged; factory order "
+        self._step("Reservation payment",
+                   f"{_money(order['reservation'])} charged to tok_ok; factory order "
                    f"{order['factory_order_id']}, estimated {order.get('estimated_date') or '?'}",
                    status=order["status"])
 
         self.tokens["operator"] = self.tokens.get("operator") or self._sign_in(
-            "Operator signs in", self.operator, None)
+            "Operator sign-in", self.operator, None)
         self._factory(order["factory_order_id"], "IN_PROGRESS", "manufacturing")
         order = self._factory(order["factory_order_id"], "READY", "pending_final_payment")
 
@@ -187,24 +188,26 @@ class _SaleWalk:
         if not _reached(order["status"], "in_transit"):  # registration still running
             order = self._until("Final payment", lambda o: _reached(o["status"], "in_transit"),
                                 "the vehicle to be registered")
-        self._step("Final payment (card tok_ok)",
-                   f"{_money(order['final_amount'])} charged; registered, plate {order['plate']}",
+        self._step("Final payment",
+                   f"{_money(order['final_amount'])} charged to tok_ok; registered, "
+                   f"plate {order['plate']}",
                    status=order["status"])
 
-        order = self._call("Delivery", "employee", "POST", f"/api/v1/orders/{self.order_id}/delivery",
-                           json={"outcome": "delivered"})
-        self._step("Vehicle delivered", f"VIN {order['vin']}", status=order["status"])
+        delivery = f"/api/v1/orders/{self.order_id}/delivery"
+        order = self._call("Delivery", "employee", "POST", delivery, json={"outcome": "delivered"})
+        self._step("Delivery", f"delivered, VIN {order['vin']}", status=order["status"])
 
         password, subject = self._credentials(customer["email"])
-        self._step("Credentials email read", f"{subject!r} in the sandbox mailbox",
+        self._step("Credentials email", f"{subject!r} in the sandbox mailbox",
                    f"password {password}", status=self._status())
         self.tokens["customer"] = self._sign_in(
-            "Customer signs in", Credentials(customer["email"], password), self.tenant)
+            "Customer sign-in", Credentials(customer["email"], password), self.tenant)
 
-        vehicle = self._call("App linked", "customer", "POST",
+        vehicle = self._call("App link", "customer", "POST",
                              f"/api/v1/vehicles/{order['vin']}/link")
         order = self._order("customer")
-        self._step("Mobile app linked", f"VIN {vehicle['vin']}, plate {vehicle['plate']}",
+        self._step("App link", f"the mobile app is linked to VIN {vehicle['vin']}, "
+                               f"plate {vehicle['plate']}",
                    status=order["status"])
 
         self._history(order)
@@ -212,7 +215,7 @@ class _SaleWalk:
                 "customer": {"email": customer["email"], "password": password}}
 
     def _tenant_country(self) -> str:
-        self.tokens["operator"] = self._sign_in("Operator signs in", self.operator, None)
+        self.tokens["operator"] = self._sign_in("Operator sign-in", self.operator, None)
         page, tenants = 1, []
         while True:
             answer = self._call("Tenant lookup", "operator", "GET", "/api/v1/platform/tenants",
@@ -234,8 +237,10 @@ class _SaleWalk:
             raise DemoFailed("Catalog", None, f"tenant {self.tenant} has no vehicle models or no "
                                               "plans: run `caas seed` (or add them as its admin)")
         # By default the entry-level model and plan: the cheapest, the smallest reservation.
-        model = _pick(models, self.model, "model", key=lambda m: Decimal(m["base_price"]["amount"]))
-        plan = _pick(plans, self.plan, "plan", key=lambda p: Decimal(p["reservation"]["amount"]))
+        model = _pick(models, self.model, "model",
+                      key=lambda model: Decimal(model["base_price"]["amount"]))
+        plan = _pick(plans, self.plan, "plan",
+                     key=lambda plan: Decimal(plan["reservation"]["amount"]))
         if self.options is None:
             options = [model["options"][0]["code"]] if model.get("options") else []
         else:
@@ -364,7 +369,7 @@ def _customer(country: str) -> dict:
     try:
         return dict(CUSTOMERS[country.upper()])
     except KeyError:
-        raise DemoFailed("Sale registered", None, f"no demo customer for country {country!r} "
+        raise DemoFailed("Sale", None, f"no demo customer for country {country!r} "
                                                   f"(known: {', '.join(sorted(CUSTOMERS))})")
 
 

@@ -126,22 +126,27 @@ class Plugins:
     def owner_of_country(self, code: str) -> str:
         return self._owner.get(f"country:{code}", "?")
 
-    def country(self, code: str) -> "GuardedCountry":
+    def country(self, code: str) -> "Guarded":
         """The country ``code`` with its calls contained: a raise becomes :class:`PluginFailure`."""
-        return GuardedCountry(self.countries[code], self.owner_of_country(code))
+        return Guarded(self.countries[code], self.owner_of_country(code))
+
+    def option(self, code: str) -> "Guarded":
+        """The catalog option ``code``, its calls contained like :meth:`country`'s."""
+        return Guarded(self.catalog_options[code], self._owner.get(f"option:{code}", "?"))
 
 
-class GuardedCountry:
-    """Wraps a plugin's :class:`Country` so its failures are attributed to the plugin."""
+class Guarded:
+    """Wraps a plugin's :class:`Country` or :class:`CatalogOption` so that its failures
+    are attributed to the plugin."""
 
     _EXPECTED = (ValueError,)  # InvalidTaxId and friends are answers, not failures
 
-    def __init__(self, country: Country, plugin: str):
-        self._country = country
+    def __init__(self, provided, plugin: str):
+        self._provided = provided
         self.plugin = plugin
 
     def __getattr__(self, name):
-        value = getattr(self._country, name)
+        value = getattr(self._provided, name)
         if not callable(value):
             return value
 
@@ -151,7 +156,7 @@ class GuardedCountry:
             except self._EXPECTED:
                 raise
             except Exception as exc:
-                log.exception("country plugin failed", extra={"plugin": self.plugin})
+                log.exception("plugin failed", extra={"plugin": self.plugin})
                 raise PluginFailure(self.plugin, exc) from exc
 
         return guarded

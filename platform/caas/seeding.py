@@ -18,7 +18,7 @@ PLATFORM_FILE = "platform.toml"
 
 
 def seed_folder(platform: Platform, files: Iterable[Path]) -> dict:
-    """Create what the files describe, skipping what exists; returns how many of each were created."""
+    """Create what the files describe, skipping what exists; returns how many of each it created."""
     created = {"tenants": 0, "accounts": 0, "models": 0, "plans": 0}
     for path in files:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -9,7 +9,9 @@ import pybreaker
 
 from caas import config as configuration
 from caas.adapters.factory import FactoryClient
+from caas.adapters.iot import IotClient
 from caas.adapters.payments import PaymentGateway
+from caas.adapters.vss import VssClient
 from caas.domain.tenants import Tenant
 
 
@@ -72,6 +74,23 @@ class ExternalSystems:
                                  timeout=self.config["CAAS_HTTP_TIMEOUT_SECONDS"],
                                  breaker=self._breaker("factory"))
         return self._client("factory", tenant.slug, build)
+
+    def iot(self, tenant: Tenant) -> IotClient:
+        """The vehicles' IoT API: one for the platform (it is the car maker's, not a tenant's)."""
+        def build():
+            url, transport = self._endpoint("iot", self.config["CAAS_IOT_URL"])
+            return IotClient(url, transport=transport,
+                             timeout=self.config["CAAS_HTTP_TIMEOUT_SECONDS"],
+                             breaker=self._breaker("iot"))
+        return self._client("iot", "*", build)
+
+    def vss(self, tenant: Tenant) -> VssClient:
+        def build():
+            url, transport = self._endpoint("vss", self.config["CAAS_VSS_URL"])
+            return VssClient(url, transport=transport,
+                             timeout=self.config["CAAS_HTTP_TIMEOUT_SECONDS"],
+                             breaker=self._breaker("vss"))
+        return self._client("vss", "*", build)
 
     def registration(self, tenant: Tenant, country):
         """The country plugin's registration adapter, pointed at that country's body."""

@@ -381,10 +381,12 @@ class SupportTickets:
         self.conn = conn
 
     def open(self, kind: str, summary: str, details: dict, *, order_id: int | None = None,
-             vin: str | None = None, customer_id: int | None = None) -> int:
+             service_id: int | None = None, vin: str | None = None,
+             customer_id: int | None = None) -> int:
         return self.conn.execute(schema.support_tickets.insert().values(
             kind=kind, status="open", summary=summary[:500], details=details, order_id=order_id,
-            vin=vin, customer_id=customer_id, created_at=utcnow())).inserted_primary_key[0]
+            service_id=service_id, vin=vin, customer_id=customer_id,
+            created_at=utcnow())).inserted_primary_key[0]
 
     def page(self, offset: int, limit: int, *, status: str | None = None,
              kind: str | None = None) -> tuple[list[dict], int]:

@@ -232,8 +232,69 @@ support_tickets = Table(
     Column("order_id", Integer, ForeignKey("orders.id")),
     Column("vin", String(17)),
     Column("customer_id", Integer, ForeignKey("users.id")),
+    Column("service_id", Integer, ForeignKey("services.id"), index=True),
     Column("summary", String(500), nullable=False),
     Column("details", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("resolved_at", DateTime(timezone=True)),
+)
+
+# --- catalog options and the services bought with them --------------------------
+
+catalog_options = Table(
+    "catalog_options", tenant_metadata,
+    Column("code", String(64), primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("price_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("billing", String(20), nullable=False),  # one_time | monthly
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+tenant_settings = Table(
+    "tenant_settings", tenant_metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+services = Table(
+    "services", tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("vin", String(17), ForeignKey("vehicles.vin"), nullable=False, index=True),
+    Column("option", String(64), nullable=False),
+    Column("billing", String(20), nullable=False),
+    Column("status", String(20), nullable=False, index=True),
+    # "<vin>:<option>" while the service is being bought or is on: one at a time per vehicle.
+    Column("live_key", String(100), unique=True),
+    Column("price_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("card_token", String(80), nullable=False),  # the gateway's token, never a card number
+    Column("payment_id", String(60), index=True),
+    Column("payment_status", String(20), nullable=False),
+    Column("refunded_minor", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("max_attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), index=True),
+    Column("last_error", String(1000)),
+    Column("activated_at", DateTime(timezone=True)),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+service_events = Table(
+    "service_events", tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("service_id", Integer, ForeignKey("services.id"), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("source", String(20)),
+    Column("target", String(20), nullable=False),
+    Column("note", String(500), nullable=False),
+    Column("actor_role", String(20), nullable=False),
+    Column("actor_id", Integer),
+    Column("actor_email", String(254)),
 )

@@ -218,6 +218,7 @@ class TicketSchema(OutputSchema):
     order_id = fields.Integer(allow_none=True)
     vin = fields.String(allow_none=True)
     customer_id = fields.Integer(allow_none=True)
+    service_id = fields.Integer(allow_none=True)
     summary = fields.String()
     details = fields.Dict()
     created_at = fields.DateTime()
@@ -244,3 +245,65 @@ class PaymentEventSchema(StrictSchema):
 
 class WebhookAnswerSchema(OutputSchema):
     outcome = fields.String()
+
+
+# --- catalog options and services ---------------------------------------------------
+
+class OptionSettingSchema(StrictSchema):
+    enabled = fields.Boolean(required=True)
+    price = amount("in the tenant currency, VAT included; per month for monthly billing")
+    billing = fields.String(required=True, validate=validate.OneOf(["one_time", "monthly"]))
+
+
+class OptionSchema(OutputSchema):
+    code = fields.String()
+    name = fields.String(metadata={"description": "in the caller's language"})
+    description = fields.String()
+    billing_modes = fields.List(fields.String())
+    duration_days = fields.Integer(allow_none=True)
+    requires_maintenance = fields.Boolean()
+    compatible_models = fields.List(fields.String(),
+                                    metadata={"description": "empty: every model"})
+    enabled = fields.Boolean()
+    price = money()
+    billing = fields.String(allow_none=True)
+
+
+class VehicleOptionSchema(OptionSchema):
+    available = fields.Boolean()
+    reason = fields.String(allow_none=True, metadata={
+        "enum": ["incompatible", "already_active", "maintenance_overdue"]})
+    reason_text = fields.String(allow_none=True, metadata={"description": "in the caller's language"})
+    maintenance_checked = fields.Boolean(metadata={
+        "description": "false when the maintenance system could not be asked (purchase allowed)"})
+
+
+class OtaSettingsSchema(StrictSchema):
+    max_attempts = fields.Integer(required=True, validate=validate.Range(min=1, max=20))
+    command_timeout_seconds = fields.Float(required=True, validate=validate.Range(min=1, max=600))
+    backoff_seconds = fields.Float(required=True, validate=validate.Range(min=0.1, max=3600))
+
+
+class PurchaseSchema(StrictSchema):
+    option = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    card_token = fields.String(required=True, validate=CARD_TOKEN)
+
+
+class ServiceSchema(OutputSchema):
+    id = fields.Integer()
+    vin = fields.String()
+    option = fields.String()
+    billing = fields.String()
+    status = fields.String(metadata={"enum": ["paying", "activating", "active", "failed",
+                                              "cancelled", "withdrawn", "payment_failed"]})
+    price = money()
+    payment_status = fields.String()
+    refunded = money()
+    attempts = fields.Integer()
+    max_attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    activated_at = fields.DateTime(allow_none=True)
+    expires_at = fields.DateTime(allow_none=True)
+    ended_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    history = fields.List(fields.Nested(TransitionSchema))

@@ -21,7 +21,13 @@ def run_outbox_task(outbox_id: int):
     tasks.run(outbox_id)
 
 
-ACTORS = (run_outbox_task,)
+@dramatiq.actor(broker=_placeholder, queue_name="ota", max_retries=3, min_backoff=1000)
+def retry_activation(service_id: int):
+    """A scheduled OTA activation attempt; the attempt count lives in the database."""
+    tasks.retry_activation(service_id)
+
+
+ACTORS = (run_outbox_task, retry_activation)
 
 
 def bind(broker: dramatiq.Broker) -> None:

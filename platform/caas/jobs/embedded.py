@@ -10,7 +10,7 @@ log = logging.getLogger(__name__)
 
 
 class EmbeddedWorker:
-    """Worker threads plus a relay loop, inside the web process."""
+    """Worker threads plus the outbox relay and activation sweeper loop, inside the web process."""
 
     def __init__(self, app, broker, threads: int = 4, relay_every: float = 10.0):
         self.app = app
@@ -26,13 +26,14 @@ class EmbeddedWorker:
         return self
 
     def _relay_loop(self) -> None:
-        from caas.jobs.tasks import relay
+        from caas.jobs.tasks import relay, sweep
         while not self._stop.wait(self.relay_every):
-            try:
-                with self.app.app_context():
-                    relay(self.app.extensions["caas"])
-            except Exception:
-                log.exception("outbox relay pass failed")
+            for name, task in (("outbox relay", relay), ("activation sweep", sweep)):
+                try:
+                    with self.app.app_context():
+                        task(self.app.extensions["caas"])
+                except Exception:
+                    log.exception("%s pass failed", name)
 
     def stop(self) -> None:
         self._stop.set()

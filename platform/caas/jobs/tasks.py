@@ -9,7 +9,7 @@ from typing import Callable
 from flask import current_app
 
 from caas.adapters import mailer
-from caas.service_layer import factory, messages, registration
+from caas.service_layer import activation, factory, messages, registration
 from caas.tenancy import current_tenant
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,34 @@ def register_vehicle(payload: dict, job_key: str) -> None:
     registration.register_queued(current_platform(), current_tenant(), payload["order_id"])
 
 
+@handler(activation.ACTIVATE)
+def activate_service(payload: dict, job_key: str) -> None:
+    activation.run_attempt(current_platform(), current_tenant(), payload["service_id"])
+
+
+def retry_activation(service_id: int) -> None:
+    activation.run_attempt(current_platform(), current_tenant(), service_id)
+
+
+@handler(activation.PAY)
+def service_payment(payload: dict, job_key: str) -> None:
+    # Raises while the gateway is unavailable: retried, with the same idempotency key.
+    activation.settle_payment(current_platform(), current_tenant(), payload["service_id"],
+                              payload["action"], payload.get("amount_minor"))
+
+
+@handler(activation.DEACTIVATE)
+def deactivate_service(payload: dict, job_key: str) -> None:
+    activation.deactivate(current_platform(), current_tenant(), payload["service_id"])
+
+
+def schedule_activation(tenant_slug: str, service_id: int, delay_seconds: float) -> None:
+    """Send an activation attempt to the broker, due after ``delay_seconds``."""
+    from caas.jobs.actors import retry_activation as actor
+    actor.send_with_options(args=(service_id,), delay=int(delay_seconds * 1000),
+                            tenant=tenant_slug)
+
+
 def dispatch(tenant_slug: str, outbox_ids: list[int]) -> None:
     """Send outbox jobs to the broker, stamped with their tenant."""
     from caas.jobs.actors import run_outbox_task
@@ -118,3 +146,14 @@ def relay(platform, older_than_seconds: int = 5) -> int:
             dispatch(tenant.slug, pending)
             sent += len(pending)
     return sent
+
+
+def sweep(platform) -> int:
+    """Every tenant's activations whose next step is overdue, sent again; returns how many."""
+    from caas.tenancy import tenant_context
+    found = 0
+    for tenant in platform.tenants():
+        if tenant.status == "active":
+            with tenant_context(tenant):
+                found += activation.sweep(platform, tenant)
+    return found

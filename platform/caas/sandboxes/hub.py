@@ -14,7 +14,9 @@ import httpx
 
 from caas.sandboxes.factory import FactorySandbox
 from caas.sandboxes.faults import FaultInjector
+from caas.sandboxes.iot import IotSandbox
 from caas.sandboxes.payments import PaymentsSandbox
+from caas.sandboxes.vss import VssSandbox
 from caas.sandboxes.webhooks import WebhookSender
 
 
@@ -29,7 +31,8 @@ class Sandboxes:
                                         settle_after=config["CAAS_SANDBOX_SETTLE_SECONDS"])
         self.factory = FactorySandbox(self.webhooks,
                                       step_seconds=config["CAAS_SANDBOX_FACTORY_STEP_SECONDS"])
-        self._plugins = platform.plugins
+        self.iot = IotSandbox()
+        self.vss = VssSandbox()
         self._registration: dict[str, object] = {}
         self._lock = threading.Lock()
         self._factory_started = False
@@ -51,6 +54,7 @@ class Sandboxes:
 
     def transport(self, system: str, country=None) -> httpx.BaseTransport:
         apps = {"payments": lambda: self.payments.wsgi, "factory": lambda: self.factory.wsgi,
+                "iot": lambda: self.iot.wsgi, "vss": lambda: self.vss.wsgi,
                 "registration": lambda: self.registration(country)}
         return httpx.WSGITransport(app=FaultInjector(apps[system](), system))
 

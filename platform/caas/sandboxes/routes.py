@@ -125,3 +125,59 @@ class Webhooks(MethodView):
     def get(self):
         """Webhooks the sandboxes sent to the platform, newest first, with the answer"""
         return {"deliveries": list(_sandboxes().webhooks.deliveries)}
+
+
+class VssVehicleSchema(Schema):
+    maintenance = fields.String(required=True, validate=validate.OneOf(["current", "overdue"]))
+    history = fields.List(fields.Dict(), validate=validate.Length(max=100))
+
+
+class IotVehicleSchema(Schema):
+    behaviour = fields.String(required=True, validate=validate.OneOf(
+        ["ok", "fail", "timeout", "pending", "offline"]))
+
+
+class IotFailureSchema(Schema):
+    failure_rate = fields.Float(required=True, validate=validate.Range(min=0, max=1))
+    seed = fields.Integer()
+
+
+@blp.route("/vss/vehicles/<string:vin>")
+class VssVehicle(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("operator", tenant=False)
+    @blp.arguments(VssVehicleSchema)
+    def put(self, data, vin):
+        """Set what the maintenance system says of a vehicle"""
+        _sandboxes().vss.set_vehicle(vin, data["maintenance"], data.get("history"))
+        return {"vin": vin, **data}
+
+
+@blp.route("/iot/vehicles/<string:vin>")
+class IotVehicle(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("operator", tenant=False)
+    def get(self, vin):
+        """A vehicle as the IoT sandbox sees it: configuration, behaviour"""
+        sandbox = _sandboxes().iot
+        return {**sandbox.vehicle(vin), "behaviour": sandbox.behaviour(vin),
+                "commands": sandbox.commands(vin)}
+
+    @blp.doc(security=BEARER)
+    @roles("operator", tenant=False)
+    @blp.arguments(IotVehicleSchema)
+    def put(self, data, vin):
+        """How the vehicle answers commands: ok, fail, timeout, pending, offline"""
+        _sandboxes().iot.set_behaviour(vin, data["behaviour"])
+        return {"vin": vin, **data}
+
+
+@blp.route("/iot/failure-rate")
+class IotFailures(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("operator", tenant=False)
+    @blp.arguments(IotFailureSchema)
+    def put(self, data):
+        """Make a share of all commands fail (e.g. 0.3)"""
+        _sandboxes().iot.set_failure_rate(data["failure_rate"], data.get("seed"))
+        return data

@@ -211,15 +211,68 @@ def order_update_email(to: str, locale: str, fallback_locale: str, *, name: str,
               "plate": plate, "vin": vin, "amount": _format_amount(amount, where),
               "estimated_date": _format_date(estimated_date, where)}
     subject, sentences = texts(t, values)
+    return _compose(t, values, subject, sentences, to, locale)
+
+
+def _compose(t: NullTranslations, values: Mapping, subject: str, sentences: list[str | None],
+             to: str, locale: str) -> Email:
     paragraphs = [t.gettext("Hello %(name)s,"), *sentences,
                   t.gettext("Kind regards,\nThe %(tenant)s team")]
     body = "\n\n".join(paragraph % values for paragraph in paragraphs if paragraph)
     return Email(to=to, subject=subject % values, body=body, locale=locale)
 
 
+# Services bought for a vehicle (catalog options activated over the air).
+
+def _service_active(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("%(option)s is now active on your vehicle"), [
+        t.gettext("%(option)s has been activated on your vehicle %(vin)s and is ready to use."),
+        t.gettext("The payment of %(amount)s has been confirmed."),
+    ]
+
+
+def _service_failed(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("We could not activate %(option)s"), [
+        t.gettext("We could not activate %(option)s on your vehicle %(vin)s because of a "
+                  "technical problem."),
+        t.gettext("You have not been charged: the payment of %(amount)s has been released."),
+        t.gettext("Our technical support team has been informed and will look into it."),
+    ]
+
+
+def _service_withdrawn(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("Your withdrawal from %(option)s"), [
+        t.gettext("We have received your withdrawal from %(option)s on your vehicle %(vin)s."),
+        t.gettext("The service is being switched off and any amount paid will be refunded "
+                  "to your card under the applicable law."),
+    ]
+
+
+SERVICE_EVENTS: dict[str, Callable[[NullTranslations, Mapping], _Texts]] = {
+    "service_active": _service_active,
+    "service_failed": _service_failed,
+    "service_withdrawn": _service_withdrawn,
+}
+
+
+def service_update_email(to: str, locale: str, fallback_locale: str, *, name: str,
+                         tenant_name: str, event: str, option: str, vin: str,
+                         amount: Mapping) -> Email:
+    """The message about a service bought for a vehicle; ``option`` is its localised name."""
+    texts = SERVICE_EVENTS.get(event)
+    if texts is None:
+        raise ValueError(f"unknown service event {event!r}")
+    t = translations(locale, fallback_locale)
+    values = {"name": name, "tenant": tenant_name, "option": option, "vin": vin,
+              "amount": _format_amount(amount, babel_locale(locale))}
+    subject, sentences = texts(t, values)
+    return _compose(t, values, subject, sentences, to, locale)
+
+
 BUILDERS: dict[str, Callable[..., Email]] = {
     "credentials": credentials_email,
     "order_update": order_update_email,
+    "service_update": service_update_email,
 }
 
 

@@ -16,7 +16,7 @@ from caas.adapters.payments import (PaymentDeclined, PaymentError, PaymentReject
 from caas.bootstrap import Platform
 from caas.domain.orders import Status, Vehicle
 from caas.domain.tenants import Tenant
-from caas.service_layer import factory, registration
+from caas.service_layer import activation, factory, registration
 from caas.service_layer import orders as order_service
 from caas.service_layer.errors import Conflict, Invalid, NotFound, PaymentRequired, Unavailable
 
@@ -140,7 +140,10 @@ def receive_payment_event(platform: Platform, tenant: Tenant, event: dict) -> st
         if uow.webhooks.seen("payments", event["event_id"]):
             return "duplicate"
         outcome = "recorded"
-        if event["type"] != "refund.settled":
+        service = uow.services.by_payment(event["payment_id"])
+        if service is not None:
+            outcome = activation.payment_event(uow, tenant, service, event)
+        elif event["type"] != "refund.settled":
             payment = uow.payments.by_gateway_id(event["payment_id"])
             if payment is None:
                 raise NotFound(f"Payment {event['payment_id']!r} is unknown.")

@@ -5,7 +5,7 @@ from typing import Callable
 
 from sqlalchemy.engine import Engine
 
-from caas.adapters import orders
+from caas.adapters import orders, services
 from caas.adapters import repositories as repo
 from caas.adapters import schema
 from caas.context import current_actor, current_request_id
@@ -76,3 +76,6 @@ class TenantUnitOfWork(UnitOfWork):
         self.webhooks = orders.WebhookEvents(conn)
         self.idempotency = orders.IdempotencyKeys(conn)
         self.tickets = orders.SupportTickets(conn)
+        self.catalog_settings = services.CatalogSettings(conn)
+        self.settings = services.TenantSettings(conn)
+        self.services = services.ServiceRepository(conn, current_actor())

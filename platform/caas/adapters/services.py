@@ -1,0 +1,180 @@
+"""Repositories of the catalog side: the tenant's option settings, its settings, services."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from caas.adapters import schema
+from caas.adapters.repositories import aware, utcnow
+from caas.context import Actor
+from caas.domain.money import Money
+from caas.domain.services import Service, ServiceStatus
+
+
+class CatalogSettings:
+    """Which options a tenant sells, at what price and billing."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    @staticmethod
+    def _setting(row) -> dict:
+        return {"code": row.code, "enabled": row.enabled, "billing": row.billing,
+                "price": Money.from_minor(row.price_minor, row.currency),
+                "updated_at": aware(row.updated_at)}
+
+    def all(self) -> dict[str, dict]:
+        return {row.code: self._setting(row)
+                for row in self.conn.execute(sa.select(schema.catalog_options))}
+
+    def get(self, code: str) -> dict | None:
+        row = self.conn.execute(sa.select(schema.catalog_options)
+                                .where(schema.catalog_options.c.code == code)).first()
+        return self._setting(row) if row else None
+
+    def put(self, code: str, enabled: bool, price: Money, billing: str) -> None:
+        table = schema.catalog_options
+        values = dict(enabled=enabled, price_minor=price.to_minor(), currency=price.currency,
+                      billing=billing, updated_at=utcnow())
+        if not self.conn.execute(table.update().where(table.c.code == code)
+                                 .values(**values)).rowcount:
+            self.conn.execute(table.insert().values(code=code, **values))
+
+
+class TenantSettings:
+    """Small per-tenant settings, by key, over defaults given by the caller."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self.conn.execute(sa.select(schema.tenant_settings.c.value)
+                                  .where(schema.tenant_settings.c.key == key)).scalar()
+        return default if value is None else value
+
+    def put(self, key: str, value: Any) -> None:
+        table = schema.tenant_settings
+        if not self.conn.execute(table.update().where(table.c.key == key)
+                                 .values(value=value, updated_at=utcnow())).rowcount:
+            self.conn.execute(table.insert().values(key=key, value=value, updated_at=utcnow()))
+
+
+class StaleService(Exception):
+    """The service changed since it was read."""
+
+
+class LiveServiceExists(Exception):
+    """The option is already being bought, or on, for this vehicle."""
+
+
+class ServiceRepository:
+    def __init__(self, conn: Connection, actor: Actor):
+        self.conn = conn
+        self.actor = actor
+
+    @staticmethod
+    def _service(row) -> Service:
+        return Service(
+            id=row.id, customer_id=row.customer_id, vin=row.vin, option=row.option,
+            billing=row.billing, price=Money.from_minor(row.price_minor, row.currency),
+            card_token=row.card_token, status=ServiceStatus(row.status),
+            payment_id=row.payment_id, payment_status=row.payment_status,
+            refunded=Money.from_minor(row.refunded_minor, row.currency), attempts=row.attempts,
+            max_attempts=row.max_attempts, next_attempt_at=aware(row.next_attempt_at),
+            last_error=row.last_error, activated_at=aware(row.activated_at),
+            expires_at=aware(row.expires_at), ended_at=aware(row.ended_at),
+            created_at=aware(row.created_at), updated_at=aware(row.updated_at),
+            version=row.version)
+
+    @staticmethod
+    def _values(service: Service) -> dict[str, Any]:
+        return dict(status=service.status.value, live_key=service.live_key,
+                    payment_id=service.payment_id, payment_status=service.payment_status,
+                    refunded_minor=service.refunded.to_minor() if service.refunded else 0,
+                    attempts=service.attempts, max_attempts=service.max_attempts,
+                    next_attempt_at=service.next_attempt_at,
+                    last_error=service.last_error[:1000] if service.last_error else None,
+                    activated_at=service.activated_at, expires_at=service.expires_at,
+                    ended_at=service.ended_at, updated_at=service.updated_at)
+
+    def add(self, service: Service) -> Service:
+        """Insert a new purchase; :class:`LiveServiceExists` if the option is live on the vehicle."""
+        service.created_at = service.updated_at = utcnow()
+        try:
+            with self.conn.begin_nested():
+                service.id = self.conn.execute(schema.services.insert().values(
+                    customer_id=service.customer_id, vin=service.vin, option=service.option,
+                    billing=service.billing, price_minor=service.price.to_minor(),
+                    currency=service.price.currency, card_token=service.card_token,
+                    created_at=service.created_at, version=service.version,
+                    **self._values(service))).inserted_primary_key[0]
+        except sa.exc.IntegrityError:
+            raise LiveServiceExists(service.live_key) from None
+        service.pending.insert(0, (None, service.status, "purchase requested"))
+        self._record(service)
+        return service
+
+    def save(self, service: Service) -> None:
+        """Write ``service`` unless someone changed it since it was read (:class:`StaleService`)."""
+        service.updated_at = utcnow()
+        table = schema.services
+        changed = self.conn.execute(
+            table.update().where(table.c.id == service.id, table.c.version == service.version)
+            .values(version=service.version + 1, **self._values(service))).rowcount
+        if not changed:
+            raise StaleService(service.id)
+        service.version += 1
+        self._record(service)
+
+    def _record(self, service: Service) -> None:
+        if not service.pending:
+            return
+        now = utcnow()
+        self.conn.execute(schema.service_events.insert(), [
+            {"service_id": service.id, "at": now, "source": source.value if source else None,
+             "target": target.value, "note": note[:500], "actor_role": self.actor.role,
+             "actor_id": self.actor.id, "actor_email": self.actor.email}
+            for source, target, note in service.pending])
+        service.pending.clear()
+
+    def get(self, service_id: int) -> Service | None:
+        row = self.conn.execute(sa.select(schema.services)
+                                .where(schema.services.c.id == service_id)).first()
+        return self._service(row) if row else None
+
+    def by_payment(self, payment_id: str) -> Service | None:
+        row = self.conn.execute(sa.select(schema.services)
+                                .where(schema.services.c.payment_id == payment_id)).first()
+        return self._service(row) if row else None
+
+    def live_options(self, vin: str) -> set[str]:
+        table = schema.services
+        return set(self.conn.execute(sa.select(table.c.option).where(
+            table.c.vin == vin, table.c.live_key.is_not(None))).scalars())
+
+    def of_vehicle(self, vin: str, offset: int, limit: int) -> tuple[list[Service], int]:
+        query = sa.select(schema.services).where(schema.services.c.vin == vin)
+        total = self.conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar()
+        rows = self.conn.execute(query.order_by(schema.services.c.id.desc())
+                                 .offset(offset).limit(limit))
+        return [self._service(row) for row in rows], total
+
+    def overdue(self, status: ServiceStatus, before: datetime, limit: int = 500) -> list[int]:
+        """Ids of services in ``status`` whose next step was due before ``before``."""
+        table = schema.services
+        return list(self.conn.execute(sa.select(table.c.id).where(
+            table.c.status == status.value, table.c.next_attempt_at < before)
+            .order_by(table.c.next_attempt_at).limit(limit)).scalars())
+
+    def history(self, service_ids: list[int]) -> dict[int, list[dict]]:
+        table = schema.service_events
+        result: dict[int, list[dict]] = {service_id: [] for service_id in service_ids}
+        for row in self.conn.execute(sa.select(table).where(table.c.service_id.in_(service_ids))
+                                     .order_by(table.c.id)):
+            result[row.service_id].append({
+                "at": aware(row.at), "from": row.source, "to": row.target, "note": row.note,
+                "actor": {"role": row.actor_role, "id": row.actor_id, "email": row.actor_email}})
+        return result

@@ -1,0 +1,54 @@
+"""The tenant's catalog of options (admin) and its OTA settings."""
+from flask.views import MethodView
+from flask_babel import get_locale
+
+from caas.api import Blueprint
+from caas.api.order_schemas import OptionSchema, OptionSettingSchema, OtaSettingsSchema
+from caas.api.security import BEARER, platform, require_tenant, roles
+from caas.service_layer import catalog
+
+PREFIX = ""
+blp = Blueprint("catalog", __name__, description="Catalog options and OTA settings (role admin)")
+
+
+def locale() -> str:
+    return str(get_locale() or "en")
+
+
+@blp.route("/catalog/options")
+class Options(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("admin")
+    @blp.response(200, OptionSchema(many=True))
+    def get(self):
+        """Every option the loaded plugins offer, with this tenant's settings"""
+        return catalog.admin_catalog(platform(), require_tenant(), locale())
+
+
+@blp.route("/catalog/options/<string:code>")
+class Option(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("admin")
+    @blp.arguments(OptionSettingSchema)
+    @blp.response(200, OptionSchema)
+    def put(self, data, code):
+        """Enable or disable an option, with its price and billing in the tenant currency"""
+        return catalog.set_option(platform(), require_tenant(), code, locale=locale(), **data)
+
+
+@blp.route("/settings/ota")
+class OtaSettings(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("admin")
+    @blp.response(200, OtaSettingsSchema)
+    def get(self):
+        """Attempts, command timeout and backoff of over-the-air activations"""
+        return catalog.ota_settings(platform(), require_tenant())
+
+    @blp.doc(security=BEARER)
+    @roles("admin")
+    @blp.arguments(OtaSettingsSchema)
+    @blp.response(200, OtaSettingsSchema)
+    def put(self, data):
+        """Change them; they apply to purchases made from now on"""
+        return catalog.set_ota_settings(platform(), require_tenant(), data)

@@ -1,0 +1,81 @@
+"""Services for a vehicle: the customer's catalog, purchases, withdrawal (role customer;
+staff read)."""
+from flask import g
+from flask.views import MethodView
+
+from caas.api import Blueprint
+from caas.api.catalog import locale
+from caas.api.idempotency import PARAMETER, idempotent
+from caas.api.order_schemas import PurchaseSchema, ServiceSchema, VehicleOptionSchema
+from caas.api.security import BEARER, platform, require_tenant, roles
+from caas.service_layer import activation, catalog, withdrawal
+
+PREFIX = ""
+blp = Blueprint("services", __name__, description="Options bought for a vehicle, activated "
+                                                   "over the air")
+
+
+def _customer():
+    """The caller's id when a customer (who sees only their own), else None (staff)."""
+    return g.actor.id if g.actor.role == "customer" else None
+
+
+@blp.route("/vehicles/<string:vin>/catalog")
+class VehicleCatalog(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("customer", "employee", "admin")
+    @blp.response(200, VehicleOptionSchema(many=True))
+    def get(self, vin):
+        """Options for this vehicle, priced, each available or blocked with the reason"""
+        return catalog.vehicle_catalog(platform(), require_tenant(), vin, _customer(), locale())
+
+
+@blp.route("/vehicles/<string:vin>/services")
+class VehicleServices(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("customer", "employee", "admin")
+    @blp.response(200, ServiceSchema(many=True))
+    @blp.paginate()
+    def get(self, vin, pagination_parameters):
+        """Services of the vehicle, newest first, with their history"""
+        services, pagination_parameters.item_count = activation.vehicle_services(
+            platform(), require_tenant(), vin, _customer(), pagination_parameters.first_item,
+            pagination_parameters.page_size)
+        return services
+
+    @blp.doc(security=BEARER, parameters=[PARAMETER])
+    @roles("customer")
+    @idempotent
+    @blp.arguments(PurchaseSchema)
+    @blp.response(202, ServiceSchema)
+    @blp.alt_response(402, description="Card declined; nothing charged or activated")
+    @blp.alt_response(409, description="Blocked (see `reason`) or already being bought")
+    @blp.alt_response(503, description="Payment gateway unavailable; nothing charged")
+    def post(self, data, vin):
+        """Buy an option: the price is authorized and the activation queued (`activating`)"""
+        tenant = require_tenant()
+        service = activation.purchase(platform(), tenant, g.actor.id, vin, data["option"],
+                                      data["card_token"])
+        return activation.service_view(platform(), tenant, service.id, g.actor.id)
+
+
+@blp.route("/services/<int(max=2147483647):service_id>")
+class ServiceDetail(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("customer", "employee", "admin")
+    @blp.response(200, ServiceSchema)
+    def get(self, service_id):
+        """One service with its state history"""
+        return activation.service_view(platform(), require_tenant(), service_id, _customer())
+
+
+@blp.route("/services/<int(max=2147483647):service_id>/withdrawal")
+class Withdrawal(MethodView):
+    @blp.doc(security=BEARER, parameters=[PARAMETER])
+    @roles("customer")
+    @idempotent
+    @blp.response(200, ServiceSchema)
+    @blp.alt_response(409, description="Refused: `reason` and a message in your language")
+    def post(self, service_id):
+        """Exercise the right of withdrawal: switched off and refunded under the country's law"""
+        return withdrawal.withdraw(platform(), require_tenant(), g.actor.id, service_id)

@@ -1,0 +1,417 @@
+"""Buying a service and delivering it over the air.
+
+The money rules are the domain's (:mod:`caas.domain.services`); this module
+applies them: the purchase only *authorizes* the price; the authorization is
+captured (or, for monthly billing, released) once the vehicle confirmed the
+activation, and released in full when the activation fails for good — see
+:func:`_give_up`, the one place an activation ends in failure.
+
+Attempts are counted in the database, not in the broker: a message redelivered
+after a worker crash finds the count and cannot retry forever; a retry message
+the broker lost is found by :func:`sweep`.
+"""
+from __future__ import annotations
+
+import logging
+import random
+from datetime import datetime, timedelta, timezone
+
+from caas.adapters.iot import CommandFailed, CommandTimedOut, IotError, IotRejected
+from caas.adapters.payments import PaymentDeclined, PaymentError, PaymentRejected, PaymentUnavailable
+from caas.adapters.services import LiveServiceExists, StaleService
+from caas.bootstrap import Platform
+from caas.domain.money import Money
+from caas.domain.services import (PAYMENT_ON_FAILURE, PAYMENT_ON_SUCCESS, RetryPolicy, Service,
+                                  ServiceStatus, blocking_reason)
+from caas.domain.tenants import Tenant
+from caas.service_layer import catalog
+from caas.service_layer.errors import Conflict, Invalid, NotFound, PaymentRequired, Unavailable
+
+log = logging.getLogger(__name__)
+ACTIVATE = "activate_service"
+PAY = "service_payment"
+DEACTIVATE = "deactivate_service"
+_jitter = random.Random()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def notify(platform: Platform, uow, tenant: Tenant, service: Service, event: str,
+           **context) -> None:
+    """Queue the customer's email about their service, in their language."""
+    customer = uow.users.get(service.customer_id)
+    option = platform.plugins.catalog_options.get(service.option)
+    uow.outbox.add("send_email", {
+        "message": "service_update", "to": customer.email, "locale": customer.locale,
+        "fallback_locale": tenant.default_locale,
+        "context": {"name": customer.name, "tenant_name": tenant.name, "event": event,
+                    "option": option.name(customer.locale) if option else service.option,
+                    "vin": service.vin, "amount": service.price.to_dict(), **context}})
+
+
+# --- purchase ---------------------------------------------------------------------
+
+def purchase(platform: Platform, tenant: Tenant, customer_id: int, vin: str, code: str,
+             card_token: str) -> Service:
+    """Check eligibility, authorize the price, and queue the activation.
+
+    :raises NotFound: not the customer's linked vehicle, or an option not sold here.
+    :raises Conflict: the option is blocked (``reason``) or already being bought.
+    :raises PaymentRequired: the card was declined. :raises Unavailable: gateway down.
+    """
+    with platform.tenant_uow(tenant.slug) as uow:
+        vehicle = catalog.own_vehicle(uow, vin, customer_id)
+        setting = uow.catalog_settings.get(code)
+        if setting is None or not setting["enabled"] or code not in platform.plugins.catalog_options:
+            raise NotFound(f"The option {code!r} is not offered.")
+        option = platform.plugins.option(code)
+        live = code in uow.services.live_options(vin)
+    overdue = (catalog.maintenance_overdue(platform, tenant, vin)
+               if option.requires_maintenance else None)
+    reason = blocking_reason(compatible=option.fits(vehicle.model), live=live,
+                             needs_maintenance=option.requires_maintenance,
+                             maintenance_overdue=overdue)
+    if reason:
+        customer_locale = _locale_of(platform, tenant, customer_id)
+        raise Conflict(catalog.reason_text(reason, customer_locale, tenant.default_locale),
+                       reason=reason)
+    policy = _policy(platform, tenant)
+    service = Service(customer_id=customer_id, vin=vin, option=code, billing=setting["billing"],
+                      price=setting["price"], card_token=card_token,
+                      max_attempts=policy.max_attempts, next_attempt_at=_now())
+    with platform.tenant_uow(tenant.slug) as uow:
+        try:
+            uow.services.add(service)
+        except LiveServiceExists:
+            raise Conflict("This option is already being bought for this vehicle.",
+                           reason="already_active")
+        uow.commit()
+    _authorize(platform, tenant, service)
+    return service
+
+
+def _locale_of(platform: Platform, tenant: Tenant, user_id: int) -> str:
+    with platform.tenant_uow(tenant.slug) as uow:
+        return uow.users.get(user_id).locale
+
+
+def _policy(platform: Platform, tenant: Tenant) -> RetryPolicy:
+    settings = catalog.ota_settings(platform, tenant)
+    return RetryPolicy(max_attempts=settings["max_attempts"],
+                       base_seconds=settings["backoff_seconds"],
+                       command_timeout_seconds=settings["command_timeout_seconds"])
+
+
+def _key(tenant: Tenant, service: Service, step: str) -> str:
+    return f"{tenant.slug}:service:{service.id}:{step}"
+
+
+def _authorize(platform: Platform, tenant: Tenant, service: Service) -> None:
+    gateway = platform.external.payments(tenant)
+    try:
+        payment = gateway.authorize(service.price, service.card_token,
+                                    idempotency_key=_key(tenant, service, "authorize"),
+                                    reference=f"service-{service.id}",
+                                    description=f"{service.option} for {service.vin}")
+    except PaymentError as exc:
+        with platform.tenant_uow(tenant.slug) as uow:
+            stored = uow.services.get(service.id)
+            stored.move_to(ServiceStatus.PAYMENT_FAILED, f"payment: {exc}")
+            stored.next_attempt_at = None
+            uow.services.save(stored)
+            uow.commit()
+        if isinstance(exc, PaymentDeclined):
+            raise PaymentRequired(f"The card was declined ({exc.code}); nothing was charged.")
+        if isinstance(exc, PaymentRejected):
+            raise Invalid(f"The payment gateway refused the request: {exc}",
+                          {"card_token": [str(exc)]})
+        raise Unavailable("The payment gateway is unavailable; nothing was charged or "
+                          "activated. Please try again later.") from exc
+    with platform.tenant_uow(tenant.slug) as uow:
+        stored = uow.services.get(service.id)
+        stored.payment_id, stored.payment_status = payment.id, "authorized"
+        stored.move_to(ServiceStatus.ACTIVATING, f"{payment.amount.amount} "
+                                                 f"{payment.amount.currency} authorized")
+        stored.next_attempt_at = _now()
+        uow.services.save(stored)
+        uow.outbox.add(ACTIVATE, {"service_id": stored.id})
+        uow.commit()
+    vars(service).update(vars(stored))
+
+
+# --- the OTA activation --------------------------------------------------------------
+
+def run_attempt(platform: Platform, tenant: Tenant, service_id: int) -> None:
+    """One activation attempt; schedules the next one or finishes the service.
+
+    Safe to call for any message about the service: a finished service, an
+    attempt another worker is running, or a retry that is not due yet, is skipped.
+    """
+    policy = _policy(platform, tenant)
+    now = _now()
+    with platform.tenant_uow(tenant.slug) as uow:
+        service = uow.services.get(service_id)
+        if service is None or service.status is not ServiceStatus.ACTIVATING:
+            return
+        if service.next_attempt_at and service.next_attempt_at > now + timedelta(seconds=1):
+            return  # running elsewhere, or due later
+        if service.attempts >= service.max_attempts:
+            attempt_error = service.last_error or "no attempts left"
+            uow.commit()
+            _give_up(platform, tenant, service_id, attempt_error)
+            return
+        service.attempts += 1
+        # A lease: if this worker dies mid-command, the sweeper takes over once it expires.
+        service.next_attempt_at = now + timedelta(
+            seconds=policy.command_timeout_seconds + platform.config["CAAS_OTA_SWEEP_GRACE_SECONDS"])
+        try:
+            uow.services.save(service)
+        except StaleService:
+            return
+        uow.commit()
+    option = platform.plugins.option(service.option)
+    iot = platform.external.iot(tenant)
+    try:
+        iot.run(service.vin, f"{tenant.slug}-svc{service.id}-a{service.attempts}",
+                option.activation_payload(service.vin),
+                timeout_seconds=policy.command_timeout_seconds, valid_until=service.expires_at)
+    except IotRejected as exc:
+        _give_up(platform, tenant, service_id, f"refused by the IoT API: {exc}")
+        return
+    except (CommandFailed, CommandTimedOut, IotError) as exc:
+        _retry_or_give_up(platform, tenant, service_id, policy, _describe_failure(exc))
+        return
+    _succeeded(platform, tenant, service_id)
+
+
+def _describe_failure(exc: Exception) -> str:
+    if isinstance(exc, CommandTimedOut):
+        return f"the command did not report back in time: {exc}"
+    if isinstance(exc, CommandFailed):
+        return f"the vehicle reported a failure: {exc}"
+    return f"IoT API unavailable: {exc}"
+
+
+def _retry_or_give_up(platform: Platform, tenant: Tenant, service_id: int, policy: RetryPolicy,
+                      error: str) -> None:
+    with platform.tenant_uow(tenant.slug) as uow:
+        service = uow.services.get(service_id)
+        if service.status is not ServiceStatus.ACTIVATING:
+            return
+        if service.attempts >= service.max_attempts:
+            uow.commit()
+            _give_up(platform, tenant, service_id, error)
+            return
+        delay = policy.delay(service.attempts, _jitter)
+        service.last_error = error
+        service.next_attempt_at = _now() + timedelta(seconds=delay)
+        uow.services.save(service)
+        uow.commit()
+    log.warning("OTA attempt %s of %s failed; retrying in %.1f s", service.attempts,
+                service.max_attempts, delay, extra={"service_id": service_id})
+    platform.schedule_activation(tenant.slug, service_id, delay)
+
+
+def _succeeded(platform: Platform, tenant: Tenant, service_id: int) -> None:
+    with platform.tenant_uow(tenant.slug) as uow:
+        service = uow.services.get(service_id)
+        if service.status is not ServiceStatus.ACTIVATING:
+            # Cancelled meanwhile (the payment failed): take the option off again.
+            uow.outbox.add(DEACTIVATE, {"service_id": service_id})
+            uow.commit()
+            return
+        option = platform.plugins.catalog_options[service.option]
+        service.activated(_now(), option.duration_days)
+        service.next_attempt_at = None
+        action = PAYMENT_ON_SUCCESS[service.billing]
+        service.payment_status = "capturing" if action == "capture" else "releasing"
+        uow.services.save(service)
+        uow.outbox.add(PAY, {"service_id": service_id, "action": action})
+        notify(platform, uow, tenant, service, "service_active")
+        uow.outbox.add("plugin_event", {"hook": "service_activated", "kwargs": {
+            "tenant": tenant.slug, "service_id": service_id, "vin": service.vin,
+            "option": service.option}})
+        uow.commit()
+
+
+def _give_up(platform: Platform, tenant: Tenant, service_id: int, error: str) -> None:
+    """The activation failed for good: escalate, tell the customer, and never charge them."""
+    vehicle_status = _vehicle_status(platform, tenant, service_id)
+    with platform.tenant_uow(tenant.slug) as uow:
+        service = uow.services.get(service_id)
+        if service.status is not ServiceStatus.ACTIVATING:
+            return
+        service.move_to(ServiceStatus.FAILED, error)
+        service.last_error, service.next_attempt_at, service.ended_at = error, None, _now()
+        service.payment_status = "releasing"
+        uow.services.save(service)
+        uow.outbox.add(PAY, {"service_id": service_id, "action": PAYMENT_ON_FAILURE})
+        uow.tickets.open(
+            "ota_failed", f"Activation of {service.option} on {service.vin} failed after "
+                          f"{service.attempts} attempts",
+            {"error": error, "attempts": service.attempts, "option": service.option,
+             "vehicle_status": vehicle_status}, service_id=service_id, vin=service.vin,
+            customer_id=service.customer_id)
+        notify(platform, uow, tenant, service, "service_failed")
+        uow.outbox.add("plugin_event", {"hook": "service_activation_failed", "kwargs": {
+            "tenant": tenant.slug, "service_id": service_id, "vin": service.vin,
+            "option": service.option, "error": error}})
+        uow.commit()
+    log.error("OTA activation failed for good; payment released",
+              extra={"service_id": service_id})
+
+
+def _vehicle_status(platform: Platform, tenant: Tenant, service_id: int) -> dict:
+    """The vehicle's state as the IoT API reports it, for the support ticket."""
+    with platform.tenant_uow(tenant.slug) as uow:
+        vin = uow.services.get(service_id).vin
+    try:
+        status = platform.external.iot(tenant).vehicle_status(vin)
+    except IotError as exc:
+        return {"error": f"vehicle status unavailable: {exc}"}
+    return {"online": status.online, "configuration": status.configuration,
+            "last_seen": str(status.last_seen), "firmware": status.firmware,
+            "last_error": status.last_error}
+
+
+# --- the payment, after the outcome ------------------------------------------------------
+
+def settle_payment(platform: Platform, tenant: Tenant, service_id: int, action: str,
+                   amount_minor: int | None = None) -> None:
+    """Capture, release (void) or refund the service's payment; idempotent at the gateway.
+
+    A release of a payment that was captured after all becomes a full refund.
+
+    :raises PaymentUnavailable: for the job to retry.
+    """
+    with platform.tenant_uow(tenant.slug) as uow:
+        service = uow.services.get(service_id)
+    gateway = platform.external.payments(tenant)
+    key = _key(tenant, service, action)
+    if action == "capture":
+        gateway.capture(service.payment_id, idempotency_key=key)
+        outcome, refunded = "captured", None
+    elif action == "void":
+        try:
+            gateway.void(service.payment_id, idempotency_key=key)
+            outcome, refunded = "voided", None
+        except PaymentRejected:
+            refund = gateway.refund(service.payment_id, idempotency_key=_key(tenant, service,
+                                                                             "refund-all"))
+            outcome, refunded = "refunded", refund.amount
+    else:
+        amount = Money.from_minor(amount_minor, service.price.currency)
+        refund = gateway.refund(service.payment_id, idempotency_key=key, amount=amount)
+        outcome, refunded = "refunded", refund.amount
+    with platform.tenant_uow(tenant.slug) as uow:
+        service = uow.services.get(service_id)
+        service.payment_status = outcome
+        if refunded is not None:
+            service.refunded = refunded
+        service.pending.append((service.status, service.status, f"payment {outcome}"))
+        uow.services.save(service)
+        uow.commit()
+
+
+def deactivate(platform: Platform, tenant: Tenant, service_id: int) -> None:
+    """Take the option off the vehicle; raises while the IoT API cannot, for the job to retry."""
+    with platform.tenant_uow(tenant.slug) as uow:
+        service = uow.services.get(service_id)
+    option = platform.plugins.option(service.option)
+    policy = _policy(platform, tenant)
+    platform.external.iot(tenant).run(service.vin, f"{tenant.slug}-svc{service_id}-off",
+                                      option.deactivation_payload(service.vin),
+                                      timeout_seconds=policy.command_timeout_seconds)
+
+
+# --- the sweeper -------------------------------------------------------------------
+
+def sweep(platform: Platform, tenant: Tenant) -> int:
+    """Send again every activation whose next step is overdue (a lost message, a dead worker)."""
+    grace = timedelta(seconds=platform.config["CAAS_OTA_SWEEP_GRACE_SECONDS"])
+    with platform.tenant_uow(tenant.slug) as uow:
+        overdue = uow.services.overdue(ServiceStatus.ACTIVATING, _now() - grace)
+        stuck_payments = uow.services.overdue(ServiceStatus.PAYING, _now() - grace)
+    for service_id in overdue:
+        platform.schedule_activation(tenant.slug, service_id, 0)
+    for service_id in stuck_payments:
+        _abandon_payment(platform, tenant, service_id)
+    return len(overdue) + len(stuck_payments)
+
+
+def _abandon_payment(platform: Platform, tenant: Tenant, service_id: int) -> None:
+    """A purchase whose process died while asking for the authorization: finish it, unpaid.
+
+    The gateway replays the authorization (same key and body) if it happened,
+    and the hold is released; otherwise nothing was authorized.
+    """
+    with platform.tenant_uow(tenant.slug) as uow:
+        service = uow.services.get(service_id)
+    try:
+        payment = platform.external.payments(tenant).authorize(
+            service.price, service.card_token, idempotency_key=_key(tenant, service, "authorize"),
+            reference=f"service-{service.id}", description=f"{service.option} for {service.vin}")
+        platform.external.payments(tenant).void(payment.id, idempotency_key=_key(
+            tenant, service, "void"))
+    except PaymentUnavailable:
+        return  # the next sweep tries again
+    except PaymentError:
+        pass  # declined or refused: nothing is held
+    with platform.tenant_uow(tenant.slug) as uow:
+        service = uow.services.get(service_id)
+        if service.status is ServiceStatus.PAYING:
+            service.move_to(ServiceStatus.PAYMENT_FAILED, "purchase interrupted; nothing charged")
+            service.payment_status, service.next_attempt_at = "voided", None
+            uow.services.save(service)
+            uow.commit()
+
+
+# --- settlement reports ------------------------------------------------------------
+
+def payment_event(uow, tenant: Tenant, service: Service, event: dict) -> str:
+    """A settlement report about a service's payment (inside the webhook's transaction)."""
+    kind = event["type"]
+    if kind == "payment.failed" and service.status is ServiceStatus.ACTIVATING:
+        service.move_to(ServiceStatus.CANCELLED, "payment failed before the activation finished")
+        service.payment_status, service.next_attempt_at = "failed", None
+        uow.services.save(service)
+        uow.outbox.add(PAY, {"service_id": service.id, "action": "void"})
+        return "activation cancelled"
+    if kind == "payment.failed":
+        uow.tickets.open("chargeback_risk", f"Settlement failed for {service.option} on "
+                                            f"{service.vin}, already delivered",
+                         {"payment_id": event["payment_id"], "status": service.status.value},
+                         service_id=service.id, vin=service.vin, customer_id=service.customer_id)
+        outcome = "chargeback risk escalated"
+    else:
+        outcome = "settled" if kind == "payment.settled" else "refund settled"
+    service.pending.append((service.status, service.status, outcome))
+    uow.services.save(service)
+    return outcome
+
+
+# --- reads -------------------------------------------------------------------------
+
+def service_views(uow, services: list[Service]) -> list[dict]:
+    history = uow.services.history([service.id for service in services])
+    return [dict(vars(service), status=service.status.value, history=history[service.id])
+            for service in services]
+
+
+def vehicle_services(platform: Platform, tenant: Tenant, vin: str, customer_id: int | None,
+                     offset: int, limit: int):
+    with platform.tenant_uow(tenant.slug) as uow:
+        catalog.own_vehicle(uow, vin, customer_id)
+        services, total = uow.services.of_vehicle(vin, offset, limit)
+        return service_views(uow, services), total
+
+
+def service_view(platform: Platform, tenant: Tenant, service_id: int,
+                 customer_id: int | None) -> dict:
+    with platform.tenant_uow(tenant.slug) as uow:
+        service = uow.services.get(service_id)
+        if service is None or (customer_id is not None and service.customer_id != customer_id):
+            raise NotFound(f"Service {service_id} not found.")
+        return service_views(uow, [service])[0]

@@ -1,0 +1,136 @@
+"""The tenant's catalog of options: what admins sell, and what a customer may buy for a vehicle."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from caas.adapters.services import TenantSettings
+from caas.adapters.vss import VssUnavailable
+from caas.bootstrap import Platform
+from caas.domain.money import Money
+from caas.domain.services import blocking_reason
+from caas.domain.tenants import Tenant
+from caas.i18n import translations
+from caas.service_layer.errors import Invalid, NotFound
+
+OTA_SETTINGS = "ota"
+
+
+def reason_text(reason: str, locale: str, fallback: str) -> str:
+    """Why an option is blocked, in the customer's language."""
+    t = translations(locale, fallback)
+    return {
+        "incompatible": t.gettext("This option is not available for your vehicle model."),
+        "already_active": t.gettext("This option is already active on your vehicle."),
+        "maintenance_overdue": t.gettext("Your vehicle's maintenance is overdue. Please complete "
+                                         "the scheduled service first."),
+    }[reason]
+
+
+def _describe(option, locale: str) -> dict:
+    return {"code": option.code, "name": option.name(locale),
+            "description": option.descriptions.get(locale.split("-")[0])
+            or option.descriptions.get("en", ""),
+            "billing_modes": list(option.billing_modes), "duration_days": option.duration_days,
+            "requires_maintenance": option.requires_maintenance,
+            "compatible_models": list(option.compatible_models)}
+
+
+def admin_catalog(platform: Platform, tenant: Tenant, locale: str) -> list[dict]:
+    """Every option the loaded plugins offer, with this tenant's settings (off until set)."""
+    with platform.tenant_uow(tenant.slug) as uow:
+        settings = uow.catalog_settings.all()
+    return [dict(_describe(option, locale), enabled=False, price=None, billing=None,
+                 **{key: value for key, value in settings.get(code, {}).items()
+                    if key in ("enabled", "price", "billing")})
+            for code, option in sorted(platform.plugins.catalog_options.items())]
+
+
+def set_option(platform: Platform, tenant: Tenant, code: str, *, enabled: bool,
+               price: str, billing: str, locale: str) -> dict:
+    """Enable or disable an option for the tenant with its price and billing mode."""
+    option = platform.plugins.catalog_options.get(code)
+    if option is None:
+        raise NotFound(f"No loaded plugin offers the option {code!r}.")
+    if billing not in option.billing_modes:
+        raise Invalid("Billing mode not offered by this option.", {"billing": [
+            f"Must be one of {', '.join(option.billing_modes)}."]})
+    amount = Money(Decimal(price), tenant.currency)
+    if enabled and amount.amount <= 0:
+        raise Invalid("An enabled option needs a price.", {"price": ["Must be above zero."]})
+    with platform.tenant_uow(tenant.slug) as uow:
+        before = uow.catalog_settings.get(code)
+        uow.catalog_settings.put(code, enabled, amount, billing)
+        uow.audit.record("catalog.option_set", "catalog_option", code,
+                         before=_audited(before),
+                         after={"enabled": enabled, "price": amount.to_dict(), "billing": billing})
+        uow.commit()
+    return next(item for item in admin_catalog(platform, tenant, locale) if item["code"] == code)
+
+
+def _audited(setting: dict | None) -> dict | None:
+    if setting is None:
+        return None
+    return {"enabled": setting["enabled"], "price": setting["price"].to_dict(),
+            "billing": setting["billing"]}
+
+
+def ota_settings(platform: Platform, tenant: Tenant) -> dict:
+    """How many OTA attempts, how long each command may take, and the backoff base."""
+    config = platform.config
+    defaults = {"max_attempts": config["CAAS_OTA_MAX_ATTEMPTS"],
+                "command_timeout_seconds": config["CAAS_OTA_COMMAND_TIMEOUT_SECONDS"],
+                "backoff_seconds": config["CAAS_OTA_BACKOFF_SECONDS"]}
+    with platform.tenant_reader(tenant.slug) as conn:
+        return {**defaults, **TenantSettings(conn).get(OTA_SETTINGS, {})}
+
+
+def set_ota_settings(platform: Platform, tenant: Tenant, settings: dict) -> dict:
+    with platform.tenant_uow(tenant.slug) as uow:
+        before = uow.settings.get(OTA_SETTINGS)
+        uow.settings.put(OTA_SETTINGS, settings)
+        uow.audit.record("settings.ota", "settings", OTA_SETTINGS, before=before, after=settings)
+        uow.commit()
+    return ota_settings(platform, tenant)
+
+
+def own_vehicle(uow, vin: str, customer_id: int | None):
+    """The vehicle ``vin``; for a customer (``customer_id``) only one linked to their account."""
+    vehicle = uow.vehicles.get(vin)
+    if vehicle is None or (customer_id is not None and vehicle.linked_user_id != customer_id):
+        raise NotFound(f"Vehicle {vin} not found among your vehicles.")
+    return vehicle
+
+
+def maintenance_overdue(platform: Platform, tenant: Tenant, vin: str) -> bool | None:
+    """What VSS says of the vehicle's maintenance; ``None`` when it cannot say (then: allow)."""
+    try:
+        return platform.external.vss(tenant).maintenance(vin).overdue
+    except VssUnavailable:
+        return None
+
+
+def vehicle_catalog(platform: Platform, tenant: Tenant, vin: str, customer_id: int | None,
+                    locale: str) -> list[dict]:
+    """Enabled options for the vehicle, each ``available`` or blocked with a reason."""
+    with platform.tenant_uow(tenant.slug) as uow:
+        vehicle = own_vehicle(uow, vin, customer_id)
+        settings = uow.catalog_settings.all()
+        live = uow.services.live_options(vin)
+    offered = [(platform.plugins.catalog_options[code], setting)
+               for code, setting in sorted(settings.items())
+               if setting["enabled"] and code in platform.plugins.catalog_options]
+    overdue = None
+    if any(option.requires_maintenance for option, _ in offered):
+        overdue = maintenance_overdue(platform, tenant, vin)
+    items = []
+    for option, setting in offered:
+        reason = blocking_reason(compatible=option.fits(vehicle.model), live=option.code in live,
+                                 needs_maintenance=option.requires_maintenance,
+                                 maintenance_overdue=overdue)
+        items.append(dict(
+            _describe(option, locale), billing=setting["billing"], price=setting["price"],
+            available=reason is None, reason=reason,
+            reason_text=reason and reason_text(reason, locale, tenant.default_locale),
+            maintenance_checked=not option.requires_maintenance or overdue is not None))
+    return items
+

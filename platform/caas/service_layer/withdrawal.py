@@ -1,0 +1,73 @@
+"""The customer's legal right of withdrawal ("desistimiento") from a service."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+
+from caas.bootstrap import Platform
+from caas.domain import services as rules
+from caas.domain.services import ServiceStatus
+from caas.domain.tenants import Tenant
+from caas.i18n import babel_locale, translations
+from caas.service_layer import activation
+from caas.service_layer.errors import Conflict, NotFound
+
+
+def refusal_text(reason: str, locale: str, fallback: str, *, country: str, days: int,
+                 last_day) -> str:
+    """Why the withdrawal is refused, in the customer's language."""
+    t = translations(locale, fallback)
+    values = {"country": country, "days": days,
+              "date": format_date(last_day, format="long", locale=babel_locale(locale))}
+    return {
+        rules.NO_RIGHT: t.gettext("The law of %(country)s grants no right of withdrawal for "
+                                  "this service."),
+        rules.NOT_QUALIFYING: t.gettext("This service lasts %(days)s days or less and carries "
+                                        "no right of withdrawal."),
+        rules.WINDOW_OVER: t.gettext("The %(days)s-day withdrawal period ended on %(date)s."),
+        rules.NOT_ACTIVE: t.gettext("Only an active service can be withdrawn from."),
+    }[reason] % values
+
+
+def withdraw(platform: Platform, tenant: Tenant, customer_id: int, service_id: int):
+    """Grant the withdrawal under the country's policy: deactivate over the air and refund.
+
+    :raises Conflict: refused, with ``reason`` and a message in the customer's language.
+    """
+    country = platform.country_of(tenant)
+    zone = ZoneInfo(tenant.timezone)
+    today = datetime.now(timezone.utc).astimezone(zone).date()
+    with platform.tenant_uow(tenant.slug) as uow:
+        service = uow.services.get(service_id)
+        if service is None or service.customer_id != customer_id:
+            raise NotFound(f"Service {service_id} not found.")
+        option = platform.plugins.catalog_options[service.option]
+        bought_on = service.created_at.astimezone(zone).date()
+        policy = country.withdrawal
+        reason = rules.withdrawal_refusal(policy, service.status, option.duration_days,
+                                          bought_on, today)
+        if reason:
+            customer = uow.users.get(customer_id)
+            message = refusal_text(reason, customer.locale, tenant.default_locale,
+                                   country=country.name, days=policy.days or option.duration_days
+                                   or 0, last_day=bought_on + timedelta(days=policy.days))
+            raise Conflict(message, reason=reason)
+        # A capture still on its way counts: the refund job waits for it at the gateway.
+        paid = service.price if service.payment_status in ("capturing", "captured") else None
+        service.move_to(ServiceStatus.WITHDRAWN, f"withdrawal under {policy.legal_reference}")
+        service.ended_at = datetime.now(timezone.utc)
+        uow.services.save(service)
+        uow.outbox.add(activation.DEACTIVATE, {"service_id": service_id})
+        if paid is not None:
+            used = (today - bought_on).days
+            refund = rules.withdrawal_refund(policy, paid, option.duration_days, used)
+            if refund.amount > 0:
+                uow.outbox.add(activation.PAY, {"service_id": service_id, "action": "refund",
+                                                "amount_minor": refund.to_minor()})
+        activation.notify(platform, uow, tenant, service, "service_withdrawn")
+        uow.audit.record("service.withdrawn", "service", service_id,
+                         after={"option": service.option, "vin": service.vin})
+        uow.commit()
+    return activation.service_view(platform, tenant, service_id, customer_id)
