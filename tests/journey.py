@@ -36,10 +36,11 @@ def set_up_catalog(shop) -> None:
         "code": PLAN, "name": "Standard", "reservation": "1000.00"}).status_code == 201
 
 
-def sell(shop, country: str = "ES", options=(OPTION,), **customer_overrides) -> dict:
+def sell(shop, country: str = "ES", options=(OPTION,), model: str = MODEL,
+         **customer_overrides) -> dict:
     response = shop.employee.post("/api/v1/sales", json={
-        "customer": customer(country, **customer_overrides), "model": MODEL, "plan": PLAN,
-        "options": list(options)})
+        "customer": customer(country, **customer_overrides), "model": model, "plan": PLAN,
+        "options": list(options) if model == MODEL else []})
     assert response.status_code == 201, response.json
     return response.json
 
@@ -63,9 +64,9 @@ def order(shop, order_id: int) -> dict:
     return response.json
 
 
-def to_vehicle_ready(shop, operator, country: str = "ES", **customer_overrides) -> dict:
+def to_vehicle_ready(shop, operator, country: str = "ES", **overrides) -> dict:
     """A sold, reserved and manufactured order, waiting for its final payment."""
-    sold = sell(shop, country, **customer_overrides)["order"]
+    sold = sell(shop, country, **overrides)["order"]
     assert pay(shop, sold["id"]).status_code == 200
     placed = order(shop, sold["id"])
     advance(operator, placed["factory_order_id"], "READY")
@@ -74,8 +75,8 @@ def to_vehicle_ready(shop, operator, country: str = "ES", **customer_overrides) 
     return ready
 
 
-def to_in_transit(shop, operator, country: str = "ES", **customer_overrides) -> dict:
-    ready = to_vehicle_ready(shop, operator, country, **customer_overrides)
+def to_in_transit(shop, operator, country: str = "ES", **overrides) -> dict:
+    ready = to_vehicle_ready(shop, operator, country, **overrides)
     response = pay(shop, ready["id"], "final")
     assert response.status_code == 200, response.json
     assert response.json["status"] == "in_transit", response.json
@@ -86,3 +87,27 @@ def customer_login(client, mailbox, shop, email: str):
     """Sign in with the password of the customer's credentials email (the one naming the address)."""
     [message] = [m for m in mailbox.messages(email) if email in m["body"]]
     return login(client, email, password_in(message), shop.slug)
+
+
+def linked_vehicle(shop, operator, client, mailbox, drain, country: str = "ES", **overrides):
+    """A delivered vehicle linked to its buyer's app: returns (the buyer's client, the VIN)."""
+    email = customer()["email"]
+    transit = to_in_transit(shop, operator, country, email=email, **overrides)
+    shop.employee.post(f"/api/v1/orders/{transit['id']}/delivery", json={"outcome": "delivered"})
+    drain()
+    buyer = customer_login(client, mailbox, shop, email)
+    assert buyer.post(f"/api/v1/vehicles/{transit['vin']}/link").status_code == 200
+    return buyer, transit["vin"]
+
+
+#: Prices the tests sell the bundled options at, in the tenant currency.
+PRICES = {"heated_seats": ("249.00", "one_time"), "extended_range": ("19.90", "monthly"),
+          "driving_assistance": ("29.90", "monthly"), "performance_boost": ("99.00", "one_time"),
+          "premium_connectivity": ("9.90", "monthly")}
+
+
+def enable_options(shop) -> None:
+    for code, (price, billing) in PRICES.items():
+        response = shop.admin.put(f"/api/v1/catalog/options/{code}",
+                                  json={"enabled": True, "price": price, "billing": billing})
+        assert response.status_code == 200, response.json

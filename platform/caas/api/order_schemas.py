@@ -280,8 +280,11 @@ class VehicleOptionSchema(OptionSchema):
 
 class OtaSettingsSchema(StrictSchema):
     max_attempts = fields.Integer(required=True, validate=validate.Range(min=1, max=20))
-    command_timeout_seconds = fields.Float(required=True, validate=validate.Range(min=1, max=600))
-    backoff_seconds = fields.Float(required=True, validate=validate.Range(min=0.1, max=3600))
+    command_timeout_seconds = fields.Float(required=True,
+                                           validate=validate.Range(min=0.1, max=600))
+    backoff_seconds = fields.Float(required=True, validate=validate.Range(min=0.01, max=3600),
+                                   metadata={"description": "wait after the first failure; "
+                                                            "doubles each time, with jitter"})
 
 
 class PurchaseSchema(StrictSchema):

@@ -174,9 +174,11 @@ def run_attempt(platform: Platform, tenant: Tenant, service_id: int) -> None:
     option = platform.plugins.option(service.option)
     iot = platform.external.iot(tenant)
     try:
+        # valid_until: a command that outlives its attempt must never apply later, unpaid.
         iot.run(service.vin, f"{tenant.slug}-svc{service.id}-a{service.attempts}",
                 option.activation_payload(service.vin),
-                timeout_seconds=policy.command_timeout_seconds, valid_until=service.expires_at)
+                timeout_seconds=policy.command_timeout_seconds,
+                valid_until=_now() + timedelta(seconds=policy.command_timeout_seconds))
     except IotRejected as exc:
         _give_up(platform, tenant, service_id, f"refused by the IoT API: {exc}")
         return

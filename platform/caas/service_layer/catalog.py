@@ -39,9 +39,8 @@ def admin_catalog(platform: Platform, tenant: Tenant, locale: str) -> list[dict]
     """Every option the loaded plugins offer, with this tenant's settings (off until set)."""
     with platform.tenant_uow(tenant.slug) as uow:
         settings = uow.catalog_settings.all()
-    return [dict(_describe(option, locale), enabled=False, price=None, billing=None,
-                 **{key: value for key, value in settings.get(code, {}).items()
-                    if key in ("enabled", "price", "billing")})
+    unset = {"enabled": False, "price": None, "billing": None}
+    return [{**_describe(option, locale), **{key: settings.get(code, unset)[key] for key in unset}}
             for code, option in sorted(platform.plugins.catalog_options.items())]
 
 

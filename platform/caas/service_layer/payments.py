@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from caas.adapters.orders import PaymentInProgress
+from caas.adapters.services import StaleService
 from caas.adapters.payments import (PaymentDeclined, PaymentError, PaymentRejected,
                                     PaymentUnavailable)
 from caas.bootstrap import Platform
@@ -136,6 +137,15 @@ def receive_payment_event(platform: Platform, tenant: Tenant, event: dict) -> st
     :returns: what was done, for the webhook's answer.
     :raises NotFound: the payment is not (yet) known here; the gateway retries.
     """
+    for _ in range(3):
+        try:
+            return _apply_payment_event(platform, tenant, event)
+        except StaleService:
+            continue  # the activation moved on meanwhile: read it again
+    raise Conflict("The payment's subject keeps changing; please retry.")
+
+
+def _apply_payment_event(platform: Platform, tenant: Tenant, event: dict) -> str:
     with platform.tenant_uow(tenant.slug) as uow:
         if uow.webhooks.seen("payments", event["event_id"]):
             return "duplicate"
