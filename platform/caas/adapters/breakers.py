@@ -31,6 +31,22 @@ def call(cb: pybreaker.CircuitBreaker, func: Callable[..., T], *args, **kwargs) 
     return result
 
 
+def guarded(cb: pybreaker.CircuitBreaker | None, send: Callable[..., T], *args,
+            circuit_open: Exception, **kwargs) -> T:
+    """``send(*args, **kwargs)`` behind ``cb`` (none: called directly).
+
+    Clients give a ``send`` that raises only for outages, so that answers the other
+    side gave (a decline, a refusal) never trip the breaker; while it is open,
+    ``circuit_open`` is raised without calling.
+    """
+    if cb is None:
+        return send(*args, **kwargs)
+    try:
+        return call(cb, send, *args, **kwargs)
+    except pybreaker.CircuitBreakerError:
+        raise circuit_open from None
+
+
 def _reraise(exc: Exception):
     raise exc
 

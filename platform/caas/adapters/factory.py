@@ -12,6 +12,8 @@ from datetime import date
 import httpx
 import pybreaker
 
+from caas.adapters import breakers
+
 
 class FactoryError(Exception):
     """The factory could not take or answer a request."""
@@ -94,15 +96,8 @@ class FactoryClient:
 
     def _guarded(self, method: str, path: str, **kwargs) -> httpx.Response:
         """``_send`` behind the breaker: a refusal returns normally, so only outages trip it."""
-        if self._breaker is None:
-            return self._send(method, path, **kwargs)
-        try:
-            # calling(), not call(): call() holds the breaker's lock for the whole request,
-            # which would serialise every factory call in the process.
-            with self._breaker.calling():
-                return self._send(method, path, **kwargs)
-        except pybreaker.CircuitBreakerError as exc:
-            raise FactoryUnavailable("factory circuit open") from exc
+        return breakers.guarded(self._breaker, self._send, method, path, **kwargs,
+                                circuit_open=FactoryUnavailable("factory circuit open"))
 
     def _send(self, method: str, path: str, **kwargs) -> httpx.Response:
         try:

@@ -179,13 +179,8 @@ class IotClient:
         self._http.close()
 
     def _call(self, parse: Callable[[dict], T], method: str, path: str, **kwargs) -> T:
-        if self._breaker is None:
-            response = self._send(method, path, **kwargs)
-        else:
-            try:
-                response = breakers.call(self._breaker, self._send, method, path, **kwargs)
-            except pybreaker.CircuitBreakerError as exc:
-                raise IotUnavailable("IoT API circuit open") from exc
+        response = breakers.guarded(self._breaker, self._send, method, path, **kwargs,
+                                    circuit_open=IotUnavailable("IoT API circuit open"))
         # Refusals and offline vehicles are read here, outside the breaker: the API answered them.
         if response.status_code >= 400:
             raise _refusal(response)

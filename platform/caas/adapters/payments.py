@@ -149,13 +149,8 @@ class PaymentGateway:
         kwargs: dict[str, Any] = {"json": body} if body is not None else {}
         if idempotency_key is not None:
             kwargs["headers"] = {"Idempotency-Key": idempotency_key}
-        if self._breaker is None:
-            response = self._send(method, path, **kwargs)
-        else:
-            try:
-                response = breakers.call(self._breaker, self._send, method, path, **kwargs)
-            except pybreaker.CircuitBreakerError as exc:
-                raise PaymentUnavailable("payment gateway circuit open") from exc
+        response = breakers.guarded(self._breaker, self._send, method, path, **kwargs,
+                                    circuit_open=PaymentUnavailable("payment gateway circuit open"))
         # Declines and refusals are read here, outside the breaker: the gateway answered them.
         if response.status_code >= 400:
             raise _refusal(response)

@@ -69,13 +69,8 @@ class VssClient:
 
     def maintenance(self, vin: str) -> Maintenance:
         path = f"/v1/vehicles/{quote(vin, safe='')}/maintenance"
-        if self._breaker is None:
-            response = self._send(path)
-        else:
-            try:
-                response = breakers.call(self._breaker, self._send, path)
-            except pybreaker.CircuitBreakerError as exc:
-                raise VssUnavailable("VSS circuit open") from exc
+        response = breakers.guarded(self._breaker, self._send, path,
+                                    circuit_open=VssUnavailable("VSS circuit open"))
         # A refusal is read here, outside the breaker: the VSS answered it.
         if response.status_code >= 400:
             error = _error(response)
