@@ -271,8 +271,9 @@ def test_seed_creates_the_demo_catalog_and_is_idempotent(cli, demo_databases_dro
 def test_seeding_adds_a_missing_catalog_to_an_existing_tenant(platform, tenant):
     data = {"models": [{"code": "urbano", "name": "Urbano EV", "base_price": "29900.00",
                         "options": [{"code": "paint_red", "name": "Red", "price": "600.00"}]}],
-            "plans": [{"code": "standard", "name": "Standard", "reservation": "1000.00"}]}
-    assert seed_catalog(platform, tenant.tenant, data) == {"models": 1, "plans": 1}
-    assert seed_catalog(platform, tenant.tenant, data) == {"models": 0, "plans": 0}
+            "plans": [{"code": "standard", "name": "Standard", "reservation": "1000.00"}],
+            "catalog": [{"code": "heated_seats", "price": "249.00", "billing": "one_time"}]}
+    assert seed_catalog(platform, tenant.tenant, data) == {"models": 1, "plans": 1, "options": 1}
+    assert seed_catalog(platform, tenant.tenant, data) == {"models": 0, "plans": 0, "options": 0}
     [model], _ = models_page(platform, tenant.tenant, 0, 10)
     assert model["options"][0]["price"].amount == Decimal("600.00")

@@ -19,7 +19,7 @@ PLATFORM_FILE = "platform.toml"
 
 def seed_folder(platform: Platform, files: Iterable[Path]) -> dict:
     """Create what the files describe, skipping what exists; returns how many of each it created."""
-    created = {"tenants": 0, "accounts": 0, "models": 0, "plans": 0}
+    created = {"tenants": 0, "accounts": 0, "models": 0, "plans": 0, "options": 0}
     for path in files:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         if path.name == PLATFORM_FILE:
@@ -49,6 +49,7 @@ def seed_folder(platform: Platform, files: Iterable[Path]) -> dict:
             seeded = seed_catalog(platform, tenant, data, source=path.name)
             created["models"] += seeded["models"]
             created["plans"] += seeded["plans"]
+            created["options"] += seeded["options"]
     return created
 
 
@@ -76,7 +77,24 @@ def seed_catalog(platform: Platform, tenant: Tenant, data: dict, source: str = "
             created["plans"] += 1
         except Conflict:
             pass
+    created["options"] = _seed_options(platform, tenant, data.get("catalog", []), source)
     return created
+
+
+def _seed_options(platform: Platform, tenant: Tenant, entries: list[dict], source: str) -> int:
+    """The ``[[catalog]]`` options the tenant sells; one already set, or not installed, is skipped."""
+    from caas.service_layer.catalog import admin_catalog, set_option
+    already = {item["code"] for item in admin_catalog(platform, tenant, tenant.default_locale)
+               if item["billing"] is not None}
+    seeded = 0
+    for entry in entries:
+        if entry["code"] in already or entry["code"] not in platform.plugins.catalog_options:
+            continue
+        set_option(platform, tenant, entry["code"], enabled=entry.get("enabled", True),
+                   price=str(_amount(entry["price"], source, entry["code"])),
+                   billing=entry["billing"], locale=tenant.default_locale)
+        seeded += 1
+    return seeded
 
 
 def _amount(value, source: str, what: str) -> Decimal:
