@@ -1,6 +1,7 @@
 """Catalog options bought for a vehicle and activated over the air: never charged for what failed."""
 import json
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -273,6 +274,10 @@ def test_a_payment_failing_before_activation_finished_cancels_it_uncharged(
     _ota(shop, max_attempts=2, timeout=5)
     iot.set_behaviour(vin, "pending")
     bought = _buy(buyer, vin).json
+    deadline = time.monotonic() + 10
+    while not iot.commands(vin):  # the attempt is running: its command waits on the vehicle
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
     payment_id = _ledger(operator, shop.slug, f"service-{bought['id']}")[0]["payment_id"]
     assert _payment_event(client, shop, payment_id, "payment.failed").json["outcome"] == (
         "activation cancelled")

@@ -1,0 +1,32 @@
+"""The throughput baseline: no-op dramatiq actors (``dramatiq ota_noop``, same settings as ``caas worker``).
+
+One "activation" here is 4 messages, like the platform's: ``activation`` (sent by
+the bench, as it sends the platform's ``activate_service`` jobs) which sends 3
+``noop`` messages from the worker, as ``activate_service`` queues
+``service_payment``, ``send_email`` and ``plugin_event``. Same broker URL, same
+``outbox`` queue, dramatiq's default middleware; no work at all otherwise.
+"""
+import os
+
+import dramatiq
+
+URL = os.environ["OTA_BENCH_BROKER_URL"]
+if URL.startswith("redis"):
+    from dramatiq.brokers.redis import RedisBroker
+    broker = RedisBroker(url=URL)
+else:
+    from dramatiq.brokers.rabbitmq import RabbitmqBroker
+    broker = RabbitmqBroker(url=URL)
+dramatiq.set_broker(broker)
+FOLLOW_UPS = 3
+
+
+@dramatiq.actor(queue_name="outbox", max_retries=0)
+def noop():
+    pass
+
+
+@dramatiq.actor(queue_name="outbox", max_retries=0)
+def activation():
+    for _ in range(FOLLOW_UPS):
+        noop.send()
