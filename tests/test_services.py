@@ -121,7 +121,11 @@ def test_a_purchase_is_authorized_activated_over_the_air_then_captured(shop, own
     assert service["status"] == "active" and service["payment_status"] == "captured"
     assert service["attempts"] == 1 and service["activated_at"]
     assert [step["to"] for step in service["history"]][:3] == ["paying", "activating", "active"]
-    assert iot.vehicle(vin)["configuration"]["comfort.heated_seats.enabled"] is True
+    configuration = iot.vehicle(vin)["configuration"]
+    assert configuration["comfort.heated_seats.enabled"] is True
+    # The customer is told by email and on the vehicle's display, in Spanish.
+    assert configuration["hmi.notification.text"] == mailbox.messages(
+        buyer.get("/api/v1/me").json["email"])[0]["subject"]
     assert _money_moves(operator, shop, service["id"]) == [("authorization", "249.00"),
                                                            ("capture", "249.00")]
 
@@ -244,7 +248,8 @@ def test_concurrent_purchases_of_one_option_activate_once(shop, owned, operator,
     services = buyer.get(f"/api/v1/vehicles/{vin}/services").json
     assert [s["status"] for s in services] == ["active"]
     assert len([e for e in _ledger(operator, shop.slug) if e["type"] == "authorization"]) == 1
-    assert len(iot.commands(vin)) == 1
+    activations = [c for c in iot.commands(vin) if "comfort.heated_seats.enabled" in c["settings"]]
+    assert len(activations) == 1
 
 
 def test_nobody_buys_for_someone_elses_vehicle(shop, owned, operator, client, mailbox, drain):

@@ -24,13 +24,14 @@ from caas.domain.money import Money
 from caas.domain.services import (PAYMENT_ON_FAILURE, PAYMENT_ON_SUCCESS, RetryPolicy, Service,
                                   ServiceStatus, blocking_reason)
 from caas.domain.tenants import Tenant
-from caas.service_layer import catalog
+from caas.service_layer import catalog, messages
 from caas.service_layer.errors import Conflict, Invalid, NotFound, PaymentRequired, Unavailable
 
 log = logging.getLogger(__name__)
 ACTIVATE = "activate_service"
 PAY = "service_payment"
 DEACTIVATE = "deactivate_service"
+DISPLAY = "show_on_vehicle"
 _jitter = random.Random()
 
 
@@ -38,17 +39,22 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def notify(platform: Platform, uow, tenant: Tenant, service: Service, event: str,
-           **context) -> None:
-    """Queue the customer's email about their service, in their language."""
+def notify(platform: Platform, uow, tenant: Tenant, service: Service, event: str, *,
+           on_vehicle: bool = False) -> None:
+    """Queue the customer's email about their service, in their language; with
+    ``on_vehicle``, its subject is also shown on the vehicle's display."""
     customer = uow.users.get(service.customer_id)
     option = platform.plugins.catalog_options.get(service.option)
+    context = {"name": customer.name, "tenant_name": tenant.name, "event": event,
+               "option": option.name(customer.locale) if option else service.option,
+               "vin": service.vin, "amount": service.price.to_dict()}
     uow.outbox.add("send_email", {
         "message": "service_update", "to": customer.email, "locale": customer.locale,
-        "fallback_locale": tenant.default_locale,
-        "context": {"name": customer.name, "tenant_name": tenant.name, "event": event,
-                    "option": option.name(customer.locale) if option else service.option,
-                    "vin": service.vin, "amount": service.price.to_dict(), **context}})
+        "fallback_locale": tenant.default_locale, "context": context})
+    if on_vehicle:
+        text = messages.build("service_update", customer.email, customer.locale,
+                              tenant.default_locale, **context).subject
+        uow.outbox.add(DISPLAY, {"service_id": service.id, "text": text, "event": event})
 
 
 # --- purchase ---------------------------------------------------------------------
@@ -231,7 +237,7 @@ def _succeeded(platform: Platform, tenant: Tenant, service_id: int) -> None:
         service.payment_status = "capturing" if action == "capture" else "releasing"
         uow.services.save(service)
         uow.outbox.add(PAY, {"service_id": service_id, "action": action})
-        notify(platform, uow, tenant, service, "service_active")
+        notify(platform, uow, tenant, service, "service_active", on_vehicle=True)
         uow.outbox.add("plugin_event", {"hook": "service_activated", "kwargs": {
             "tenant": tenant.slug, "service_id": service_id, "vin": service.vin,
             "option": service.option}})
@@ -326,6 +332,18 @@ def deactivate(platform: Platform, tenant: Tenant, service_id: int) -> None:
     platform.external.iot(tenant).run(service.vin, f"{tenant.slug}-svc{service_id}-off",
                                       option.deactivation_payload(service.vin),
                                       timeout_seconds=policy.command_timeout_seconds)
+
+
+def show_on_vehicle(platform: Platform, tenant: Tenant, service_id: int, text: str,
+                    event: str) -> None:
+    """Put a message on the vehicle's display (an HMI setting of the IoT API)."""
+    with platform.tenant_uow(tenant.slug) as uow:
+        vin = uow.services.get(service_id).vin
+    policy = _policy(platform, tenant)
+    platform.external.iot(tenant).run(
+        vin, f"{tenant.slug}-svc{service_id}-{event}",
+        {"hmi.notification.text": text[:200], "hmi.notification.source": "caas"},
+        timeout_seconds=policy.command_timeout_seconds)
 
 
 # --- the sweeper -------------------------------------------------------------------
