@@ -385,3 +385,30 @@ def test_a_lost_retry_is_resumed_by_the_sweeper_and_attempts_stay_bounded(
     sweep(platform)
     drain()
     assert _service(buyer, bought["id"])["attempts"] == 2
+
+
+def test_a_worker_dying_after_the_vehicle_applied_the_option_delivers_and_charges_once(
+        shop, owned, operator, platform, iot, drain, monkeypatch):
+    from caas.jobs.tasks import sweep
+    from caas.service_layer import activation
+    buyer, vin = owned
+    _ota(shop, max_attempts=1)
+    recorded = activation._succeeded
+
+    def killed_before_recording(*args):
+        monkeypatch.setattr(activation, "_succeeded", recorded)
+        raise RuntimeError("worker killed")
+    monkeypatch.setattr(activation, "_succeeded", killed_before_recording)
+    bought = _buy(buyer, vin).json
+    drain()
+    # The redelivered job finds the attempt leased to the dead worker and leaves it.
+    assert _service(buyer, bought["id"])["status"] == "activating"
+    with time_machine.travel(datetime.now(timezone.utc) + timedelta(minutes=5), tick=True):
+        assert sweep(platform) >= 1
+        drain()
+    # No attempts left, but the vehicle's status shows the option on: it was delivered.
+    service = _service(buyer, bought["id"])
+    assert service["status"] == "active" and service["attempts"] == 1
+    assert [m[0] for m in _money_moves(operator, shop, bought["id"])] == [
+        "authorization", "capture"]
+    assert shop.employee.get("/api/v1/support/tickets?kind=ota_failed").json == []

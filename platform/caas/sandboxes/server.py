@@ -58,7 +58,6 @@ from caas.sandboxes.payments import PaymentsSandbox
 from caas.sandboxes.vss import VssSandbox
 from caas.sandboxes.webhooks import WebhookSender
 
-log = logging.getLogger(__name__)
 CONTROL = "/_control"
 
 
@@ -104,6 +103,8 @@ class SandboxServer:
         from aiosmtpd.controller import Controller
 
         from caas.sandboxes.smtp import Mailbox, _free_port
+        # aiosmtpd logs every session at INFO: thousands of lines for a benchmark's emails.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         mailbox = Mailbox()
         controller = Controller(mailbox, hostname=host, port=port or _free_port())
         controller.start()

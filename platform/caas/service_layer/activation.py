@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import random
+import uuid
 from datetime import datetime, timedelta, timezone
 
 from caas.adapters.iot import CommandFailed, CommandTimedOut, IotError, IotRejected
@@ -194,6 +195,10 @@ def run_attempt(platform: Platform, tenant: Tenant, service_id: int) -> None:
     _succeeded(platform, tenant, service_id)
 
 
+def _command_id(tenant: Tenant, service_id: int, purpose: str) -> str:
+    return f"{tenant.slug}-svc{service_id}-{purpose}-{uuid.uuid4().hex[:8]}"
+
+
 def _describe_failure(exc: Exception) -> str:
     if isinstance(exc, CommandTimedOut):
         return f"the command did not report back in time: {exc}"
@@ -245,12 +250,27 @@ def _succeeded(platform: Platform, tenant: Tenant, service_id: int) -> None:
 
 
 def _give_up(platform: Platform, tenant: Tenant, service_id: int, error: str) -> None:
-    """The activation failed for good: escalate, tell the customer, and never charge them."""
+    """The activation failed for good: escalate, tell the customer, and never charge them.
+
+    The vehicle's status is asked first: a worker that died after its command
+    succeeded leaves the option applied, and then it *was* delivered. When the
+    status cannot be read, the option is switched off to be sure.
+    """
     vehicle_status = _vehicle_status(platform, tenant, service_id)
+    with platform.tenant_uow(tenant.slug) as uow:
+        service = uow.services.get(service_id)
+    applied = platform.plugins.option(service.option).activation_payload(service.vin)
+    configuration = vehicle_status.get("configuration")
+    if configuration is not None and all(configuration.get(key) == value
+                                         for key, value in applied.items()):
+        _succeeded(platform, tenant, service_id)
+        return
     with platform.tenant_uow(tenant.slug) as uow:
         service = uow.services.get(service_id)
         if service.status is not ServiceStatus.ACTIVATING:
             return
+        if configuration is None:
+            uow.outbox.add(DEACTIVATE, {"service_id": service_id})
         service.move_to(ServiceStatus.FAILED, error)
         service.last_error, service.next_attempt_at, service.ended_at = error, None, _now()
         service.payment_status = "releasing"
@@ -329,7 +349,8 @@ def deactivate(platform: Platform, tenant: Tenant, service_id: int) -> None:
         service = uow.services.get(service_id)
     option = platform.plugins.option(service.option)
     policy = _policy(platform, tenant)
-    platform.external.iot(tenant).run(service.vin, f"{tenant.slug}-svc{service_id}-off",
+    # A fresh command id each time: the IoT API answers a known id with that command's outcome.
+    platform.external.iot(tenant).run(service.vin, _command_id(tenant, service_id, "off"),
                                       option.deactivation_payload(service.vin),
                                       timeout_seconds=policy.command_timeout_seconds)
 
@@ -341,7 +362,7 @@ def show_on_vehicle(platform: Platform, tenant: Tenant, service_id: int, text: s
         vin = uow.services.get(service_id).vin
     policy = _policy(platform, tenant)
     platform.external.iot(tenant).run(
-        vin, f"{tenant.slug}-svc{service_id}-{event}",
+        vin, _command_id(tenant, service_id, event),
         {"hmi.notification.text": text[:200], "hmi.notification.source": "caas"},
         timeout_seconds=policy.command_timeout_seconds)
 
