@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -285,12 +284,17 @@ class Broker:
         return (_redis_pending(self.url) if self.kind == "redis"
                 else _rabbitmq_pending(self.url))
 
-    def outbox_messages(self) -> int:
-        """Messages of the ``outbox`` queue not yet acknowledged (Redis only: cheap to poll)."""
+    def messages(self) -> list[dict]:
+        """Every message the broker holds for the platform's queues, read without taking it."""
+        return (_redis_messages(self.url) if self.kind == "redis"
+                else _rabbitmq_messages(self.url))
+
+    def unacknowledged(self, queue: str) -> int:
+        """Messages of ``queue`` not yet acknowledged (Redis only: cheap to poll)."""
         import redis
         client = redis.Redis.from_url(self.url)
         try:
-            return client.hlen("dramatiq:outbox.msgs") + client.hlen("dramatiq:outbox.DQ.msgs")
+            return client.hlen(f"dramatiq:{queue}.msgs") + client.hlen(f"dramatiq:{queue}.DQ.msgs")
         finally:
             client.close()
 
@@ -338,6 +342,45 @@ def _redis_pending(url: str) -> dict[str, int]:
         client.close()
 
 
+def _decoded(queue: str, raw: bytes) -> dict:
+    from dramatiq import Message
+    message = Message.decode(raw)
+    return {"queue": queue, "actor": message.actor_name, "args": list(message.args),
+            "tenant": message.options.get("tenant")}
+
+
+def _redis_messages(url: str) -> list[dict]:
+    import redis
+    client = redis.Redis.from_url(url)
+    try:
+        return [_decoded(queue, raw) for queue in ALL_QUEUES
+                for raw in client.hgetall(f"dramatiq:{queue}.msgs").values()]
+    finally:
+        client.close()
+
+
+def _rabbitmq_messages(url: str) -> list[dict]:
+    """Fetched unacknowledged, then handed back when the connection closes."""
+    import pika
+    _quiet_pika()
+    found = []
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        for queue in ALL_QUEUES:
+            channel = connection.channel()
+            try:
+                while True:
+                    method, _, body = channel.basic_get(queue, auto_ack=False)
+                    if method is None:
+                        break
+                    found.append(_decoded(queue, body))
+            except pika.exceptions.ChannelClosedByBroker:
+                pass  # never declared
+    finally:
+        connection.close()
+    return found
+
+
 @contextmanager
 def rabbitmq_broker(suffix: str) -> Iterator[Broker]:
     """A virtual host of the run's own (``rabbitmqctl``), deleted afterwards.
@@ -377,9 +420,16 @@ def _rabbitmqctl(*args: str) -> bool:
         return False
 
 
+def _quiet_pika():
+    import logging
+    # A passive declare of a queue never declared is answered 404: expected, not a warning.
+    logging.getLogger("pika").setLevel(logging.CRITICAL)
+
+
 def _rabbitmq_pending(url: str) -> dict[str, int]:
     """Ready messages per queue (a passive declare; a queue never declared holds none)."""
     import pika
+    _quiet_pika()
     counts = {}
     connection = pika.BlockingConnection(pika.URLParameters(url))
     try:

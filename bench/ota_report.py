@@ -21,8 +21,11 @@ def summarise(meta: dict, results: dict) -> dict:
                 ("crash_anomalies", "crash: services with wrong money", crash["anomalies"]),
                 ("crash_unfinished", "crash: services neither active nor failed",
                  sum(crash["other_statuses"].values()) + crash["purchased"] - crash["services"]),
-                ("crash_messages_left", "crash: messages left (broker + outbox)",
-                 crash["messages_left"] + crash["outbox"]["abandoned"])):
+                ("crash_messages_left", "crash: jobs left undone (outbox + broker)",
+                 crash["messages_left"]),
+                ("crash_abandoned", "crash: outbox jobs abandoned", crash["outbox"]["abandoned"]),
+                ("crash_lost_successes", "crash: failed, yet the option is on the vehicle",
+                 crash["failed_with_succeeded_command"]["still_on_vehicle"])):
             checks.append({"figure": figure, "description": description, "value": value,
                            "target": "= 0", "met": value == 0})
     return {**meta, **results, "checks": checks}
@@ -56,7 +59,9 @@ def render(summary: dict) -> str:
                       f"measured, {t['purchase_seconds']:.0f}s); IoT answering at once",
                   f"   {t['broker'][0]}; timed from sending the first message to the last "
                   "job done",
-                  f"   an activation = 4 messages: {plat['messages_by_task']}",
+                  f"   an activation = {plat['messages'] / plat['activations']:g} messages "
+                  f"(jobs in the tenant's outbox: {plat['jobs_by_task']}); the no-op "
+                  "activation sends as many",
                   "",
                   f"{'run':<24}{'activ.':>7}{'sec':>8}{'activ/s':>8}{'msg/s':>8}"
                   + "".join(f"{name[:7]:>8}" for name in CPU_COLUMNS)]
@@ -74,15 +79,30 @@ def render(summary: dict) -> str:
                   f"{t['noop_activations_per_second']:.1f}/s (mean of {len(noop)} rounds: "
                   f"{', '.join(str(r['activations_per_second']) for r in noop)}) -> ratio "
                   f"{t['ratio']:.3f}",
+                  f"platform: every service active after {plat['all_active_after_seconds']:.1f}s "
+                  f"({plat['activations'] / plat['all_active_after_seconds']:.1f}/s), every "
+                  f"payment captured or voided after {plat['all_paid_after_seconds']:.1f}s, every "
+                  f"job done after {plat['seconds']:.1f}s (the figure: one FIFO queue, the "
+                  "follow-up jobs wait behind the activations)",
+                  f"per CPU: {plat['cpu_ms_per_activation']:.1f} CPU-ms per activation (workers + "
+                  f"sandboxes + Redis + PostgreSQL) vs no-op "
+                  f"{sum(r['cpu_ms_per_activation'] for r in noop) / len(noop):.2f} -> ratio "
+                  f"{t['ratio_per_cpu']:.3f} (informative, less sensitive to other load)",
+                  f"platform jobs claimed more than once: {plat['jobs_claimed_more_than_once']}"
+                  f"{'; errors ' + str(plat['job_errors']) if plat['job_errors'] else ''}",
                   f"IoT commands {t['iot_commands']['by_status']}; emails received "
                   f"{t['emails_received']}; payments ledger {t['ledger']}"]
+        if t.get("profile"):
+            lines += _profile(t["profile"])
     if "crash" in summary:
         c = summary["crash"]
         lines += ["", f"2. crash check: {c['purchased']} purchases on {c['broker']} "
                       f"({c['broker_notes'][0]}), IoT failing {c['iot_failure_rate']:.0%} of "
                       f"commands, tenant OTA {c['ota']}, {c['env']}",
                   f"   `caas ota sweep --every 2` and `caas outbox relay --every 5 --older-than "
-                  f"20` running throughout; settled in {c['seconds_to_settle']:.0f}s"]
+                  f"20` running throughout; every service settled after "
+                  f"{c['seconds_to_settle']:.0f}s, outbox empty (or given up on) after "
+                  f"{c['seconds_to_drain']:.0f}s"]
         for number, kill in enumerate(c["kills"], 1):
             lines.append(f"   kill -9 #{number}: worker group of {kill['processes']} processes at "
                          f"{kill['at_finished']}/{c['purchased']} finished ({kill['activating']} "
@@ -98,9 +118,18 @@ def render(summary: dict) -> str:
                   f"   payments ledger: authorizations {c['authorizations']}, captures "
                   f"{c['captures']}, voids {c['voids']}, refunds {c['refunds']}, settlements "
                   f"{c['settlements']}; settlement webhooks by HTTP status {c['webhooks']}",
-                  f"   left: broker queues {c['queues_left']}, outbox {c['outbox']}",
-                  f"   failed services whose option is configured on the vehicle all the same: "
-                  f"{c['failed_but_applied_on_vehicle']}",
+                  f"   left in the broker (workers stopped): {c['broker_messages_left'] or 0}",
+                  f"   outbox: unprocessed {c['outbox']['unprocessed']} "
+                  f"{c['outbox']['unprocessed_by_task'] or ''}, abandoned "
+                  f"{c['outbox']['abandoned']} {c['outbox'].get('abandoned_by_task') or ''}, "
+                  f"claimed more than once {c['outbox']['claimed_more_than_once']}",
+                  *[f"     {task}: {error}" for task, error in
+                    c["outbox"].get("errors_by_task", {}).items()],
+                  f"   jobs by task: {c['jobs_by_task']}",
+                  f"   failed services with a succeeded activation command at the IoT API: "
+                  f"{c['failed_with_succeeded_command']['count']} (option still on the vehicle: "
+                  f"{c['failed_with_succeeded_command']['still_on_vehicle']}) "
+                  f"{c['failed_with_succeeded_command']['services'] or ''}",
                   f"   anomalies: {c['anomalies']} {c['anomalies_by_kind'] or ''}"]
         for example in c["anomaly_examples"]:
             lines.append(f"     e.g. service {example['service']}: {'; '.join(example['problems'])}")
@@ -109,6 +138,24 @@ def render(summary: dict) -> str:
         lines.append(f"{check['description']:<48}{check['value']:>9}  {check['target']:<9}"
                      f"{'OK' if check['met'] else 'MISSED'}")
     return "\n".join(lines)
+
+
+def _profile(p: dict) -> list[str]:
+    shares = ", ".join(f"{name} {share:.0f}%" for name, share in p["share_by_category"].items()
+                       if share >= 1)
+    jobs = ", ".join(f"{task} {ms:.1f}" for task, ms in
+                     sorted(p["ms_per_activation_by_job"].items(), key=lambda kv: -kv[1]))
+    lines = ["", f"   where the time goes: {p['activations']} more activations, their jobs run one "
+                 f"at a time in the bench process under cProfile: {p['ms_per_activation']:.0f} ms "
+                 "per activation (wall, with profiler overhead)",
+             f"   ms per activation by job: {jobs}",
+             f"   by what it is spent in (own time, socket waits given to their caller): {shares}",
+             "   top functions by own time, ms per activation:"]
+    lines += [f"     {f['own_ms_per_activation']:>7.2f}  {f['function']} ({f['calls']} calls)"
+              for f in p["top_functions"][:8]]
+    if p["errors"]:
+        lines.append(f"   jobs that raised: {p['errors']}")
+    return lines
 
 
 def write_json(summary: dict, path: Path = RESULTS) -> Path:

@@ -159,12 +159,16 @@ def progress(platform, slug: str) -> dict:
             "jobs_open": jobs[0] - jobs[1], "last_processed_at": _aware(jobs[2])}
 
 
-def finished(state: dict, expected: int) -> bool:
-    """Every service active or failed, its payment settled, and no job left in the outbox."""
+def settled(state: dict, expected: int) -> bool:
+    """Every service active or failed, and its payment captured, voided or refunded."""
     statuses, payments = state["statuses"], state["payments"]
     return (sum(statuses.get(s, 0) for s in TERMINAL) == expected
-            and sum(payments.get(p, 0) for p in SETTLED_PAYMENTS) == expected
-            and state["jobs_open"] == 0)
+            and sum(payments.get(p, 0) for p in SETTLED_PAYMENTS) == expected)
+
+
+def finished(state: dict, expected: int) -> bool:
+    """:func:`settled`, and no job left in the outbox."""
+    return settled(state, expected) and state["jobs_open"] == 0
 
 
 def terminal(state: dict) -> int:
@@ -179,6 +183,16 @@ def pending_activations(platform, slug: str) -> list[int]:
             sa.select(outbox.c.id).where(outbox.c.task == activation.ACTIVATE,
                                          outbox.c.processed_at.is_(None))
             .order_by(outbox.c.id))]
+
+
+def milestones(platform, slug: str) -> dict:
+    """When the last service became active, and when the last payment was settled."""
+    services, events = schema.services, schema.service_events
+    with platform.tenant_reader(slug) as conn:
+        active = conn.execute(sa.select(sa.func.max(services.c.activated_at))).scalar()
+        paid = conn.execute(sa.select(sa.func.max(events.c.at)).where(
+            events.c.note.like("payment %"))).scalar()
+    return {"last_active": _aware(active), "last_payment": _aware(paid)}
 
 
 def jobs_by_task(platform, slug: str) -> dict[str, int]:
@@ -198,14 +212,61 @@ def services(platform, slug: str) -> list[dict]:
 
 
 def outbox_report(platform, slug: str) -> dict:
+    """Jobs left unprocessed and abandoned (by task, with one last error each), and retried."""
     outbox = schema.outbox
     with platform.tenant_reader(slug) as conn:
-        open_jobs = conn.execute(sa.select(sa.func.count()).where(
-            outbox.c.processed_at.is_(None))).scalar()
-        abandoned = conn.execute(sa.select(sa.func.count()).where(
-            outbox.c.last_error.like("abandoned%"))).scalar()
+        rows = conn.execute(sa.select(outbox.c.task, outbox.c.last_error, outbox.c.attempts,
+                                      outbox.c.processed_at)
+                            .where(sa.or_(outbox.c.processed_at.is_(None),
+                                          outbox.c.last_error.like("abandoned%")))).all()
         retried = conn.execute(sa.select(sa.func.count()).where(outbox.c.attempts > 1)).scalar()
-    return {"unprocessed": open_jobs, "abandoned": abandoned, "claimed_more_than_once": retried}
+    left = Counter(row.task for row in rows if row.processed_at is None)
+    abandoned = Counter(row.task for row in rows if row.processed_at is not None)
+    errors = {}
+    for row in rows:
+        if row.last_error and row.task not in errors:
+            errors[row.task] = f"{' '.join(row.last_error.split())[:200]} (attempts {row.attempts})"
+    return {"unprocessed": sum(left.values()), "unprocessed_by_task": dict(left),
+            "abandoned": sum(abandoned.values()), "abandoned_by_task": dict(abandoned),
+            "errors_by_task": errors, "claimed_more_than_once": retried}
+
+
+def jobs_total(platform, slug: str) -> int:
+    with platform.tenant_reader(slug) as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(schema.outbox)).scalar()
+
+
+#: Leftover broker messages that still stand for work to do.
+PENDING_KINDS = ("job not done", "activation not finished", "job unknown")
+
+
+def classify_messages(platform, slug: str, messages: list[dict]) -> dict[str, int]:
+    """What each message left in the broker stands for: work still to do, or a stale copy."""
+    outbox, table = schema.outbox, schema.services
+    with platform.tenant_reader(slug) as conn:
+        jobs = {row.id: row for row in conn.execute(
+            sa.select(outbox.c.id, outbox.c.processed_at, outbox.c.last_error))}
+        statuses = dict(conn.execute(sa.select(table.c.id, table.c.status)).all())
+    kinds = Counter()
+    for message in messages:
+        where = "dead-lettered " if message["queue"].endswith(".XQ") else ""
+        if message["tenant"] != slug:
+            kinds["another tenant's"] += 1
+        elif message["actor"] == "retry_activation":
+            done = statuses.get(message["args"][0]) in TERMINAL
+            kinds[where + ("retry of a finished activation" if done
+                           else "activation not finished")] += 1
+        else:
+            job = jobs.get(message["args"][0]) if message["args"] else None
+            if job is None:
+                kinds["job unknown"] += 1
+            elif job.processed_at is None:
+                kinds["job not done"] += 1
+            elif (job.last_error or "").startswith("abandoned"):
+                kinds[where + "copy of an abandoned job"] += 1
+            else:
+                kinds[where + "copy of a done job"] += 1
+    return dict(kinds)
 
 
 def tickets(platform, slug: str, kind: str = "ota_failed") -> int:
