@@ -23,8 +23,39 @@ def _count(conn: Connection, query) -> int:
     return conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar()
 
 
-def _page(conn: Connection, query, order_by, offset: int, limit: int):
+def page(conn: Connection, query, order_by, offset: int, limit: int):
+    """One page of ``query``'s rows, and how many rows it has in all."""
     return conn.execute(query.order_by(order_by).offset(offset).limit(limit)), _count(conn, query)
+
+
+def record_steps(conn: Connection, table: sa.Table, owner_id: int, actor: Actor,
+                 steps: list[tuple[Any, Any, str]]) -> None:
+    """Append ``(source, target, note)`` status changes of one entity to its events ``table``."""
+    if not steps:
+        return
+    owner, now = _owner_column(table), utcnow()
+    conn.execute(table.insert(), [
+        {owner.name: owner_id, "at": now, "source": source.value if source else None,
+         "target": target.value, "note": note[:500], "actor_role": actor.role,
+         "actor_id": actor.id, "actor_email": actor.email}
+        for source, target, note in steps])
+
+
+def read_history(conn: Connection, table: sa.Table, owner_ids: list[int]) -> dict[int, list[dict]]:
+    """Status history of each entity in an events ``table``, oldest first."""
+    owner = _owner_column(table)
+    result: dict[int, list[dict]] = {owner_id: [] for owner_id in owner_ids}
+    for row in conn.execute(sa.select(table).where(owner.in_(owner_ids)).order_by(table.c.id)):
+        result[row._mapping[owner.name]].append({
+            "at": aware(row.at), "from": row.source, "to": row.target, "note": row.note,
+            "actor": {"role": row.actor_role, "id": row.actor_id, "email": row.actor_email}})
+    return result
+
+
+def _owner_column(table: sa.Table) -> sa.Column:
+    # order_events.order_id, service_events.service_id: the one foreign key.
+    [key] = table.foreign_keys
+    return key.parent
 
 
 class CatalogRepository:
@@ -56,7 +87,7 @@ class CatalogRepository:
         return self._model(row) if row else None
 
     def models(self, offset: int, limit: int) -> tuple[list[dict], int]:
-        rows, total = _page(self.conn, sa.select(schema.vehicle_models),
+        rows, total = page(self.conn, sa.select(schema.vehicle_models),
                             schema.vehicle_models.c.code, offset, limit)
         return [self._model(row) for row in rows], total
 
@@ -76,7 +107,7 @@ class CatalogRepository:
         return self._plan(row) if row else None
 
     def plans(self, offset: int, limit: int) -> tuple[list[dict], int]:
-        rows, total = _page(self.conn, sa.select(schema.plans), schema.plans.c.code, offset, limit)
+        rows, total = page(self.conn, sa.select(schema.plans), schema.plans.c.code, offset, limit)
         return [self._plan(row) for row in rows], total
 
 
@@ -147,14 +178,8 @@ class OrderRepository:
         self._record(order)
 
     def _record(self, order: Order) -> None:
-        if not order.pending:
-            return
-        now = utcnow()
-        self.conn.execute(schema.order_events.insert(), [
-            {"order_id": order.id, "at": now, "source": step.source.value,
-             "target": step.target.value, "note": step.note[:500], "actor_role": self.actor.role,
-             "actor_id": self.actor.id, "actor_email": self.actor.email}
-            for step in order.pending])
+        record_steps(self.conn, schema.order_events, order.id, self.actor,
+                     [(step.source, step.target, step.note) for step in order.pending])
         order.pending.clear()
 
     def get(self, order_id: int) -> Order | None:
@@ -174,20 +199,11 @@ class OrderRepository:
             query = query.where(schema.orders.c.status == status)
         if customer_id is not None:
             query = query.where(schema.orders.c.customer_id == customer_id)
-        rows, total = _page(self.conn, query, schema.orders.c.id.desc(), offset, limit)
+        rows, total = page(self.conn, query, schema.orders.c.id.desc(), offset, limit)
         return [self._order(row) for row in rows], total
 
     def history(self, order_ids: list[int]) -> dict[int, list[dict]]:
-        """Status history of each order, oldest first."""
-        table = schema.order_events
-        result: dict[int, list[dict]] = {order_id: [] for order_id in order_ids}
-        rows = self.conn.execute(sa.select(table).where(table.c.order_id.in_(order_ids))
-                                 .order_by(table.c.id))
-        for row in rows:
-            result[row.order_id].append({
-                "at": aware(row.at), "from": row.source, "to": row.target, "note": row.note,
-                "actor": {"role": row.actor_role, "id": row.actor_id, "email": row.actor_email}})
-        return result
+        return read_history(self.conn, schema.order_events, order_ids)
 
 
 class VehicleRepository:
@@ -236,7 +252,7 @@ class VehicleRepository:
         query = sa.select(schema.vehicles).where(schema.vehicles.c.status == Vehicle.UNASSIGNED)
         if model:
             query = query.where(schema.vehicles.c.model == model)
-        rows, total = _page(self.conn, query, schema.vehicles.c.updated_at, offset, limit)
+        rows, total = page(self.conn, query, schema.vehicles.c.updated_at, offset, limit)
         return [self._vehicle(row) for row in rows], total
 
 
@@ -396,6 +412,6 @@ class SupportTickets:
             query = query.where(table.c.status == status)
         if kind:
             query = query.where(table.c.kind == kind)
-        rows, total = _page(self.conn, query, table.c.id.desc(), offset, limit)
+        rows, total = page(self.conn, query, table.c.id.desc(), offset, limit)
         return [dict(row._mapping, created_at=aware(row.created_at),
                      resolved_at=aware(row.resolved_at)) for row in rows], total

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from caas.adapters import schema
+from caas.adapters.orders import page, read_history, record_steps
 from caas.adapters.repositories import aware, utcnow
 from caas.context import Actor
 from caas.domain.money import Money
@@ -130,14 +131,7 @@ class ServiceRepository:
         self._record(service)
 
     def _record(self, service: Service) -> None:
-        if not service.pending:
-            return
-        now = utcnow()
-        self.conn.execute(schema.service_events.insert(), [
-            {"service_id": service.id, "at": now, "source": source.value if source else None,
-             "target": target.value, "note": note[:500], "actor_role": self.actor.role,
-             "actor_id": self.actor.id, "actor_email": self.actor.email}
-            for source, target, note in service.pending])
+        record_steps(self.conn, schema.service_events, service.id, self.actor, service.pending)
         service.pending.clear()
 
     def get(self, service_id: int) -> Service | None:
@@ -156,10 +150,8 @@ class ServiceRepository:
             table.c.vin == vin, table.c.live_key.is_not(None))).scalars())
 
     def of_vehicle(self, vin: str, offset: int, limit: int) -> tuple[list[Service], int]:
-        query = sa.select(schema.services).where(schema.services.c.vin == vin)
-        total = self.conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar()
-        rows = self.conn.execute(query.order_by(schema.services.c.id.desc())
-                                 .offset(offset).limit(limit))
+        rows, total = page(self.conn, sa.select(schema.services).where(schema.services.c.vin == vin),
+                           schema.services.c.id.desc(), offset, limit)
         return [self._service(row) for row in rows], total
 
     def overdue(self, status: ServiceStatus, before: datetime, limit: int = 500) -> list[int]:
@@ -170,11 +162,4 @@ class ServiceRepository:
             .order_by(table.c.next_attempt_at).limit(limit)).scalars())
 
     def history(self, service_ids: list[int]) -> dict[int, list[dict]]:
-        table = schema.service_events
-        result: dict[int, list[dict]] = {service_id: [] for service_id in service_ids}
-        for row in self.conn.execute(sa.select(table).where(table.c.service_id.in_(service_ids))
-                                     .order_by(table.c.id)):
-            result[row.service_id].append({
-                "at": aware(row.at), "from": row.source, "to": row.target, "note": row.note,
-                "actor": {"role": row.actor_role, "id": row.actor_id, "email": row.actor_email}})
-        return result
+        return read_history(self.conn, schema.service_events, service_ids)

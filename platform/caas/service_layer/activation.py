@@ -26,7 +26,7 @@ from caas.domain.services import (PAYMENT_ON_FAILURE, PAYMENT_ON_SUCCESS, RetryP
                                   ServiceStatus, blocking_reason)
 from caas.domain.tenants import Tenant
 from caas.service_layer import catalog, messages
-from caas.service_layer.errors import Conflict, Invalid, NotFound, PaymentRequired, Unavailable
+from caas.service_layer.errors import Conflict, NotFound, PaymentRequired, gateway_refusal
 
 log = logging.getLogger(__name__)
 ACTIVATE = "activate_service"
@@ -131,11 +131,7 @@ def _authorize(platform: Platform, tenant: Tenant, service: Service) -> None:
             uow.commit()
         if isinstance(exc, PaymentDeclined):
             raise PaymentRequired(f"The card was declined ({exc.code}); nothing was charged.")
-        if isinstance(exc, PaymentRejected):
-            raise Invalid(f"The payment gateway refused the request: {exc}",
-                          {"card_token": [str(exc)]})
-        raise Unavailable("The payment gateway is unavailable; nothing was charged or "
-                          "activated. Please try again later.") from exc
+        raise gateway_refusal(exc) from exc
     with platform.tenant_uow(tenant.slug) as uow:
         stored = uow.services.get(service.id)
         stored.payment_id, stored.payment_status = payment.id, "authorized"

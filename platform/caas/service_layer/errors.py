@@ -47,3 +47,14 @@ class Throttled(ServiceError):
 
 class Unavailable(ServiceError):
     status = 503
+
+
+def gateway_refusal(exc) -> ServiceError:
+    """What the caller is told when the payment gateway refused a charge for a reason other
+    than the card (:class:`~caas.adapters.payments.PaymentRejected`, or an outage)."""
+    from caas.adapters.payments import PaymentRejected
+    if isinstance(exc, PaymentRejected):
+        return Invalid(f"The payment gateway refused the request: {exc}",
+                       {"card_token": [str(exc)]})
+    return Unavailable("The payment gateway is unavailable; nothing was charged. "
+                       "Please try again later.")

@@ -12,14 +12,13 @@ import logging
 
 from caas.adapters.orders import PaymentInProgress
 from caas.adapters.services import StaleService
-from caas.adapters.payments import (PaymentDeclined, PaymentError, PaymentRejected,
-                                    PaymentUnavailable)
+from caas.adapters.payments import PaymentDeclined, PaymentError
 from caas.bootstrap import Platform
 from caas.domain.orders import Status, Vehicle
 from caas.domain.tenants import Tenant
 from caas.service_layer import activation, factory, registration
 from caas.service_layer import orders as order_service
-from caas.service_layer.errors import Conflict, Invalid, NotFound, PaymentRequired, Unavailable
+from caas.service_layer.errors import Conflict, NotFound, PaymentRequired, gateway_refusal
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +57,9 @@ def _charge(platform: Platform, tenant: Tenant, order_id: int, kind: str, card_t
         with platform.tenant_uow(tenant.slug) as uow:
             uow.payments.finish(attempt["id"], status, error=str(exc))
             uow.commit()
-        if isinstance(exc, PaymentUnavailable):
-            raise Unavailable("The payment gateway is unavailable; nothing was charged. "
-                              "Please try again later.") from exc
-        if isinstance(exc, PaymentRejected):
-            raise Invalid(f"The payment gateway refused the request: {exc}",
-                          {"card_token": [str(exc)]}) from exc
-        raise
+        if isinstance(exc, PaymentDeclined):
+            raise
+        raise gateway_refusal(exc) from exc
     return order, payment, attempt
 
 
