@@ -17,6 +17,7 @@ from caas.adapters.factory import FactoryClient, FactoryRejected, FactoryUnavail
 from caas.sandboxes import faults
 from caas.sandboxes.factory import FactorySandbox, vin_check_digit
 from caas.sandboxes.webhooks import WebhookSender
+from gateway_support import TimesOut
 
 SECRETS = {"es-mad": "secret-es", "fr-par": "secret-fr"}
 BASE_URL = "http://factory.sandbox"
@@ -59,11 +60,6 @@ class Counting(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.calls += 1
         return self.inner.handle_request(request)
-
-
-class TimesOut(httpx.BaseTransport):
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        raise httpx.ReadTimeout("no answer", request=request)
 
 
 @pytest.fixture

@@ -13,26 +13,11 @@ from caas.adapters.iot import (CommandFailed, CommandTimedOut, IotClient, IotRej
                                IotUnavailable)
 from caas.sandboxes import faults
 from caas.sandboxes.iot import COMMAND_SCHEMA, ECU_REJECTED, EXPIRED, IotSandbox, validate_command
+from gateway_support import Counting, TimesOut
 
 BASE_URL = "http://iot.sandbox"
 VIN = "VSSZZZ1AZRA000001"
 OTHER_VIN = "VSSZZZ1AZRA000002"
-
-
-class Counting:
-    """WSGI middleware counting the requests that reach the app."""
-
-    def __init__(self, app):
-        self.app, self.calls = app, 0
-
-    def __call__(self, environ, start_response):
-        self.calls += 1
-        return self.app(environ, start_response)
-
-
-class TimesOut(httpx.BaseTransport):
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        raise httpx.ReadTimeout("no answer", request=request)
 
 
 class FakeTime:

@@ -17,6 +17,7 @@ from caas.domain.money import Money
 from caas.sandboxes import faults
 from caas.sandboxes.payments import PaymentsSandbox
 from caas.sandboxes.webhooks import WebhookSender
+from gateway_support import Counting
 
 SECRETS = {"acme": "acme-payments-secret", "globex": "globex-payments-secret"}
 BASE_URL = "http://payments.sandbox"
@@ -43,17 +44,6 @@ class Receiver:
         while len(self.received) < count and time.monotonic() < deadline:
             time.sleep(0.01)
         return self.received
-
-
-class Counting:
-    """WSGI middleware counting the requests that reach the app."""
-
-    def __init__(self, app):
-        self.app, self.calls = app, 0
-
-    def __call__(self, environ, start_response):
-        self.calls += 1
-        return self.app(environ, start_response)
 
 
 class TimesOutOnce(httpx.BaseTransport):

@@ -10,6 +10,7 @@ import pytest
 from caas.adapters.vss import Maintenance, VssClient, VssError, VssUnavailable
 from caas.sandboxes import faults
 from caas.sandboxes.vss import VssSandbox
+from gateway_support import Counting, TimesOut
 
 BASE_URL = "http://vss.sandbox"
 VIN = "VSSZZZ1AZRA000001"
@@ -19,22 +20,6 @@ SERVICES = [
     {"date": TODAY - timedelta(days=40), "workshop": "Garage du Centre", "kind": "brake service",
      "mileage_km": 29800},
 ]
-
-
-class Counting:
-    """WSGI middleware counting the requests that reach the app."""
-
-    def __init__(self, app):
-        self.app, self.calls = app, 0
-
-    def __call__(self, environ, start_response):
-        self.calls += 1
-        return self.app(environ, start_response)
-
-
-class TimesOut(httpx.BaseTransport):
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectTimeout("no route", request=request)
 
 
 @pytest.fixture
@@ -181,7 +166,7 @@ def test_vss_down_is_unavailable(sandbox, vss_down):
 
 
 def test_vss_timeout_is_unavailable():
-    client = VssClient(BASE_URL, transport=TimesOut())
+    client = VssClient(BASE_URL, transport=TimesOut(httpx.ConnectTimeout))
 
     with pytest.raises(VssUnavailable, match="timed out"):
         client.maintenance(VIN)
