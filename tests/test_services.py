@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import time_machine
 
+from caas import CatalogOption, hookimpl
 from caas.adapters import signing
 from caas.sandboxes import faults
 from journey import (PRICES, customer_login, enable_options, linked_vehicle, set_up_catalog)
@@ -164,6 +165,49 @@ def test_an_activation_failing_every_attempt_is_escalated_and_never_charged(
     # The option can be bought again later.
     items = {o["code"]: o for o in buyer.get(f"/api/v1/vehicles/{vin}/catalog").json}
     assert items["heated_seats"]["available"] is True
+
+
+class _MalformedOption:
+    """A plugin whose option's IoT command the API refuses (a key with a space)."""
+    OPTION = CatalogOption(code="malformed_option", names={"en": "Malformed"},
+                           descriptions={"en": "Its command is invalid."},
+                           billing_modes=("one_time",),
+                           activation_payload=lambda vin: {"comfort.Bad Key": True},
+                           deactivation_payload=lambda vin: {"comfort.bad_key": False})
+
+    @staticmethod
+    @hookimpl
+    def register_catalog_options():
+        return [_MalformedOption.OPTION]
+
+
+@pytest.fixture
+def malformed_option(platform):
+    platform.plugins.register(_MalformedOption, "test_malformed_option")
+    yield _MalformedOption.OPTION.code
+    platform.plugins.unregister("test_malformed_option")
+
+
+def test_a_command_the_iot_api_refuses_is_not_retried_and_never_charged(
+        shop, owned, operator, iot, drain, malformed_option):
+    buyer, vin = owned
+    _ota(shop, max_attempts=5)
+    enabled = shop.admin.put(f"/api/v1/catalog/options/{malformed_option}",
+                             json={"enabled": True, "price": "10.00", "billing": "one_time"})
+    assert enabled.status_code == 200, enabled.json
+    bought = _buy(buyer, vin, option=malformed_option)
+    assert bought.status_code == 202, bought.json
+    drain()
+    service = _service(buyer, bought.json["id"])
+    # A refusal of the command itself is permanent: one attempt, then released.
+    assert service["status"] == "failed" and service["attempts"] == 1, service
+    assert "refused by the IoT API" in service["last_error"]
+    assert _money_moves(operator, shop, service["id"]) == [("authorization", "10.00"),
+                                                           ("void", "10.00")]
+    assert not any("comfort.Bad Key" in command["settings"] for command in iot.commands(vin))
+    [ticket] = shop.employee.get("/api/v1/support/tickets?kind=ota_failed").json
+    assert ticket["service_id"] == service["id"]
+    assert "invalid" in ticket["details"]["error"]
 
 
 def test_a_failure_then_success_activates_once(shop, owned, operator, iot, drain):

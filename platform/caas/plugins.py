@@ -76,9 +76,16 @@ class Plugins:
         self.pm.check_pending()
         self._collect()
 
+    def unregister(self, name: str) -> None:
+        """Take a plugin out again, with everything it contributed."""
+        self.pm.unregister(name=name)
+        del self.loaded[name]
+        self._collect()
+
     def _collect(self) -> None:
         self.countries.clear()
         self.catalog_options.clear()
+        self._owner.clear()
         for name, record in self.loaded.items():
             if record.error:
                 continue
