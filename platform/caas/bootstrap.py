@@ -26,6 +26,42 @@ def _reader(engine):
         yield conn
 
 
+@contextmanager
+def _single_write(engine):
+    """A connection for one write that commits by itself: autocommit on a database server
+    (no BEGIN and COMMIT round trips), a short transaction on SQLite."""
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as conn:
+            yield conn
+        return
+    with engine.connect() as conn:
+        yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
+class ExpiringCache:
+    """Values kept for ``seconds`` per key, shared by the threads of a process."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self._values: dict[str, tuple[float, object]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, load):
+        """The cached value of ``key``, or ``load()``'s, kept from now on."""
+        cached = self._values.get(key)
+        now = time.monotonic()
+        if cached and now - cached[0] < self.seconds:
+            return cached[1]
+        value = load()
+        with self._lock:
+            self._values[key] = (now, value)
+        return value
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._values.pop(key, None)
+
+
 class Platform:
     """Configuration, plugins, databases and the job dispatcher of one process.
 
@@ -45,8 +81,10 @@ class Platform:
         self.external = None  # ExternalSystems, set by create_app
         # (tenant_slug, service_id, delay_seconds) -> None, set by the job layer
         self.schedule_activation = None
-        self._tenants: dict[str, tuple[float, Tenant]] = {}
-        self._tenants_lock = threading.Lock()
+        self._tenants = ExpiringCache(self.TENANT_CACHE_SECONDS)
+        #: Tenant settings read on hot paths (e.g. every OTA attempt); a change made in
+        #: another process is seen within ``CAAS_SETTINGS_CACHE_SECONDS``.
+        self.settings_cache = ExpiringCache(config["CAAS_SETTINGS_CACHE_SECONDS"])
 
     # --- units of work -----------------------------------------------------
 
@@ -58,15 +96,20 @@ class Platform:
         return TenantUnitOfWork(self.tenant_engines.get(slug), slug,
                                 self.config["CAAS_LOGIN_MAX_FAILURES"],
                                 self.config["CAAS_LOGIN_WINDOW_SECONDS"],
-                                on_commit=self._after_tenant_commit)
+                                on_commit=self._after_tenant_commit,
+                                hook_implemented=self.plugins.implements)
 
-    # --- plain reads: one statement, no transaction to begin and roll back --------
+    # --- one statement, no transaction to begin and end ------------------------
 
     def tenant_reader(self, slug: str):
         return _reader(self.tenant_engines.get(slug))
 
     def control_reader(self):
         return _reader(self.control_engine)
+
+    def tenant_writer(self, slug: str):
+        """A connection for one tenant write that needs no transaction around it."""
+        return _single_write(self.tenant_engines.get(slug))
 
     def _after_tenant_commit(self, uow: TenantUnitOfWork) -> None:
         if uow.outbox.added:
@@ -86,17 +129,15 @@ class Platform:
 
     def tenant(self, slug: str) -> Tenant:
         """The active tenant ``slug``, or :class:`UnknownTenant`."""
-        now = time.monotonic()
-        cached = self._tenants.get(slug)
-        if cached and now - cached[0] < self.TENANT_CACHE_SECONDS:
-            return cached[1]
-        with self.control_reader() as conn:
-            tenant = TenantRepository(conn).get(slug)
+        tenant = self._tenants.get(slug, lambda: self._read_tenant(slug))
         if tenant is None or tenant.status != "active":
+            self._tenants.forget(slug)  # a tenant created a moment ago is found next time
             raise UnknownTenant(slug)
-        with self._tenants_lock:
-            self._tenants[slug] = (now, tenant)
         return tenant
+
+    def _read_tenant(self, slug: str) -> Tenant | None:
+        with self.control_reader() as conn:
+            return TenantRepository(conn).get(slug)
 
     def webhook_secret(self, slug: str, system: str) -> str | None:
         """The secret ``system`` signs its webhooks to tenant ``slug`` with; ``None`` if unknown."""
@@ -106,8 +147,7 @@ class Platform:
             return None
 
     def forget_tenant(self, slug: str) -> None:
-        with self._tenants_lock:
-            self._tenants.pop(slug, None)
+        self._tenants.forget(slug)
 
     def tenants(self) -> list[Tenant]:
         with self.control_reader() as conn:

@@ -61,6 +61,8 @@ def defaults(instance_path: str) -> dict:
         "CAAS_OTA_BACKOFF_SECONDS": 2.0,
         # Activations whose next step is this late are picked up again by the sweeper.
         "CAAS_OTA_SWEEP_GRACE_SECONDS": 60,
+        # Tenant settings read on hot paths are cached per process this long.
+        "CAAS_SETTINGS_CACHE_SECONDS": 5.0,
         # Sandbox behaviour for the demo: tok_ok payments settle, and the factory
         # advances orders, on their own after these many seconds (None: only on demand).
         "CAAS_SANDBOX_SETTLE_SECONDS": 3.0,

@@ -114,6 +114,10 @@ class Plugins:
                     return None
         return None
 
+    def implements(self, hook_name: str) -> bool:
+        """Whether any loaded plugin implements the hook."""
+        return bool(getattr(self.pm.hook, hook_name).get_hookimpls())
+
     def call_each(self, hook_name: str, **kwargs) -> list[PluginFailure]:
         """Call every implementation of an event hook; one raising does not stop the others.
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Callable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -191,18 +191,19 @@ class OutboxRepository:
         return outbox_id
 
     def claim(self, outbox_id: int, lease_seconds: int):
-        """Take the job for processing; ``None`` when it is done or another worker holds it."""
+        """Take the job for processing; ``None`` when it is done or another worker holds it.
+
+        One statement, so it needs no transaction around it (see ``tenant_writer``).
+        """
         table = schema.outbox
         now = utcnow()
-        claimed = self.conn.execute(
+        return self.conn.execute(
             table.update()
             .where(table.c.id == outbox_id, table.c.processed_at.is_(None),
                    sa.or_(table.c.claimed_at.is_(None),
                           table.c.claimed_at < now - timedelta(seconds=lease_seconds)))
-            .values(claimed_at=now, attempts=table.c.attempts + 1)).rowcount
-        if not claimed:
-            return None
-        return self.conn.execute(sa.select(table).where(table.c.id == outbox_id)).first()
+            .values(claimed_at=now, attempts=table.c.attempts + 1)
+            .returning(*table.c)).first()
 
     def complete(self, outbox_id: int, payload: dict) -> None:
         """Mark the job done and drop its ``secrets`` (e.g. a generated password) for good."""
@@ -233,6 +234,24 @@ class OutboxRepository:
                           table.c.claimed_at < now - timedelta(seconds=lease_seconds)))
             .order_by(table.c.id).limit(limit))
         return [row.id for row in rows]
+
+
+class PluginEvents:
+    """Event hooks, queued in the outbox to run after commit (``plugin_event`` jobs).
+
+    :param implemented: tells whether a hook has any implementation; an event no
+        plugin listens to is not queued at all.
+    """
+
+    TASK = "plugin_event"
+
+    def __init__(self, outbox: OutboxRepository, implemented: Callable[[str], bool]):
+        self.outbox = outbox
+        self.implemented = implemented
+
+    def publish(self, hook: str, **kwargs) -> None:
+        if self.implemented(hook):
+            self.outbox.add(self.TASK, {"hook": hook, "kwargs": kwargs})
 
 
 class LoginThrottle:

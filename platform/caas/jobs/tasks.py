@@ -9,6 +9,7 @@ from typing import Callable
 from flask import current_app
 
 from caas.adapters import mailer
+from caas.adapters.repositories import OutboxRepository, PluginEvents
 from caas.service_layer import activation, factory, messages, registration
 from caas.tenancy import current_tenant
 
@@ -30,13 +31,14 @@ def current_platform():
 
 
 def run(outbox_id: int) -> None:
-    """Claim, run and complete one outbox job; a finished or claimed job is skipped."""
+    """Claim, run and complete one outbox job; a finished or claimed job is skipped.
+
+    Claiming and finishing are single statements, each committed on its own.
+    """
     platform = current_platform()
     slug = current_tenant().slug
-    lease = platform.config["CAAS_OUTBOX_LEASE_SECONDS"]
-    with platform.tenant_uow(slug) as uow:
-        row = uow.outbox.claim(outbox_id, lease)
-        uow.commit()
+    with platform.tenant_writer(slug) as conn:
+        row = OutboxRepository(conn).claim(outbox_id, platform.config["CAAS_OUTBOX_LEASE_SECONDS"])
     if row is None:
         return
     try:
@@ -44,19 +46,16 @@ def run(outbox_id: int) -> None:
         HANDLERS[row.task](payload, f"{slug}.{outbox_id}")
     except Exception as exc:
         error = "".join(traceback.format_exception_only(exc))
-        with platform.tenant_uow(slug) as uow:
+        with platform.tenant_writer(slug) as conn:
             if row.attempts >= platform.config["CAAS_OUTBOX_MAX_ATTEMPTS"]:
-                uow.outbox.give_up(outbox_id, payload, error)
-                uow.commit()
+                OutboxRepository(conn).give_up(outbox_id, payload, error)
                 log.error("outbox job abandoned after %s attempts", row.attempts,
                           extra={"outbox_id": outbox_id, "task": row.task})
                 return
-            uow.outbox.release(outbox_id, error)
-            uow.commit()
+            OutboxRepository(conn).release(outbox_id, error)
         raise
-    with platform.tenant_uow(slug) as uow:
-        uow.outbox.complete(outbox_id, payload)
-        uow.commit()
+    with platform.tenant_writer(slug) as conn:
+        OutboxRepository(conn).complete(outbox_id, payload)
 
 
 @handler("send_email")
@@ -70,7 +69,7 @@ def send_email(payload: dict, job_key: str) -> None:
         raise RuntimeError(f"SMTP delivery to {email.to} failed: {exc}") from exc
 
 
-@handler("plugin_event")
+@handler(PluginEvents.TASK)
 def plugin_event(payload: dict, job_key: str) -> None:
     # Plugin failures are logged with the plugin's name and not retried: the
     # change they react to is committed and other plugins have had their call.

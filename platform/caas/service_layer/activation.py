@@ -239,9 +239,8 @@ def _succeeded(platform: Platform, tenant: Tenant, service_id: int) -> None:
         uow.services.save(service)
         uow.outbox.add(PAY, {"service_id": service_id, "action": action})
         notify(platform, uow, tenant, service, "service_active", on_vehicle=True)
-        uow.outbox.add("plugin_event", {"hook": "service_activated", "kwargs": {
-            "tenant": tenant.slug, "service_id": service_id, "vin": service.vin,
-            "option": service.option}})
+        uow.events.publish("service_activated", tenant=tenant.slug, service_id=service_id,
+                           vin=service.vin, option=service.option)
         uow.commit()
 
 
@@ -279,9 +278,9 @@ def _give_up(platform: Platform, tenant: Tenant, service_id: int, error: str) ->
              "vehicle_status": vehicle_status}, service_id=service_id, vin=service.vin,
             customer_id=service.customer_id)
         notify(platform, uow, tenant, service, "service_failed")
-        uow.outbox.add("plugin_event", {"hook": "service_activation_failed", "kwargs": {
-            "tenant": tenant.slug, "service_id": service_id, "vin": service.vin,
-            "option": service.option, "error": error}})
+        uow.events.publish("service_activation_failed", tenant=tenant.slug,
+                           service_id=service_id, vin=service.vin, option=service.option,
+                           error=error)
         uow.commit()
     log.error("OTA activation failed for good; payment released",
               extra={"service_id": service_id})

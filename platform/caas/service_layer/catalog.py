@@ -79,8 +79,17 @@ def ota_settings(platform: Platform, tenant: Tenant) -> dict:
     defaults = {"max_attempts": config["CAAS_OTA_MAX_ATTEMPTS"],
                 "command_timeout_seconds": config["CAAS_OTA_COMMAND_TIMEOUT_SECONDS"],
                 "backoff_seconds": config["CAAS_OTA_BACKOFF_SECONDS"]}
+    return {**defaults, **platform.settings_cache.get(_cache_key(tenant),
+                                                      lambda: _stored(platform, tenant))}
+
+
+def _cache_key(tenant: Tenant) -> str:
+    return f"{tenant.slug}:{OTA_SETTINGS}"
+
+
+def _stored(platform: Platform, tenant: Tenant) -> dict:
     with platform.tenant_reader(tenant.slug) as conn:
-        return {**defaults, **TenantSettings(conn).get(OTA_SETTINGS, {})}
+        return TenantSettings(conn).get(OTA_SETTINGS, {})
 
 
 def set_ota_settings(platform: Platform, tenant: Tenant, settings: dict) -> dict:
@@ -89,6 +98,7 @@ def set_ota_settings(platform: Platform, tenant: Tenant, settings: dict) -> dict
         uow.settings.put(OTA_SETTINGS, settings)
         uow.audit.record("settings.ota", "settings", OTA_SETTINGS, before=before, after=settings)
         uow.commit()
+    platform.settings_cache.forget(_cache_key(tenant))
     return ota_settings(platform, tenant)
 
 

@@ -76,9 +76,8 @@ def save(uow, tenant: Tenant, order: Order, *, notices: dict | None = None) -> N
         uow.orders.save(order)
     notices = {**NOTICES, **(notices or {})}
     for step in steps:
-        uow.outbox.add("plugin_event", {"hook": "order_status_changed", "kwargs": {
-            "tenant": tenant.slug, "order_id": order.id, "old_status": step.source.value,
-            "new_status": step.target.value}})
+        uow.events.publish("order_status_changed", tenant=tenant.slug, order_id=order.id,
+                           old_status=step.source.value, new_status=step.target.value)
         event = notices.get(step.target)
         if event:
             notify(uow, tenant, order, event)

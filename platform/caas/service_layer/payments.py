@@ -163,9 +163,8 @@ def _apply_payment_event(platform: Platform, tenant: Tenant, event: dict) -> str
                                            "kind": payment["kind"], "event": event},
                     order_id=order.id, vin=order.vin, customer_id=order.customer_id)
                 outcome = "settlement failure escalated"
-            uow.outbox.add("plugin_event", {"hook": "payment_settled", "kwargs": {
-                "tenant": tenant.slug, "payment_id": event["payment_id"],
-                "outcome": settlement}})
+            uow.events.publish("payment_settled", tenant=tenant.slug,
+                               payment_id=event["payment_id"], outcome=settlement)
         if not uow.webhooks.record("payments", event["event_id"], event, outcome):
             return "duplicate"
         uow.commit()

@@ -92,8 +92,8 @@ def _register(platform: Platform, tenant: Tenant, order_id: int) -> None:
         vehicle.plate = result.plate
         uow.vehicles.save(vehicle)
         order_service.save(uow, tenant, order)
-        uow.outbox.add("plugin_event", {"hook": "vehicle_registered", "kwargs": {
-            "tenant": tenant.slug, "vin": order.vin, "plate": result.plate}})
+        uow.events.publish("vehicle_registered", tenant=tenant.slug, vin=order.vin,
+                           plate=result.plate)
         uow.commit()
 
 

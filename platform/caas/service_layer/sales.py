@@ -150,9 +150,8 @@ def register_sale(platform: Platform, tenant: Tenant, seller: Actor, *, customer
         uow.audit.record("order.created", "order", order.id, after={
             "reference": order.reference, "customer_id": account.id, "model": model,
             "plan": plan, "options": options, "price": price.to_dict()})
-        uow.outbox.add("plugin_event", {"hook": "order_status_changed", "kwargs": {
-            "tenant": tenant.slug, "order_id": order.id, "old_status": None,
-            "new_status": order.status.value}})
+        uow.events.publish("order_status_changed", tenant=tenant.slug, order_id=order.id,
+                           old_status=None, new_status=order.status.value)
         uow.commit()
     return order, {"id": account.id, "email": account.email, "name": account.name,
                    "locale": account.locale, "created": created}

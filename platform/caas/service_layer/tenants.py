@@ -73,8 +73,7 @@ def create_tenant(platform: Platform, slug: str, name: str, country: str,
             uow.commit()
         with tenant_context(tenant), platform.tenant_uow(slug) as uow:
             uow.audit.record("tenant.created", "tenant", slug, after=summary)
-            uow.outbox.add("plugin_event", {"hook": "tenant_created",
-                                            "kwargs": {"tenant": summary}})
+            uow.events.publish("tenant_created", tenant=summary)
             uow.commit()
     except Exception:
         log.exception("tenant database creation failed; rolling back", extra={"tenant": slug})

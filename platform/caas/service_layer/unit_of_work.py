@@ -58,15 +58,17 @@ class TenantUnitOfWork(UnitOfWork):
     """A transaction in one tenant's database; its outbox jobs are dispatched after commit."""
 
     def __init__(self, engine: Engine, tenant_slug: str, max_failures: int, window_seconds: int,
-                 on_commit=None):
+                 on_commit=None, hook_implemented: Callable[[str], bool] = lambda hook: True):
         super().__init__(engine, on_commit)
         self.tenant_slug = tenant_slug
         self._throttle = (max_failures, window_seconds)
+        self._hook_implemented = hook_implemented
 
     def bind(self, conn) -> None:
         self.users = repo.UserRepository(conn)
         self.audit = repo.AuditLog(conn, current_actor(), current_request_id())
         self.outbox = repo.OutboxRepository(conn)
+        self.events = repo.PluginEvents(self.outbox, self._hook_implemented)
         self.throttle = repo.LoginThrottle(conn, schema.login_failures, *self._throttle)
         self.catalog = orders.CatalogRepository(conn)
         self.customers = orders.CustomerRepository(conn)

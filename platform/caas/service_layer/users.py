@@ -64,8 +64,7 @@ def add_account(uow, tenant: Tenant, *, email: str, role: str, name: str,
             "context": {"name": name, "tenant_name": tenant.name, "role": role,
                         "login_hint": tenant.slug},
             "secrets": {"password": password}})
-    uow.outbox.add("plugin_event", {"hook": "user_provisioned",
-                                    "kwargs": {"tenant": tenant.slug, "user": _public(user)}})
+    uow.events.publish("user_provisioned", tenant=tenant.slug, user=_public(user))
     return user
 
 
