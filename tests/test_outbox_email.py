@@ -3,12 +3,13 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 import sqlalchemy as sa
 
 from caas.adapters import schema
-from caas.jobs.tasks import relay
+from caas.jobs.tasks import dispatch, relay
 from caas.service_layer.users import provision_user
 from caas.tenancy import tenant_context
 from conftest import ADMIN_PASSWORD, login, password_in
@@ -109,7 +110,6 @@ def test_crash_after_commit_still_sends_the_email_exactly_once(app, platform, te
     assert len(mailbox.messages(email)) == 1
     # Relaying again, or a duplicate delivery of the same job, sends nothing more.
     relay(platform, older_than_seconds=0)
-    from caas.jobs.tasks import dispatch
     with platform.tenant_engines.get(tenant.slug).connect() as conn:
         ids = conn.execute(sa.select(schema.outbox.c.id)).scalars().all()
     dispatch(tenant.slug, ids)
@@ -136,12 +136,46 @@ def test_smtp_outage_is_retried_until_delivered(platform, tenant, drain, mailbox
                                    .order_by(schema.outbox.c.id.desc())).first()
                 if row.last_error:
                     break
-                __import__("time").sleep(0.1)
+                time.sleep(0.1)
         assert "SMTP delivery" in row.last_error and row.processed_at is None
     finally:
         operator.put("/sandbox/smtp/mode", json={"mode": "up"})
     relay(platform, older_than_seconds=0)
     drain()
+    assert len(mailbox.messages(email)) == 1
+
+
+def test_a_failed_job_waits_out_its_backoff_whoever_sends_it_again(
+        app, platform, tenant, drain, mailbox, operator, monkeypatch):
+    monkeypatch.setitem(app.config, "CAAS_OUTBOX_RETRY_SECONDS", 3)
+    operator.put("/sandbox/smtp/mode", json={"mode": "down"})
+    email = f"patient@{tenant.slug}.test"
+
+    def job():
+        with platform.tenant_engines.get(tenant.slug).connect() as conn:
+            return conn.execute(sa.select(schema.outbox)
+                                .where(schema.outbox.c.task == "send_email")
+                                .order_by(schema.outbox.c.id.desc())).first()
+    try:
+        assert tenant.admin.post("/api/v1/staff", json={"email": email, "name": "P",
+                                                        "role": "employee"}).status_code == 201
+        for _ in range(50):
+            if job().last_error:
+                break
+            time.sleep(0.1)
+        failed = job()
+        assert failed.attempts == 1 and failed.not_before is not None
+        # Neither the relay nor an early copy of the message spends an attempt before it is due.
+        with platform.tenant_uow(tenant.slug) as uow:
+            assert failed.id not in uow.outbox.pending(0, 60)
+        dispatch(tenant.slug, [failed.id])
+        time.sleep(0.5)
+        assert job().attempts == 1
+    finally:
+        operator.put("/sandbox/smtp/mode", json={"mode": "up"})
+    drain()  # the retry's delayed message comes when due
+    done = job()
+    assert done.attempts == 2 and done.processed_at is not None
     assert len(mailbox.messages(email)) == 1
 
 

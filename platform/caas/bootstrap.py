@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from caas.adapters.engines import TenantEngines, make_engine
 from caas.adapters.repositories import TenantRepository
+from caas.domain.services import backoff
 from caas.domain.tenants import Tenant
 from caas.plugins import Plugins
 from caas.service_layer.unit_of_work import ControlUnitOfWork, TenantUnitOfWork
@@ -77,7 +78,8 @@ class Platform:
         self.tenant_engines = TenantEngines(config["CAAS_TENANT_DATABASE_URL"],
                                             config["CAAS_TENANT_ENGINE_CACHE_SIZE"],
                                             config["CAAS_TENANT_POOL_SIZE"])
-        self.dispatch = dispatch  # (tenant_slug, outbox_ids) -> None, set by the job layer
+        # (tenant_slug, outbox_ids, delay_seconds) -> None, set by the job layer
+        self.dispatch = dispatch
         self.external = None  # ExternalSystems, set by create_app
         # (tenant_slug, service_id, delay_seconds) -> None, set by the job layer
         self.schedule_activation = None
@@ -115,15 +117,20 @@ class Platform:
         if uow.outbox.added:
             self.send_jobs(uow.tenant_slug, list(uow.outbox.added))
 
-    def send_jobs(self, slug: str, outbox_ids: list[int]) -> None:
+    def send_jobs(self, slug: str, outbox_ids: list[int], delay_seconds: float = 0) -> None:
         """Hand committed outbox jobs to the broker; if it is down, the relay sends them later."""
         if self.dispatch is None:
             return
         try:
-            self.dispatch(slug, outbox_ids)
+            self.dispatch(slug, outbox_ids, delay_seconds)
         except Exception:
             # The jobs are safe in the outbox; the relay sends them once the broker is back.
             log.exception("outbox dispatch failed; the relay will retry", extra={"tenant": slug})
+
+    def job_retry_delay(self, attempts: int) -> float:
+        """Seconds before an outbox job that failed ``attempts`` times is tried again."""
+        return backoff(attempts, self.config["CAAS_OUTBOX_RETRY_SECONDS"],
+                       self.config["CAAS_OUTBOX_RETRY_MAX_SECONDS"])
 
     # --- the tenant registry, cached briefly per process ------------------
 

@@ -41,6 +41,9 @@ def defaults(instance_path: str) -> dict:
         "CAAS_MAIL_FROM": "CaaS <no-reply@caas.example>",
         "CAAS_OUTBOX_LEASE_SECONDS": 60,
         "CAAS_OUTBOX_MAX_ATTEMPTS": 20,
+        # A failed job is tried again after this, doubling per attempt up to the maximum.
+        "CAAS_OUTBOX_RETRY_SECONDS": 1.0,
+        "CAAS_OUTBOX_RETRY_MAX_SECONDS": 600.0,
         # External systems; ``None`` with CAAS_SANDBOX on means the in-process sandbox.
         "CAAS_PAYMENTS_URL": None,
         "CAAS_FACTORY_URL": None,

@@ -171,6 +171,8 @@ class AuditLog:
 class OutboxRepository:
     """Jobs written in the same transaction as the change that calls for them."""
 
+    CLOCK_SKEW_SECONDS = 1
+
     def __init__(self, conn: Connection):
         self.conn = conn
         self.added: list[int] = []
@@ -201,7 +203,11 @@ class OutboxRepository:
             table.update()
             .where(table.c.id == outbox_id, table.c.processed_at.is_(None),
                    sa.or_(table.c.claimed_at.is_(None),
-                          table.c.claimed_at < now - timedelta(seconds=lease_seconds)))
+                          table.c.claimed_at < now - timedelta(seconds=lease_seconds)),
+                   # A copy of the message arriving before the retry is due does not count
+                   # as an attempt; another host's clock may be a little ahead.
+                   sa.or_(table.c.not_before.is_(None),
+                          table.c.not_before <= now + timedelta(seconds=self.CLOCK_SKEW_SECONDS)))
             .values(claimed_at=now, attempts=table.c.attempts + 1)
             .returning(*table.c)).first()
 
@@ -218,20 +224,24 @@ class OutboxRepository:
         self.conn.execute(schema.outbox.update().where(schema.outbox.c.id == outbox_id)
                           .values(processed_at=utcnow(), last_error=error, payload=kept))
 
-    def release(self, outbox_id: int, error: str) -> None:
+    def release(self, outbox_id: int, error: str, retry_in_seconds: float) -> None:
+        """Let the job go after a failed attempt; it is due again ``retry_in_seconds`` from now."""
         self.conn.execute(schema.outbox.update().where(schema.outbox.c.id == outbox_id)
-                          .values(claimed_at=None, last_error=error[:2000]))
+                          .values(claimed_at=None, last_error=error[:2000],
+                                  not_before=utcnow() + timedelta(seconds=retry_in_seconds)))
 
     def pending(self, older_than_seconds: int, lease_seconds: int, limit: int = 500) -> list[int]:
-        """Ids of jobs nobody finished: never dispatched, or whose worker died."""
+        """Ids of jobs nobody finished: never dispatched, whose worker died, or whose
+        retry is overdue (its delayed message was lost)."""
         table = schema.outbox
         now = utcnow()
+        late = now - timedelta(seconds=older_than_seconds)
         rows = self.conn.execute(
             sa.select(table.c.id)
-            .where(table.c.processed_at.is_(None),
-                   table.c.created_at < now - timedelta(seconds=older_than_seconds),
+            .where(table.c.processed_at.is_(None), table.c.created_at < late,
                    sa.or_(table.c.claimed_at.is_(None),
-                          table.c.claimed_at < now - timedelta(seconds=lease_seconds)))
+                          table.c.claimed_at < now - timedelta(seconds=lease_seconds)),
+                   sa.or_(table.c.not_before.is_(None), table.c.not_before < late))
             .order_by(table.c.id).limit(limit))
         return [row.id for row in rows]
 

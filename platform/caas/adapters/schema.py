@@ -97,6 +97,8 @@ outbox = Table(
     Column("processed_at", DateTime(timezone=True), index=True),
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text),
+    # A failed job is due again from then on (backoff); None: as soon as it is sent.
+    Column("not_before", DateTime(timezone=True)),
 )
 
 login_failures = _login_failures(tenant_metadata)

@@ -113,8 +113,16 @@ class RetryPolicy:
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based): full jitter."""
-        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** (attempt - 1))
-        return (rng or random).uniform(ceiling / 2, ceiling)
+        return backoff(attempt, self.base_seconds, self.cap_seconds, rng)
+
+
+def backoff(attempt: int, base_seconds: float, cap_seconds: float,
+            rng: random.Random | None = None) -> float:
+    """Seconds to wait after failed attempt ``attempt`` (1-based): doubling from
+    ``base_seconds`` up to ``cap_seconds``, drawn from its upper half so that jobs
+    failing together do not come back together."""
+    ceiling = min(cap_seconds, base_seconds * 2 ** (attempt - 1))
+    return (rng or random).uniform(ceiling / 2, ceiling)
 
 
 # --- what the customer may buy ---------------------------------------------------

@@ -45,17 +45,29 @@ def run(outbox_id: int) -> None:
         payload = dict(row.payload)
         HANDLERS[row.task](payload, f"{slug}.{outbox_id}")
     except Exception as exc:
-        error = "".join(traceback.format_exception_only(exc))
-        with platform.tenant_writer(slug) as conn:
-            if row.attempts >= platform.config["CAAS_OUTBOX_MAX_ATTEMPTS"]:
-                OutboxRepository(conn).give_up(outbox_id, payload, error)
-                log.error("outbox job abandoned after %s attempts", row.attempts,
-                          extra={"outbox_id": outbox_id, "task": row.task})
-                return
-            OutboxRepository(conn).release(outbox_id, error)
-        raise
+        _failed(platform, slug, row, payload, "".join(traceback.format_exception_only(exc)))
+        return
     with platform.tenant_writer(slug) as conn:
         OutboxRepository(conn).complete(outbox_id, payload)
+
+
+def _failed(platform, slug: str, row, payload: dict, error: str) -> None:
+    """Retry the job after a backoff counted from its attempts in the database, or give up.
+
+    The retry is a delayed message rather than the broker's own retry, so that the
+    attempts, the due time and the error are where the relay and staff can see them.
+    """
+    with platform.tenant_writer(slug) as conn:
+        if row.attempts >= platform.config["CAAS_OUTBOX_MAX_ATTEMPTS"]:
+            OutboxRepository(conn).give_up(row.id, payload, error)
+            log.error("outbox job abandoned after %s attempts", row.attempts,
+                      extra={"outbox_id": row.id, "task": row.task})
+            return
+        delay = platform.job_retry_delay(row.attempts)
+        OutboxRepository(conn).release(row.id, error, delay)
+    log.warning("outbox job failed (attempt %s); retrying in %.1f s: %s", row.attempts, delay,
+                error.strip(), extra={"outbox_id": row.id, "task": row.task})
+    platform.send_jobs(slug, [row.id], delay)
 
 
 @handler("send_email")
@@ -126,11 +138,12 @@ def schedule_activation(tenant_slug: str, service_id: int, delay_seconds: float)
                             tenant=tenant_slug)
 
 
-def dispatch(tenant_slug: str, outbox_ids: list[int]) -> None:
-    """Send outbox jobs to the broker, stamped with their tenant."""
+def dispatch(tenant_slug: str, outbox_ids: list[int], delay_seconds: float = 0) -> None:
+    """Send outbox jobs to the broker, stamped with their tenant, due after ``delay_seconds``."""
     from caas.jobs.actors import run_outbox_task
+    delay = int(delay_seconds * 1000) or None
     for outbox_id in outbox_ids:
-        run_outbox_task.send_with_options(args=(outbox_id,), tenant=tenant_slug)
+        run_outbox_task.send_with_options(args=(outbox_id,), delay=delay, tenant=tenant_slug)
 
 
 def relay(platform, older_than_seconds: int = 5) -> int:

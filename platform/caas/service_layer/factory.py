@@ -31,12 +31,13 @@ def place_now(platform: Platform, tenant: Tenant, order_id: int, job: int) -> No
     try:
         place(platform, tenant, order_id)
     except FactoryUnavailable as exc:
+        delay = platform.job_retry_delay(1)
         with platform.tenant_uow(tenant.slug) as uow:
-            uow.outbox.release(job, f"factory unavailable: {exc}")
+            uow.outbox.release(job, f"factory unavailable: {exc}", delay)
             order_service.notify(uow, tenant, uow.orders.get(order_id), "factory_delayed")
             uow.commit()
         log.warning("factory unavailable; order queued", extra={"order_id": order_id})
-        platform.send_jobs(tenant.slug, [job])
+        platform.send_jobs(tenant.slug, [job], delay)
         return
     with platform.tenant_uow(tenant.slug) as uow:
         uow.outbox.complete(job, {"order_id": order_id})

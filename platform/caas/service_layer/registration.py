@@ -39,12 +39,13 @@ def register_now(platform: Platform, tenant: Tenant, order_id: int, job: int) ->
     try:
         retrying(_register, platform, tenant, order_id)
     except RegistrationError as exc:
+        delay = platform.job_retry_delay(1)
         with platform.tenant_uow(tenant.slug) as uow:
-            uow.outbox.release(job, str(exc))
+            uow.outbox.release(job, str(exc), delay)
             uow.commit()
         _after_failure(platform, tenant, order_id, exc)
         if not exc.permanent:
-            platform.send_jobs(tenant.slug, [job])
+            platform.send_jobs(tenant.slug, [job], delay)
         return
     with platform.tenant_uow(tenant.slug) as uow:
         uow.outbox.complete(job, {"order_id": order_id})
