@@ -68,11 +68,22 @@ def translations(locale: str, fallback: str = "en") -> Translations:
 
     ``de-CH`` finds ``de_CH`` first and then ``de``.
     """
-    directory = str(translations_dir())
-    chosen = Translations.load(directory, [babel_locale(locale)], DOMAIN)
+    return _load(translations_dir(), locale, fallback)
+
+
+def _load(directory, locale: str, fallback: str) -> Translations:
+    chosen = Translations.load(str(directory), [babel_locale(locale)], DOMAIN)
     if fallback and babel_locale(fallback) != babel_locale(locale):
-        chosen.add_fallback(Translations.load(directory, [babel_locale(fallback)], DOMAIN))
+        chosen.add_fallback(Translations.load(str(directory), [babel_locale(fallback)], DOMAIN))
     return chosen
+
+
+def plugin_translations(package: str, locale: str, fallback: str = "en") -> Translations:
+    """The catalog of a plugin's own texts (``<package>/translations/``), with the same
+    fallbacks as :func:`translations`."""
+    from importlib import resources
+
+    return _load(resources.files(package) / "translations", locale, fallback)
 
 
 def init_babel(app) -> None:
