@@ -407,7 +407,7 @@ def demo_sale(url, slug, folder, employee_email, employee_password, operator_ema
             walk_sale(client, tenant=slug, country=country or known.country,
                       employee=Credentials(*employee), operator=Credentials(*operator),
                       model=model, plan=plan, options=list(options) or None,
-                      mail_timeout=min(timeout, 10.0), status_timeout=timeout)
+                      customer=known.customer, mail_timeout=min(timeout, 10.0), status_timeout=timeout)
         except DemoFailed as failed:
             click.secho(f"\nFAILED: {failed}", fg="red", err=True)
             sys.exit(1)
