@@ -50,6 +50,18 @@ def register_commands(cli):
     """
 
 
+@hookspec
+def register_plugin_settings():
+    """Return a :class:`marshmallow.Schema` of the per-tenant settings this plugin takes.
+
+    Tenant administrators read and set them through
+    ``/api/v1/plugins/{name}/settings``. Fields declared ``load_only=True`` are
+    secrets: written, never returned, masked in the audit log.
+
+    :returns: a schema class or instance, or ``None`` for no settings.
+    """
+
+
 # --- Lifecycle -------------------------------------------------------------
 
 

@@ -87,6 +87,8 @@ class Plugins:
         self.loaded: dict[str, LoadedPlugin] = {}
         self.countries: dict[str, Country] = {}
         self.catalog_options: dict[str, CatalogOption] = {}
+        #: Per-tenant settings schemas (marshmallow) by plugin name.
+        self.settings_schemas: dict = {}
         self._owner: dict[str, str] = {}
 
     def load(self) -> "Plugins":
@@ -147,9 +149,16 @@ class Plugins:
         self.pm.check_pending()
         self._collect()
 
+    def unregister(self, name: str) -> None:
+        """Remove plugin ``name`` and what it contributed (tests register throwaway plugins)."""
+        self.pm.unregister(name=name)
+        self.loaded.pop(name, None)
+        self._collect()
+
     def _collect(self) -> None:
         self.countries.clear()
         self.catalog_options.clear()
+        self.settings_schemas.clear()
         for name, record in self.loaded.items():
             if record.error:
                 continue
@@ -162,6 +171,20 @@ class Plugins:
                 self.catalog_options[option.code] = option
                 self._owner[f"option:{option.code}"] = name
                 record.catalog_options.append(option.code)
+            self._collect_settings_schema(name, record)
+
+    def _collect_settings_schema(self, name: str, record: LoadedPlugin) -> None:
+        import marshmallow
+
+        declared = self.call_one(name, "register_plugin_settings")
+        if isinstance(declared, type) and issubclass(declared, marshmallow.Schema):
+            declared = declared()
+        if isinstance(declared, marshmallow.Schema):
+            self.settings_schemas[name] = declared
+        elif declared is not None:
+            record.error = (f"register_plugin_settings returned {type(declared).__name__}, "
+                            "not a marshmallow Schema")
+            log.error("%s", record.error, extra={"plugin": name})
 
     def call_one(self, plugin_name: str, hook_name: str, **kwargs):
         """Call one plugin's implementation of a hook, containing its failure."""

@@ -1,6 +1,7 @@
 """Italy: EUR, Italian VAT (IVA), registration with the Motorizzazione (STA)."""
 from decimal import Decimal
 
+from marshmallow import Schema, fields, validate
 from stdnum.it import codicefiscale, iva
 
 from caas import Country, WithdrawalPolicy, hookimpl, stdnum_validator
@@ -51,3 +52,15 @@ COUNTRY = Country(
 @hookimpl
 def register_countries():
     return [COUNTRY]
+
+
+class Settings(Schema):
+    """A tenant's settings: its credentials with the STA, sent as a bearer token."""
+
+    credentials = fields.String(load_only=True, validate=validate.Length(min=8, max=512),
+                                metadata={"description": "STA API token (secret)"})
+
+
+@hookimpl
+def register_plugin_settings():
+    return Settings
