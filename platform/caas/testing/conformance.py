@@ -39,16 +39,12 @@ class _PluginConformance:
     def test_plugin_translations_are_complete(self, caas_platform, caas_plugin, languages):
         """A plugin that ships ``translations/`` translates every message for every
         language it is used in."""
-        from caas.i18n import catalog_gaps
-
         module = caas_platform.plugins.pm.get_plugin(caas_plugin)
         package = module.__name__.partition(".")[0]
         folder = resources.files(package) / "translations"
         if not (folder / "messages.pot").is_file():
             pytest.skip("the plugin ships no message catalog (translations/messages.pot)")
-        for language in languages:
-            assert catalog_gaps(folder, language) == [], (
-                f"{package}: untranslated messages in {language}")
+        _assert_complete(folder, languages, package)
 
 
 class CountryConformance(_PluginConformance):
@@ -57,8 +53,7 @@ class CountryConformance(_PluginConformance):
     @pytest.fixture(scope="class")
     @classmethod
     def countries(cls, caas_platform, caas_loaded):
-        assert caas_loaded.countries, "the plugin registers no country"
-        return [caas_platform.plugins.countries[code] for code in caas_loaded.countries]
+        return _registered(caas_platform, caas_loaded, "countries")
 
     @pytest.fixture(scope="class")
     @classmethod
@@ -159,11 +154,9 @@ class CountryConformance(_PluginConformance):
                 assert not failed.value.permanent
 
     def test_core_translations_cover_the_country_locales(self, languages):
-        from caas.i18n import catalog_gaps, translations_dir
+        from caas.i18n import translations_dir
 
-        for language in languages:
-            assert catalog_gaps(translations_dir(), language) == [], (
-                f"the platform's {language} catalog is incomplete or missing")
+        _assert_complete(translations_dir(), languages, "the platform")
 
 
 class OptionConformance(_PluginConformance):
@@ -172,8 +165,7 @@ class OptionConformance(_PluginConformance):
     @pytest.fixture(scope="class")
     @classmethod
     def options(cls, caas_platform, caas_loaded):
-        assert caas_loaded.catalog_options, "the plugin registers no catalog option"
-        return [caas_platform.plugins.catalog_options[code] for code in caas_loaded.catalog_options]
+        return _registered(caas_platform, caas_loaded, "catalog_options")
 
     @pytest.fixture(scope="class")
     @classmethod
@@ -220,6 +212,21 @@ class OptionConformance(_PluginConformance):
             assert iot.vehicle_status(vin).configuration.items() >= on.items()
             iot.run(vin, f"conf-{uuid.uuid4().hex}", off, timeout_seconds=5)
             assert iot.vehicle_status(vin).configuration.items() >= off.items()
+
+
+def _registered(caas_platform, caas_loaded, kind: str) -> list:
+    """The plugin's countries or catalog options (``kind``), as the platform loaded them."""
+    codes = getattr(caas_loaded, kind)
+    assert codes, f"the plugin registers no {kind.replace('_', ' ')}"
+    return [getattr(caas_platform.plugins, kind)[code] for code in codes]
+
+
+def _assert_complete(folder, languages, whose: str) -> None:
+    from caas.i18n import catalog_gaps
+
+    for language in languages:
+        gaps = catalog_gaps(folder, language)
+        assert gaps == [], f"{whose}: the {language} catalog leaves untranslated: {gaps[:5]}"
 
 
 def _registration(country, vin: str, **changes) -> RegistrationRequest:
