@@ -136,3 +136,18 @@ def test_italian_registration_credentials_reach_the_registration_body(make_tenan
     sandbox = app.extensions["caas_sandboxes"].registration(platform.plugins.countries["IT"])
     issued = sandbox.test_client().get(f"/sta/immatricolazioni/{reference}").json
     assert issued["plate"] == order["plate"] and issued["authorization"] == f"Bearer {SECRET}"
+
+
+def test_a_settings_declaration_that_is_not_a_schema_is_the_plugins_error(platform):
+    class Confused:
+        @hookimpl
+        def register_plugin_settings(self):
+            return {"trial_days": 7}
+
+    platform.plugins.register(Confused(), name="test-confused")
+    try:
+        assert "not a marshmallow Schema" in platform.plugins.loaded["test-confused"].error
+        assert "test-confused" not in platform.plugins.settings_schemas
+    finally:
+        platform.plugins.unregister("test-confused")
+    assert "test-confused" not in platform.plugins.loaded
