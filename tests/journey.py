@@ -16,6 +16,8 @@ CUSTOMERS = {
     "CH": {"tax_id": "756.1234.5678.97", "phone": "+41 79 123 45 67", "locale": "fr-CH",
            "address": {"street": "Rue du Rhône 1", "city": "Genève", "postal_code": "1204",
                        "canton": "GE"}},
+    "IT": {"tax_id": "RCCMNL83S18D969H", "phone": "+39 312 345 6789", "locale": "it-IT",
+           "address": {"street": "Via del Corso 1", "city": "Roma", "postal_code": "00186"}},
 }
 MODEL, PLAN, OPTION = "urbano", "standard", "paint_red"
 

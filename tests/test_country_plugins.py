@@ -13,7 +13,7 @@ import caas
 import caas.hookspecs
 from caas import InvalidTaxId
 
-CODES = ("ES", "FR", "DE", "CH")
+CODES = ("ES", "FR", "DE", "CH", "IT")
 BASE_URL = "http://registration.sandbox"
 
 #: A valid and an invalid postal code for each country.
@@ -22,6 +22,7 @@ POSTAL_CODES = {
     "FR": ("75008", "7500"),
     "DE": ("10115", "1011"),
     "CH": ("8001", "80010"),
+    "IT": ("00186", "0018"),
 }
 
 

@@ -1,5 +1,6 @@
 """The demo catalog of ``caas seed`` and ``caas demo sale``, walked against the test app."""
 import socket
+import tomllib
 import uuid
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from caas.service_layer.sales import models_page, plans_page
 from caas.service_layer.users import create_operator
 from conftest import ADMIN_PASSWORD, OPERATOR_PASSWORD
 from journey import set_up_catalog
-from test_cli import REPO, cli, demo_databases_dropped  # noqa: F401  (fixtures)
+from test_cli import DEMO_TENANTS, REPO, cli, demo_databases_dropped  # noqa: F401  (fixtures)
 
 WALK = [("created", "reserved"), ("reserved", "factory_ordered"),
         ("factory_ordered", "manufacturing"), ("manufacturing", "vehicle_ready"),
@@ -98,6 +99,21 @@ def test_the_demo_customer_of_each_country_passes_its_rules(country, http, make_
     assert platform.plugins.countries[country].is_valid_plate(order["plate"])
     if country == "CH":
         assert order["plate"].startswith("GE ")  # the customer's canton
+
+
+@pytest.mark.parametrize("slug", sorted(slug for slug, data in DEMO_TENANTS.items()
+                                         if "demo_customer" in data))
+def test_a_tenant_files_demo_customer_is_sold_to(slug, http, make_tenant, operator_account,
+                                                 drain, platform):
+    known = demo.demo_tenant(REPO / "tenants", slug)
+    shop = make_tenant(known.country)
+    set_up_catalog(shop)
+    result = walk_sale(http, tenant=shop.slug, customer=known.customer,
+                       operator=operator_account,
+                       employee=Credentials(f"employee@{shop.slug}.test", ADMIN_PASSWORD),
+                       echo=lambda line: None, wait=lambda seconds: drain())
+    assert result["order"]["status"] == "operational"
+    assert platform.plugins.countries[known.country].is_valid_plate(result["order"]["plate"])
 
 
 def test_the_demo_sells_the_chosen_model_plan_and_options(walk, shop):
@@ -234,7 +250,12 @@ def test_demo_accounts_come_from_the_tenant_files():
 def test_seed_creates_the_demo_catalog_and_is_idempotent(cli, demo_databases_dropped):
     seeded = cli("seed", "--folder", str(REPO / "tenants"))
     assert seeded.exit_code == 0, seeded.output
-    assert "created 4 tenants, 9 accounts, 8 models, 8 plans" in seeded.output
+    accounts = len(tomllib.loads((REPO / "tenants" / "platform.toml").read_text())["operators"])
+    accounts += sum(len(data["users"]) for data in DEMO_TENANTS.values())
+    models = sum(len(data["models"]) for data in DEMO_TENANTS.values())
+    plans = sum(len(data["plans"]) for data in DEMO_TENANTS.values())
+    assert (f"created {len(DEMO_TENANTS)} tenants, {accounts} accounts, {models} models, "
+            f"{plans} plans") in seeded.output
     again = cli("seed", "--folder", str(REPO / "tenants"))
     assert "created 0 tenants, 0 accounts, 0 models, 0 plans" in again.output
 
@@ -257,13 +278,14 @@ def test_seed_creates_the_demo_catalog_and_is_idempotent(cli, demo_databases_dro
     assert models["familiar"]["base_price"].amount == Decimal("41500.00")
     assert {code: plan["reservation"].amount for code, plan in plans.items()} == {
         "standard": Decimal("1000.00"), "premium": Decimal("2500.00")}
-    for slug in ("fr-demo", "de-demo", "ch-demo"):
+    for slug in DEMO_TENANTS:
         assert set(catalogs[slug][0]) == {"urbano", "familiar"}
         assert set(catalogs[slug][1]) == {"standard", "premium"}
     currency = {slug: {m["base_price"].currency for m in catalogs[slug][0].values()}
                 for slug in catalogs}
-    assert currency == {"es-demo": {"EUR"}, "fr-demo": {"EUR"}, "de-demo": {"EUR"},
-                        "ch-demo": {"CHF"}}
+    assert currency == {slug: {platform.plugins.countries[data["country"]].currency}
+                        for slug, data in DEMO_TENANTS.items()}
+    assert currency["ch-demo"] == {"CHF"} and currency["es-demo"] == {"EUR"}
     assert (catalogs["ch-demo"][0]["urbano"]["base_price"].amount
             > catalogs["es-demo"][0]["urbano"]["base_price"].amount)
 

@@ -50,3 +50,33 @@ def test_documented_hook_exists_with_the_spec_signature(name, args):
 def test_each_hook_is_documented_once():
     names = [name for name, _ in DOCUMENTED]
     assert len(names) == len(set(names))
+
+
+def _sections() -> dict[str, str]:
+    text = HOOKS_DOC.read_text(encoding="utf-8")
+    starts = [(match.group(1), match.start()) for match in HEADING.finditer(text)]
+    ends = [start for _, start in starts[1:]] + [len(text)]
+    return {name: text[start:end] for (name, start), end in zip(starts, ends)}
+
+
+SECTIONS = _sections()
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_hook_section_is_complete(name):
+    """Arguments, return, when it is called, an example implementing it, who uses it."""
+    section = SECTIONS.get(name, "")
+    for part in ("**Arguments:**", "**Returns:**", "**Called:**", "**Used by:**"):
+        assert part in section, f"hooks.md: the {name} section has no {part}"
+    examples = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+    assert any("@hookimpl" in example and f"def {name}(" in example for example in examples), (
+        f"hooks.md: the {name} section has no example implementing it")
+    for argument in inspect.signature(SPECS[name]).parameters:
+        assert f"`{argument}`" in section, f"hooks.md: {name} does not describe `{argument}`"
+
+
+def test_every_guide_page_is_linked_from_the_index():
+    index = (HOOKS_DOC.parent / "index.md").read_text(encoding="utf-8")
+    for page in HOOKS_DOC.parent.glob("*.md"):
+        if page.name != "index.md":
+            assert f"({page.name})" in index, f"docs/plugins/index.md does not link {page.name}"

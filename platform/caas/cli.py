@@ -410,7 +410,7 @@ def demo_sale(url, slug, folder, employee_email, employee_password, operator_ema
             walk_sale(client, tenant=slug, country=country or known.country,
                       employee=Credentials(*employee), operator=Credentials(*operator),
                       model=model, plan=plan, options=list(options) or None,
-                      mail_timeout=min(timeout, 10.0), status_timeout=timeout)
+                      customer=known.customer, mail_timeout=min(timeout, 10.0), status_timeout=timeout)
         except DemoFailed as failed:
             click.secho(f"\nFAILED: {failed}", fg="red", err=True)
             sys.exit(1)
@@ -424,3 +424,50 @@ def _demo_credentials(role, email, password, known, missing):
     if email is None or password is None:
         _fail(f"{missing}: pass --{role}-email and --{role}-password")
     return email, password
+
+
+# --- plugins ------------------------------------------------------------------------
+
+
+@main.group()
+def plugins():
+    """Plugin authors' tools."""
+
+
+@plugins.group("new")
+def plugins_new():
+    """Lay out a new plugin distribution, its required pieces marked FILL_IN."""
+
+
+def _scaffolded(make, name: str, output: Path | None, default: str):
+    from caas.scaffold import ScaffoldError
+    target = output or Path(default)
+    try:
+        make(name, target)
+    except ScaffoldError as exc:
+        _fail(str(exc))
+    markers = sum(path.read_text(encoding="utf-8").count('FILL_IN("')
+                  for path in target.rglob("*.py"))
+    click.echo(f"created {target}/ with {markers} FILL_IN markers to complete:")
+    click.echo(f"  grep -rn 'FILL_IN(\"' {target}")
+    click.echo(f"then: pip install -e {target} && python -m pytest {target}/tests")
+
+
+@plugins_new.command("country", with_appcontext=False)
+@click.argument("code")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to create; default ./caas-country-<code>.")
+def plugins_new_country(code, output):
+    """A country plugin for CODE (ISO 3166-1 alpha-2), with its registration body."""
+    from caas.scaffold import new_country
+    _scaffolded(new_country, code, output, f"caas-country-{code.lower()}")
+
+
+@plugins_new.command("option", with_appcontext=False)
+@click.argument("name")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to create; default ./caas-option-<name>.")
+def plugins_new_option(name, output):
+    """A catalog-option plugin NAME (lower case, '_' between words)."""
+    from caas.scaffold import new_option
+    _scaffolded(new_option, name, output, f"caas-option-{name.replace('_', '-').lower()}")

@@ -72,11 +72,13 @@ class DemoTenant:
     country: str | None
     employee: Credentials | None
     operator: Credentials | None
+    #: The file's ``[demo_customer]`` (name, tax_id, phone, locale, address), if any.
+    customer: dict | None = None
 
 
 def demo_tenant(folder: Path, slug: str) -> DemoTenant:
     """The country and demo accounts of ``slug`` in ``folder`` (``tenants/``), where known."""
-    country = employee = operator = None
+    country = employee = operator = customer = None
     platform_file = folder / "platform.toml"
     if platform_file.is_file():
         operators = tomllib.loads(platform_file.read_text(encoding="utf-8")).get("operators", [])
@@ -89,11 +91,12 @@ def demo_tenant(folder: Path, slug: str) -> DemoTenant:
         if data.get("slug") != slug:
             continue
         country = data.get("country")
+        customer = data.get("demo_customer")
         for user in data.get("users", []):
             if user.get("role") == "employee" and "password" in user:
                 employee = Credentials(user["email"], user["password"])
                 break
-    return DemoTenant(slug, country, employee, operator)
+    return DemoTenant(slug, country, employee, operator, customer)
 
 
 # --- the walk ------------------------------------------------------------------------------
@@ -107,26 +110,27 @@ def http_client(url: str, timeout: float) -> httpx.Client:
 def walk_sale(client: httpx.Client, *, tenant: str, employee: Credentials,
               operator: Credentials, country: str | None = None, model: str | None = None,
               plan: str | None = None, options: list[str] | None = None,
-              echo: Callable[[str], None] = click.echo,
+              customer: dict | None = None, echo: Callable[[str], None] = click.echo,
               wait: Callable[[float], None] = time.sleep,
               mail_timeout: float = 10.0, status_timeout: float = 60.0) -> dict:
     """Walk one sale to an app-linked vehicle, printing each step; raise :class:`DemoFailed`.
 
     ``wait(seconds)`` is called between polls (the mailbox, an order on its way to a status);
-    ``country`` defaults to the tenant's, looked up with the operator's token. Returns the
+    ``country`` defaults to the tenant's, looked up with the operator's token; ``customer``
+    (a tenant file's ``[demo_customer]``) to the bundled one of that country. Returns the
     final order, the customer (email and password), and the linked vehicle.
     """
     return _SaleWalk(client, tenant, employee, operator, country, model, plan, options, echo,
-                     wait, mail_timeout, status_timeout).run()
+                     wait, mail_timeout, status_timeout, customer).run()
 
 
 class _SaleWalk:
     def __init__(self, client, tenant, employee, operator, country, model, plan, options, echo,
-                 wait, mail_timeout, status_timeout):
+                 wait, mail_timeout, status_timeout, customer=None):
         self.client, self.tenant = client, tenant
         self.employee, self.operator = employee, operator
         self.country, self.model, self.plan = country, model, plan
-        self.options = options
+        self.options, self.customer = options, customer
         self.echo, self.wait = echo, wait
         self.mail_timeout, self.status_timeout = mail_timeout, status_timeout
         self.number = 0
@@ -149,7 +153,7 @@ class _SaleWalk:
             self.country = self._tenant_country()
         model, plan, options = self._catalog()
 
-        customer = dict(_customer(self.country),
+        customer = dict(self.customer or _customer(self.country),
                         email=f"demo-{uuid.uuid4().hex[:8]}@example.test")
         sale = self._call("Sale", "employee", "POST", "/api/v1/sales", json={
             "customer": customer, "model": model["code"], "plan": plan["code"],

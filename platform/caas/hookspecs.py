@@ -1,13 +1,26 @@
 """The plugin contract: every hook a CaaS plugin may implement.
 
 Implementations may accept fewer arguments than a spec declares, so specs only
-ever gain arguments. Event hooks run after the change that caused them has
+ever gain arguments. An argument on its way out is declared with
+``@hookspec(warn_on_impl_args=deprecated_arguments(old="why and what instead"))``:
+pluggy warns every plugin that still accepts it, one plugin-API minor version
+before a major version removes it. Event hooks run after the change that caused them has
 committed, in a background job of the tenant concerned; an event hook that
 raises is logged against its plugin and does not undo the change.
 """
 from pluggy import HookspecMarker
 
 hookspec = HookspecMarker("caas")
+
+
+class HookArgumentDeprecated(DeprecationWarning):
+    """A plugin's hook implementation accepts an argument that is going away."""
+
+
+def deprecated_arguments(**reasons: str) -> dict[str, HookArgumentDeprecated]:
+    """``warn_on_impl_args`` for :data:`hookspec`: one warning per deprecated argument."""
+    return {name: HookArgumentDeprecated(f"hook argument {name!r} is deprecated: {reason}")
+            for name, reason in reasons.items()}
 
 
 # --- Registration: called once at start-up -------------------------------
@@ -34,6 +47,18 @@ def register_commands(cli):
     """Add commands to the ``caas`` command-line tool.
 
     :param cli: the root :class:`click.Group`; call ``cli.command()`` on it.
+    """
+
+
+@hookspec
+def register_plugin_settings():
+    """Return a :class:`marshmallow.Schema` of the per-tenant settings this plugin takes.
+
+    Tenant administrators read and set them through
+    ``/api/v1/plugins/{name}/settings``. Fields declared ``load_only=True`` are
+    secrets: written, never returned, masked in the audit log.
+
+    :returns: a schema class or instance, or ``None`` for no settings.
     """
 
 

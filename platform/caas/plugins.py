@@ -8,16 +8,52 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
+import warnings
 from dataclasses import dataclass, field
 
 import pluggy
 
-from caas import hookspecs
+from caas import PLUGIN_API_VERSION, hookspecs
 from caas.domain.catalog import CatalogOption
 from caas.domain.countries import Country
 
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "caas"
+#: The module attribute a plugin declares the plugin-API version it was written for with.
+API_ATTRIBUTE = "caas_plugin_api"
+#: Assumed for a plugin that declares nothing: the contract before declarations existed.
+UNDECLARED_API = "1.0"
+
+
+class IncompatiblePlugin(Exception):
+    """A plugin was written for a plugin API this core does not provide."""
+
+
+def _api_version(text: str) -> tuple[int, int]:
+    major, _, minor = str(text).partition(".")
+    return int(major), int(minor or 0)
+
+
+def check_api_version(plugin: str, declared: str | None, provided: str = PLUGIN_API_VERSION) -> None:
+    """Refuse a plugin whose declared plugin-API version this core cannot serve.
+
+    Within a major version the contract only grows (hooks and arguments are added,
+    never removed), so a plugin written for ``1.0`` runs on a ``1.3`` core; one
+    written for ``1.3`` may use a hook a ``1.0`` core lacks, and any other major
+    version is a different contract.
+
+    :raises IncompatiblePlugin: naming the plugin and both versions.
+    """
+    try:
+        wanted, have = _api_version(declared or UNDECLARED_API), _api_version(provided)
+    except ValueError:
+        raise IncompatiblePlugin(
+            f"plugin {plugin!r} declares plugin API {declared!r}, which is not a "
+            f"'major.minor' version; this core provides plugin API {provided}") from None
+    if wanted[0] != have[0] or wanted[1] > have[1]:
+        raise IncompatiblePlugin(
+            f"plugin {plugin!r} was written for plugin API {declared}; this core provides "
+            f"plugin API {provided}")
 
 
 class PluginFailure(Exception):
@@ -37,6 +73,8 @@ class LoadedPlugin:
     countries: list[str] = field(default_factory=list)
     catalog_options: list[str] = field(default_factory=list)
     error: str | None = None
+    #: The plugin-API version the plugin declares it was written for (``None``: undeclared).
+    api_version: str | None = None
 
 
 class Plugins:
@@ -49,6 +87,8 @@ class Plugins:
         self.loaded: dict[str, LoadedPlugin] = {}
         self.countries: dict[str, Country] = {}
         self.catalog_options: dict[str, CatalogOption] = {}
+        #: Per-tenant settings schemas (marshmallow) by plugin name.
+        self.settings_schemas: dict = {}
         self._owner: dict[str, str] = {}
 
     def load(self) -> "Plugins":
@@ -60,32 +100,66 @@ class Plugins:
                                   dist and dist.version)
             self.loaded[entry_point.name] = record
             try:
-                self.pm.register(entry_point.load(), name=entry_point.name)
+                module = entry_point.load()
             except Exception as exc:  # a broken plugin must not stop the platform
                 record.error = f"failed to load: {exc!r}"
                 log.exception("plugin failed to load", extra={"plugin": entry_point.name})
+                continue
+            if self._compatible(record, module):
+                try:
+                    self._register_warning_about_deprecations(module, entry_point.name)
+                except Exception as exc:
+                    record.error = f"failed to load: {exc!r}"
+                    log.exception("plugin failed to load", extra={"plugin": entry_point.name})
         # Refuses an implementation of a hook that has no spec.
         self.pm.check_pending()
         self._collect()
         return self
 
+    def _compatible(self, record: LoadedPlugin, module) -> bool:
+        declared = getattr(module, API_ATTRIBUTE, None)
+        record.api_version = declared
+        if declared is None:
+            log.warning("plugin declares no plugin-API version (%s); assuming %s",
+                        API_ATTRIBUTE, UNDECLARED_API, extra={"plugin": record.name})
+        try:
+            check_api_version(record.name, declared)
+        except IncompatiblePlugin as exc:
+            record.error = f"refused: {exc}"
+            log.error("plugin refused: %s", exc, extra={"plugin": record.name})
+            return False
+        return True
+
+    def _register_warning_about_deprecations(self, module, name: str) -> None:
+        """Register ``module``; pluggy's warnings about deprecated hook arguments it accepts
+        are logged against the plugin and then raised again for its author's tests."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", hookspecs.HookArgumentDeprecated)
+            self.pm.register(module, name=name)
+        for warning in caught:
+            if issubclass(warning.category, hookspecs.HookArgumentDeprecated):
+                log.warning("%s", warning.message, extra={"plugin": name})
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)
+
     def register(self, module, name: str) -> None:
         """Register an in-tree module as a plugin (used for the core's own defaults)."""
-        self.pm.register(module, name=name)
+        self._register_warning_about_deprecations(module, name)
         self.loaded[name] = LoadedPlugin(name, "caas", None)
         self.pm.check_pending()
         self._collect()
 
     def unregister(self, name: str) -> None:
-        """Take a plugin out again, with everything it contributed."""
+        """Remove plugin ``name`` and what it contributed (tests register throwaway plugins)."""
         self.pm.unregister(name=name)
-        del self.loaded[name]
+        self.loaded.pop(name, None)
         self._collect()
 
     def _collect(self) -> None:
         self.countries.clear()
         self.catalog_options.clear()
         self._owner.clear()
+        self.settings_schemas.clear()
         for name, record in self.loaded.items():
             if record.error:
                 continue
@@ -98,6 +172,20 @@ class Plugins:
                 self.catalog_options[option.code] = option
                 self._owner[f"option:{option.code}"] = name
                 record.catalog_options.append(option.code)
+            self._collect_settings_schema(name, record)
+
+    def _collect_settings_schema(self, name: str, record: LoadedPlugin) -> None:
+        import marshmallow
+
+        declared = self.call_one(name, "register_plugin_settings")
+        if isinstance(declared, type) and issubclass(declared, marshmallow.Schema):
+            declared = declared()
+        if isinstance(declared, marshmallow.Schema):
+            self.settings_schemas[name] = declared
+        elif declared is not None:
+            record.error = (f"register_plugin_settings returned {type(declared).__name__}, "
+                            "not a marshmallow Schema")
+            log.error("%s", record.error, extra={"plugin": name})
 
     def call_one(self, plugin_name: str, hook_name: str, **kwargs):
         """Call one plugin's implementation of a hook, containing its failure."""

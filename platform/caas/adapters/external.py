@@ -1,6 +1,7 @@
 """Clients of the external systems, pointed at their real URLs or at the in-process sandboxes."""
 from __future__ import annotations
 
+import hashlib
 import threading
 from typing import Callable
 
@@ -92,14 +93,22 @@ class ExternalSystems:
                              breaker=self._breaker("vss"))
         return self._client("vss", "*", build)
 
-    def registration(self, tenant: Tenant, country):
-        """The country plugin's registration adapter, pointed at that country's body."""
+    def registration(self, tenant: Tenant, country, credentials: str | None = None):
+        """The country plugin's registration adapter, pointed at that country's body.
+
+        :param credentials: the tenant's credentials with the body (the country plugin's
+            ``credentials`` setting); a change of them gets a new client.
+        """
         def build():
             urls = configuration.url_map(self.config["CAAS_REGISTRATION_URLS"])
             url, transport = self._endpoint("registration", urls.get(country.code), country)
             return country.registration_adapter(url, transport=transport,
-                                                timeout=self.config["CAAS_HTTP_TIMEOUT_SECONDS"])
-        return self._client("registration", tenant.slug, build)
+                                                timeout=self.config["CAAS_HTTP_TIMEOUT_SECONDS"],
+                                                credentials=credentials)
+        key = tenant.slug
+        if credentials:
+            key += "#" + hashlib.sha256(credentials.encode()).hexdigest()[:16]
+        return self._client("registration", key, build)
 
     def close(self) -> None:
         with self._lock:

@@ -37,6 +37,8 @@ class PluginSchema(OutputSchema):
     name = fields.String(metadata={"description": "entry-point name"})
     distribution = fields.String(allow_none=True)
     version = fields.String(allow_none=True)
+    api_version = fields.String(allow_none=True, metadata={
+        "description": "plugin-API version the plugin was written for; null if undeclared"})
     countries = fields.List(fields.String())
     catalog_options = fields.List(fields.String())
     error = fields.String(allow_none=True)

@@ -50,7 +50,8 @@ def registration_sandbox(
         with lock:
             plate = plates(next(counter), body)
             reference = uuid.uuid4().hex[:12].upper()
-            issued[reference] = {"plate": plate, "body": body}
+            issued[reference] = {"plate": plate, "body": body,
+                                 "authorization": request.headers.get("Authorization")}
         return jsonify(answer(plate, reference, body)), 201
 
     @app.get(f"{path}/<reference>")

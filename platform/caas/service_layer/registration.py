@@ -17,6 +17,7 @@ from caas.domain.countries import RegistrationError, RegistrationRequest
 from caas.domain.orders import Order, Status
 from caas.domain.tenants import Tenant
 from caas.service_layer import orders as order_service
+from caas.service_layer import plugin_settings
 
 log = logging.getLogger(__name__)
 REGISTER = "register_vehicle"
@@ -67,7 +68,9 @@ def _register(platform: Platform, tenant: Tenant, order_id: int) -> None:
     if order is None or order.status is not Status.REGISTERING:
         return  # registered already
     country = platform.plugins.countries[tenant.country]
-    adapter = platform.external.registration(tenant, country)
+    settings = plugin_settings.stored(platform, tenant,
+                                      platform.plugins.owner_of_country(tenant.country))
+    adapter = platform.external.registration(tenant, country, settings.get("credentials"))
     request = RegistrationRequest(vin=order.vin, model=order.model, owner_name=order.owner["name"],
                                   owner_tax_id=order.owner["tax_id"],
                                   owner_address=order.owner["address"])

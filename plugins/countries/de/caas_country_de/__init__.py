@@ -7,6 +7,9 @@ from caas import Country, WithdrawalPolicy, hookimpl, stdnum_validator
 
 from caas_country_de.registration import ZulassungClient, sandbox
 
+#: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
+caas_plugin_api = "1.0"
+
 
 TAX_ID_KINDS = ("IdNr",)
 #: The Steuerliche Identifikationsnummer.

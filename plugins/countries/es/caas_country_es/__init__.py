@@ -7,6 +7,9 @@ from caas import Country, WithdrawalPolicy, hookimpl, stdnum_validator
 
 from caas_country_es.registration import LETTERS, DgtClient, sandbox
 
+#: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
+caas_plugin_api = "1.0"
+
 
 TAX_ID_KINDS = ("NIF", "NIE")
 #: stdnum's NIF covers DNI, CIF and the NIE (X, Y and Z numbers) of foreigners.

@@ -7,6 +7,9 @@ from caas import Country, WithdrawalPolicy, hookimpl, stdnum_validator
 
 from caas_country_fr.registration import LETTERS, SivClient, sandbox
 
+#: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
+caas_plugin_api = "1.0"
+
 
 TAX_ID_KINDS = ("NIR", "SIREN")
 #: NIR for persons, SIREN for companies.

@@ -5,6 +5,9 @@ keeping) are standard equipment and are never switched by this option.
 """
 from caas import CatalogOption, hookimpl
 
+#: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
+caas_plugin_api = "1.0"
+
 FEATURES = ("adas.adaptive_cruise", "adas.lane_centering", "adas.traffic_jam_assist")
 
 

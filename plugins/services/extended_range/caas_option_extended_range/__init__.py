@@ -1,6 +1,9 @@
 """Extended range: the battery's full usable capacity, as a monthly subscription."""
 from caas import CatalogOption, hookimpl
 
+#: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
+caas_plugin_api = "1.0"
+
 #: Share of the battery's usable capacity the car may use, with and without the option.
 #: The factory setting keeps a 10 % reserve; the option releases it.
 FULL_PCT, STANDARD_PCT = 100, 90

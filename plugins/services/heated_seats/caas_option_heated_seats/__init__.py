@@ -1,6 +1,9 @@
 """Heated seats: front seat heating, bought once and kept for the life of the car."""
 from caas import CatalogOption, hookimpl
 
+#: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
+caas_plugin_api = "1.0"
+
 LEVELS = 3
 
 

@@ -1,6 +1,9 @@
 """Performance boost: more motor power and launch control for 30 days, bought once."""
 from caas import CatalogOption, hookimpl
 
+#: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
+caas_plugin_api = "1.0"
+
 #: Extra peak power over the model's standard rating, within its type approval.
 EXTRA_POWER_PCT = 15
 

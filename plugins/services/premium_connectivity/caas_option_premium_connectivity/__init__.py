@@ -1,6 +1,9 @@
 """Premium connectivity: hotspot, streaming and live traffic, as a monthly subscription."""
 from caas import CatalogOption, hookimpl
 
+#: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
+caas_plugin_api = "1.0"
+
 SERVICES = ("connectivity.hotspot", "connectivity.streaming", "connectivity.live_traffic")
 HOTSPOT_MAX_DEVICES = 8
 

@@ -1,0 +1,100 @@
+"""Per-tenant settings of a plugin, validated by the schema the plugin declares.
+
+Secrets (``load_only`` fields) are written and kept, never returned, and masked
+in the audit log. A PUT replaces the settings; a secret left out of it keeps
+its stored value, since the administrator cannot read it back to resend it.
+"""
+from __future__ import annotations
+
+import marshmallow
+
+from caas.adapters.services import TenantSettings
+from caas.bootstrap import Platform
+from caas.domain.tenants import Tenant
+from caas.service_layer.errors import Invalid, NotFound
+
+MASK = "********"
+
+
+def _key(name: str) -> str:
+    return f"plugin:{name}"
+
+
+def _schema(platform: Platform, tenant: Tenant, name: str) -> marshmallow.Schema:
+    """The plugin's settings schema, if the plugin serves this tenant and has settings."""
+    plugins = platform.plugins
+    record = plugins.loaded.get(name)
+    schema = plugins.settings_schemas.get(name)
+    # A country plugin serves only the tenants of its countries.
+    if (record is None or record.error or schema is None
+            or (record.countries and tenant.country not in record.countries)):
+        raise NotFound(f"No plugin {name!r} with settings for this tenant.")
+    return schema
+
+
+def _secrets(schema: marshmallow.Schema) -> list[str]:
+    return sorted(name for name, field in schema.fields.items() if field.load_only)
+
+
+def _view(schema: marshmallow.Schema, name: str, stored: dict) -> dict:
+    try:
+        values = schema.load(stored, partial=True)
+    except marshmallow.ValidationError:
+        # Stored under an earlier schema of the plugin: show the defaults.
+        values = {}
+    for field_name, field in schema.fields.items():  # a partial load applies no defaults
+        if field_name not in values and field.load_default is not marshmallow.missing:
+            default = field.load_default
+            values[field_name] = default() if callable(default) else default
+    return {"plugin": name, "settings": schema.dump(values),
+            "secrets": {secret: secret in stored for secret in _secrets(schema)}}
+
+
+def _masked(schema: marshmallow.Schema, values: dict | None) -> dict | None:
+    if values is None:
+        return None
+    secrets = set(_secrets(schema))
+    return {key: MASK if key in secrets else value for key, value in values.items()}
+
+
+def stored(platform: Platform, tenant: Tenant, name: str) -> dict:
+    """What the tenant's administrator set for plugin ``name``, secrets included (for the
+    core's own use, such as a registration adapter's credentials); ``{}`` when nothing."""
+    with platform.tenant_reader(tenant.slug) as conn:
+        return TenantSettings(conn).get(_key(name), {})
+
+
+def read(platform: Platform, tenant: Tenant, name: str) -> dict:
+    """The plugin's settings for ``tenant`` (defaults where unset) and which secrets are set."""
+    schema = _schema(platform, tenant, name)
+    return _view(schema, name, stored(platform, tenant, name))
+
+
+def replace(platform: Platform, tenant: Tenant, name: str, payload: dict) -> dict:
+    """Validate ``payload`` with the plugin's schema and store it.
+
+    :raises Invalid: with the schema's field errors; nothing is stored.
+    :raises NotFound: no such plugin, or it has no settings for this tenant.
+    """
+    schema = _schema(platform, tenant, name)
+    with platform.tenant_uow(tenant.slug) as uow:
+        before = uow.settings.get(_key(name))
+        kept = {secret: (before or {})[secret] for secret in _secrets(schema)
+                if secret not in payload and secret in (before or {})}
+        candidate = {**kept, **payload}
+        try:
+            schema.load(candidate)
+        except marshmallow.ValidationError as exc:
+            raise Invalid("Invalid plugin settings.", _field_errors(exc.messages))
+        uow.settings.put(_key(name), candidate)
+        uow.audit.record("settings.plugin", "plugin_settings", name,
+                         before=_masked(schema, before), after=_masked(schema, candidate))
+        uow.commit()
+    return _view(schema, name, candidate)
+
+
+def _field_errors(messages) -> dict[str, list[str]]:
+    if not isinstance(messages, dict):
+        return {"_schema": [str(message) for message in messages]}
+    return {str(field): errors if isinstance(errors, list) else [str(errors)]
+            for field, errors in messages.items()}

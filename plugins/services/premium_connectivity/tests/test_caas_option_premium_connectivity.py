@@ -1,0 +1,6 @@
+"""The conformance kit, run against this plugin alone."""
+from caas.testing import OptionConformance
+
+
+class TestConformance(OptionConformance):
+    plugin = "premium_connectivity"
