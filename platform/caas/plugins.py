@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pluggy
 
-from caas import hookspecs
+from caas import hookspecs, i18n
 from caas.domain.catalog import CatalogOption
 from caas.domain.countries import Country
 
@@ -49,6 +49,8 @@ class Plugins:
         self.loaded: dict[str, LoadedPlugin] = {}
         self.countries: dict[str, Country] = {}
         self.catalog_options: dict[str, CatalogOption] = {}
+        #: Folders of compiled message catalogs the plugins ship.
+        self.translation_dirs: list[str] = []
         self._owner: dict[str, str] = {}
 
     def load(self) -> "Plugins":
@@ -79,6 +81,7 @@ class Plugins:
     def _collect(self) -> None:
         self.countries.clear()
         self.catalog_options.clear()
+        self.translation_dirs.clear()
         for name, record in self.loaded.items():
             if record.error:
                 continue
@@ -91,6 +94,9 @@ class Plugins:
                 self.catalog_options[option.code] = option
                 self._owner[f"option:{option.code}"] = name
                 record.catalog_options.append(option.code)
+            for directory in self.call_one(name, "register_translations") or []:
+                self.translation_dirs.append(str(directory))
+        i18n.add_plugin_catalogs(self.translation_dirs)
 
     def call_one(self, plugin_name: str, hook_name: str, **kwargs):
         """Call one plugin's implementation of a hook, containing its failure."""

@@ -10,6 +10,7 @@ import pybreaker
 from caas import config as configuration
 from caas.adapters.factory import FactoryClient
 from caas.adapters.iot import IotClient
+from caas.adapters.messaging import PushClient, SmsClient
 from caas.adapters.payments import PaymentGateway
 from caas.adapters.vss import VssClient
 from caas.domain.tenants import Tenant
@@ -91,6 +92,24 @@ class ExternalSystems:
                              timeout=self.config["CAAS_HTTP_TIMEOUT_SECONDS"],
                              breaker=self._breaker("vss"))
         return self._client("vss", "*", build)
+
+    def push(self, tenant: Tenant) -> PushClient:
+        """The push provider of the customers' mobile app: one for the platform."""
+        def build():
+            url, transport = self._endpoint("push", self.config["CAAS_PUSH_URL"])
+            return PushClient(url, transport=transport,
+                              timeout=self.config["CAAS_HTTP_TIMEOUT_SECONDS"],
+                              breaker=self._breaker("push"))
+        return self._client("push", "*", build)
+
+    def sms(self, tenant: Tenant) -> SmsClient:
+        """The SMS provider: one for the platform."""
+        def build():
+            url, transport = self._endpoint("sms", self.config["CAAS_SMS_URL"])
+            return SmsClient(url, transport=transport,
+                             timeout=self.config["CAAS_HTTP_TIMEOUT_SECONDS"],
+                             breaker=self._breaker("sms"))
+        return self._client("sms", "*", build)
 
     def registration(self, tenant: Tenant, country):
         """The country plugin's registration adapter, pointed at that country's body."""
