@@ -248,8 +248,7 @@ def set_route(platform: Platform, tenant: Tenant, event: str, channels: list[str
 def preferences_view(preferences: Preferences) -> dict:
     quiet = None
     if preferences.quiet_start and preferences.quiet_end:
-        quiet = {"start": preferences.quiet_start.strftime("%H:%M"),
-                 "end": preferences.quiet_end.strftime("%H:%M")}
+        quiet = {"start": preferences.quiet_start, "end": preferences.quiet_end}
     return {**{channel: channel not in preferences.disabled for channel in OPTIONAL_CHANNELS},
             "email": True, "quiet_hours": quiet}
 
@@ -259,17 +258,23 @@ def preferences(platform: Platform, tenant: Tenant, user_id: int) -> dict:
         return preferences_view(uow.preferences.get(user_id))
 
 
+KEEP = "keep"
+
+
 def set_preferences(platform: Platform, tenant: Tenant, user_id: int, channels: dict,
-                    quiet_hours: dict | None) -> dict:
-    """Switch optional channels on or off (those not given keep their setting) and set or
-    clear the quiet hours (``{"start": time, "end": time}``, the tenant's local time)."""
+                    quiet_hours: dict | None | str = KEEP) -> dict:
+    """Switch optional channels on or off and set (``{"start": time, "end": time}``, the
+    tenant's local time) or clear (``None``) the quiet hours; what is not given is kept."""
     with platform.tenant_uow(tenant.slug) as uow:
         current = uow.preferences.get(user_id)
         disabled = set(current.disabled)
         for channel, enabled in channels.items():
             (disabled.discard if enabled else disabled.add)(channel)
-        start = quiet_hours["start"] if quiet_hours else None
-        end = quiet_hours["end"] if quiet_hours else None
+        if quiet_hours == KEEP:
+            start, end = current.quiet_start, current.quiet_end
+        else:
+            start = quiet_hours["start"] if quiet_hours else None
+            end = quiet_hours["end"] if quiet_hours else None
         if start is not None and start == end:
             raise Invalid("Quiet hours need a start and a different end.",
                           {"quiet_hours": ["Start and end are the same."]})
