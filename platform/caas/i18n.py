@@ -38,7 +38,13 @@ def add_plugin_catalogs(directories) -> None:
              if str(directory) not in _plugin_directories]
     if added:
         _plugin_directories.extend(added)
-        translations.cache_clear()
+        clear_caches()
+
+
+def clear_caches() -> None:
+    """Forget the catalogs read so far (after catalogs were added or changed)."""
+    translations.cache_clear()
+    formatting_locale.cache_clear()
 
 
 def _catalog(locale: str):
@@ -58,6 +64,16 @@ def _catalog(locale: str):
         for message_id, text in extra._catalog.items():
             chosen._catalog.setdefault(message_id, text)
     return chosen
+
+
+@lru_cache(maxsize=64)
+def formatting_locale(locale: str, fallback: str = "en") -> str:
+    """The locale to format amounts and dates in, so that they match the text's language:
+    ``locale``, unless no catalog has its language and the text falls back to ``fallback``."""
+    chosen = babel_locale(locale)
+    if chosen.split("_")[0] == "en" or isinstance(_catalog(locale), Translations):
+        return chosen
+    return babel_locale(fallback) if fallback else chosen
 
 
 @lru_cache(maxsize=64)

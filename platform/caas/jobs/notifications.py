@@ -19,11 +19,12 @@ def remind_maintenance(payload: dict, job_key: str) -> None:
     maintenance.remind(current_platform(), current_tenant())
 
 
-def schedule_reminders(platform) -> int:
-    """Queue the maintenance reminders of every active tenant, one job each; returns how many."""
+def schedule_reminders(platform, slugs=None) -> int:
+    """Queue the maintenance reminders of every active tenant (or of those in ``slugs``),
+    one job each; returns how many."""
     scheduled = 0
     for tenant in platform.tenants():
-        if tenant.status == "active":
+        if tenant.status == "active" and (slugs is None or tenant.slug in slugs):
             with platform.tenant_uow(tenant.slug) as uow:
                 uow.outbox.add(maintenance.REMIND, {})
                 uow.commit()

@@ -12,7 +12,7 @@ from babel.dates import format_date, format_time, get_datetime_format
 from babel.numbers import format_currency
 from babel.support import NullTranslations
 
-from caas.i18n import babel_locale, translations
+from caas.i18n import formatting_locale, translations
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,7 @@ def order_update_email(to: str, locale: str, fallback_locale: str, *, name: str,
     if texts is None:
         raise ValueError(f"unknown order event {event!r}")
     t = translations(locale, fallback_locale)
-    where = babel_locale(locale)
+    where = formatting_locale(locale, fallback_locale)
     values = {"name": name, "tenant": tenant_name, "reference": reference, "model": model,
               "plate": plate, "vin": vin, "amount": _format_amount(amount, where),
               "estimated_date": _format_date(estimated_date, where)}
@@ -285,7 +285,7 @@ def service_update_email(to: str, locale: str, fallback_locale: str, *, name: st
     if texts is None:
         raise ValueError(f"unknown service event {event!r}")
     t = translations(locale, fallback_locale)
-    where = babel_locale(locale)
+    where = formatting_locale(locale, fallback_locale)
     values = {"name": name, "tenant": tenant_name, "option": option, "vin": vin,
               "amount": _format_amount(amount, where),
               "activated_at": _format_moment(activated_at, where, timezone)}
@@ -299,7 +299,7 @@ def maintenance_due_email(to: str, locale: str, fallback_locale: str, *, name: s
     """The reminder that a vehicle's maintenance is due (``due_date``, ISO) or overdue."""
     t = translations(locale, fallback_locale)
     values = {"name": name, "tenant": tenant_name, "vehicle": plate or vin,
-              "due_date": _format_date(due_date, babel_locale(locale))}
+              "due_date": _format_date(due_date, formatting_locale(locale, fallback_locale))}
     subject = t.gettext("Your vehicle %(vehicle)s is due for maintenance")
     sentences = [
         t.gettext("According to the workshop records, the maintenance of your vehicle "
