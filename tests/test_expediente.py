@@ -1,21 +1,6 @@
 """The customer's purchase record: what it holds, who may read it, and when the VSS is down."""
-import pytest
-
 from conftest import Api
-from journey import MODEL, enable_options, linked_vehicle, set_up_catalog
-
-
-@pytest.fixture
-def shop(make_tenant):
-    made = make_tenant("ES")
-    set_up_catalog(made)
-    enable_options(made)
-    return made
-
-
-@pytest.fixture
-def owned(shop, operator, client, mailbox, drain):
-    return linked_vehicle(shop, operator, client, mailbox, drain)
+from journey import MODEL, linked_vehicle
 
 
 def _record(api, path="/api/v1/me/expediente"):

@@ -10,21 +10,7 @@ from caas.adapters import schema
 from caas.adapters.messaging import ProviderRejected, ProviderUnavailable
 from caas.jobs.notifications import schedule_reminders
 from caas.tenancy import tenant_context
-from journey import enable_options, linked_vehicle, set_up_catalog
-
-
-@pytest.fixture
-def shop(make_tenant):
-    made = make_tenant("ES")
-    set_up_catalog(made)
-    enable_options(made)
-    return made
-
-
-@pytest.fixture
-def owned(shop, operator, client, mailbox, drain):
-    """(the buyer's client, the VIN of their delivered, app-linked vehicle)"""
-    return linked_vehicle(shop, operator, client, mailbox, drain)
+from journey import linked_vehicle
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from caas.adapters import schema
 from caas.adapters.orders import page
-from caas.adapters.repositories import aware, utcnow
+from caas.adapters.repositories import aware, insert_once, utcnow
 from caas.domain.notifications import Preferences
 
 
@@ -95,13 +95,8 @@ class MaintenanceReminders:
 
     def claim(self, vin: str, due_date: date, customer_id: int) -> bool:
         """Record the reminder for ``vin`` and ``due_date``; ``False`` if it exists already."""
-        try:
-            with self.conn.begin_nested():
-                self.conn.execute(schema.maintenance_reminders.insert().values(
-                    vin=vin, due_date=due_date, customer_id=customer_id, created_at=utcnow()))
-        except sa.exc.IntegrityError:
-            return False
-        return True
+        return insert_once(self.conn, schema.maintenance_reminders, vin=vin, due_date=due_date,
+                           customer_id=customer_id, created_at=utcnow())
 
     def owned_vehicles(self) -> list[dict]:
         """Vehicles that have an owner to remind: ``vin``, ``model``, ``plate``, ``customer_id``."""
