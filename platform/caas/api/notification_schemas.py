@@ -45,7 +45,7 @@ class RouteSchema(OutputSchema):
 
 class RouteUpdateSchema(StrictSchema):
     channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), required=True,
-                           validate=validate.Length(max=len(CHANNELS)))
+                           validate=validate.Length(min=1, max=len(CHANNELS)))
 
 
 class QuietHoursSchema(StrictSchema):
