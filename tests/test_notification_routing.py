@@ -58,6 +58,8 @@ def test_overrides_replace_a_row_and_refuse_unknown_events_and_channels():
         RoutingTable.with_overrides({"order_status_update": ["pigeon"]})
     with pytest.raises(RoutingError):
         RoutingTable.with_overrides({"birthday": [EMAIL]})
+    with pytest.raises(RoutingError):
+        RoutingTable.with_overrides({"ota_success": []})
 
 
 def test_opted_out_channels_and_missing_addresses_are_skipped_with_the_reason():

@@ -65,6 +65,8 @@ def _checked(event: str, channels) -> tuple[str, ...]:
     if unknown:
         raise RoutingError(f"Unknown channels: {', '.join(unknown)}.")
     chosen = tuple(channel for channel in CHANNELS if channel in set(channels))
+    if not chosen:
+        raise RoutingError("An event needs at least one channel.")
     if event in LOCKED and chosen != ROUTES[event]:
         raise RoutingError(f"{event} is always sent by {', '.join(ROUTES[event])} only.")
     return chosen
