@@ -17,10 +17,15 @@ $(STAMP): setup.cfg pyproject.toml $(PLUGIN_PROJECTS)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]' $(foreach p,$(PLUGINS),-e $(p))
 	touch $(STAMP)
 
-translations: $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+# The platform's catalogs and those bundled plugins ship (<package>/translations/, found
+# through their register_translations hook).
+CATALOGS := $(wildcard translations/*/LC_MESSAGES/messages.po) \
+	$(wildcard plugins/*/*/*/translations/*/LC_MESSAGES/messages.po)
 
-translations/%.mo: translations/%.po $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d translations -l $(firstword $(subst /, ,$*)) -D messages
+translations: $(CATALOGS:.po=.mo)
+
+%/LC_MESSAGES/messages.mo: %/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
 
 ## Extract messages from the code into translations/messages.pot.
 translations-extract: $(STAMP)

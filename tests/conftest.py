@@ -246,3 +246,20 @@ def make_tenant(app, client):
 @pytest.fixture
 def tenant(make_tenant):
     return make_tenant("ES")
+
+
+@pytest.fixture
+def shop(make_tenant):
+    """A Spanish tenant with the journeys' catalog and every bundled option on sale."""
+    from journey import enable_options, set_up_catalog
+    made = make_tenant("ES")
+    set_up_catalog(made)
+    enable_options(made)
+    return made
+
+
+@pytest.fixture
+def owned(shop, operator, client, mailbox, drain):
+    """(the buyer's client, the VIN of their delivered, app-linked vehicle)"""
+    from journey import linked_vehicle
+    return linked_vehicle(shop, operator, client, mailbox, drain)

@@ -103,3 +103,13 @@ def test_worker_refuses_the_embedded_broker(cli, monkeypatch):
 def test_routes_and_shell_come_from_flask(cli):
     routes = cli("routes")
     assert "/api/v1/me" in routes.output
+
+
+def test_maintenance_remind_queues_one_job_per_tenant(cli):
+    slugs = [new_slug("rem") for _ in range(2)]
+    for slug in slugs:
+        assert cli("tenants", "create", slug, "--name", slug, "--country", "ES").exit_code == 0
+    one = cli("maintenance", "remind", "--tenant", slugs[0])
+    assert one.exit_code == 0 and "reminders of 1 tenants" in one.output
+    every = cli("maintenance", "remind")
+    assert every.exit_code == 0 and "reminders of 2 tenants" in every.output

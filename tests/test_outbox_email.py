@@ -120,7 +120,13 @@ def test_crash_after_commit_still_sends_the_email_exactly_once(app, platform, te
     # The generated password does not stay in the database once sent.
     with platform.tenant_engines.get(tenant.slug).connect() as conn:
         payloads = conn.execute(sa.select(schema.outbox.c.payload)).scalars().all()
-    assert not any("secrets" in payload for payload in payloads if payload.get("to") == email)
+    assert payloads and not any("secrets" in payload for payload in payloads)
+
+
+def _email_notification(platform, slug, email):
+    with platform.tenant_engines.get(slug).connect() as conn:
+        return conn.execute(sa.select(schema.notifications).where(
+            schema.notifications.c.destination == email)).first()
 
 
 def test_smtp_outage_is_retried_until_delivered(platform, tenant, drain, mailbox, operator):
@@ -132,17 +138,23 @@ def test_smtp_outage_is_retried_until_delivered(platform, tenant, drain, mailbox
         with platform.tenant_engines.get(tenant.slug).connect() as conn:
             for _ in range(50):
                 row = conn.execute(sa.select(schema.outbox)
-                                   .where(schema.outbox.c.task == "send_email")
+                                   .where(schema.outbox.c.task == "deliver_notification")
                                    .order_by(schema.outbox.c.id.desc())).first()
                 if row.last_error:
                     break
                 time.sleep(0.1)
-        assert "SMTP delivery" in row.last_error and row.processed_at is None
+        assert "email delivery failed" in row.last_error and "SMTP" in row.last_error
+        assert row.processed_at is None
+        notification = _email_notification(platform, tenant.slug, email)
+        assert notification.status == "retrying" and "SMTP" in notification.error
     finally:
         operator.put("/sandbox/smtp/mode", json={"mode": "up"})
     relay(platform, older_than_seconds=0)
     drain()
     assert len(mailbox.messages(email)) == 1
+    notification = _email_notification(platform, tenant.slug, email)
+    assert notification.status == "sent" and notification.error is None
+    assert notification.attempts >= 2 and notification.sent_at is not None
 
 
 def test_a_failed_job_waits_out_its_backoff_whoever_sends_it_again(
@@ -154,7 +166,7 @@ def test_a_failed_job_waits_out_its_backoff_whoever_sends_it_again(
     def job():
         with platform.tenant_engines.get(tenant.slug).connect() as conn:
             return conn.execute(sa.select(schema.outbox)
-                                .where(schema.outbox.c.task == "send_email")
+                                .where(schema.outbox.c.task == "deliver_notification")
                                 .order_by(schema.outbox.c.id.desc())).first()
     try:
         assert tenant.admin.post("/api/v1/staff", json={"email": email, "name": "P",
@@ -191,11 +203,15 @@ def test_a_job_failing_for_good_is_abandoned_with_its_error_and_without_secrets(
     finally:
         operator.put("/sandbox/smtp/mode", json={"mode": "up"})
     with platform.tenant_engines.get(tenant.slug).connect() as conn:
-        row = conn.execute(sa.select(schema.outbox).where(schema.outbox.c.task == "send_email")
+        row = conn.execute(sa.select(schema.outbox)
+                           .where(schema.outbox.c.task == "deliver_notification")
                            .order_by(schema.outbox.c.id.desc())).first()
-    assert row.payload["to"] == email and row.attempts == 2
-    assert row.processed_at is not None and row.last_error.startswith("abandoned:")
-    assert "secrets" not in row.payload
+    notification = _email_notification(platform, tenant.slug, email)
+    assert row.payload["notification_id"] == notification.id and row.attempts == 2
+    assert row.processed_at is not None and "secrets" not in row.payload
+    # The notification keeps the outcome: failed, after two attempts, with the last error.
+    assert notification.status == "failed" and notification.attempts == 2
+    assert "SMTP" in notification.error and notification.sent_at is None
     # The relay does not bring it back.
     relay(platform, older_than_seconds=0)
     drain()

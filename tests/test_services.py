@@ -14,20 +14,6 @@ from journey import (PRICES, customer_login, enable_options, linked_vehicle, set
 
 
 @pytest.fixture
-def shop(make_tenant):
-    made = make_tenant("ES")
-    set_up_catalog(made)
-    enable_options(made)
-    return made
-
-
-@pytest.fixture
-def owned(shop, operator, client, mailbox, drain):
-    """(the buyer's client, the VIN of their delivered, app-linked vehicle)"""
-    return linked_vehicle(shop, operator, client, mailbox, drain)
-
-
-@pytest.fixture
 def iot(app):
     return app.extensions["caas_sandboxes"].iot
 

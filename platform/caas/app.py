@@ -43,7 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     platform = Platform(app.config, plugins)
     app.extensions["caas"] = platform
 
-    from caas.jobs import broker, tasks
+    from caas.jobs import broker, notifications, tasks  # noqa: F401 (notifications: handlers)
     app.extensions["caas_broker"] = broker.setup(app)
     platform.dispatch = tasks.dispatch
     platform.schedule_activation = tasks.schedule_activation

@@ -304,6 +304,26 @@ def ota_sweep(every):
         time.sleep(every)
 
 
+@main.group()
+def maintenance():
+    """Maintenance reminders from the VSS."""
+
+
+@maintenance.command("remind")
+@click.option("--every", type=float, default=0, help="Repeat every N seconds (0: once).")
+@click.option("--tenant", "slugs", multiple=True, help="Only these tenants (repeat); default: all.")
+@with_appcontext
+def maintenance_remind(every, slugs):
+    """Queue one reminder job per tenant: owners whose maintenance is due are notified once."""
+    from caas.jobs.notifications import schedule_reminders
+    while True:
+        click.echo(f"queued the reminders of {schedule_reminders(_platform(), slugs or None)} "
+                   "tenants")
+        if not every:
+            return
+        time.sleep(every)
+
+
 # --- sandboxes ----------------------------------------------------------------------
 
 

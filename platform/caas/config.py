@@ -50,6 +50,15 @@ def defaults(instance_path: str) -> dict:
         "CAAS_REGISTRATION_URLS": None,  # per country: "ES=https://...,FR=https://..."
         "CAAS_IOT_URL": None,
         "CAAS_VSS_URL": None,
+        "CAAS_PUSH_URL": None,
+        "CAAS_SMS_URL": None,
+        # Notifications: attempts per channel delivery, the SMS sender name, and how often
+        # the maintenance reminders run in the embedded mode.
+        "CAAS_NOTIFICATION_MAX_ATTEMPTS": 5,
+        "CAAS_SMS_SENDER": "CaaS",
+        "CAAS_MAINTENANCE_REMINDER_SECONDS": 3600.0,
+        # A vehicle's owner is reminded this many days before its maintenance is due.
+        "CAAS_MAINTENANCE_NOTICE_DAYS": 14,
         "CAAS_HTTP_TIMEOUT_SECONDS": 10.0,
         "CAAS_BREAKER_FAIL_MAX": 5,
         "CAAS_BREAKER_RESET_SECONDS": 30,
@@ -103,7 +112,8 @@ def check(config: dict) -> None:
             raise ConfigError("CAAS_SANDBOX must be off in production")
     if not config["CAAS_SANDBOX"]:
         missing = [key for key in ("CAAS_PAYMENTS_URL", "CAAS_FACTORY_URL",
-                                   "CAAS_REGISTRATION_URLS", "CAAS_IOT_URL", "CAAS_VSS_URL")
+                                   "CAAS_REGISTRATION_URLS", "CAAS_IOT_URL", "CAAS_VSS_URL",
+                                   "CAAS_PUSH_URL", "CAAS_SMS_URL")
                    if not config.get(key)]
         if missing:
             raise ConfigError(f"{', '.join(missing)} must be set when CAAS_SANDBOX is off")

@@ -43,6 +43,18 @@ def register_catalog_options():
 
 
 @hookspec
+def register_translations():
+    """Return folders of compiled message catalogs this plugin ships.
+
+    Each folder holds ``<language>/LC_MESSAGES/messages.mo`` (what ``pybabel compile``
+    writes). Their messages join the platform's own for every text it renders; where
+    both translate the same message, the platform's translation is used.
+
+    :returns: a list of folder paths (``str`` or :class:`pathlib.Path`).
+    """
+
+
+@hookspec
 def register_commands(cli):
     """Add commands to the ``caas`` command-line tool.
 

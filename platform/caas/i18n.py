@@ -62,13 +62,65 @@ def babel_locale(locale: str) -> str:
         return "en"
 
 
+#: Catalog folders the loaded plugins ship (``register_translations``), in load order.
+_plugin_directories: list[str] = []
+
+
+def add_plugin_catalogs(directories) -> None:
+    """Let :func:`translations` find the messages of plugins' catalogs in ``directories``."""
+    added = [str(directory) for directory in directories
+             if str(directory) not in _plugin_directories]
+    if added:
+        _plugin_directories.extend(added)
+        clear_caches()
+
+
+def clear_caches() -> None:
+    """Forget the catalogs read so far (after catalogs were added or changed)."""
+    translations.cache_clear()
+    formatting_locale.cache_clear()
+
+
+def _catalog(locale: str):
+    """The core catalog of ``locale``, with the messages only plugins' catalogs have.
+
+    A plugin adds messages; it does not change the core's translation of one.
+    """
+    where = [babel_locale(locale)]
+    chosen = Translations.load(str(translations_dir()), where, DOMAIN)
+    for directory in _plugin_directories:
+        extra = Translations.load(directory, where, DOMAIN)
+        if not isinstance(extra, Translations):
+            continue  # no catalog for this language there
+        if not isinstance(chosen, Translations):
+            chosen = extra
+            continue
+        for message_id, text in extra._catalog.items():
+            chosen._catalog.setdefault(message_id, text)
+    return chosen
+
+
+@lru_cache(maxsize=64)
+def formatting_locale(locale: str, fallback: str = "en") -> str:
+    """The locale to format amounts and dates in, so that they match the text's language:
+    ``locale``, unless no catalog has its language and the text falls back to ``fallback``."""
+    chosen = babel_locale(locale)
+    if chosen.split("_")[0] == "en" or isinstance(_catalog(locale), Translations):
+        return chosen
+    return babel_locale(fallback) if fallback else chosen
+
+
 @lru_cache(maxsize=64)
 def translations(locale: str, fallback: str = "en") -> Translations:
-    """Catalog for ``locale``; missing messages fall back to ``fallback``, then to the source text.
+    """Catalog for ``locale``; missing messages fall back to ``fallback`` (the tenant's default
+    language), then to the source text: never an error or a bare message id.
 
-    ``de-CH`` finds ``de_CH`` first and then ``de``.
+    ``de-CH`` finds ``de_CH`` first and then ``de``. Plugins' catalogs count as the core's.
     """
-    return _load(translations_dir(), locale, fallback)
+    chosen = _catalog(locale)
+    if fallback and babel_locale(fallback) != babel_locale(locale):
+        chosen.add_fallback(_catalog(fallback))
+    return chosen
 
 
 def _load(directory, locale: str, fallback: str) -> Translations:

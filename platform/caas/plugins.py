@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pluggy
 
-from caas import PLUGIN_API_VERSION, hookspecs
+from caas import PLUGIN_API_VERSION, hookspecs, i18n
 from caas.domain.catalog import CatalogOption
 from caas.domain.countries import Country
 
@@ -89,6 +89,8 @@ class Plugins:
         self.catalog_options: dict[str, CatalogOption] = {}
         #: Per-tenant settings schemas (marshmallow) by plugin name.
         self.settings_schemas: dict = {}
+        #: Folders of compiled message catalogs the plugins ship.
+        self.translation_dirs: list[str] = []
         self._owner: dict[str, str] = {}
 
     def load(self) -> "Plugins":
@@ -160,6 +162,7 @@ class Plugins:
         self.catalog_options.clear()
         self._owner.clear()
         self.settings_schemas.clear()
+        self.translation_dirs.clear()
         for name, record in self.loaded.items():
             if record.error:
                 continue
@@ -173,6 +176,9 @@ class Plugins:
                 self._owner[f"option:{option.code}"] = name
                 record.catalog_options.append(option.code)
             self._collect_settings_schema(name, record)
+            for directory in self.call_one(name, "register_translations") or []:
+                self.translation_dirs.append(str(directory))
+        i18n.add_plugin_catalogs(self.translation_dirs)
 
     def _collect_settings_schema(self, name: str, record: LoadedPlugin) -> None:
         import marshmallow

@@ -11,6 +11,7 @@ import pybreaker
 from caas import config as configuration
 from caas.adapters.factory import FactoryClient
 from caas.adapters.iot import IotClient
+from caas.adapters.messaging import PushClient, SmsClient
 from caas.adapters.payments import PaymentGateway
 from caas.adapters.vss import VssClient
 from caas.domain.tenants import Tenant
@@ -76,22 +77,28 @@ class ExternalSystems:
                                  breaker=self._breaker("factory"))
         return self._client("factory", tenant.slug, build)
 
-    def iot(self, tenant: Tenant) -> IotClient:
-        """The vehicles' IoT API: one for the platform (it is the car maker's, not a tenant's)."""
+    def _shared(self, system: str, client_class, url_key: str):
+        """The platform's one client of ``system`` (the car maker's, not a tenant's)."""
         def build():
-            url, transport = self._endpoint("iot", self.config["CAAS_IOT_URL"])
-            return IotClient(url, transport=transport,
-                             timeout=self.config["CAAS_HTTP_TIMEOUT_SECONDS"],
-                             breaker=self._breaker("iot"))
-        return self._client("iot", "*", build)
+            url, transport = self._endpoint(system, self.config[url_key])
+            return client_class(url, transport=transport,
+                                timeout=self.config["CAAS_HTTP_TIMEOUT_SECONDS"],
+                                breaker=self._breaker(system))
+        return self._client(system, "*", build)
+
+    def iot(self, tenant: Tenant) -> IotClient:
+        """The vehicles' IoT API."""
+        return self._shared("iot", IotClient, "CAAS_IOT_URL")
 
     def vss(self, tenant: Tenant) -> VssClient:
-        def build():
-            url, transport = self._endpoint("vss", self.config["CAAS_VSS_URL"])
-            return VssClient(url, transport=transport,
-                             timeout=self.config["CAAS_HTTP_TIMEOUT_SECONDS"],
-                             breaker=self._breaker("vss"))
-        return self._client("vss", "*", build)
+        return self._shared("vss", VssClient, "CAAS_VSS_URL")
+
+    def push(self, tenant: Tenant) -> PushClient:
+        """The push provider of the customers' mobile app."""
+        return self._shared("push", PushClient, "CAAS_PUSH_URL")
+
+    def sms(self, tenant: Tenant) -> SmsClient:
+        return self._shared("sms", SmsClient, "CAAS_SMS_URL")
 
     def registration(self, tenant: Tenant, country, credentials: str | None = None):
         """The country plugin's registration adapter, pointed at that country's body.

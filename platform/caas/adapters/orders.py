@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from caas.adapters import schema
-from caas.adapters.repositories import aware, utcnow
+from caas.adapters.repositories import aware, insert_once, utcnow
 from caas.context import Actor
 from caas.domain.money import Money
 from caas.domain.orders import Order, Status, Vehicle
@@ -347,14 +347,8 @@ class WebhookEvents:
 
     def record(self, system: str, event_id: str, payload: dict, outcome: str) -> bool:
         """Record the event; ``False`` if a concurrent delivery recorded it first."""
-        try:
-            with self.conn.begin_nested():
-                self.conn.execute(schema.webhook_events.insert().values(
-                    system=system, event_id=event_id, payload=payload, outcome=outcome[:200],
-                    received_at=utcnow()))
-        except sa.exc.IntegrityError:
-            return False
-        return True
+        return insert_once(self.conn, schema.webhook_events, system=system, event_id=event_id,
+                           payload=payload, outcome=outcome[:200], received_at=utcnow())
 
 
 class IdempotencyKeys:
@@ -371,13 +365,8 @@ class IdempotencyKeys:
 
     def reserve(self, owner: str, key: str, fingerprint: str) -> bool:
         """Claim the key for a request about to run; ``False`` if it is already claimed."""
-        try:
-            with self.conn.begin_nested():
-                self.conn.execute(schema.idempotency_keys.insert().values(
-                    owner=owner, key=key, fingerprint=fingerprint, created_at=utcnow()))
-        except sa.exc.IntegrityError:
-            return False
-        return True
+        return insert_once(self.conn, schema.idempotency_keys, owner=owner, key=key,
+                           fingerprint=fingerprint, created_at=utcnow())
 
     def complete(self, owner: str, key: str, status_code: int, response: Any) -> None:
         table = schema.idempotency_keys

@@ -24,6 +24,17 @@ def aware(value: datetime | None) -> datetime | None:
     return value
 
 
+def insert_once(conn: Connection, table: sa.Table, **values) -> bool:
+    """Insert a row; ``False`` if a unique constraint says it exists already (a concurrent
+    writer included), leaving the surrounding transaction usable."""
+    try:
+        with conn.begin_nested():
+            conn.execute(table.insert().values(**values))
+    except sa.exc.IntegrityError:
+        return False
+    return True
+
+
 class TenantRepository:
     def __init__(self, conn: Connection):
         self.conn = conn

@@ -5,7 +5,7 @@ compares the two so that they never drift. Money is stored as whole minor
 units (``*_minor``, BigInteger) beside its currency: exact on every backend.
 """
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Integer,
-                        MetaData, String, Table, Text, UniqueConstraint)
+                        LargeBinary, MetaData, String, Table, Text, UniqueConstraint)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -299,4 +299,71 @@ service_events = Table(
     Column("actor_role", String(20), nullable=False),
     Column("actor_id", Integer),
     Column("actor_email", String(254)),
+)
+
+# --- notifications and the customer's record -------------------------------------
+
+notifications = Table(
+    "notifications", tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("recipient_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("event", String(40), nullable=False),  # a routing-table row: ota_success...
+    Column("message", String(40), nullable=False),  # the text: credentials, order_update...
+    Column("context", JSON, nullable=False),  # what the text is rendered from (no secrets)
+    Column("channel", String(20), nullable=False),
+    Column("locale", String(16), nullable=False),
+    Column("fallback_locale", String(16), nullable=False),
+    Column("destination", String(254)),
+    # queued | sending | retrying | sent | failed | skipped
+    Column("status", String(20), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False),
+    Column("error", String(1000)),
+    Column("subject", String(500)),
+    Column("order_id", Integer, ForeignKey("orders.id")),
+    Column("service_id", Integer, ForeignKey("services.id")),
+    Column("vin", String(17)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+)
+
+notification_preferences = Table(
+    "notification_preferences", tenant_metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("disabled", JSON, nullable=False),  # optional channels switched off
+    Column("quiet_start", String(5)),  # "22:00", the tenant's local time
+    Column("quiet_end", String(5)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+maintenance_reminders = Table(
+    "maintenance_reminders", tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("vin", String(17), ForeignKey("vehicles.vin"), nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("customer_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    # One reminder per vehicle and due date, whoever runs the job and however often.
+    UniqueConstraint("vin", "due_date"),
+)
+
+maintenance_records = Table(
+    "maintenance_records", tenant_metadata,
+    Column("vin", String(17), ForeignKey("vehicles.vin"), primary_key=True),
+    Column("record", JSON, nullable=False),  # the VSS's last answer
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
+)
+
+documents = Table(
+    "documents", tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),  # manual (per model) | contract (per order)
+    Column("model", String(40), index=True),
+    Column("order_id", Integer, ForeignKey("orders.id"), index=True),
+    Column("title", String(200), nullable=False),
+    Column("filename", String(200), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )

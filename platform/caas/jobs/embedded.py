@@ -1,8 +1,9 @@
-"""The embedded default's in-process worker and outbox relay."""
+"""The embedded default's in-process worker, outbox relay and schedules."""
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from dramatiq import Worker
 
@@ -10,7 +11,8 @@ log = logging.getLogger(__name__)
 
 
 class EmbeddedWorker:
-    """Worker threads plus the outbox relay and activation sweeper loop, inside the web process."""
+    """Worker threads plus the outbox relay, activation sweeper and maintenance reminder loop,
+    inside the web process."""
 
     def __init__(self, app, broker, threads: int = 4, relay_every: float = 10.0):
         self.app = app
@@ -26,9 +28,16 @@ class EmbeddedWorker:
         return self
 
     def _relay_loop(self) -> None:
+        from caas.jobs.notifications import schedule_reminders
         from caas.jobs.tasks import relay, sweep
+        remind_every = self.app.config["CAAS_MAINTENANCE_REMINDER_SECONDS"]
+        reminded = float("-inf")
         while not self._stop.wait(self.relay_every):
-            for name, task in (("outbox relay", relay), ("activation sweep", sweep)):
+            tasks = [("outbox relay", relay), ("activation sweep", sweep)]
+            if remind_every and time.monotonic() - reminded >= remind_every:
+                reminded = time.monotonic()
+                tasks.append(("maintenance reminders", schedule_reminders))
+            for name, task in tasks:
                 try:
                     with self.app.app_context():
                         task(self.app.extensions["caas"])

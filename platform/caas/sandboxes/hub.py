@@ -15,6 +15,7 @@ import httpx
 from caas.sandboxes.factory import FactorySandbox
 from caas.sandboxes.faults import FaultInjector
 from caas.sandboxes.iot import IotSandbox
+from caas.sandboxes.messaging import MessagingSandbox
 from caas.sandboxes.payments import PaymentsSandbox
 from caas.sandboxes.vss import VssSandbox
 from caas.sandboxes.webhooks import WebhookSender
@@ -33,6 +34,8 @@ class Sandboxes:
                                       step_seconds=config["CAAS_SANDBOX_FACTORY_STEP_SECONDS"])
         self.iot = IotSandbox()
         self.vss = VssSandbox()
+        self.push = MessagingSandbox("push")
+        self.sms = MessagingSandbox("sms")
         self._registration: dict[str, object] = {}
         self._lock = threading.Lock()
         self._factory_started = False
@@ -55,6 +58,7 @@ class Sandboxes:
     def transport(self, system: str, country=None) -> httpx.BaseTransport:
         apps = {"payments": lambda: self.payments.wsgi, "factory": lambda: self.factory.wsgi,
                 "iot": lambda: self.iot.wsgi, "vss": lambda: self.vss.wsgi,
+                "push": lambda: self.push.wsgi, "sms": lambda: self.sms.wsgi,
                 "registration": lambda: self.registration(country)}
         return httpx.WSGITransport(app=FaultInjector(apps[system](), system))
 

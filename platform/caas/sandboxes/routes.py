@@ -52,6 +52,16 @@ class Mail(MethodView):
         return {"messages": smtp.server().mailbox.messages(query.get("to"))}
 
 
+@blp.route("/<any(push,sms):system>")
+class Messages(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("operator", tenant=False)
+    @blp.arguments(MailQuerySchema, location="query")
+    def get(self, query, system):
+        """Pushes or text messages the provider sandbox received, newest first (`?to=`)"""
+        return {"messages": getattr(_sandboxes(), system).messages(query.get("to"))}
+
+
 def _sandboxes():
     return current_app.extensions["caas_sandboxes"]
 

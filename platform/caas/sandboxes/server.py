@@ -8,6 +8,7 @@ copy of each and serves it to all of them; point the platform's processes at it:
     CAAS_PAYMENTS_URL=http://127.0.0.1:N/payments
     CAAS_IOT_URL=http://127.0.0.1:N/iot
     CAAS_VSS_URL=http://127.0.0.1:N/vss
+    CAAS_PUSH_URL=http://127.0.0.1:N/push   CAAS_SMS_URL=http://127.0.0.1:N/sms
     CAAS_FACTORY_URL=http://127.0.0.1:N/factory
     CAAS_REGISTRATION_URLS=ES=http://127.0.0.1:N/registration/ES,FR=...
     CAAS_SMTP_HOST=127.0.0.1 CAAS_SMTP_PORT=<--smtp-port>       (when served)
@@ -34,6 +35,7 @@ localhost), mirroring the platform's ``/sandbox`` ones:
 - ``GET  /_control/factory/orders?tenant=``
 - ``POST /_control/factory/orders/<id>/advance``  ``{to?}``
 - ``GET  /_control/webhooks``   ``GET /_control/mail?to=``   ``GET /_control/mail/stats``
+- ``GET  /_control/push?to=``   ``GET /_control/sms?to=``
 """
 from __future__ import annotations
 
@@ -54,6 +56,7 @@ from caas.sandboxes import faults
 from caas.sandboxes.factory import FactorySandbox
 from caas.sandboxes.faults import FaultInjector
 from caas.sandboxes.iot import IotSandbox
+from caas.sandboxes.messaging import MessagingSandbox
 from caas.sandboxes.payments import PaymentsSandbox
 from caas.sandboxes.vss import VssSandbox
 from caas.sandboxes.webhooks import WebhookSender
@@ -84,6 +87,7 @@ class SandboxServer:
         self.factory = FactorySandbox(self.webhooks, step_seconds=factory_step_seconds)
         self.iot = IotSandbox(failure_rate=iot_failure_rate, seed=seed)
         self.vss = VssSandbox()
+        self.push, self.sms = MessagingSandbox("push"), MessagingSandbox("sms")
         self.registration = {code.upper(): country.registration_sandbox()
                              for code, country in countries.items()}
         self.smtp = self._start_smtp(smtp_host, smtp_port) if smtp_port is not None else None
@@ -93,6 +97,8 @@ class SandboxServer:
                   "/iot": FaultInjector(self.iot.wsgi, "iot"),
                   "/vss": FaultInjector(self.vss.wsgi, "vss"),
                   "/factory": FaultInjector(self.factory.wsgi, "factory"),
+                  "/push": FaultInjector(self.push.wsgi, "push"),
+                  "/sms": FaultInjector(self.sms.wsgi, "sms"),
                   CONTROL: self._control()}
         for code, app in self.registration.items():
             mounts[f"/registration/{code}"] = FaultInjector(app, "registration")
@@ -137,7 +143,7 @@ class SandboxServer:
             return data
 
         def systems() -> list[str]:
-            return ["payments", "iot", "vss", "factory"] + [
+            return ["payments", "iot", "vss", "factory", "push", "sms"] + [
                 f"registration/{code}" for code in sorted(self.registration)]
 
         @app.get("/health")
@@ -228,6 +234,10 @@ class SandboxServer:
             deliveries = list(self.webhooks.deliveries) if self.webhooks else []
             return {"deliveries": deliveries}
 
+        @app.get("/<any(push,sms):system>")
+        def messages(system):
+            return {"messages": getattr(self, system).messages(request.args.get("to"))}
+
         @app.get("/mail")
         def mail():
             if self.smtp is None:
@@ -255,6 +265,7 @@ def platform_environment(base_url: str, countries, smtp: tuple[str, int] | None 
     base = base_url.rstrip("/")
     env = {"CAAS_PAYMENTS_URL": f"{base}/payments", "CAAS_IOT_URL": f"{base}/iot",
            "CAAS_VSS_URL": f"{base}/vss", "CAAS_FACTORY_URL": f"{base}/factory",
+           "CAAS_PUSH_URL": f"{base}/push", "CAAS_SMS_URL": f"{base}/sms",
            "CAAS_REGISTRATION_URLS": ",".join(f"{code}={base}/registration/{code}"
                                               for code in sorted(countries))}
     if smtp:

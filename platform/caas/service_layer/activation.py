@@ -25,8 +25,10 @@ from caas.domain.money import Money
 from caas.domain.services import (PAYMENT_ON_FAILURE, PAYMENT_ON_SUCCESS, RetryPolicy, Service,
                                   ServiceStatus, blocking_reason)
 from caas.domain.tenants import Tenant
-from caas.service_layer import catalog, messages
+from caas.service_layer import catalog
 from caas.service_layer.errors import Conflict, NotFound, PaymentRequired, gateway_refusal
+# The customer's notices about their service go through the notification engine.
+from caas.service_layer.notifications import service_notice as notify
 
 log = logging.getLogger(__name__)
 ACTIVATE = "activate_service"
@@ -38,24 +40,6 @@ _jitter = random.Random()
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def notify(platform: Platform, uow, tenant: Tenant, service: Service, event: str, *,
-           on_vehicle: bool = False) -> None:
-    """Queue the customer's email about their service, in their language; with
-    ``on_vehicle``, its subject is also shown on the vehicle's display."""
-    customer = uow.users.get(service.customer_id)
-    option = platform.plugins.catalog_options.get(service.option)
-    context = {"name": customer.name, "tenant_name": tenant.name, "event": event,
-               "option": option.name(customer.locale) if option else service.option,
-               "vin": service.vin, "amount": service.price.to_dict()}
-    uow.outbox.add("send_email", {
-        "message": "service_update", "to": customer.email, "locale": customer.locale,
-        "fallback_locale": tenant.default_locale, "context": context})
-    if on_vehicle:
-        text = messages.build("service_update", customer.email, customer.locale,
-                              tenant.default_locale, **context).subject
-        uow.outbox.add(DISPLAY, {"service_id": service.id, "text": text, "event": event})
 
 
 # --- purchase ---------------------------------------------------------------------
@@ -238,7 +222,7 @@ def _succeeded(platform: Platform, tenant: Tenant, service_id: int) -> None:
         service.payment_status = "capturing" if action == "capture" else "releasing"
         uow.services.save(service)
         uow.outbox.add(PAY, {"service_id": service_id, "action": action})
-        notify(platform, uow, tenant, service, "service_active", on_vehicle=True)
+        notify(platform, uow, tenant, service, "service_active")
         uow.events.publish("service_activated", tenant=tenant.slug, service_id=service_id,
                            vin=service.vin, option=service.option)
         uow.commit()

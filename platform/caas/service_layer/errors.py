@@ -37,6 +37,10 @@ class Conflict(ServiceError):
     status = 409
 
 
+class UnsupportedMediaType(ServiceError):
+    status = 415
+
+
 class Throttled(ServiceError):
     status = 429
 

@@ -1,16 +1,18 @@
-"""Localised messages the platform sends by email."""
+"""Localised messages the platform sends: an email's subject and body, and the short forms
+(:func:`short_text`) the push, SMS and vehicle-display channels carry."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date
+from babel.dates import format_date, format_time, get_datetime_format
 from babel.numbers import format_currency
 from babel.support import NullTranslations
 
-from caas.i18n import babel_locale, translations
+from caas.i18n import formatting_locale, translations
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,21 @@ def _format_date(value: str | date | None, where: str) -> str | None:
     return format_date(day, format="long", locale=where)
 
 
+def _format_moment(value: str | datetime | None, where: str, zone: str | None) -> str | None:
+    """A long local date and a short time, in the tenant's time zone (``zone``, else UTC)."""
+    if not value:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    try:
+        tzinfo = ZoneInfo(zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        tzinfo = ZoneInfo("UTC")
+    local = moment.astimezone(tzinfo)
+    return (get_datetime_format("long", locale=where).replace("'", "")
+            .replace("{0}", format_time(local, "short", locale=where))
+            .replace("{1}", format_date(local.date(), "long", locale=where)))
+
+
 def order_update_email(to: str, locale: str, fallback_locale: str, *, name: str,
                        tenant_name: str, reference: str, event: str, model: str | None = None,
                        amount: Mapping | None = None, plate: str | None = None,
@@ -206,7 +223,7 @@ def order_update_email(to: str, locale: str, fallback_locale: str, *, name: str,
     if texts is None:
         raise ValueError(f"unknown order event {event!r}")
     t = translations(locale, fallback_locale)
-    where = babel_locale(locale)
+    where = formatting_locale(locale, fallback_locale)
     values = {"name": name, "tenant": tenant_name, "reference": reference, "model": model,
               "plate": plate, "vin": vin, "amount": _format_amount(amount, where),
               "estimated_date": _format_date(estimated_date, where)}
@@ -227,6 +244,7 @@ def _compose(t: NullTranslations, values: Mapping, subject: str, sentences: list
 def _service_active(t: NullTranslations, v: Mapping) -> _Texts:
     return t.gettext("%(option)s is now active on your vehicle"), [
         t.gettext("%(option)s has been activated on your vehicle %(vin)s and is ready to use."),
+        t.gettext("It has been active since %(activated_at)s.") if v["activated_at"] else None,
         t.gettext("The payment of %(amount)s has been confirmed."),
     ]
 
@@ -257,15 +275,41 @@ SERVICE_EVENTS: dict[str, Callable[[NullTranslations, Mapping], _Texts]] = {
 
 def service_update_email(to: str, locale: str, fallback_locale: str, *, name: str,
                          tenant_name: str, event: str, option: str, vin: str,
-                         amount: Mapping) -> Email:
-    """The message about a service bought for a vehicle; ``option`` is its localised name."""
+                         amount: Mapping, activated_at: str | None = None,
+                         timezone: str | None = None) -> Email:
+    """The message about a service bought for a vehicle; ``option`` is its localised name.
+
+    ``activated_at`` (ISO 8601) is shown in the tenant's ``timezone``.
+    """
     texts = SERVICE_EVENTS.get(event)
     if texts is None:
         raise ValueError(f"unknown service event {event!r}")
     t = translations(locale, fallback_locale)
+    where = formatting_locale(locale, fallback_locale)
     values = {"name": name, "tenant": tenant_name, "option": option, "vin": vin,
-              "amount": _format_amount(amount, babel_locale(locale))}
+              "amount": _format_amount(amount, where),
+              "activated_at": _format_moment(activated_at, where, timezone)}
     subject, sentences = texts(t, values)
+    return _compose(t, values, subject, sentences, to, locale)
+
+
+def maintenance_due_email(to: str, locale: str, fallback_locale: str, *, name: str,
+                          tenant_name: str, vin: str, due_date: str, plate: str | None = None,
+                          overdue: bool = False) -> Email:
+    """The reminder that a vehicle's maintenance is due (``due_date``, ISO) or overdue."""
+    t = translations(locale, fallback_locale)
+    values = {"name": name, "tenant": tenant_name, "vehicle": plate or vin,
+              "due_date": _format_date(due_date, formatting_locale(locale, fallback_locale))}
+    subject = t.gettext("Your vehicle %(vehicle)s is due for maintenance")
+    sentences = [
+        t.gettext("According to the workshop records, the maintenance of your vehicle "
+                  "%(vehicle)s was due on %(due_date)s.") if overdue
+        else t.gettext("According to the workshop records, the next maintenance of your "
+                       "vehicle %(vehicle)s is due on %(due_date)s."),
+        t.gettext("Please book an appointment with an authorised workshop."),
+        t.gettext("Some connected services, such as driving assistance, are only available "
+                  "while the maintenance is up to date."),
+    ]
     return _compose(t, values, subject, sentences, to, locale)
 
 
@@ -273,7 +317,14 @@ BUILDERS: dict[str, Callable[..., Email]] = {
     "credentials": credentials_email,
     "order_update": order_update_email,
     "service_update": service_update_email,
+    "maintenance_due": maintenance_due_email,
 }
+
+
+def short_text(email: Email) -> str:
+    """The message's main sentence: what a push, a text message or a display has room for."""
+    paragraphs = email.body.split("\n\n")
+    return paragraphs[1] if len(paragraphs) > 2 else email.subject
 
 
 def build(message: str, to: str, locale: str, fallback_locale: str, **context) -> Email:

@@ -7,9 +7,10 @@ from caas.adapters.orders import OrderRepository, StaleOrder
 from caas.context import current_actor
 from caas.domain.orders import IllegalTransition, Order, Status
 from caas.domain.tenants import Tenant
+from caas.service_layer import notifications
 from caas.service_layer.errors import Conflict, NotFound
 
-#: The customer email each status brings, by the event name of ``messages.order_update_email``.
+#: The customer notice each status brings, by the event name of ``messages.order_update_email``.
 NOTICES = {
     Status.FACTORY_ORDERED: "factory_ordered",
     Status.MANUFACTURING: "manufacturing",
@@ -49,24 +50,14 @@ def read(platform, tenant: Tenant, order_id: int) -> Order | None:
 
 
 def notify(uow, tenant: Tenant, order: Order, event: str, **context) -> None:
-    """Queue the customer's email about ``event``, in their language, sent after commit."""
-    customer = uow.users.get(order.customer_id)
-    context = {"name": customer.name, "tenant_name": tenant.name, "reference": order.reference,
-               "event": event, "model": order.model, "vin": order.vin, "plate": order.plate,
-               **context}
-    if event in ("vehicle_ready", "vehicle_assigned"):
-        context.setdefault("amount", order.final_amount.to_dict())
-    if order.estimated_date:
-        context.setdefault("estimated_date", order.estimated_date.isoformat())
-    uow.outbox.add("send_email", {"message": "order_update", "to": customer.email,
-                                  "locale": customer.locale,
-                                  "fallback_locale": tenant.default_locale, "context": context})
+    """Tell the customer about ``event`` on the channels its routing gives, after commit."""
+    notifications.order_notice(uow, tenant, order, event, **context)
 
 
 def save(uow, tenant: Tenant, order: Order, *, notices: dict | None = None) -> None:
     """Write the order and its new transitions; tell the customer and the plugins about each.
 
-    :param notices: per target status, the email event to send instead of :data:`NOTICES`'s
+    :param notices: per target status, the notice to send instead of :data:`NOTICES`'s
         (``None`` to send none).
     """
     steps = list(order.pending)

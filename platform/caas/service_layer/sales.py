@@ -14,6 +14,7 @@ from caas.domain.countries import InvalidTaxId
 from caas.domain.money import Money
 from caas.domain.orders import Order, order_price
 from caas.domain.tenants import Tenant
+from caas.service_layer import documents
 from caas.service_layer import orders as order_service
 from caas.service_layer.errors import Conflict, Invalid
 from caas.service_layer.users import add_account
@@ -147,6 +148,8 @@ def register_sale(platform: Platform, tenant: Tenant, seller: Actor, *, customer
                       owner={"name": customer["name"], "tax_id": normalised["tax_id"],
                              "address": dict(customer["address"])})
         order_service.save(uow, tenant, order)
+        documents.store_contract(uow, tenant, order, account.locale, chosen_plan["name"],
+                                  vehicle_model["name"])
         uow.audit.record("order.created", "order", order.id, after={
             "reference": order.reference, "customer_id": account.id, "model": model,
             "plan": plan, "options": options, "price": price.to_dict()})
@@ -159,7 +162,7 @@ def register_sale(platform: Platform, tenant: Tenant, seller: Actor, *, customer
 
 # --- reading orders ---------------------------------------------------------
 
-def _views(uow, orders: list[Order]) -> list[dict]:
+def views(uow, orders: list[Order]) -> list[dict]:
     ids = [order.id for order in orders]
     history = uow.orders.history(ids)
     payments = uow.payments.of_orders(ids)
@@ -172,11 +175,11 @@ def order_page(platform: Platform, tenant: Tenant, offset: int, limit: int, *,
     """Orders, newest first; a customer passes their own id and sees only theirs."""
     with platform.tenant_uow(tenant.slug) as uow:
         orders, total = uow.orders.page(offset, limit, status=status, customer_id=customer_id)
-        return _views(uow, orders), total
+        return views(uow, orders), total
 
 
 def order_view(platform: Platform, tenant: Tenant, order_id: int,
                customer_id: int | None = None) -> dict:
     with platform.tenant_uow(tenant.slug) as uow:
-        return _views(uow, [order_service.load(uow, order_id, customer_id)])[0]
+        return views(uow, [order_service.load(uow, order_id, customer_id)])[0]
 

@@ -5,7 +5,7 @@ from typing import Callable
 
 from sqlalchemy.engine import Engine
 
-from caas.adapters import orders, services
+from caas.adapters import notifications, orders, services
 from caas.adapters import repositories as repo
 from caas.adapters import schema
 from caas.context import current_actor, current_request_id
@@ -81,3 +81,8 @@ class TenantUnitOfWork(UnitOfWork):
         self.catalog_settings = services.CatalogSettings(conn)
         self.settings = services.TenantSettings(conn)
         self.services = services.ServiceRepository(conn, current_actor())
+        self.notifications = notifications.Notifications(conn)
+        self.preferences = notifications.NotificationPreferences(conn)
+        self.reminders = notifications.MaintenanceReminders(conn)
+        self.maintenance = notifications.MaintenanceRecords(conn)
+        self.documents = notifications.Documents(conn)

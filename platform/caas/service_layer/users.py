@@ -6,9 +6,11 @@ from sqlalchemy.exc import IntegrityError
 from caas.adapters import passwords
 from caas.adapters.repositories import OperatorRepository, UserRepository
 from caas.bootstrap import Platform
+from caas.domain.notifications import CREDENTIALS_GENERATED
 from caas.domain.tenants import Tenant
 from caas.domain.users import (STAFF_ROLES, Operator, User, WeakPassword, check_password_strength,
                                generate_password)
+from caas.service_layer import notifications
 from caas.service_layer.errors import Conflict, Invalid, NotFound, Unauthorized
 
 
@@ -40,8 +42,8 @@ def add_account(uow, tenant: Tenant, *, email: str, role: str, name: str,
                 locale: str | None = None, password: str | None = None) -> User:
     """Create an account inside the tenant unit of work ``uow``.
 
-    When no password is given one is generated and emailed; the email is an
-    outbox job, so it is sent only if ``uow`` commits.
+    When no password is given one is generated and emailed (credentials go by email
+    only); the email is an outbox job, so it is sent only if ``uow`` commits.
 
     :raises Conflict: the email already has an account in this tenant.
     """
@@ -58,12 +60,9 @@ def add_account(uow, tenant: Tenant, *, email: str, role: str, name: str,
     uow.users.add(user)
     uow.audit.record("user.created", "user", user.id, after=_public(user))
     if generated:
-        uow.outbox.add("send_email", {
-            "message": "credentials", "to": user.email, "locale": locale,
-            "fallback_locale": tenant.default_locale,
-            "context": {"name": name, "tenant_name": tenant.name, "role": role,
-                        "login_hint": tenant.slug},
-            "secrets": {"password": password}})
+        notifications.notify(uow, tenant, user.id, CREDENTIALS_GENERATED, "credentials",
+                             {"role": role, "login_hint": tenant.slug},
+                             secrets={"password": password})
     uow.events.publish("user_provisioned", tenant=tenant.slug, user=_public(user))
     return user
 

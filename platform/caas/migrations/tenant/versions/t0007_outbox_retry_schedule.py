@@ -1,7 +1,7 @@
 """outbox retry schedule: a failed job is due again at not_before
 
 Revision ID: t0007
-Revises: t0003
+Revises: t0005
 Create Date: 2026-11-28 19:10:00.000000
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 't0007'
-down_revision = 't0003'
+down_revision = 't0005'
 branch_labels = None
 depends_on = None
 

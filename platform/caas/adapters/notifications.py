@@ -1,0 +1,158 @@
+"""Repositories of notifications, the customers' channel preferences, maintenance reminders
+and records, and documents."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from caas.adapters import schema
+from caas.adapters.orders import page
+from caas.adapters.repositories import aware, insert_once, utcnow
+from caas.domain.notifications import Preferences
+
+
+def _notification(row) -> dict:
+    return dict(row._mapping, created_at=aware(row.created_at),
+                updated_at=aware(row.updated_at), sent_at=aware(row.sent_at))
+
+
+class Notifications:
+    """Every message on every channel, with its attempts and outcome."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def add(self, **values) -> int:
+        now = utcnow()
+        values.setdefault("attempts", 0)
+        return self.conn.execute(schema.notifications.insert().values(
+            created_at=now, updated_at=now, **values)).inserted_primary_key[0]
+
+    def get(self, notification_id: int) -> dict | None:
+        row = self.conn.execute(sa.select(schema.notifications).where(
+            schema.notifications.c.id == notification_id)).first()
+        return _notification(row) if row else None
+
+    def update(self, notification_id: int, **values) -> None:
+        self.conn.execute(schema.notifications.update()
+                          .where(schema.notifications.c.id == notification_id)
+                          .values(updated_at=utcnow(), **values))
+
+    def start_attempt(self, notification_id: int, finished: tuple[str, ...]) -> dict | None:
+        """Count one more attempt; ``None`` if the notification is ``finished`` already."""
+        table = schema.notifications
+        counted = self.conn.execute(
+            table.update().where(table.c.id == notification_id, table.c.status.not_in(finished))
+            .values(attempts=table.c.attempts + 1, status="sending", updated_at=utcnow())).rowcount
+        return self.get(notification_id) if counted else None
+
+    def page(self, offset: int, limit: int, *, recipient_id: int | None = None,
+             channel: str | None = None, status: str | None = None) -> tuple[list[dict], int]:
+        table = schema.notifications
+        query = sa.select(table)
+        if recipient_id is not None:
+            query = query.where(table.c.recipient_id == recipient_id)
+        if channel:
+            query = query.where(table.c.channel == channel)
+        if status:
+            query = query.where(table.c.status == status)
+        rows, total = page(self.conn, query, table.c.id.desc(), offset, limit)
+        return [_notification(row) for row in rows], total
+
+
+class NotificationPreferences:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def get(self, user_id: int) -> Preferences:
+        row = self.conn.execute(sa.select(schema.notification_preferences).where(
+            schema.notification_preferences.c.user_id == user_id)).first()
+        if row is None:
+            return Preferences()
+        return Preferences(disabled=frozenset(row.disabled),
+                           quiet_start=row.quiet_start and time.fromisoformat(row.quiet_start),
+                           quiet_end=row.quiet_end and time.fromisoformat(row.quiet_end))
+
+    def put(self, user_id: int, preferences: Preferences) -> None:
+        table = schema.notification_preferences
+        values = dict(disabled=sorted(preferences.disabled),
+                      quiet_start=_hhmm(preferences.quiet_start),
+                      quiet_end=_hhmm(preferences.quiet_end), updated_at=utcnow())
+        if not self.conn.execute(table.update().where(table.c.user_id == user_id)
+                                 .values(**values)).rowcount:
+            self.conn.execute(table.insert().values(user_id=user_id, **values))
+
+
+def _hhmm(moment: time | None) -> str | None:
+    return moment.strftime("%H:%M") if moment else None
+
+
+class MaintenanceReminders:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def claim(self, vin: str, due_date: date, customer_id: int) -> bool:
+        """Record the reminder for ``vin`` and ``due_date``; ``False`` if it exists already."""
+        return insert_once(self.conn, schema.maintenance_reminders, vin=vin, due_date=due_date,
+                           customer_id=customer_id, created_at=utcnow())
+
+    def owned_vehicles(self) -> list[dict]:
+        """Vehicles that have an owner to remind: ``vin``, ``model``, ``plate``, ``customer_id``."""
+        vehicles, orders = schema.vehicles, schema.orders
+        query = (sa.select(vehicles.c.vin, vehicles.c.model, vehicles.c.plate,
+                           orders.c.customer_id, orders.c.id.label("order_id"))
+                 .join(orders, orders.c.id == vehicles.c.order_id)
+                 .where(vehicles.c.status == "delivered").order_by(vehicles.c.vin))
+        return [dict(row._mapping) for row in self.conn.execute(query)]
+
+
+class MaintenanceRecords:
+    """The VSS's last answer per vehicle, to show when the VSS cannot answer."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def get(self, vin: str) -> tuple[dict, datetime] | None:
+        row = self.conn.execute(sa.select(schema.maintenance_records).where(
+            schema.maintenance_records.c.vin == vin)).first()
+        return (dict(row.record), aware(row.fetched_at)) if row else None
+
+    def put(self, vin: str, record: dict) -> datetime:
+        table, now = schema.maintenance_records, utcnow()
+        if not self.conn.execute(table.update().where(table.c.vin == vin)
+                                 .values(record=record, fetched_at=now)).rowcount:
+            self.conn.execute(table.insert().values(vin=vin, record=record, fetched_at=now))
+        return now
+
+
+_DOCUMENT_FIELDS = [column for column in schema.documents.c if column.name != "content"]
+
+
+class Documents:
+    """Stored files: manuals per vehicle model and each sale's contract documents."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def add(self, *, kind: str, title: str, filename: str, content_type: str, content: bytes,
+            model: str | None = None, order_id: int | None = None) -> int:
+        return self.conn.execute(schema.documents.insert().values(
+            kind=kind, title=title, filename=filename, content_type=content_type,
+            content=content, size=len(content), model=model, order_id=order_id,
+            created_at=utcnow())).inserted_primary_key[0]
+
+    def listed(self, *, models: list[str], order_ids: list[int]) -> list[dict]:
+        """Without content: the manuals of ``models`` and the documents of ``order_ids``."""
+        table = schema.documents
+        query = sa.select(*_DOCUMENT_FIELDS).where(sa.or_(
+            sa.and_(table.c.kind == "manual", table.c.model.in_(models)),
+            table.c.order_id.in_(order_ids))).order_by(table.c.id)
+        return [dict(row._mapping, created_at=aware(row.created_at))
+                for row in self.conn.execute(query)]
+
+    def get(self, document_id: int) -> dict | None:
+        row = self.conn.execute(sa.select(schema.documents)
+                                .where(schema.documents.c.id == document_id)).first()
+        return dict(row._mapping) if row else None

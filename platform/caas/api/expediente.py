@@ -1,0 +1,70 @@
+"""The customer's purchase record ("expediente de compra") and its documents."""
+from flask import Response, g, request
+from flask.views import MethodView
+
+from caas.api import Blueprint
+from caas.api.notification_schemas import DocumentSchema, ExpedienteSchema, ManualQuerySchema
+from caas.api.security import BEARER, platform, require_tenant, roles
+from caas.service_layer import documents, expediente
+from caas.service_layer.errors import Invalid, UnsupportedMediaType
+
+PREFIX = ""
+blp = Blueprint("expediente", __name__,
+                description="The customer's record: vehicles, orders, documents, maintenance, "
+                            "services, invoices and notifications")
+
+
+@blp.route("/me/expediente")
+class MyExpediente(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("customer")
+    @blp.response(200, ExpedienteSchema)
+    def get(self):
+        """My purchase record"""
+        return expediente.expediente(platform(), require_tenant(), g.actor.id)
+
+
+@blp.route("/customers/<int(max=2147483647):customer_id>/expediente")
+class CustomerExpediente(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("employee", "admin")
+    @blp.response(200, ExpedienteSchema)
+    @blp.alt_response(404, description="No such customer in this tenant")
+    def get(self, customer_id):
+        """A customer's purchase record (staff)"""
+        return expediente.expediente(platform(), require_tenant(), customer_id)
+
+
+@blp.route("/documents/<int(max=2147483647):document_id>")
+class Document(MethodView):
+    @blp.doc(security=BEARER, responses={"200": {"description": "the file"}})
+    @roles("customer", "employee", "admin")
+    @blp.alt_response(404, description="No such document among yours")
+    def get(self, document_id):
+        """Download a document: a manual of a model you bought, or your sale's contract"""
+        customer = g.actor.id if g.actor.role == "customer" else None
+        found = documents.document(platform(), require_tenant(), document_id, customer)
+        return Response(found["content"], content_type=found["content_type"], headers={
+            "Content-Disposition": f'attachment; filename="{found["filename"]}"'})
+
+
+@blp.route("/models/<string:code>/manual")
+class ModelManual(MethodView):
+    @blp.doc(security=BEARER, requestBody={"content": {
+        kind: {"schema": {"type": "string", "format": "binary"}}
+        for kind in documents.MANUAL_TYPES}})
+    @roles("admin")
+    @blp.arguments(ManualQuerySchema, location="query")
+    @blp.response(201, DocumentSchema)
+    @blp.alt_response(404, description="Unknown model")
+    @blp.alt_response(415, description="Not a PDF, text or HTML file")
+    def post(self, query, code):
+        """Add the owner's manual of a model (the file is the request body)"""
+        content_type = request.mimetype
+        if content_type not in documents.MANUAL_TYPES:
+            raise UnsupportedMediaType(f"A manual is one of {', '.join(documents.MANUAL_TYPES)}.")
+        content = request.get_data()
+        if not content:
+            raise Invalid("The manual is empty.", {"body": ["The file is empty."]})
+        return documents.store_manual(platform(), require_tenant(), code, query["title"],
+                                      query["filename"], request.content_type, content)

@@ -1,0 +1,60 @@
+"""The customer's purchase record ("expediente de compra") and the documents in it.
+
+One read gathers what the platform knows of a customer: vehicles, orders with their
+history, documents, maintenance (from the VSS, or its last answer marked stale),
+services with their history and the notifications sent. Invoices are listed by the
+billing capability; until it is installed the list is empty.
+"""
+from __future__ import annotations
+
+from caas.bootstrap import Platform
+from caas.domain.orders import Order
+from caas.domain.tenants import Tenant
+from caas.service_layer import activation, sales
+from caas.service_layer.errors import NotFound
+from caas.service_layer.maintenance import maintenance_view
+
+RECENT_NOTIFICATIONS = 100
+
+
+def expediente(platform: Platform, tenant: Tenant, customer_id: int) -> dict:
+    """The record of customer ``customer_id``; :class:`NotFound` if there is no such customer."""
+    with platform.tenant_uow(tenant.slug) as uow:
+        user = uow.users.get(customer_id)
+        if user is None or user.role != "customer":
+            raise NotFound(f"Customer {customer_id} not found.")
+        profile = uow.customers.get(customer_id) or {}
+        orders, _ = uow.orders.page(0, 1000, customer_id=customer_id)
+        order_views = sales.views(uow, orders)
+        vehicles = _vehicles(uow, orders, customer_id)
+        services = []
+        for vehicle in vehicles:
+            owned, _ = uow.services.of_vehicle(vehicle["vin"], 0, 1000)
+            services += [service for service in owned if service.customer_id == customer_id]
+        service_views = activation.service_views(uow, services)
+        documents = uow.documents.listed(models=sorted({order.model for order in orders}),
+                                         order_ids=[order.id for order in orders])
+        notifications, sent = uow.notifications.page(0, RECENT_NOTIFICATIONS,
+                                                     recipient_id=customer_id)
+    maintenance = [maintenance_view(platform, tenant, vehicle["vin"]) for vehicle in vehicles
+                   if vehicle["status"] == "delivered"]
+    return {"customer": {"id": user.id, "name": user.name, "email": user.email,
+                         "locale": user.locale, "phone": profile.get("phone")},
+            "vehicles": vehicles, "orders": order_views, "documents": documents,
+            "maintenance": maintenance, "services": service_views,
+            # Billing lists the customer's invoices here once it is installed.
+            "invoices": [], "notifications": notifications, "notifications_total": sent}
+
+
+def _vehicles(uow, orders: list[Order], customer_id: int) -> list[dict]:
+    found = []
+    for order in orders:
+        vehicle = uow.vehicles.get(order.vin) if order.vin else None
+        # A vehicle that went back to stock (cancelled order) is no longer the customer's.
+        if vehicle is not None and vehicle.order_id == order.id:
+            found.append({"vin": vehicle.vin, "model": vehicle.model, "plate": vehicle.plate,
+                          "status": vehicle.status, "order_id": order.id,
+                          "order_status": order.status.value,
+                          "linked": vehicle.linked_user_id == customer_id,
+                          "linked_at": vehicle.linked_at})
+    return found

@@ -1,0 +1,299 @@
+"""The notification engine: an event is routed to channels, and each channel is its own job.
+
+:func:`notify` runs inside the transaction of the change it reports: it reads the
+tenant's routing table and the person's preferences, records one notification per
+routed channel (``queued``, or ``skipped`` with the reason) and queues one outbox
+job per queued channel. :func:`deliver` is that job: it renders the message in the
+person's language and sends it; a failure is retried with backoff by the outbox
+machinery up to ``CAAS_NOTIFICATION_MAX_ATTEMPTS``, and every attempt and outcome is
+written to the notification. Channels never wait for one another.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+from caas.adapters import mailer
+from caas.adapters.iot import IotRejected
+from caas.adapters.notifications import Notifications
+from caas.adapters.messaging import ProviderRejected
+from caas.bootstrap import Platform
+from caas.domain import notifications as rules
+from caas.domain.notifications import (DISPLAY, EMAIL, OPTIONAL_CHANNELS, PUSH, SMS, Preferences,
+                                       RoutingError, RoutingTable)
+from caas.domain.orders import Status
+from caas.domain.tenants import Tenant
+from caas.i18n import translations
+from caas.service_layer import catalog, messages
+from caas.service_layer.errors import Invalid, NotFound
+
+log = logging.getLogger(__name__)
+DELIVER = "deliver_notification"
+ROUTES_SETTING = "notification_routes"
+QUEUED, SENDING, RETRYING, SENT, FAILED, SKIPPED = (
+    "queued", "sending", "retrying", "sent", "failed", "skipped")
+FINISHED = (SENT, FAILED, SKIPPED)
+#: Failures that another attempt cannot mend: the provider or the IoT API refused the message.
+PERMANENT = (ProviderRejected, IotRejected)
+
+#: The routing-table row of each order and service message (``messages.ORDER_EVENTS``,
+#: ``messages.SERVICE_EVENTS``).
+ROUTED_AS = {
+    "factory_ordered": rules.PAYMENT_CONFIRMATION,  # sent when the reservation is paid
+    "factory_delayed": rules.PAYMENT_CONFIRMATION,  # idem, the factory order queued
+    "final_payment_received": rules.PAYMENT_CONFIRMATION,
+    "vehicle_ready": rules.VEHICLE_READY,
+    "vehicle_assigned": rules.VEHICLE_READY,
+    "at_dealership": rules.VEHICLE_READY,  # ready to be collected
+    "manufacturing": rules.ORDER_STATUS_UPDATE,
+    "registration_delayed": rules.ORDER_STATUS_UPDATE,
+    "registered": rules.ORDER_STATUS_UPDATE,
+    "delivered": rules.ORDER_STATUS_UPDATE,
+    "final_payment_failed": rules.ORDER_STATUS_UPDATE,
+    "service_active": rules.OTA_SUCCESS,
+    "service_failed": rules.OTA_FAILED,
+    "service_withdrawn": rules.WITHDRAWAL,
+}
+
+
+def push_address(tenant: Tenant, user_id: int) -> str:
+    """How the push provider knows a customer's app: the tenant and the account."""
+    return f"{tenant.slug}:{user_id}"
+
+
+def routing_table(uow) -> RoutingTable:
+    stored = uow.settings.get(ROUTES_SETTING, {})
+    return RoutingTable.with_overrides({event: channels for event, channels in stored.items()
+                                        if event in rules.ROUTES})
+
+
+def notify(uow, tenant: Tenant, recipient_id: int, event: str, message: str, context: dict, *,
+           secrets: dict | None = None, vin: str | None = None, order_id: int | None = None,
+           service_id: int | None = None) -> list[int]:
+    """Route ``event`` to the recipient's channels, inside ``uow``; sent after commit.
+
+    :param event: a row of the routing table (:data:`caas.domain.notifications.ROUTES`).
+    :param message: the text to render (a key of ``messages.BUILDERS``), from ``context``
+        plus the recipient's name and the tenant's; ``secrets`` (a password) join it when
+        rendered and are never written to the notification.
+    :param vin: the vehicle whose display may show it; ``None`` when it is not the person's yet.
+    :returns: the ids of the notifications recorded, one per routed channel.
+    """
+    user = uow.users.get(recipient_id)
+    profile = uow.customers.get(recipient_id) if user.role == "customer" else None
+    addresses = {EMAIL: user.email, PUSH: profile and push_address(tenant, user.id),
+                 SMS: profile and profile["phone"], DISPLAY: vin}
+    local_time = datetime.now(ZoneInfo(tenant.timezone)).time()
+    decisions = rules.plan(event, routing_table(uow), uow.preferences.get(user.id), local_time,
+                           {channel for channel, address in addresses.items() if address})
+    context = {"name": user.name, "tenant_name": tenant.name, **context}
+    ids = []
+    for decision in decisions:
+        notification_id = uow.notifications.add(
+            recipient_id=user.id, event=event, message=message, context=context,
+            channel=decision.channel, locale=user.locale, fallback_locale=tenant.default_locale,
+            destination=addresses[decision.channel], order_id=order_id, service_id=service_id,
+            vin=vin, status=SKIPPED if decision.skipped else QUEUED, error=decision.skipped)
+        if not decision.skipped:
+            payload = {"notification_id": notification_id}
+            if secrets:
+                payload["secrets"] = secrets
+            uow.outbox.add(DELIVER, payload)
+        ids.append(notification_id)
+    return ids
+
+
+def order_notice(uow, tenant: Tenant, order, event: str, **context) -> None:
+    """Tell the order's customer about ``event`` (a key of ``messages.ORDER_EVENTS``)."""
+    context = {"reference": order.reference, "event": event, "model": order.model,
+               "vin": order.vin, "plate": order.plate, **context}
+    if event in ("vehicle_ready", "vehicle_assigned"):
+        context.setdefault("amount", order.final_amount.to_dict())
+    if order.estimated_date:
+        context.setdefault("estimated_date", order.estimated_date.isoformat())
+    # Until it is delivered the vehicle is not the customer's: its display stays out of it.
+    delivered = order.status in (Status.DELIVERED, Status.OPERATIONAL)
+    notify(uow, tenant, order.customer_id, ROUTED_AS[event], "order_update", context,
+           order_id=order.id, vin=order.vin if delivered else None)
+
+
+def service_notice(platform: Platform, uow, tenant: Tenant, service, event: str) -> None:
+    """Tell the service's customer about ``event`` (a key of ``messages.SERVICE_EVENTS``)."""
+    customer = uow.users.get(service.customer_id)
+    option = platform.plugins.catalog_options.get(service.option)
+    context = {"event": event, "vin": service.vin, "amount": service.price.to_dict(),
+               "option": option_name(option, service.option, customer.locale,
+                                     tenant.default_locale)}
+    if event == "service_active" and service.activated_at:
+        context.update(activated_at=service.activated_at.isoformat(), timezone=tenant.timezone)
+    notify(uow, tenant, service.customer_id, ROUTED_AS[event], "service_update", context,
+           service_id=service.id, vin=service.vin)
+
+
+def option_name(option, code: str, locale: str, fallback: str) -> str:
+    """An option's name in ``locale``: its plugin's names, else its catalogs, else English."""
+    if option is None:
+        return code
+    language = locale.replace("-", "_").split("_")[0]
+    if language in option.names:
+        return option.names[language]
+    return translations(locale, fallback).gettext(option.names["en"])
+
+
+# --- delivery: one job per notification -------------------------------------------
+
+def deliver(platform: Platform, tenant: Tenant, notification_id: int, secrets: dict,
+            job_key: str) -> None:
+    """Send one notification on its channel; raises for the outbox job to try again.
+
+    A notification already sent, failed for good or skipped is left alone, so a
+    message delivered twice by the broker sends once.
+    """
+    with platform.tenant_uow(tenant.slug) as uow:
+        notification = uow.notifications.start_attempt(notification_id, FINISHED)
+        uow.commit()
+    if notification is None:
+        return
+    limit = min(platform.config["CAAS_NOTIFICATION_MAX_ATTEMPTS"],
+                platform.config["CAAS_OUTBOX_MAX_ATTEMPTS"])
+    try:
+        subject = _send(platform, tenant, notification, secrets, job_key)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"[:1000]
+        final = isinstance(exc, PERMANENT) or notification["attempts"] >= limit
+        _record(platform, tenant, notification_id, status=FAILED if final else RETRYING,
+                error=error)
+        if final:
+            log.error("notification failed for good", extra={
+                "notification_id": notification_id, "channel": notification["channel"]})
+            return
+        raise RuntimeError(f"{notification['channel']} delivery failed: {error}") from exc
+    _record(platform, tenant, notification_id, status=SENT, error=None, subject=subject[:500],
+            sent_at=datetime.now(timezone.utc))
+
+
+def _record(platform: Platform, tenant: Tenant, notification_id: int, **values) -> None:
+    with platform.tenant_uow(tenant.slug) as uow:
+        uow.notifications.update(notification_id, **values)
+        uow.commit()
+
+
+def _send(platform: Platform, tenant: Tenant, notification: dict, secrets: dict,
+          job_key: str) -> str:
+    """Render and send; returns the subject, for the record."""
+    channel, destination = notification["channel"], notification["destination"]
+    email = messages.build(notification["message"], destination if channel == EMAIL else "",
+                           notification["locale"], notification["fallback_locale"],
+                           **notification["context"], **secrets)
+    key = f"{tenant.slug}:notification:{notification['id']}"
+    if channel == EMAIL:
+        # The same Message-ID on every attempt lets receivers drop a resend.
+        mailer.send(platform.config, email, message_id=f"<{job_key}@caas.example>")
+    elif channel == PUSH:
+        platform.external.push(tenant).send(
+            destination, email.subject, messages.short_text(email),
+            language=notification["locale"], idempotency_key=key,
+            data={"event": notification["event"], "notification_id": notification["id"]})
+    elif channel == SMS:
+        platform.external.sms(tenant).send(destination, messages.short_text(email),
+                                           sender=platform.config["CAAS_SMS_SENDER"],
+                                           idempotency_key=key)
+    elif channel == DISPLAY:
+        timeout = catalog.ota_settings(platform, tenant)["command_timeout_seconds"]
+        # A fresh command id per attempt: the IoT API answers a known id with its old outcome.
+        platform.external.iot(tenant).run(
+            destination, f"{tenant.slug}-ntf{notification['id']}-a{notification['attempts']}",
+            {"hmi.notification.text": email.subject[:200], "hmi.notification.source": "caas"},
+            timeout_seconds=timeout)
+    else:
+        raise ValueError(f"unknown channel {channel!r}")
+    return email.subject
+
+
+# --- the routing table, per tenant (admins) ----------------------------------------
+
+def routes(platform: Platform, tenant: Tenant) -> list[dict]:
+    with platform.tenant_uow(tenant.slug) as uow:
+        return routing_table(uow).rows()
+
+
+def set_route(platform: Platform, tenant: Tenant, event: str, channels: list[str] | None) -> dict:
+    """Send ``event`` on ``channels`` from now on; ``None`` goes back to the default.
+
+    :raises NotFound: unknown event. :raises Invalid: unknown channel, or a locked event.
+    """
+    if event not in rules.ROUTES:
+        raise NotFound(f"No notification event {event!r}.")
+    with platform.tenant_uow(tenant.slug) as uow:
+        before = dict(uow.settings.get(ROUTES_SETTING, {}))
+        after = {key: value for key, value in before.items() if key != event}
+        if channels is not None:
+            after[event] = list(channels)
+        try:
+            table = RoutingTable.with_overrides(after)
+        except RoutingError as exc:
+            raise Invalid(str(exc), {exc.field: [str(exc)]})
+        uow.settings.put(ROUTES_SETTING, {key: list(value)
+                                          for key, value in table.overrides.items()})
+        uow.audit.record("settings.notification_route", "settings", event,
+                         before={"channels": before.get(event)},
+                         after={"channels": channels})
+        uow.commit()
+    return next(row for row in table.rows() if row["event"] == event)
+
+
+# --- a customer's preferences -----------------------------------------------------
+
+def preferences_view(preferences: Preferences) -> dict:
+    quiet = None
+    if preferences.quiet_start and preferences.quiet_end:
+        quiet = {"start": preferences.quiet_start, "end": preferences.quiet_end}
+    return {**{channel: channel not in preferences.disabled for channel in OPTIONAL_CHANNELS},
+            "email": True, "quiet_hours": quiet}
+
+
+def preferences(platform: Platform, tenant: Tenant, user_id: int) -> dict:
+    with platform.tenant_uow(tenant.slug) as uow:
+        return preferences_view(uow.preferences.get(user_id))
+
+
+KEEP = "keep"
+
+
+def set_preferences(platform: Platform, tenant: Tenant, user_id: int, channels: dict,
+                    quiet_hours: dict | None | str = KEEP) -> dict:
+    """Switch optional channels on or off and set (``{"start": time, "end": time}``, the
+    tenant's local time) or clear (``None``) the quiet hours; what is not given is kept."""
+    with platform.tenant_uow(tenant.slug) as uow:
+        current = uow.preferences.get(user_id)
+        disabled = set(current.disabled)
+        for channel, enabled in channels.items():
+            (disabled.discard if enabled else disabled.add)(channel)
+        if quiet_hours == KEEP:
+            start, end = current.quiet_start, current.quiet_end
+        else:
+            start = quiet_hours["start"] if quiet_hours else None
+            end = quiet_hours["end"] if quiet_hours else None
+        if start is not None and start == end:
+            raise Invalid("Quiet hours need a start and a different end.",
+                          {"quiet_hours": ["Start and end are the same."]})
+        chosen = Preferences(frozenset(disabled), _minute(start), _minute(end))
+        uow.preferences.put(user_id, chosen)
+        uow.commit()
+    return preferences_view(chosen)
+
+
+def _minute(moment: time | None) -> time | None:
+    return moment.replace(second=0, microsecond=0) if moment else None
+
+
+# --- reads ------------------------------------------------------------------------
+
+def notification_page(platform: Platform, tenant: Tenant, offset: int, limit: int, *,
+                      recipient_id: int | None = None, channel: str | None = None,
+                      status: str | None = None):
+    """Notifications, newest first; a customer passes their own id and sees only theirs."""
+    with platform.tenant_reader(tenant.slug) as conn:
+        return Notifications(conn).page(offset, limit, recipient_id=recipient_id,
+                                        channel=channel, status=status)
