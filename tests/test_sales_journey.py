@@ -236,6 +236,37 @@ def test_concurrent_reservation_payments_charge_once(shop, operator, app):
     assert order(shop, sold["id"])["status"] == "factory_ordered"
 
 
+def test_a_payment_that_read_the_order_before_another_succeeded_charges_nothing(
+        shop, operator, app, monkeypatch):
+    import threading
+    from caas.adapters.orders import PaymentRepository
+    sold = sell(shop)["order"]
+    first_done = threading.Event()
+    start = PaymentRepository.start
+
+    def late_start(self, *args, **kwargs):
+        # The late request has read the order (still unpaid) and reaches the payments
+        # only once the first request has charged and committed.
+        if threading.current_thread().name == "late":
+            first_done.wait(10)
+        return start(self, *args, **kwargs)
+    monkeypatch.setattr(PaymentRepository, "start", late_start)
+    statuses = {}
+
+    def late():
+        statuses["late"] = pay(shop, sold["id"], key="late")
+    thread = threading.Thread(target=late, name="late")
+    thread.start()
+    statuses["first"] = pay(shop, sold["id"], key="first")
+    first_done.set()
+    thread.join()
+    assert statuses["first"].status_code == 200
+    assert statuses["late"].status_code == 409, statuses["late"].json
+    charges = [e for e in _ledger(operator, shop.slug)
+               if e["type"] == "charge" and e["reference"] == sold["reference"]]
+    assert len(charges) == 1
+
+
 def test_settlement_webhooks_are_recorded_and_a_failure_is_escalated(shop, operator):
     ok, failing = sell(shop)["order"], sell(shop)["order"]
     pay(shop, ok["id"])

@@ -260,6 +260,10 @@ class PaymentInProgress(Exception):
     """Another payment of the same kind for the same order is being processed."""
 
 
+class AlreadyPaid(Exception):
+    """This part of the order has been paid: another attempt would charge it twice."""
+
+
 class PaymentRepository:
     """One row per attempt to pay a part of an order; at most one attempt runs at a time."""
 
@@ -272,12 +276,16 @@ class PaymentRepository:
 
         :raises PaymentInProgress: a live attempt exists (the unique constraint on
             ``(order_id, kind, attempt)`` settles races between processes).
+        :raises AlreadyPaid: an attempt succeeded, though the caller may have read the order
+            before that attempt's transaction moved it on.
         """
         table = schema.payments
         latest = self.conn.execute(
             sa.select(table).where(table.c.order_id == order_id, table.c.kind == kind)
             .order_by(table.c.attempt.desc()).limit(1)).first()
         now = utcnow()
+        if latest is not None and latest.status == "succeeded":
+            raise AlreadyPaid(order_id)
         if latest is not None and latest.status == "processing":
             if aware(latest.updated_at) > now - timedelta(seconds=stale_after_seconds):
                 raise PaymentInProgress(order_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from caas.adapters.orders import PaymentInProgress
+from caas.adapters.orders import AlreadyPaid, PaymentInProgress
 from caas.adapters.services import StaleService
 from caas.adapters.payments import PaymentDeclined, PaymentError
 from caas.bootstrap import Platform
@@ -36,6 +36,8 @@ def _start(platform: Platform, tenant: Tenant, order_id: int, kind: str):
                                          platform.config["CAAS_PAYMENT_STALE_SECONDS"])
         except PaymentInProgress:
             raise Conflict("A payment for this order is already being processed.")
+        except AlreadyPaid:
+            raise Conflict(f"The {kind} payment of this order has already been made.")
         uow.commit()
     return order, amount, attempt
 
