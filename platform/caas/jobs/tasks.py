@@ -125,12 +125,6 @@ def deactivate_service(payload: dict, job_key: str) -> None:
     activation.deactivate(current_platform(), current_tenant(), payload["service_id"])
 
 
-@handler(activation.DISPLAY)
-def show_on_vehicle(payload: dict, job_key: str) -> None:
-    activation.show_on_vehicle(current_platform(), current_tenant(), payload["service_id"],
-                               payload["text"], payload["event"])
-
-
 def schedule_activation(tenant_slug: str, service_id: int, delay_seconds: float) -> None:
     """Send an activation attempt to the broker, due after ``delay_seconds``."""
     from caas.jobs.actors import retry_activation as actor

@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 ACTIVATE = "activate_service"
 PAY = "service_payment"
 DEACTIVATE = "deactivate_service"
-DISPLAY = "show_on_vehicle"
 _jitter = random.Random()
 
 
@@ -332,18 +331,6 @@ def deactivate(platform: Platform, tenant: Tenant, service_id: int) -> None:
     platform.external.iot(tenant).run(service.vin, _command_id(tenant, service_id, "off"),
                                       option.deactivation_payload(service.vin),
                                       timeout_seconds=policy.command_timeout_seconds)
-
-
-def show_on_vehicle(platform: Platform, tenant: Tenant, service_id: int, text: str,
-                    event: str) -> None:
-    """Put a message on the vehicle's display (an HMI setting of the IoT API)."""
-    with platform.tenant_uow(tenant.slug) as uow:
-        vin = uow.services.get(service_id).vin
-    policy = _policy(platform, tenant)
-    platform.external.iot(tenant).run(
-        vin, _command_id(tenant, service_id, event),
-        {"hmi.notification.text": text[:200], "hmi.notification.source": "caas"},
-        timeout_seconds=policy.command_timeout_seconds)
 
 
 # --- the sweeper -------------------------------------------------------------------
