@@ -61,6 +61,12 @@ def defaults(instance_path: str) -> dict:
         "CAAS_OTA_BACKOFF_SECONDS": 2.0,
         # Activations whose next step is this late are picked up again by the sweeper.
         "CAAS_OTA_SWEEP_GRACE_SECONDS": 60,
+        # Month-end billing: customers per batch (one transaction and one job each), the age
+        # after which an unanswered charge is looked up at the gateway, and the scheduler's
+        # check of due months (cron fields, in UTC).
+        "CAAS_BILLING_BATCH_SIZE": 500,
+        "CAAS_BILLING_RECONCILE_GRACE_SECONDS": 300,
+        "CAAS_BILLING_SCHEDULE": "5 * * * *",
         # Sandbox behaviour for the demo: tok_ok payments settle, and the factory
         # advances orders, on their own after these many seconds (None: only on demand).
         "CAAS_SANDBOX_SETTLE_SECONDS": 3.0,

@@ -124,10 +124,10 @@ def init_app(app: Flask) -> Api:
         # Served from the swagger-ui-bundle package so the docs work offline.
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
 
-    from caas.api import (audit, auth, catalog, health, models, platform, sales, services, staff,
-                          stock, support, webhooks)
-    for module in (platform, auth, staff, audit, models, catalog, sales, stock, services, support,
-                   webhooks):
+    from caas.api import (audit, auth, billing, catalog, health, models, platform, sales, services,
+                          staff, stock, support, webhooks)
+    for module in (platform, auth, staff, audit, models, catalog, sales, stock, services, billing,
+                   support, webhooks):
         api.register_blueprint(module.blp, url_prefix=f"{API_PREFIX}{module.PREFIX}")
     app.register_blueprint(health.blp)
     _register_error_handlers(app)

@@ -6,9 +6,10 @@ from flask.views import MethodView
 from caas.api import Blueprint
 from caas.api.catalog import locale
 from caas.api.idempotency import PARAMETER, idempotent
-from caas.api.order_schemas import PurchaseSchema, ServiceSchema, VehicleOptionSchema
+from caas.api.order_schemas import (PurchaseSchema, ServiceSchema, SubscriptionSchema,
+                                    VehicleOptionSchema)
 from caas.api.security import BEARER, platform, require_tenant, roles
-from caas.service_layer import activation, catalog, withdrawal
+from caas.service_layer import activation, billing, catalog, withdrawal
 
 PREFIX = ""
 blp = Blueprint("services", __name__, description="Options bought for a vehicle, activated "
@@ -67,6 +68,14 @@ class ServiceDetail(MethodView):
     def get(self, service_id):
         """One service with its state history"""
         return activation.service_view(platform(), require_tenant(), service_id, _customer())
+
+    @blp.doc(security=BEARER)
+    @roles("customer")
+    @blp.response(200, SubscriptionSchema)
+    @blp.alt_response(409, description="Not a subscription, or already cancelled")
+    def delete(self, service_id):
+        """End a subscription at the end of the current month; that month is still billed"""
+        return billing.cancel(platform(), require_tenant(), g.actor.id, service_id)
 
 
 @blp.route("/services/<int(max=2147483647):service_id>/withdrawal")

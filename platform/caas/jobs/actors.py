@@ -27,7 +27,21 @@ def retry_activation(service_id: int):
     tasks.retry_activation(service_id)
 
 
-ACTORS = (run_outbox_task, retry_activation)
+# --- month-end billing --------------------------------------------------------------------
+
+@dramatiq.actor(broker=_placeholder, queue_name="billing", max_retries=5, min_backoff=5000)
+def bill_due(trigger: str):
+    """Bill every month the tenant's clock has closed: plans each run and sends its batches."""
+    tasks.bill_due_periods(trigger)
+
+
+@dramatiq.actor(broker=_placeholder, queue_name="billing", max_retries=5, min_backoff=5000)
+def bill_batch(run_id: int, period: str, customer_ids: list[int]):
+    """One batch of a billing run; a second delivery bills nothing twice."""
+    tasks.bill_batch(run_id, period, customer_ids)
+
+
+ACTORS = (run_outbox_task, retry_activation, bill_due, bill_batch)
 
 
 def bind(broker: dramatiq.Broker) -> None:

@@ -9,7 +9,7 @@ from typing import Callable
 from flask import current_app
 
 from caas.adapters import mailer
-from caas.service_layer import activation, factory, messages, registration
+from caas.service_layer import activation, billing, factory, messages, registration
 from caas.tenancy import current_tenant
 
 log = logging.getLogger(__name__)
@@ -118,6 +118,43 @@ def deactivate_service(payload: dict, job_key: str) -> None:
 def show_on_vehicle(payload: dict, job_key: str) -> None:
     activation.show_on_vehicle(current_platform(), current_tenant(), payload["service_id"],
                                payload["text"], payload["event"])
+
+
+# --- month-end billing (see caas.service_layer.billing) --------------------------------
+
+@handler(billing.REFUND)
+def refund_credit_note(payload: dict, job_key: str) -> None:
+    billing.refund_credit_note(current_platform(), current_tenant(), payload["credit_note_id"])
+
+
+def bill_due_periods(trigger: str) -> int:
+    """Plan a run of every month the tenant's clock has closed, and send its batches."""
+    from caas.jobs.actors import bill_batch
+    platform, tenant = current_platform(), current_tenant()
+    sent = 0
+    for period in billing.due_periods(platform, tenant):
+        plan = billing.plan_run(platform, tenant, period, trigger=trigger)
+        for customers in plan.batches:
+            bill_batch.send_with_options(args=(plan.run_id, str(period), customers),
+                                         tenant=tenant.slug)
+        sent += len(plan.batches)
+    billing.reconcile(platform, tenant)
+    return sent
+
+
+def bill_batch(run_id: int, period: str, customer_ids: list[int]) -> None:
+    billing.bill_batch(current_platform(), current_tenant(), run_id,
+                       billing.Period.parse(period), customer_ids)
+
+
+def billing_tick(platform, trigger: str = "schedule", slugs: list[str] | None = None) -> int:
+    """Fan out one billing check per active tenant (or per tenant of ``slugs``)."""
+    from caas.jobs.actors import bill_due
+    if slugs is None:
+        slugs = [tenant.slug for tenant in platform.tenants() if tenant.status == "active"]
+    for slug in slugs:
+        bill_due.send_with_options(args=(trigger,), tenant=slug)
+    return len(slugs)
 
 
 def schedule_activation(tenant_slug: str, service_id: int, delay_seconds: float) -> None:

@@ -14,6 +14,7 @@ Routes (``X-Merchant: <tenant>`` on every one; ``Idempotency-Key`` on the POSTs)
     POST /v1/payments/<id>/void                      authorized -> voided
     POST /v1/payments/<id>/refunds       {amount?}   captured -> (partially_)refunded
     GET  /v1/payments/<id>
+    GET  /v1/payments?reference=<reference>  the merchant's payments with that reference
 """
 from __future__ import annotations
 
@@ -263,6 +264,7 @@ class PaymentsSandbox:
                              ("/v1/payments/<payment_id>/refunds", self._refund)):
             app.add_url_rule(rule, action.__name__, self._idempotent(action), methods=["POST"])
         app.add_url_rule("/v1/payments/<payment_id>", "show", self._show, methods=["GET"])
+        app.add_url_rule("/v1/payments", "search", self._search, methods=["GET"])
         return app
 
     def _idempotent(self, action: Callable[..., tuple[int, dict]]) -> Callable[..., Response]:
@@ -301,6 +303,16 @@ class PaymentsSandbox:
         with self._lock:
             body = self._find(merchant, payment_id).to_dict()
         return Response(json.dumps(body), 200, mimetype="application/json")
+
+    def _search(self) -> Response:
+        merchant = _merchant()
+        reference = request.args.get("reference")
+        if not reference:
+            raise Refusal(400, "invalid_request", "the reference parameter is required")
+        with self._lock:
+            found = [payment.to_dict() for payment in self._payments.values()
+                     if payment.tenant == merchant and payment.reference == reference]
+        return Response(json.dumps({"data": found}), 200, mimetype="application/json")
 
     def _create(self, merchant: str, key: str, body: dict) -> tuple[int, dict]:
         amount, currency = _new_payment(body)

@@ -25,7 +25,7 @@ from caas.domain.money import Money
 from caas.domain.services import (PAYMENT_ON_FAILURE, PAYMENT_ON_SUCCESS, RetryPolicy, Service,
                                   ServiceStatus, blocking_reason)
 from caas.domain.tenants import Tenant
-from caas.service_layer import catalog, messages
+from caas.service_layer import billing, catalog, messages
 from caas.service_layer.errors import Conflict, NotFound, PaymentRequired, gateway_refusal
 
 log = logging.getLogger(__name__)
@@ -237,6 +237,7 @@ def _succeeded(platform: Platform, tenant: Tenant, service_id: int) -> None:
         action = PAYMENT_ON_SUCCESS[service.billing]
         service.payment_status = "capturing" if action == "capture" else "releasing"
         uow.services.save(service)
+        billing.subscribe(platform, uow, tenant, service)  # monthly: billed in arrears from now
         uow.outbox.add(PAY, {"service_id": service_id, "action": action})
         notify(platform, uow, tenant, service, "service_active", on_vehicle=True)
         uow.outbox.add("plugin_event", {"hook": "service_activated", "kwargs": {

@@ -269,10 +269,86 @@ def service_update_email(to: str, locale: str, fallback_locale: str, *, name: st
     return _compose(t, values, subject, sentences, to, locale)
 
 
+# Subscriptions and invoices.
+
+def _invoice_paid(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("Your invoice %(number)s"), [
+        t.gettext("Your invoice %(number)s for %(period)s comes to %(amount)s.") if v["period"]
+        else t.gettext("Your invoice %(number)s comes to %(amount)s."),
+        t.gettext("The amount has been charged to your card. Thank you."),
+        t.gettext("You can see the invoice with its lines and VAT in your account."),
+    ]
+
+
+def _invoice_payment_failed(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("Payment of your invoice %(number)s failed"), [
+        t.gettext("We could not charge your card the %(amount)s of invoice %(number)s."),
+        t.gettext("Your subscriptions on that invoice (%(options)s) have therefore been "
+                  "cancelled and switched off; nothing more will be charged for them."),
+        t.gettext("You can subscribe again at any time from your account."),
+    ]
+
+
+def _subscription_cancelled(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("Your subscription to %(options)s ends on %(date)s"), [
+        t.gettext("We have received the cancellation of your subscription to %(options)s."),
+        t.gettext("It stays on until %(date)s, the end of this month, which will be billed "
+                  "as usual; after that nothing more will be charged."),
+    ]
+
+
+def _credit_note(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("Credit note %(number)s"), [
+        t.gettext("We have issued credit note %(number)s of %(amount)s for your invoice "
+                  "%(invoice)s."),
+        t.gettext("The amount is being refunded to your card."),
+    ]
+
+
+def _price_change(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("New price for %(options)s from %(date)s"), [
+        t.gettext("The monthly price of your subscription to %(options)s changes to "
+                  "%(amount)s from %(date)s."),
+        t.gettext("Until then you keep your current price. You may cancel at any time "
+                  "before that date."),
+    ]
+
+
+BILLING_EVENTS: dict[str, Callable[[NullTranslations, Mapping], _Texts]] = {
+    "invoice_paid": _invoice_paid,
+    "invoice_payment_failed": _invoice_payment_failed,
+    "subscription_cancelled": _subscription_cancelled,
+    "credit_note": _credit_note,
+    "price_change": _price_change,
+}
+
+
+def billing_update_email(to: str, locale: str, fallback_locale: str, *, name: str,
+                         tenant_name: str, event: str, amount: Mapping | None = None,
+                         number: str | None = None, period: str | None = None,
+                         options: list[str] | None = None, date: str | None = None,
+                         invoice: str | None = None) -> Email:
+    """The message about a customer's subscriptions and invoices.
+
+    ``options`` are the localised names of the options concerned; ``date`` an ISO date.
+    """
+    texts = BILLING_EVENTS.get(event)
+    if texts is None:
+        raise ValueError(f"unknown billing event {event!r}")
+    t = translations(locale, fallback_locale)
+    where = babel_locale(locale)
+    values = {"name": name, "tenant": tenant_name, "number": number, "period": period,
+              "invoice": invoice, "amount": _format_amount(amount, where),
+              "options": ", ".join(options or ()), "date": _format_date(date, where)}
+    subject, sentences = texts(t, values)
+    return _compose(t, values, subject, sentences, to, locale)
+
+
 BUILDERS: dict[str, Callable[..., Email]] = {
     "credentials": credentials_email,
     "order_update": order_update_email,
     "service_update": service_update_email,
+    "billing_update": billing_update_email,
 }
 
 

@@ -5,7 +5,7 @@ from typing import Callable
 
 from sqlalchemy.engine import Engine
 
-from caas.adapters import orders, services
+from caas.adapters import billing, orders, services
 from caas.adapters import repositories as repo
 from caas.adapters import schema
 from caas.context import current_actor, current_request_id
@@ -79,3 +79,6 @@ class TenantUnitOfWork(UnitOfWork):
         self.catalog_settings = services.CatalogSettings(conn)
         self.settings = services.TenantSettings(conn)
         self.services = services.ServiceRepository(conn, current_actor())
+        self.subscriptions = billing.SubscriptionRepository(conn)
+        self.invoices = billing.InvoiceRepository(conn)
+        self.billing_runs = billing.BillingRuns(conn)
