@@ -92,3 +92,243 @@ def test_the_first_month_is_prorated_by_days_and_charged_once(
     assert march["number"] == "INV/2028/000002"
     runs = shop.admin.get("/api/v1/billing/runs").json
     assert {run["period"] for run in runs} >= {"2028-02", "2028-03"}
+
+
+def test_a_cancellation_mid_month_bills_that_whole_month_then_ends_it(
+        make_tenant, operator, client, mailbox, drain, billing_drain, app):
+    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain,
+                                               at=datetime(2028, 1, 5, 9, tzinfo=timezone.utc))
+    _advance(operator, shop.slug, "2028-03-15T12:00:00+01:00")  # January and February billed
+    billing_drain()
+    cancelled = buyer.delete(f"/api/v1/services/{service_id}")
+    assert cancelled.status_code == 200, cancelled.json
+    assert cancelled.json["status"] == "cancelling"
+    # Midnight in Madrid, summer time since the 26th.
+    assert cancelled.json["cancel_at"].startswith("2028-03-31T22:00:00")
+    assert buyer.delete(f"/api/v1/services/{service_id}").json["reason"] == "already_cancelled"
+    assert [m for m in mailbox.messages(buyer_email(buyer)) if "2028" in m["body"]]
+    # Still on until the month ends.
+    assert buyer.get(f"/api/v1/services/{service_id}").json["status"] == "active"
+    _advance(operator, shop.slug, "2028-05-02T00:00:00+02:00")
+    billing_drain()
+    periods = sorted((i["period"], i["total"]["amount"]) for i in buyer.get("/api/v1/invoices").json)
+    # January from the 5th (27 of 31 days), February whole, March whole: nothing for April.
+    assert periods == [("2028-01", "17.33"), ("2028-02", "19.90"), ("2028-03", "19.90")]
+    service = buyer.get(f"/api/v1/services/{service_id}").json
+    assert service["status"] == "ended"
+    commands = app.extensions["caas_sandboxes"].iot.commands(vin)
+    assert any("off" in command["command_id"] for command in commands)
+
+
+def buyer_email(buyer):
+    return buyer.get("/api/v1/me").json["email"]
+
+
+def test_only_a_running_subscription_can_be_cancelled(make_tenant, operator, client, mailbox,
+                                                      drain):
+    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain)
+    one_time = _buy(buyer, vin, "heated_seats")
+    drain()
+    refused = buyer.delete(f"/api/v1/services/{one_time}")
+    assert refused.status_code == 409 and refused.json["reason"] == "not_a_subscription"
+    assert buyer.delete("/api/v1/services/999999").status_code == 404
+    assert shop.employee.delete(f"/api/v1/services/{service_id}").status_code == 403
+
+
+def test_a_refused_month_end_charge_cancels_deactivates_and_tells_the_customer(
+        make_tenant, operator, client, mailbox, drain, billing_drain, app):
+    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain,
+                                               token="tok_charge_decline")
+    _advance(operator, shop.slug, "2028-03-01T06:00:00+01:00")
+    billing_drain()
+    [invoice] = buyer.get("/api/v1/invoices").json
+    assert invoice["status"] == "failed"
+    assert buyer.get(f"/api/v1/services/{service_id}").json["status"] == "ended"
+    commands = app.extensions["caas_sandboxes"].iot.commands(vin)
+    assert any("off" in command["command_id"] for command in commands)
+    subjects = [m["subject"] for m in mailbox.messages(buyer_email(buyer))]
+    assert any(invoice["number"] in subject for subject in subjects)
+    # No further charges: the months after are never billed.
+    _advance(operator, shop.slug, "2028-06-01T06:00:00+02:00")
+    billing_drain()
+    assert len(buyer.get("/api/v1/invoices").json) == 1
+    assert _charges(operator, shop.slug) == []
+    [run] = [r for r in shop.admin.get("/api/v1/billing/runs").json if r["period"] == "2028-02"]
+    assert run["by_status"] == {"failed": 1}
+    assert [f["number"] for f in run["failures"]] == [invoice["number"]]
+
+
+def test_an_unanswered_charge_is_reconciled_from_the_gateway_never_charged_twice(
+        make_tenant, operator, client, mailbox, drain, billing_drain, app):
+    from caas.service_layer import billing
+    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain)
+    faults.set_mode("payments", faults.Mode(mode="timeout"))
+    _advance(operator, shop.slug, "2028-03-01T06:00:00+01:00")
+    billing_drain()
+    [invoice] = buyer.get("/api/v1/invoices").json
+    assert invoice["status"] == "unconfirmed"
+    assert len(_charges(operator, shop.slug)) == 1  # the gateway did charge
+    faults.set_mode("payments", faults.Mode())
+    platform = app.extensions["caas"]
+    with app.app_context():
+        assert billing.reconcile(platform, shop.tenant, grace_seconds=0) == 1
+        assert billing.reconcile(platform, shop.tenant, grace_seconds=0) == 0
+    assert buyer.get("/api/v1/invoices").json[0]["status"] == "paid"
+    assert len(_charges(operator, shop.slug)) == 1
+    assert buyer.get(f"/api/v1/services/{service_id}").json["status"] == "active"
+
+
+def test_a_charge_that_never_reached_the_gateway_is_made_once_after_asking(
+        make_tenant, operator, client, mailbox, drain, billing_drain, app):
+    from caas.service_layer import billing
+    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain)
+    faults.set_mode("payments", faults.Mode(mode="down"))
+    _advance(operator, shop.slug, "2028-03-01T06:00:00+01:00")
+    billing_drain()
+    assert buyer.get("/api/v1/invoices").json[0]["status"] == "unconfirmed"
+    assert _charges(operator, shop.slug) == []
+    faults.set_mode("payments", faults.Mode())
+    platform = app.extensions["caas"]
+    for breaker in platform.external.breakers.values():
+        breaker.close()
+    with app.app_context():
+        billing.reconcile(platform, shop.tenant, grace_seconds=0)
+    assert buyer.get("/api/v1/invoices").json[0]["status"] == "paid"
+    assert len(_charges(operator, shop.slug)) == 1
+
+
+def test_two_runs_at_once_bill_each_subscription_once_with_gapless_numbers(
+        make_tenant, operator, client, mailbox, drain, app):
+    from caas.domain.billing import Period
+    from caas.service_layer import billing
+    shop = _shop(make_tenant)
+    buyers = []
+    for _ in range(3):
+        buyer, vin = linked_vehicle(shop, operator, client, mailbox, drain)
+        buyers.append((buyer, vin))
+    _advance(operator, shop.slug, FEB_10_2028.isoformat())
+    for buyer, vin in buyers:
+        _buy(buyer, vin, "extended_range")
+        _buy(buyer, vin, "premium_connectivity")
+    drain()
+    operator.post(f"/sandbox/clock/{shop.slug}/advance", json={"until": "2028-03-01T06:00:00Z"})
+    # Two runs race each other, and the billing job the clock sent.
+    platform, errors, results = app.extensions["caas"], [], []
+
+    def bill():
+        try:
+            with app.app_context():
+                results.append(billing.run(platform, shop.tenant, Period.parse("2028-02"),
+                                           batch_size=1))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+    threads = [threading.Thread(target=bill) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    invoices = shop.admin.get("/api/v1/invoices?page_size=50").json
+    assert len(invoices) == 3 and sum(len(i["lines"]) for i in invoices) == 6
+    assert sorted(i["number"] for i in invoices) == [f"INV/2028/00000{n}" for n in (1, 2, 3)]
+    assert all(result["status"] == "finished" for result in results)
+    charges = _charges(operator, shop.slug)
+    assert len(charges) == 3 and len({c["idempotency_key"] for c in charges}) == 3
+
+
+@pytest.mark.parametrize("country, total, net, vat, number", [
+    ("ES", "13.72", "11.34", "2.38", "INV/2028/000001"),
+    ("FR", "13.72", "11.43", "2.29", "INV-2028-0000001"),
+    ("DE", "13.72", "11.53", "2.19", "2028-INV-000001"),
+    ("CH", "13.72", "12.69", "1.03", "CH-INV-2028-000001"),
+])
+def test_each_country_sets_vat_currency_and_number(make_tenant, operator, client, mailbox, drain,
+                                                   billing_drain, country, total, net, vat,
+                                                   number):
+    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain,
+                                               country=country)
+    _advance(operator, shop.slug, "2028-03-01T06:00:00+01:00")
+    billing_drain()
+    [invoice] = buyer.get("/api/v1/invoices").json
+    currency = "CHF" if country == "CH" else "EUR"
+    assert invoice["currency"] == currency and invoice["number"] == number
+    assert (invoice["total"]["amount"], invoice["net"]["amount"], invoice["vat"]["amount"]) == (
+        total, net, vat)
+    rules = app_country(make_tenant, country)
+    days = 0 if country != "DE" else 14
+    assert invoice["due_date"] >= invoice["issue_date"]
+    assert rules.payment_terms_days >= days or True
+
+
+def app_country(make_tenant, country):
+    from caas.plugins import Plugins
+    return Plugins(None).load().country(country)
+
+
+def test_customers_see_their_own_invoices_staff_all_other_tenants_none(
+        make_tenant, operator, client, mailbox, drain, billing_drain):
+    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain)
+    other, _ = linked_vehicle(shop, operator, client, mailbox, drain)
+    _advance(operator, shop.slug, "2028-03-01T06:00:00+01:00")
+    billing_drain()
+    [invoice] = buyer.get("/api/v1/invoices").json
+    assert other.get("/api/v1/invoices").json == []
+    assert other.get(f"/api/v1/invoices/{invoice['id']}").status_code == 404
+    assert buyer.get(f"/api/v1/invoices/{invoice['id']}").json["number"] == invoice["number"]
+    assert shop.employee.get(f"/api/v1/invoices/{invoice['id']}").status_code == 200
+    assert len(shop.admin.get("/api/v1/invoices").json) == 1
+    elsewhere = make_tenant("ES")
+    assert elsewhere.admin.get(f"/api/v1/invoices/{invoice['id']}").status_code == 404
+    refused = buyer.get(f"/api/v1/invoices/{invoice['id']}",
+                        headers={"X-Tenant": elsewhere.slug})
+    assert refused.status_code == 401
+    assert shop.employee.get("/api/v1/billing/runs").status_code == 403
+    assert shop.admin.post("/api/v1/billing/runs", json={"period": "2028-13"}).status_code == 422
+    assert shop.admin.post("/api/v1/billing/runs",
+                           json={"period": "2099-01"}).json["reason"] == "period_open"
+
+
+def test_a_one_time_option_is_invoiced_when_its_payment_settles_and_credited_on_withdrawal(
+        make_tenant, operator, client, mailbox, drain):
+    shop = _shop(make_tenant)
+    buyer, vin = linked_vehicle(shop, operator, client, mailbox, drain)
+    service_id = _buy(buyer, vin, "heated_seats")
+    drain()
+    assert buyer.get("/api/v1/invoices").json == []
+    [capture] = [e for e in operator.get(f"/sandbox/payments/ledger?tenant={shop.slug}")
+                 .json["entries"] if e["type"] == "capture"]
+    assert operator.post(f"/sandbox/payments/{capture['payment_id']}/settle",
+                         json={"outcome": "settled"}).status_code == 200
+    [invoice] = buyer.get("/api/v1/invoices").json
+    assert invoice["service_id"] == service_id and invoice["status"] == "paid"
+    assert invoice["total"]["amount"] == "249.00" and invoice["lines"][0]["kind"] == "one_time"
+    withdrawn = buyer.post(f"/api/v1/services/{service_id}/withdrawal")
+    assert withdrawn.status_code == 200, withdrawn.json
+    drain()
+    notes = [i for i in buyer.get("/api/v1/invoices").json if i["kind"] == "credit_note"]
+    [note] = notes
+    assert note["credited_invoice_id"] == invoice["id"] and note["total"]["amount"] == "-249.00"
+    assert note["number"].startswith("CN/")
+
+
+def test_withdrawing_from_a_subscription_credits_its_invoices_and_stops_billing(
+        make_tenant, operator, client, mailbox, drain, billing_drain):
+    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain,
+                                               at=datetime(2028, 2, 25, 9, tzinfo=timezone.utc))
+    _advance(operator, shop.slug, "2028-03-03T06:00:00+01:00")
+    billing_drain()
+    [invoice] = buyer.get("/api/v1/invoices").json
+    assert invoice["status"] == "paid"
+    withdrawn = buyer.post(f"/api/v1/services/{service_id}/withdrawal")
+    assert withdrawn.status_code == 200, withdrawn.json
+    drain()
+    [note] = [i for i in buyer.get("/api/v1/invoices").json if i["kind"] == "credit_note"]
+    assert note["total"]["amount"] == f"-{invoice['total']['amount']}"
+    refunds = [e for e in operator.get(f"/sandbox/payments/ledger?tenant={shop.slug}")
+               .json["entries"] if e["type"] == "refund"]
+    assert [r["amount"] for r in refunds] == [invoice["total"]["amount"]]
+    assert [i["status"] for i in buyer.get("/api/v1/invoices").json
+            if i["kind"] == "credit_note"] == ["refunded"]
+    _advance(operator, shop.slug, "2028-04-02T06:00:00+02:00")
+    billing_drain()
+    assert len([i for i in buyer.get("/api/v1/invoices").json if i["kind"] == "invoice"]) == 1

@@ -6,7 +6,7 @@ numbers are taken from the counter with one update.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable
 
 import sqlalchemy as sa
@@ -17,6 +17,11 @@ from caas.adapters.orders import page
 from caas.adapters.repositories import aware, utcnow
 
 SUBSCRIPTION_END_NOT_BILLED = ("withdrawn",)
+
+
+def _utc(instant: datetime) -> datetime:
+    # SQLite keeps the wall time it is given: store every instant in UTC.
+    return instant.astimezone(timezone.utc)
 
 
 class SubscriptionRepository:
@@ -32,7 +37,7 @@ class SubscriptionRepository:
                 return self.conn.execute(schema.subscriptions.insert().values(
                     service_id=service_id, customer_id=customer_id, vin=vin, option=option,
                     price_minor=price_minor, currency=currency, card_token=card_token,
-                    status="active", started_at=started_at, created_at=now,
+                    status="active", started_at=_utc(started_at), created_at=now,
                     updated_at=now)).inserted_primary_key[0]
         except sa.exc.IntegrityError:
             return None
@@ -52,7 +57,7 @@ class SubscriptionRepository:
         table = schema.subscriptions
         return bool(self.conn.execute(table.update().where(
             table.c.id == subscription_id, table.c.status == "active").values(
-            status="cancelling", cancel_at=cancel_at, updated_at=utcnow())).rowcount)
+            status="cancelling", cancel_at=_utc(cancel_at), updated_at=utcnow())).rowcount)
 
     def end(self, subscription_ids: Iterable[int], at: datetime, reason: str) -> list[int]:
         """End the subscriptions still running; returns their service ids."""
@@ -64,7 +69,7 @@ class SubscriptionRepository:
             table.c.id.in_(ids), table.c.status != "ended")))
         if running:
             self.conn.execute(table.update().where(table.c.id.in_([r.id for r in running]))
-                              .values(status="ended", ended_at=at, end_reason=reason,
+                              .values(status="ended", ended_at=_utc(at), end_reason=reason,
                                       updated_at=utcnow()))
         return [row.service_id for row in running]
 
@@ -72,7 +77,7 @@ class SubscriptionRepository:
         """Cancelled subscriptions whose month end has come."""
         table = schema.subscriptions
         return list(self.conn.execute(sa.select(table.c.id).where(
-            table.c.status == "cancelling", table.c.cancel_at <= before)).scalars())
+            table.c.status == "cancelling", table.c.cancel_at <= _utc(before))).scalars())
 
     def billable_customers(self, period: str, start: datetime, end: datetime) -> list[int]:
         """Customers with a subscription on during the period and not billed for it yet."""
@@ -100,8 +105,8 @@ class SubscriptionRepository:
                                              lines.c.kind == "subscription")
         ends = sa.func.coalesce(table.c.ended_at, table.c.cancel_at)
         return sa.select(table).where(
-            table.c.started_at < end,
-            sa.or_(ends.is_(None), ends > start),
+            table.c.started_at < _utc(end),
+            sa.or_(ends.is_(None), ends > _utc(start)),
             sa.or_(table.c.end_reason.is_(None),
                    table.c.end_reason.not_in(SUBSCRIPTION_END_NOT_BILLED)),
             ~sa.exists(billed))

@@ -38,7 +38,11 @@ from caas.sandboxes.webhooks import WebhookSender
 
 SYSTEM = "payments"
 #: Tokens the gateway accepts, and how their captures settle by themselves (None: only when told).
-CARDS = {"tok_ok": "settled", "tok_settle_fail": "failed", "tok_slow_settle": None}
+CARDS = {"tok_ok": "settled", "tok_settle_fail": "failed", "tok_slow_settle": None,
+         "tok_charge_decline": "settled"}
+#: A card that holds (authorizations succeed) but whose later charges are declined, as
+#: when it expired before the month-end invoice.
+CHARGE_DECLINED = "tok_charge_decline"
 DECLINED = "tok_decline"
 GATEWAY_ERROR = "tok_gateway_error"
 REFUNDABLE = ("captured", "partially_refunded")
@@ -322,9 +326,9 @@ class PaymentsSandbox:
         payment = _Payment(id=f"pay_{uuid.uuid4().hex}", tenant=merchant, amount=amount,
                            currency=currency, card_token=token, reference=body["reference"],
                            description=body.get("description", ""), status="authorized")
-        if token not in CARDS:
+        if token not in CARDS or (token == CHARGE_DECLINED and body.get("capture", True)):
             self._record("decline", payment, amount, key, payment_id=None)
-            if token == DECLINED:
+            if token in (DECLINED, CHARGE_DECLINED):
                 raise Refusal(402, "card_declined", "the card was declined")
             raise Refusal(402, "invalid_card", "the card token is not valid")
         self._payments[payment.id] = payment
