@@ -332,3 +332,28 @@ def test_withdrawing_from_a_subscription_credits_its_invoices_and_stops_billing(
     _advance(operator, shop.slug, "2028-04-02T06:00:00+02:00")
     billing_drain()
     assert len([i for i in buyer.get("/api/v1/invoices").json if i["kind"] == "invoice"]) == 1
+
+
+def test_caas_billing_run_bills_a_month_with_a_progress_bar(make_tenant, operator, client,
+                                                           mailbox, drain, app):
+    from caas.cli import billing_run
+    shop = _shop(make_tenant)
+    buyer, vin = linked_vehicle(shop, operator, client, mailbox, drain)
+    _advance(operator, shop.slug, FEB_10_2028.isoformat())
+    _buy(buyer, vin)
+    drain()
+    runner = app.test_cli_runner()
+    early = runner.invoke(billing_run, ["--tenant", shop.slug, "--period", "2028-02"])
+    assert early.exit_code == 1 and "not over yet" in early.output
+    assert runner.invoke(billing_run, ["--tenant", shop.slug, "--period", "2028-2"]).exit_code == 2
+    assert "unknown tenant" in runner.invoke(billing_run, ["--tenant", "nope-x", "--period",
+                                                           "2028-02"]).output
+    # Moved without the clock's own job, so that the command is the one that bills.
+    with app.app_context():
+        from caas.service_layer import clock
+        clock.advance(app.extensions["caas"], shop.tenant, days=30)
+    result = runner.invoke(billing_run, ["--tenant", shop.slug, "--period", "2028-02"])
+    assert result.exit_code == 0, result.output
+    assert "billing" in result.output and "1 invoices (13.72 EUR); 1 paid" in result.output
+    again = runner.invoke(billing_run, ["--tenant", shop.slug, "--period", "2028-02"])
+    assert "0 invoices (nothing)" in again.output
