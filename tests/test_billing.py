@@ -357,3 +357,56 @@ def test_caas_billing_run_bills_a_month_with_a_progress_bar(make_tenant, operato
     assert "billing" in result.output and "1 invoices (13.72 EUR); 1 paid" in result.output
     again = runner.invoke(billing_run, ["--tenant", shop.slug, "--period", "2028-02"])
     assert "0 invoices (nothing)" in again.output
+
+
+def test_a_time_limited_option_is_switched_off_when_its_time_is_up(
+        make_tenant, operator, client, mailbox, drain, billing_drain, app):
+    shop = _shop(make_tenant)
+    buyer, vin = linked_vehicle(shop, operator, client, mailbox, drain)
+    boost = _buy(buyer, vin, "performance_boost")  # 30 days
+    drain()
+    assert buyer.get(f"/api/v1/services/{boost}").json["status"] == "active"
+    operator.post(f"/sandbox/clock/{shop.slug}/advance", json={"days": 29})
+    billing_drain()
+    assert buyer.get(f"/api/v1/services/{boost}").json["status"] == "active"
+    operator.post(f"/sandbox/clock/{shop.slug}/advance", json={"days": 1.1})
+    billing_drain()
+    assert buyer.get(f"/api/v1/services/{boost}").json["status"] == "ended"
+    commands = app.extensions["caas_sandboxes"].iot.commands(vin)
+    assert any("off" in command["command_id"] for command in commands)
+    # Its price was captured, once: ending it changes no money.
+    moves = [e["type"] for e in operator.get(f"/sandbox/payments/ledger?tenant={shop.slug}")
+             .json["entries"] if e["reference"] == f"service-{boost}"]
+    assert moves == ["authorization", "capture"]
+
+
+def test_a_price_change_applies_to_new_subscriptions_and_moves_old_ones_after_notice(
+        make_tenant, operator, client, mailbox, drain, billing_drain):
+    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain,
+                                               at=datetime(2028, 1, 1, 9, tzinfo=timezone.utc))
+    assert shop.admin.put("/api/v1/catalog/options/extended_range", json={
+        "enabled": True, "price": "24.90", "billing": "monthly"}).status_code == 200
+    newcomer, new_vin = linked_vehicle(shop, operator, client, mailbox, drain)
+    _buy(newcomer, new_vin)
+    drain()
+    moved = shop.admin.post("/api/v1/catalog/options/extended_range/price-moves",
+                            json={"notice_days": 30})
+    assert moved.status_code == 200, moved.json
+    # Told on 1 January with 30 days' notice (to the 31st): from February.
+    assert moved.json == {"option": "extended_range", "effective_from": "2028-02",
+                          "subscriptions": 1, "price": moved.json["price"]}
+    assert moved.json["price"]["amount"] == "24.90"
+    drain()
+    assert any("24,90" in m["body"] for m in mailbox.messages(buyer_email(buyer)))
+    _advance(operator, shop.slug, "2028-04-01T08:00:00+02:00")
+    billing_drain()
+    mine = sorted((i["period"], i["total"]["amount"]) for i in buyer.get("/api/v1/invoices").json)
+    assert mine == [("2028-01", "19.90"), ("2028-02", "24.90"), ("2028-03", "24.90")]
+    theirs = {i["period"]: i["total"]["amount"] for i in newcomer.get("/api/v1/invoices").json}
+    assert theirs["2028-02"] == "24.90" and theirs["2028-03"] == "24.90"
+    assert shop.admin.post("/api/v1/catalog/options/heated_seats/price-moves",
+                           json={}).status_code == 404
+    assert shop.admin.post("/api/v1/catalog/options/extended_range/price-moves",
+                           json={"notice_days": -1}).status_code == 422
+    assert shop.employee.post("/api/v1/catalog/options/extended_range/price-moves",
+                              json={}).status_code == 403

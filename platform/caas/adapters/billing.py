@@ -73,6 +73,17 @@ class SubscriptionRepository:
                                       updated_at=utcnow()))
         return [row.service_id for row in running]
 
+    def move_price(self, option: str, price_minor: int, from_period: str) -> list[dict]:
+        """Give the running subscriptions of ``option`` at another price ``price_minor`` from
+        ``from_period``; returns the moved ones (id, customer)."""
+        table = schema.subscriptions
+        return [dict(row._mapping) for row in self.conn.execute(
+            table.update().where(table.c.option == option, table.c.status == "active",
+                                 table.c.price_minor != price_minor)
+            .values(next_price_minor=price_minor, next_price_from=from_period,
+                    updated_at=utcnow())
+            .returning(table.c.id, table.c.customer_id))]
+
     def due_to_end(self, before: datetime) -> list[int]:
         """Cancelled subscriptions whose month end has come."""
         table = schema.subscriptions
@@ -196,7 +207,28 @@ class InvoiceRepository:
         return bool(self.conn.execute(table.update().where(
             table.c.id == invoice_id, table.c.status.in_(expected)).values(**values)).rowcount)
 
+    def mark_paid(self, payments: dict[int, str | None]) -> list[int]:
+        """Record the charges of many invoices (id → payment id) in two statements; returns the
+        ids that were still waiting for their charge (the others were recorded meanwhile)."""
+        if not payments:
+            return []
+        table = schema.invoices
+        recorded = list(self.conn.execute(table.update().where(
+            table.c.id.in_(list(payments)), table.c.status.in_(("open", "unconfirmed")))
+            .values(status="paid", updated_at=utcnow()).returning(table.c.id)).scalars())
+        with_ids = [{"b_id": invoice_id, "b_payment": payments[invoice_id]}
+                    for invoice_id in recorded if payments[invoice_id]]
+        if with_ids:
+            self.conn.execute(table.update().where(table.c.id == sa.bindparam("b_id"))
+                              .values(payment_id=sa.bindparam("b_payment")), with_ids)
+        return recorded
+
     # -- reading --
+
+    def many(self, invoice_ids: list[int]) -> list[dict]:
+        rows = self.conn.execute(sa.select(schema.invoices).where(
+            schema.invoices.c.id.in_(invoice_ids)).order_by(schema.invoices.c.id))
+        return [dict(row._mapping) for row in rows]
 
     def by_payment(self, payment_id: str) -> dict | None:
         row = self.conn.execute(sa.select(schema.invoices)

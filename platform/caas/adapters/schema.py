@@ -308,8 +308,11 @@ subscriptions = Table(
     Column("customer_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
     Column("vin", String(17), nullable=False),
     Column("option", String(64), nullable=False),
-    Column("price_minor", BigInteger, nullable=False),  # per month, before VAT
+    Column("price_minor", BigInteger, nullable=False),  # per month, VAT included
     Column("currency", String(3), nullable=False),
+    # A price change the admin moved the subscription to, from a month on ("YYYY-MM").
+    Column("next_price_minor", BigInteger),
+    Column("next_price_from", String(7)),
     Column("card_token", String(80), nullable=False),
     Column("status", String(20), nullable=False, index=True),  # active | cancelling | ended
     Column("started_at", DateTime(timezone=True), nullable=False),

@@ -147,6 +147,20 @@ def end_due(platform: Platform, tenant: Tenant) -> int:
     return len(service_ids)
 
 
+def expire(platform: Platform, tenant: Tenant) -> int:
+    """Switch off time-limited options whose time is up (e.g. a 30-day boost) and tell
+    their owners; returns how many ended."""
+    with platform.tenant_uow(tenant.slug) as uow:
+        now = clock.now(platform, tenant, uow)
+        expired = uow.services.expired(now.astimezone(timezone.utc))
+        _end_services(platform, uow, expired, "its time is up")
+        for service_id in expired:
+            activation.notify(platform, uow, tenant, uow.services.get(service_id),
+                              "service_expired")
+        uow.commit()
+    return len(expired)
+
+
 # --- the month-end run ---------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -226,7 +240,7 @@ def _write_invoices(platform: Platform, tenant: Tenant, run_id: int, period: Per
         for subscription in uow.subscriptions.billable(str(period), start, end, customer_ids):
             ends = subscription["ended_at"] or subscription["cancel_at"]
             charge = rules.subscription_charge(
-                subscription["id"], Money.from_minor(subscription["price_minor"],
+                subscription["id"], Money.from_minor(_monthly_price(subscription, period),
                                                      subscription["currency"]), period,
                 rules.local_day(subscription["started_at"], zone),
                 rules.local_day(ends - _TICK, zone) if ends else None)
@@ -264,6 +278,46 @@ def _write_invoices(platform: Platform, tenant: Tenant, run_id: int, period: Per
     return invoice_ids
 
 
+def _monthly_price(subscription: dict, period: Period) -> int:
+    moved_from = subscription["next_price_from"]
+    if moved_from and str(period) >= moved_from:
+        return subscription["next_price_minor"]
+    return subscription["price_minor"]
+
+
+def move_prices(platform: Platform, tenant: Tenant, code: str, notice_days: int) -> dict:
+    """Move running subscriptions of ``code`` to the catalog's current price, from the first
+    month that starts after ``notice_days`` of notice; each customer is told.
+
+    New subscriptions take the catalog price at purchase; existing ones keep theirs until
+    moved here.
+
+    :raises NotFound: the tenant does not sell ``code`` monthly.
+    """
+    with platform.tenant_uow(tenant.slug) as uow:
+        setting = uow.catalog_settings.get(code)
+        if setting is None or setting["billing"] != "monthly":
+            raise NotFound(f"The option {code!r} is not sold monthly here.")
+        today = rules.local_day(clock.now(platform, tenant, uow), tenant.timezone)
+        notice_ends = today + timedelta(days=notice_days)
+        period = Period.of(notice_ends)
+        if notice_ends != period.first_day:
+            period = period.next()
+        price = setting["price"]
+        moved = uow.subscriptions.move_price(code, price.to_minor(), str(period))
+        details = uow.invoices.billing_details(sorted({row["customer_id"] for row in moved}))
+        uow.outbox.add_many("send_email", [_notify(
+            platform, tenant, details[customer_id], "price_change", amount=price.to_dict(),
+            options=[_option_name(platform, code, details[customer_id]["locale"])],
+            date=period.first_day.isoformat())
+            for customer_id in sorted({row["customer_id"] for row in moved})])
+        uow.audit.record("subscriptions.price_moved", "catalog_option", code, after={
+            "price": price.to_dict(), "from": str(period), "subscriptions": len(moved)})
+        uow.commit()
+    return {"option": code, "price": price, "effective_from": str(period),
+            "subscriptions": len(moved)}
+
+
 # --- charging ----------------------------------------------------------------------------
 
 def _charge_key(tenant: Tenant, invoice: dict) -> str:
@@ -283,7 +337,7 @@ def charge_invoices(platform: Platform, tenant: Tenant, invoice_ids: list[int]) 
     if not invoice_ids:
         return {}
     with platform.tenant_uow(tenant.slug) as uow:
-        invoices = [invoice for invoice in map(uow.invoices.get, invoice_ids)
+        invoices = [invoice for invoice in uow.invoices.many(invoice_ids)
                     if invoice["status"] == "open"]
     gateway = platform.external.payments(tenant)
     paid, unconfirmed, failed = [], [], []
@@ -315,8 +369,10 @@ def _record_charges(platform: Platform, tenant: Tenant, paid, unconfirmed, faile
         for invoice, error in unconfirmed:
             uow.invoices.set_outcome(invoice["id"], "unconfirmed", error=error,
                                      expected=("open",))
+        marked = set(uow.invoices.mark_paid({invoice["id"]: payment_id
+                                             for invoice, payment_id in paid}))
         recorded = [(invoice, payment_id) for invoice, payment_id in paid
-                    if uow.invoices.set_outcome(invoice["id"], "paid", payment_id=payment_id)]
+                    if invoice["id"] in marked]
         details = uow.invoices.billing_details(sorted({i["customer_id"] for i, _ in recorded}))
         uow.outbox.add_many("send_email", [_notify(
             platform, tenant, details[invoice["customer_id"]], "invoice_paid",

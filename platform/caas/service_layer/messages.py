@@ -248,10 +248,19 @@ def _service_withdrawn(t: NullTranslations, v: Mapping) -> _Texts:
     ]
 
 
+def _service_expired(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("%(option)s has ended"), [
+        t.gettext("The period of %(option)s on your vehicle %(vin)s is over, and it has been "
+                  "switched off."),
+        t.gettext("You can buy it again at any time from your account."),
+    ]
+
+
 SERVICE_EVENTS: dict[str, Callable[[NullTranslations, Mapping], _Texts]] = {
     "service_active": _service_active,
     "service_failed": _service_failed,
     "service_withdrawn": _service_withdrawn,
+    "service_expired": _service_expired,
 }
 
 

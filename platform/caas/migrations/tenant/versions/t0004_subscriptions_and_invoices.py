@@ -2,7 +2,7 @@
 
 Revision ID: t0004
 Revises: t0003
-Create Date: 2026-11-28 18:48:36.729401
+Create Date: 2026-11-28 18:56:16.806715
 """
 from alembic import op
 import sqlalchemy as sa
@@ -82,6 +82,8 @@ def upgrade():
     sa.Column('option', sa.String(length=64), nullable=False),
     sa.Column('price_minor', sa.BigInteger(), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('next_price_minor', sa.BigInteger(), nullable=True),
+    sa.Column('next_price_from', sa.String(length=7), nullable=True),
     sa.Column('card_token', sa.String(length=80), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
