@@ -410,3 +410,21 @@ def test_a_price_change_applies_to_new_subscriptions_and_moves_old_ones_after_no
                            json={"notice_days": -1}).status_code == 422
     assert shop.employee.post("/api/v1/catalog/options/extended_range/price-moves",
                               json={}).status_code == 403
+
+
+def test_an_invoice_reads_as_a_document_in_the_customers_language(
+        make_tenant, operator, client, mailbox, drain, billing_drain):
+    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain,
+                                               country="CH")
+    _advance(operator, shop.slug, "2028-03-01T06:00:00+01:00")
+    billing_drain()
+    [invoice] = buyer.get("/api/v1/invoices").json
+    page = buyer.get(f"/api/v1/invoices/{invoice['id']}/document")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    assert 'lang="fr"' in html and "Facture CH-INV-2028-000001" in html
+    assert "février 2028" in html and "1\u202fmars 2028" in html or "1 mars 2028" in html
+    assert "13.72\xa0CHF" in html or "13,72\xa0CHF" in html
+    assert "8,1%" in html and "7561234567897" in html  # the tax id as validated
+    other, _ = linked_vehicle(shop, operator, client, mailbox, drain, "CH")
+    assert other.get(f"/api/v1/invoices/{invoice['id']}/document").status_code == 404

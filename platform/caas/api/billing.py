@@ -1,5 +1,5 @@
 """Invoices and credit notes (customers their own, staff all), and billing runs (admins)."""
-from flask import g
+from flask import Response, g
 from flask.views import MethodView
 from marshmallow import fields, validate
 
@@ -102,6 +102,18 @@ class InvoiceDetail(MethodView):
     def get(self, invoice_id):
         """One invoice or credit note with its lines, VAT and totals"""
         return billing.invoice(platform(), require_tenant(), invoice_id, _customer())
+
+
+@blp.route("/invoices/<int(max=2147483647):invoice_id>/document")
+class InvoiceDocument(MethodView):
+    @blp.doc(security=BEARER, responses={200: {"description": "The invoice as an HTML page "
+                                                              "in the customer's language",
+                                               "content": {"text/html": {}}}})
+    @roles("customer", "employee", "admin")
+    def get(self, invoice_id):
+        """The invoice or credit note as a document (HTML) in the customer's language"""
+        html = billing.invoice_document(platform(), require_tenant(), invoice_id, _customer())
+        return Response(html, 200, mimetype="text/html")
 
 
 @blp.route("/billing/runs")

@@ -31,7 +31,7 @@ from caas.domain.billing import Period
 from caas.domain.money import Money
 from caas.domain.services import Service, ServiceStatus
 from caas.domain.tenants import Tenant
-from caas.service_layer import activation, clock
+from caas.service_layer import activation, clock, invoice_documents
 from caas.service_layer.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
@@ -622,6 +622,16 @@ def invoice(platform: Platform, tenant: Tenant, invoice_id: int,
         if found is None or (customer_id is not None and found["customer_id"] != customer_id):
             raise NotFound(f"Invoice {invoice_id} not found.")
         return _invoice_view(found, uow.invoices.lines([invoice_id])[invoice_id])
+
+
+def invoice_document(platform: Platform, tenant: Tenant, invoice_id: int,
+                     customer_id: int | None) -> str:
+    """The invoice as an HTML page in the customer's language."""
+    found = invoice(platform, tenant, invoice_id, customer_id)
+    credited = None
+    if found["credited_invoice_id"]:
+        credited = invoice(platform, tenant, found["credited_invoice_id"], customer_id)["number"]
+    return invoice_documents.render_html(platform, tenant, found, credited)
 
 
 def run_view(platform: Platform, tenant: Tenant, run_id: int) -> dict:
