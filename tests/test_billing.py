@@ -428,3 +428,41 @@ def test_an_invoice_reads_as_a_document_in_the_customers_language(
     assert "8,1%" in html and "7561234567897" in html  # the tax id as validated
     other, _ = linked_vehicle(shop, operator, client, mailbox, drain, "CH")
     assert other.get(f"/api/v1/invoices/{invoice['id']}/document").status_code == 404
+
+
+def test_a_free_trial_turns_paid_unless_cancelled_with_a_reminder_before(
+        make_tenant, operator, client, mailbox, drain, billing_drain):
+    # Premium connectivity starts with 14 free days.
+    shop, buyer, vin, service_id = _subscribed(
+        make_tenant, operator, client, mailbox, drain, option="premium_connectivity",
+        at=datetime(2028, 2, 1, 9, tzinfo=timezone.utc))
+    email = buyer_email(buyer)
+
+    def reminders():
+        return [m for m in mailbox.messages(email) if "15" in m["subject"]
+                and m["subject"] != "" and "2028" in m["subject"]]
+    _advance(operator, shop.slug, "2028-02-10T09:00:00+01:00")
+    billing_drain()
+    assert reminders() == []
+    _advance(operator, shop.slug, "2028-02-12T11:00:00+01:00")  # three days before it ends
+    billing_drain()
+    assert len(reminders()) == 1
+    _advance(operator, shop.slug, "2028-03-01T06:00:00+01:00")
+    billing_drain()
+    assert len(reminders()) == 1  # reminded once
+    [invoice] = buyer.get("/api/v1/invoices").json
+    # Free until the 15th: billed from the 15th, 15 of 29 days of 9.90.
+    assert invoice["lines"][0]["days"] == 15 and invoice["total"]["amount"] == "5.12"
+
+
+def test_a_trial_cancelled_in_time_costs_nothing(make_tenant, operator, client, mailbox, drain,
+                                                 billing_drain):
+    shop, buyer, vin, service_id = _subscribed(
+        make_tenant, operator, client, mailbox, drain, option="premium_connectivity",
+        at=datetime(2028, 2, 1, 9, tzinfo=timezone.utc))
+    _advance(operator, shop.slug, "2028-02-05T09:00:00+01:00")
+    assert buyer.delete(f"/api/v1/services/{service_id}").status_code == 200
+    _advance(operator, shop.slug, "2028-04-01T09:00:00+02:00")
+    billing_drain()
+    assert buyer.get("/api/v1/invoices").json == []
+    assert buyer.get(f"/api/v1/services/{service_id}").json["status"] == "ended"

@@ -29,7 +29,8 @@ class SubscriptionRepository:
         self.conn = conn
 
     def add(self, *, service_id: int, customer_id: int, vin: str, option: str, price_minor: int,
-            currency: str, card_token: str, started_at: datetime) -> int | None:
+            currency: str, card_token: str, started_at: datetime,
+            trial_ends_at: datetime | None = None) -> int | None:
         """Start the subscription of a monthly service; ``None`` if it already has one."""
         now = utcnow()
         try:
@@ -37,7 +38,8 @@ class SubscriptionRepository:
                 return self.conn.execute(schema.subscriptions.insert().values(
                     service_id=service_id, customer_id=customer_id, vin=vin, option=option,
                     price_minor=price_minor, currency=currency, card_token=card_token,
-                    status="active", started_at=_utc(started_at), created_at=now,
+                    status="active", started_at=_utc(started_at),
+                    trial_ends_at=trial_ends_at and _utc(trial_ends_at), created_at=now,
                     updated_at=now)).inserted_primary_key[0]
         except sa.exc.IntegrityError:
             return None
@@ -84,6 +86,20 @@ class SubscriptionRepository:
                     updated_at=utcnow())
             .returning(table.c.id, table.c.customer_id))]
 
+    def trials_to_remind(self, until: datetime) -> list[dict]:
+        """Running subscriptions whose free trial ends before ``until``, not reminded yet;
+        marked reminded here (in the caller's transaction)."""
+        table = schema.subscriptions
+        rows = [dict(row._mapping) for row in self.conn.execute(
+            table.update().where(table.c.status == "active", table.c.trial_reminded_at.is_(None),
+                                 table.c.trial_ends_at <= _utc(until))
+            .values(trial_reminded_at=utcnow())
+            .returning(table.c.id, table.c.customer_id, table.c.option, table.c.price_minor,
+                       table.c.currency, table.c.trial_ends_at))]
+        for row in rows:
+            row["trial_ends_at"] = aware(row["trial_ends_at"])
+        return rows
+
     def due_to_end(self, before: datetime) -> list[int]:
         """Cancelled subscriptions whose month end has come."""
         table = schema.subscriptions
@@ -115,9 +131,10 @@ class SubscriptionRepository:
                                              lines.c.period == period,
                                              lines.c.kind == "subscription")
         ends = sa.func.coalesce(table.c.ended_at, table.c.cancel_at)
+        billed_from = sa.func.coalesce(table.c.trial_ends_at, table.c.started_at)
         return sa.select(table).where(
-            table.c.started_at < _utc(end),
-            sa.or_(ends.is_(None), ends > _utc(start)),
+            billed_from < _utc(end),
+            sa.or_(ends.is_(None), sa.and_(ends > _utc(start), ends > billed_from)),
             sa.or_(table.c.end_reason.is_(None),
                    table.c.end_reason.not_in(SUBSCRIPTION_END_NOT_BILLED)),
             ~sa.exists(billed))
@@ -125,7 +142,8 @@ class SubscriptionRepository:
 
 def _subscription(row) -> dict:
     data = dict(row._mapping)
-    for key in ("started_at", "cancel_at", "ended_at", "created_at", "updated_at"):
+    for key in ("started_at", "trial_ends_at", "trial_reminded_at", "cancel_at", "ended_at",
+                "created_at", "updated_at"):
         data[key] = aware(data[key])
     return data
 

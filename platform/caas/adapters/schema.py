@@ -316,6 +316,8 @@ subscriptions = Table(
     Column("card_token", String(80), nullable=False),
     Column("status", String(20), nullable=False, index=True),  # active | cancelling | ended
     Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("trial_ends_at", DateTime(timezone=True)),  # billed from then on
+    Column("trial_reminded_at", DateTime(timezone=True)),
     Column("cancel_at", DateTime(timezone=True)),  # takes effect then (a month end)
     Column("ended_at", DateTime(timezone=True)),
     Column("end_reason", String(40)),

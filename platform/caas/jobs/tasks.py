@@ -132,6 +132,7 @@ def bill_due_periods(trigger: str) -> int:
     from caas.jobs.actors import bill_batch
     platform, tenant = current_platform(), current_tenant()
     billing.expire(platform, tenant)
+    billing.remind_trials(platform, tenant)
     sent = 0
     for period in billing.due_periods(platform, tenant):
         plan = billing.plan_run(platform, tenant, period, trigger=trigger)

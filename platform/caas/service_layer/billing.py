@@ -73,11 +73,32 @@ def subscribe(platform: Platform, uow, tenant: Tenant, service: Service) -> None
     """Start billing a monthly service the vehicle just confirmed (in that transaction)."""
     if service.billing != "monthly":
         return
+    started = clock.now(platform, tenant, uow)
+    trial_days = platform.plugins.option(service.option).trial_days
     uow.subscriptions.add(service_id=service.id, customer_id=service.customer_id,
                           vin=service.vin, option=service.option,
                           price_minor=service.price.to_minor(), currency=service.price.currency,
-                          card_token=service.card_token,
-                          started_at=clock.now(platform, tenant, uow))
+                          card_token=service.card_token, started_at=started,
+                          trial_ends_at=started + timedelta(days=trial_days) if trial_days
+                          else None)
+
+
+def remind_trials(platform: Platform, tenant: Tenant) -> int:
+    """Tell customers whose free trial ends within ``CAAS_TRIAL_REMINDER_DAYS`` that it turns
+    into a paid subscription unless they cancel; each is told once."""
+    days = platform.config["CAAS_TRIAL_REMINDER_DAYS"]
+    with platform.tenant_uow(tenant.slug) as uow:
+        now = clock.now(platform, tenant, uow)
+        due = uow.subscriptions.trials_to_remind(now + timedelta(days=days))
+        details = uow.invoices.billing_details(sorted({row["customer_id"] for row in due}))
+        uow.outbox.add_many("send_email", [_notify(
+            platform, tenant, details[row["customer_id"]], "trial_ending",
+            options=[_option_name(platform, row["option"], details[row["customer_id"]]["locale"])],
+            amount=Money.from_minor(row["price_minor"], row["currency"]).to_dict(),
+            date=rules.local_day(row["trial_ends_at"], tenant.timezone).isoformat())
+            for row in due])
+        uow.commit()
+    return len(due)
 
 
 def cancel(platform: Platform, tenant: Tenant, customer_id: int, service_id: int) -> dict:
@@ -97,16 +118,19 @@ def cancel(platform: Platform, tenant: Tenant, customer_id: int, service_id: int
             raise Conflict("This subscription is already cancelled.", reason="already_cancelled")
         now = clock.now(platform, tenant, uow)
         period = Period.of(rules.local_day(now, tenant.timezone))
-        ends = period.bounds(tenant.timezone)[1]
+        ends, event = period.bounds(tenant.timezone)[1], "subscription_cancelled"
+        if subscription["trial_ends_at"] and now < subscription["trial_ends_at"] < ends:
+            # Cancelled during the free trial: it ends with the trial, nothing due.
+            ends, event = subscription["trial_ends_at"], "trial_cancelled"
         uow.subscriptions.set_cancel_at(subscription["id"], ends)
         service.pending.append((service.status, service.status,
                                 f"subscription cancelled; ends at the end of {period}"))
         uow.services.save(service)
         customer = uow.invoices.billing_details([customer_id])[customer_id]
         uow.outbox.add("send_email", _notify(
-            platform, tenant, customer, "subscription_cancelled",
+            platform, tenant, customer, event,
             options=[_option_name(platform, service.option, customer["locale"])],
-            date=period.last_day.isoformat()))
+            date=rules.local_day(ends - _TICK, tenant.timezone).isoformat()))
         uow.audit.record("subscription.cancelled", "service", service_id,
                          after={"ends_at": ends.isoformat()})
         uow.commit()
@@ -239,10 +263,11 @@ def _write_invoices(platform: Platform, tenant: Tenant, run_id: int, period: Per
         grouped: dict[tuple[int, str, str], list[tuple[dict, rules.Charge]]] = defaultdict(list)
         for subscription in uow.subscriptions.billable(str(period), start, end, customer_ids):
             ends = subscription["ended_at"] or subscription["cancel_at"]
+            billed_from = subscription["trial_ends_at"] or subscription["started_at"]
             charge = rules.subscription_charge(
                 subscription["id"], Money.from_minor(_monthly_price(subscription, period),
                                                      subscription["currency"]), period,
-                rules.local_day(subscription["started_at"], zone),
+                rules.local_day(billed_from, zone),
                 rules.local_day(ends - _TICK, zone) if ends else None)
             if charge:
                 key = (subscription["customer_id"], subscription["card_token"],

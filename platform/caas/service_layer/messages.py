@@ -314,6 +314,21 @@ def _credit_note(t: NullTranslations, v: Mapping) -> _Texts:
     ]
 
 
+def _trial_ending(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("Your free trial of %(options)s ends on %(date)s"), [
+        t.gettext("Your free trial of %(options)s ends on %(date)s."),
+        t.gettext("From then on it continues as a subscription at %(amount)s a month, billed "
+                  "at the end of each month, unless you cancel it before."),
+    ]
+
+
+def _trial_cancelled(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("Your free trial of %(options)s ends on %(date)s"), [
+        t.gettext("We have received the cancellation of your subscription to %(options)s."),
+        t.gettext("It ends with your free trial on %(date)s, and nothing will be charged."),
+    ]
+
+
 def _price_change(t: NullTranslations, v: Mapping) -> _Texts:
     return t.gettext("New price for %(options)s from %(date)s"), [
         t.gettext("The monthly price of your subscription to %(options)s changes to "
@@ -329,6 +344,8 @@ BILLING_EVENTS: dict[str, Callable[[NullTranslations, Mapping], _Texts]] = {
     "subscription_cancelled": _subscription_cancelled,
     "credit_note": _credit_note,
     "price_change": _price_change,
+    "trial_ending": _trial_ending,
+    "trial_cancelled": _trial_cancelled,
 }
 
 

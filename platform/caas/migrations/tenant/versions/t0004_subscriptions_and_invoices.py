@@ -2,7 +2,7 @@
 
 Revision ID: t0004
 Revises: t0003
-Create Date: 2026-11-28 18:56:16.806715
+Create Date: 2026-11-28 19:04:41.260370
 """
 from alembic import op
 import sqlalchemy as sa
@@ -87,6 +87,8 @@ def upgrade():
     sa.Column('card_token', sa.String(length=80), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('trial_ends_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('trial_reminded_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('cancel_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('end_reason', sa.String(length=40), nullable=True),
