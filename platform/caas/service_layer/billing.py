@@ -29,7 +29,7 @@ from caas.bootstrap import Platform
 from caas.domain import billing as rules
 from caas.domain.billing import Period
 from caas.domain.money import Money
-from caas.domain.services import Service, ServiceStatus
+from caas.domain.services import Service, ServiceStatus, withdrawal_refund
 from caas.domain.tenants import Tenant
 from caas.service_layer import activation, clock, invoice_documents
 from caas.service_layer.errors import Conflict, NotFound
@@ -371,8 +371,7 @@ def charge_invoices(platform: Platform, tenant: Tenant, invoice_ids: list[int]) 
             paid.append((invoice, None))
             continue
         try:
-            payment = gateway.charge(Money.from_minor(invoice["total_minor"], invoice["currency"]),
-                                     invoice["card_token"],
+            payment = gateway.charge(_total(invoice), invoice["card_token"],
                                      idempotency_key=_charge_key(tenant, invoice),
                                      reference=_reference(invoice),
                                      description=f"Invoice {invoice['number']}")
@@ -399,10 +398,8 @@ def _record_charges(platform: Platform, tenant: Tenant, paid, unconfirmed, faile
         recorded = [(invoice, payment_id) for invoice, payment_id in paid
                     if invoice["id"] in marked]
         details = uow.invoices.billing_details(sorted({i["customer_id"] for i, _ in recorded}))
-        uow.outbox.add_many("send_email", [_notify(
-            platform, tenant, details[invoice["customer_id"]], "invoice_paid",
-            number=invoice["number"], period=invoice["period"],
-            amount=Money.from_minor(invoice["total_minor"], invoice["currency"]).to_dict())
+        uow.outbox.add_many("send_email", [
+            _paid_notice(platform, tenant, details[invoice["customer_id"]], invoice)
             for invoice, _ in recorded])
         for invoice, error in failed:
             _payment_failed(platform, uow, tenant, invoice, error)
@@ -410,6 +407,16 @@ def _record_charges(platform: Platform, tenant: Tenant, paid, unconfirmed, faile
     if unconfirmed or failed:
         log.warning("month-end charges: %s unconfirmed, %s refused", len(unconfirmed),
                     len(failed), extra={"tenant": tenant.slug})
+
+
+def _paid_notice(platform: Platform, tenant: Tenant, customer: dict, invoice: dict) -> dict:
+    """The invoice and its receipt, to the customer."""
+    return _notify(platform, tenant, customer, "invoice_paid", number=invoice["number"],
+                   period=invoice["period"], amount=_total(invoice).to_dict())
+
+
+def _total(invoice: dict) -> Money:
+    return Money.from_minor(invoice["total_minor"], invoice["currency"])
 
 
 def _payment_failed(platform: Platform, uow, tenant: Tenant, invoice: dict, error: str) -> None:
@@ -426,7 +433,7 @@ def _payment_failed(platform: Platform, uow, tenant: Tenant, invoice: dict, erro
     customer = uow.invoices.billing_details([invoice["customer_id"]])[invoice["customer_id"]]
     uow.outbox.add("send_email", _notify(
         platform, tenant, customer, "invoice_payment_failed", number=invoice["number"],
-        amount=Money.from_minor(invoice["total_minor"], invoice["currency"]).to_dict(),
+        amount=_total(invoice).to_dict(),
         options=[_option_name(platform, line["option"], customer["locale"]) for line in lines]))
     uow.audit.record("invoice.payment_failed", "invoice", invoice["id"],
                      after={"number": invoice["number"], "error": error[:200],
@@ -466,10 +473,7 @@ def _record_charges_in(platform: Platform, uow, tenant: Tenant, invoice: dict,
                        payment_id: str) -> None:
     if uow.invoices.set_outcome(invoice["id"], "paid", payment_id=payment_id):
         customer = uow.invoices.billing_details([invoice["customer_id"]])[invoice["customer_id"]]
-        uow.outbox.add("send_email", _notify(
-            platform, tenant, customer, "invoice_paid", number=invoice["number"],
-            period=invoice["period"],
-            amount=Money.from_minor(invoice["total_minor"], invoice["currency"]).to_dict()))
+        uow.outbox.add("send_email", _paid_notice(platform, tenant, customer, invoice))
 
 
 def payment_event(platform: Platform, uow, tenant: Tenant, invoice: dict, event: dict) -> str:
@@ -539,11 +543,25 @@ def invoice_purchase(platform: Platform, uow, tenant: Tenant, service: Service) 
     line = _priced("one_time", service.option, service.price, _rate(platform, tenant))
     try:
         with uow.conn.begin_nested():
-            return _issue(platform, uow, tenant, "invoice", service.customer_id,
-                          service.price.currency, [line], service_id=service.id, status="paid",
-                          payment_id=service.payment_id)
+            invoice_id = _issue(platform, uow, tenant, "invoice", service.customer_id,
+                                service.price.currency, [line], service_id=service.id,
+                                status="paid", payment_id=service.payment_id)
     except sa.exc.IntegrityError:
         return None  # invoiced meanwhile by another delivery of the same news
+    if service.status is ServiceStatus.WITHDRAWN:
+        # Withdrawn before the payment settled: its credit note follows the invoice.
+        credit_withdrawal(platform, uow, tenant, service, _withdrawal_refund(platform, tenant,
+                                                                             service))
+    return invoice_id
+
+
+def _withdrawal_refund(platform: Platform, tenant: Tenant, service: Service) -> Money:
+    option = platform.plugins.catalog_options.get(service.option)
+    zone = tenant.timezone
+    used = (rules.local_day(service.ended_at, zone) - rules.local_day(service.created_at,
+                                                                      zone)).days
+    return withdrawal_refund(platform.country_of(tenant).withdrawal, service.price,
+                             option.duration_days if option else None, used)
 
 
 def credit(platform: Platform, uow, tenant: Tenant, invoice: dict, amount: Money, *,
