@@ -50,7 +50,8 @@ def test_months_begin_and_end_at_local_midnight():
                                                           tzinfo=timezone.utc), "Europe/Madrid")
 
 
-@pytest.mark.parametrize("text", ["2026-13", "2026-1", "26-01", "", "2026-00", "abcd-ef"])
+@pytest.mark.parametrize("text", ["2026-13", "2026-1", "26-01", "", "2026-00", "abcd-ef",
+                                  "0000-01", "9999-12"])
 def test_a_period_is_a_month_written_yyyy_mm(text):
     with pytest.raises(InvalidPeriod):
         Period.parse(text)

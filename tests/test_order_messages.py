@@ -122,6 +122,7 @@ def test_build_dispatches_on_the_message_name():
                         tenant_name="CaaS Demo", role="employee", password="s3cret",
                         login_hint="ch-demo")
     assert credentials.subject == "Il suo account CaaS Demo"
-    assert set(messages.BUILDERS) == {"credentials", "order_update", "service_update"}
+    assert set(messages.BUILDERS) == {"credentials", "order_update", "service_update",
+                                      "billing_update"}
     with pytest.raises(KeyError):
         build("newsletter", "ana@example.test", "en", "en")

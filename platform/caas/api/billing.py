@@ -132,12 +132,13 @@ class BillingRuns(MethodView):
     @blp.doc(security=BEARER)
     @roles("admin")
     @blp.arguments(RunRequestSchema)
-    @blp.response(200, BillingRunSchema)
+    @blp.response(202, BillingRunSchema)
     @blp.alt_response(409, description="The month is not over yet in the tenant's time zone")
     def post(self, data):
-        """Bill a month now (it must have ended); months already billed bill nothing again"""
-        return billing.run(platform(), require_tenant(), Period.parse(data["period"]),
-                           trigger="api")
+        """Bill a month (it must have ended) in the background; follow the run with its id.
+        What is already billed is not billed again"""
+        return billing.start_run(platform(), require_tenant(), Period.parse(data["period"]),
+                                 trigger="api")
 
 
 @blp.route("/billing/runs/<int(max=2147483647):run_id>")

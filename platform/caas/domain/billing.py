@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from caas.domain.money import Money
 
-PERIOD_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+PERIOD_PATTERN = re.compile(r"^([12]\d{3})-(0[1-9]|1[0-2])$")  # years 1000-2999
 
 
 class InvalidPeriod(ValueError):

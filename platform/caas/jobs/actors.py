@@ -31,17 +31,11 @@ def retry_activation(service_id: int):
 
 @dramatiq.actor(broker=_placeholder, queue_name="billing", max_retries=5, min_backoff=5000)
 def bill_due(trigger: str):
-    """Bill every month the tenant's clock has closed: plans each run and sends its batches."""
+    """Bill every month the tenant's clock has closed; each run's batches are outbox jobs."""
     tasks.bill_due_periods(trigger)
 
 
-@dramatiq.actor(broker=_placeholder, queue_name="billing", max_retries=5, min_backoff=5000)
-def bill_batch(run_id: int, period: str, customer_ids: list[int]):
-    """One batch of a billing run; a second delivery bills nothing twice."""
-    tasks.bill_batch(run_id, period, customer_ids)
-
-
-ACTORS = (run_outbox_task, retry_activation, bill_due, bill_batch)
+ACTORS = (run_outbox_task, retry_activation, bill_due)
 
 
 def bind(broker: dramatiq.Broker) -> None:

@@ -128,25 +128,23 @@ def refund_credit_note(payload: dict, job_key: str) -> None:
 
 
 def bill_due_periods(trigger: str) -> int:
-    """Plan a run of every month the tenant's clock has closed, and send its batches."""
-    from caas.jobs.actors import bill_batch
+    """Plan a run of every month the tenant's clock has closed (its batches queued with it),
+    end what is due, and look up unanswered charges; returns how many batches."""
     platform, tenant = current_platform(), current_tenant()
     billing.expire(platform, tenant)
     billing.remind_trials(platform, tenant)
-    sent = 0
+    batches = 0
     for period in billing.due_periods(platform, tenant):
-        plan = billing.plan_run(platform, tenant, period, trigger=trigger)
-        for customers in plan.batches:
-            bill_batch.send_with_options(args=(plan.run_id, str(period), customers),
-                                         tenant=tenant.slug)
-        sent += len(plan.batches)
+        batches += len(billing.plan_run(platform, tenant, period, trigger=trigger,
+                                        queue=True).batches)
     billing.reconcile(platform, tenant)
-    return sent
+    return batches
 
 
-def bill_batch(run_id: int, period: str, customer_ids: list[int]) -> None:
-    billing.bill_batch(current_platform(), current_tenant(), run_id,
-                       billing.Period.parse(period), customer_ids)
+@handler(billing.BILL_BATCH)
+def bill_batch(payload: dict, job_key: str) -> None:
+    billing.bill_batch(current_platform(), current_tenant(), payload["run_id"],
+                       billing.Period.parse(payload["period"]), payload["customer_ids"])
 
 
 def billing_tick(platform, trigger: str = "schedule", slugs: list[str] | None = None) -> int:

@@ -37,6 +37,7 @@ from caas.service_layer.errors import Conflict, NotFound
 log = logging.getLogger(__name__)
 SERIES = {"invoice": "INV", "credit_note": "CN"}
 REFUND = "refund_credit_note"
+BILL_BATCH = "bill_batch"
 _TICK = timedelta(microseconds=1)
 
 
@@ -195,8 +196,11 @@ class RunPlan:
 
 
 def plan_run(platform: Platform, tenant: Tenant, period: Period, *, trigger: str,
-             batch_size: int | None = None) -> RunPlan:
+             batch_size: int | None = None, queue: bool = False) -> RunPlan:
     """Record a billing run of ``period`` and split its customers into batches.
+
+    :param queue: also queue one job per batch, in the run's transaction (outbox), for
+        the workers; otherwise the caller bills the batches (:func:`bill_batch`).
 
     :raises Conflict: the month has not ended yet by the tenant's clock.
     """
@@ -211,8 +215,18 @@ def plan_run(platform: Platform, tenant: Tenant, period: Period, *, trigger: str
         customers = uow.subscriptions.billable_customers(str(period), start, end)
         batches = [customers[i:i + batch_size] for i in range(0, len(customers), batch_size)]
         run_id = uow.billing_runs.start(str(period), trigger, len(batches))
+        if queue:
+            for batch in batches:
+                uow.outbox.add(BILL_BATCH, {"run_id": run_id, "period": str(period),
+                                            "customer_ids": batch})
         uow.commit()
     return RunPlan(run_id, period, batches)
+
+
+def start_run(platform: Platform, tenant: Tenant, period: Period, *, trigger: str) -> dict:
+    """Plan a run of ``period`` and leave its batches to the workers; returns the run."""
+    plan = plan_run(platform, tenant, period, trigger=trigger, queue=True)
+    return run_view(platform, tenant, plan.run_id)
 
 
 def run(platform: Platform, tenant: Tenant, period: Period, *, trigger: str = "cli",

@@ -42,6 +42,8 @@ def advance(platform: Platform, tenant: Tenant, *, days: float | None = None,
         target = current + timedelta(days=days) if days is not None else until
         if target.tzinfo is None:
             raise Invalid("until needs a time zone.", {"until": ["Needs a time zone."]})
+        if target.year >= 2900:
+            raise Invalid("That is too far ahead.", {"until": ["Must be before the year 2900."]})
         if target < current:
             raise Invalid("A clock only moves forward.", {"until": [
                 f"Must be after the clock's time {current.isoformat()}."]})
