@@ -485,3 +485,25 @@ def test_a_withdrawal_before_settlement_is_credited_once_the_invoice_is_issued(
     operator.post(f"/sandbox/payments/{capture['payment_id']}/settle", json={"outcome": "settled"})
     kinds = sorted((i["kind"], i["total"]["amount"]) for i in buyer.get("/api/v1/invoices").json)
     assert kinds == [("credit_note", "-249.00"), ("invoice", "249.00")]
+
+
+def test_the_scheduler_checks_every_tenant_on_its_cron_schedule(make_tenant, operator, client,
+                                                                 mailbox, drain, billing_drain,
+                                                                 app):
+    from caas.jobs import scheduler
+    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain)
+    with app.app_context():
+        from caas.service_layer import clock
+        clock.advance(app.extensions["caas"], shop.tenant, days=30)  # no billing job sent
+    running = scheduler.background(app, "5 * * * *")
+    try:
+        [job] = running.get_jobs()
+        assert job.next_run_time.minute == 5
+        job.func(*job.args)  # what the scheduler runs at each check
+    finally:
+        running.shutdown(wait=False)
+    billing_drain()
+    [invoice] = buyer.get("/api/v1/invoices").json
+    assert invoice["period"] == "2028-02" and invoice["status"] == "paid"
+    [run] = [r for r in shop.admin.get("/api/v1/billing/runs").json if r["period"] == "2028-02"]
+    assert run["trigger"] == "schedule"
