@@ -1,4 +1,4 @@
-"""Month-end billing benchmark, run by ``make bench``: ``.venv/bin/python bench/billing.py [--quick]``.
+"""Month-end billing benchmark (`make bench`): `.venv/bin/python bench/billing.py [--quick]`.
 
 On PostgreSQL (127.0.0.1:5432 unless ``--database-url``), for each size (full: 10,000 then
 100,000 active subscriptions; ``--quick``: 1,000 then 10,000) spread over 10 tenants of the

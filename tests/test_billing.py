@@ -293,6 +293,14 @@ def test_customers_see_their_own_invoices_staff_all_other_tenants_none(
                            json={"period": "2099-01"}).json["reason"] == "period_open"
 
 
+def _settle_the_capture(operator, shop):
+    """The gateway settles the tenant's one captured payment, and tells the platform."""
+    [capture] = [e for e in operator.get(f"/sandbox/payments/ledger?tenant={shop.slug}")
+                 .json["entries"] if e["type"] == "capture"]
+    assert operator.post(f"/sandbox/payments/{capture['payment_id']}/settle",
+                         json={"outcome": "settled"}).status_code == 200
+
+
 def test_a_one_time_option_is_invoiced_when_its_payment_settles_and_credited_on_withdrawal(
         make_tenant, operator, client, mailbox, drain):
     shop = _shop(make_tenant)
@@ -300,10 +308,7 @@ def test_a_one_time_option_is_invoiced_when_its_payment_settles_and_credited_on_
     service_id = _buy(buyer, vin, "heated_seats")
     drain()
     assert buyer.get("/api/v1/invoices").json == []
-    [capture] = [e for e in operator.get(f"/sandbox/payments/ledger?tenant={shop.slug}")
-                 .json["entries"] if e["type"] == "capture"]
-    assert operator.post(f"/sandbox/payments/{capture['payment_id']}/settle",
-                         json={"outcome": "settled"}).status_code == 200
+    _settle_the_capture(operator, shop)
     [invoice] = buyer.get("/api/v1/invoices").json
     assert invoice["service_id"] == service_id and invoice["status"] == "paid"
     assert invoice["total"]["amount"] == "249.00" and invoice["lines"][0]["kind"] == "one_time"
@@ -480,9 +485,7 @@ def test_a_withdrawal_before_settlement_is_credited_once_the_invoice_is_issued(
     drain()
     assert buyer.post(f"/api/v1/services/{service_id}/withdrawal").status_code == 200
     drain()
-    [capture] = [e for e in operator.get(f"/sandbox/payments/ledger?tenant={shop.slug}")
-                 .json["entries"] if e["type"] == "capture"]
-    operator.post(f"/sandbox/payments/{capture['payment_id']}/settle", json={"outcome": "settled"})
+    _settle_the_capture(operator, shop)
     kinds = sorted((i["kind"], i["total"]["amount"]) for i in buyer.get("/api/v1/invoices").json)
     assert kinds == [("credit_note", "-249.00"), ("invoice", "249.00")]
 

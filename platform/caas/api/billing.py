@@ -1,12 +1,12 @@
 """Invoices and credit notes (customers their own, staff all), and billing runs (admins)."""
-from flask import Response, g
+from flask import Response
 from flask.views import MethodView
 from marshmallow import fields, validate
 
 from caas.api import Blueprint
 from caas.api.order_schemas import money
 from caas.api.schemas import OutputSchema, StrictSchema
-from caas.api.security import BEARER, platform, require_tenant, roles
+from caas.api.security import BEARER, own_customer_id, platform, require_tenant, roles
 from caas.domain.billing import PERIOD_PATTERN, Period
 from caas.service_layer import billing
 
@@ -76,10 +76,6 @@ class BillingRunSchema(OutputSchema):
         "description": "invoices whose charge was refused or is unconfirmed"})
 
 
-def _customer():
-    return g.actor.id if g.actor.role == "customer" else None
-
-
 @blp.route("/invoices")
 class Invoices(MethodView):
     @blp.doc(security=BEARER)
@@ -89,7 +85,7 @@ class Invoices(MethodView):
     def get(self, pagination_parameters):
         """Invoices and credit notes, newest first: a customer's own, every one for staff"""
         found, pagination_parameters.item_count = billing.invoices(
-            platform(), require_tenant(), _customer(), pagination_parameters.first_item,
+            platform(), require_tenant(), own_customer_id(), pagination_parameters.first_item,
             pagination_parameters.page_size)
         return found
 
@@ -101,7 +97,7 @@ class InvoiceDetail(MethodView):
     @blp.response(200, InvoiceSchema)
     def get(self, invoice_id):
         """One invoice or credit note with its lines, VAT and totals"""
-        return billing.invoice(platform(), require_tenant(), invoice_id, _customer())
+        return billing.invoice(platform(), require_tenant(), invoice_id, own_customer_id())
 
 
 @blp.route("/invoices/<int(max=2147483647):invoice_id>/document")
@@ -112,7 +108,7 @@ class InvoiceDocument(MethodView):
     @roles("customer", "employee", "admin")
     def get(self, invoice_id):
         """The invoice or credit note as a document (HTML) in the customer's language"""
-        html = billing.invoice_document(platform(), require_tenant(), invoice_id, _customer())
+        html = billing.invoice_document(platform(), require_tenant(), invoice_id, own_customer_id())
         return Response(html, 200, mimetype="text/html")
 
 
