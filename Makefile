@@ -50,12 +50,13 @@ test-postgres: install
 	CAAS_TEST_BROKER_URL=$${CAAS_TEST_BROKER_URL:-redis://127.0.0.1:6379/15} \
 	$(BIN)/python -m pytest -q
 
-## The foundation benchmark, then the OTA one (see bench/README.md). BENCH_ARGS goes to both
+## The foundation benchmark, then the OTA one, then month-end billing (see bench/README.md). BENCH_ARGS goes to both
 ## (e.g. BENCH_ARGS=--quick); BENCH_RUN_ARGS only to bench/run.py (e.g. --backends sqlite),
 ## BENCH_OTA_ARGS only to bench/ota.py (e.g. --database sqlite).
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS) $(BENCH_RUN_ARGS)
 	$(BIN)/python bench/ota.py $(BENCH_ARGS) $(BENCH_OTA_ARGS)
+	$(BIN)/python bench/billing.py $(BENCH_ARGS) $(BENCH_BILLING_ARGS)
 
 clean:
 	rm -rf $(VENV) instance build dist *.egg-info platform/*.egg-info

@@ -123,6 +123,6 @@ def test_build_dispatches_on_the_message_name():
                         login_hint="ch-demo")
     assert credentials.subject == "Il suo account CaaS Demo"
     assert set(messages.BUILDERS) == {"credentials", "order_update", "service_update",
-                                      "maintenance_due"}
+                                      "maintenance_due", "billing_update"}
     with pytest.raises(KeyError):
         build("newsletter", "ana@example.test", "en", "en")

@@ -16,7 +16,7 @@ from caas.service_layer.withdrawal import refusal_text
 
 LOCALES = ("en", "es-ES", "fr-FR", "de-DE", "de-CH", "fr-CH", "it-CH")
 TRANSLATED = [locale for locale in LOCALES if locale != "en"]
-EVENTS = ("service_active", "service_failed", "service_withdrawn")
+EVENTS = ("service_active", "service_failed", "service_withdrawn", "service_expired")
 # The option's name reaches the message already localised.
 OPTION = {"en": "Heated seats", "es": "Asientos calefactados", "fr": "Sièges chauffants",
           "de": "Sitzheizung", "it": "Sedili riscaldati"}

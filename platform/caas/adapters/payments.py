@@ -135,6 +135,12 @@ class PaymentGateway:
     def get(self, payment_id: str) -> Payment:
         return self._call(Payment.from_json, "GET", f"/v1/payments/{payment_id}")
 
+    def find(self, reference: str) -> list[Payment]:
+        """The merchant's payments made with ``reference``: how an unanswered charge is
+        looked up before anything is sent again."""
+        return self._call(lambda data: [Payment.from_json(item) for item in data["data"]],
+                          "GET", "/v1/payments", params={"reference": reference})
+
     def close(self) -> None:
         self._http.close()
 
@@ -145,8 +151,11 @@ class PaymentGateway:
         return self._call(Payment.from_json, "POST", "/v1/payments", key, body)
 
     def _call(self, parse: Callable[[dict], T], method: str, path: str,
-              idempotency_key: str | None = None, body: dict | None = None) -> T:
+              idempotency_key: str | None = None, body: dict | None = None,
+              params: dict | None = None) -> T:
         kwargs: dict[str, Any] = {"json": body} if body is not None else {}
+        if params:
+            kwargs["params"] = params
         if idempotency_key is not None:
             kwargs["headers"] = {"Idempotency-Key": idempotency_key}
         response = breakers.guarded(self._breaker, self._send, method, path, **kwargs,

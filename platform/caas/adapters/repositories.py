@@ -203,6 +203,18 @@ class OutboxRepository:
             self.added.append(outbox_id)
         return outbox_id
 
+    def add_many(self, task: str, payloads: list[dict]) -> list[int]:
+        """Queue one job per payload with one multi-row insert (month-end billing's notices)."""
+        if not payloads:
+            return []
+        now = utcnow()
+        ids = list(self.conn.execute(
+            schema.outbox.insert().returning(schema.outbox.c.id, sort_by_parameter_order=True),
+            [{"task": task, "payload": payload, "created_at": now, "attempts": 0}
+             for payload in payloads]).scalars())
+        self.added.extend(ids)
+        return ids
+
     def claim(self, outbox_id: int, lease_seconds: int):
         """Take the job for processing; ``None`` when it is done or another worker holds it.
 

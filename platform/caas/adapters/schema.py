@@ -367,3 +367,97 @@ documents = Table(
     Column("size", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+
+# --- subscriptions and month-end billing ------------------------------------------
+
+subscriptions = Table(
+    "subscriptions", tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("service_id", Integer, ForeignKey("services.id"), nullable=False, unique=True),
+    Column("customer_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("vin", String(17), nullable=False),
+    Column("option", String(64), nullable=False),
+    Column("price_minor", BigInteger, nullable=False),  # per month, VAT included
+    Column("currency", String(3), nullable=False),
+    # A price change the admin moved the subscription to, from a month on ("YYYY-MM").
+    Column("next_price_minor", BigInteger),
+    Column("next_price_from", String(7)),
+    Column("card_token", String(80), nullable=False),
+    Column("status", String(20), nullable=False, index=True),  # active | cancelling | ended
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("trial_ends_at", DateTime(timezone=True)),  # billed from then on
+    Column("trial_reminded_at", DateTime(timezone=True)),
+    Column("cancel_at", DateTime(timezone=True)),  # takes effect then (a month end)
+    Column("ended_at", DateTime(timezone=True)),
+    Column("end_reason", String(40)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+billing_runs = Table(
+    "billing_runs", tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("period", String(7), nullable=False, index=True),
+    Column("trigger", String(20), nullable=False),  # cli | schedule | clock | api
+    Column("status", String(20), nullable=False),  # running | finished
+    Column("batches", Integer, nullable=False),
+    Column("batches_done", Integer, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+)
+
+invoice_counters = Table(
+    "invoice_counters", tenant_metadata,
+    Column("series", String(20), primary_key=True),  # "INV-2026", "CN-2026"
+    Column("last_number", Integer, nullable=False),
+)
+
+invoices = Table(
+    "invoices", tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(40), nullable=False, unique=True),
+    Column("kind", String(20), nullable=False),  # invoice | credit_note
+    Column("customer_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("period", String(7)),  # the month billed, for month-end invoices
+    Column("service_id", Integer, ForeignKey("services.id")),  # one-time purchases
+    Column("credited_invoice_id", Integer, ForeignKey("invoices.id")),  # credit notes
+    Column("billing_run_id", Integer, ForeignKey("billing_runs.id"), index=True),
+    Column("currency", String(3), nullable=False),
+    Column("net_minor", BigInteger, nullable=False),
+    Column("vat_minor", BigInteger, nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+    Column("customer_name", String(200), nullable=False),
+    Column("customer_tax_id", String(40), nullable=False),
+    Column("customer_address", JSON, nullable=False),
+    Column("locale", String(16), nullable=False),
+    Column("issue_date", Date, nullable=False),
+    Column("due_date", Date, nullable=False),
+    # open (to charge) | paid | failed | unconfirmed (charge outcome unknown) | refunded
+    Column("status", String(20), nullable=False, index=True),
+    Column("card_token", String(80)),
+    Column("payment_id", String(60), index=True),
+    Column("error", String(500)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    # One purchase invoice and one credit note per service, whoever writes it first.
+    UniqueConstraint("kind", "service_id"),
+)
+
+invoice_lines = Table(
+    "invoice_lines", tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("invoice_id", Integer, ForeignKey("invoices.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # subscription | usage | one_time | credit
+    Column("subscription_id", Integer, ForeignKey("subscriptions.id")),
+    Column("period", String(7)),
+    Column("option", String(64), nullable=False),
+    Column("days", Integer),
+    Column("days_in_period", Integer),
+    Column("net_minor", BigInteger, nullable=False),
+    Column("vat_rate", String(12), nullable=False),  # a Decimal fraction, e.g. "0.21"
+    Column("vat_minor", BigInteger, nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+    # The guard of month-end billing: a subscription is billed once per period.
+    UniqueConstraint("subscription_id", "period", "kind"),
+)

@@ -161,5 +161,12 @@ class ServiceRepository:
             table.c.status == status.value, table.c.next_attempt_at < before)
             .order_by(table.c.next_attempt_at).limit(limit)).scalars())
 
+    def expired(self, at: datetime, limit: int = 500) -> list[int]:
+        """Ids of active time-limited services whose time is up at ``at``."""
+        table = schema.services
+        return list(self.conn.execute(sa.select(table.c.id).where(
+            table.c.status == ServiceStatus.ACTIVE.value, table.c.expires_at <= at)
+            .order_by(table.c.expires_at).limit(limit)).scalars())
+
     def history(self, service_ids: list[int]) -> dict[int, list[dict]]:
         return read_history(self.conn, schema.service_events, service_ids)

@@ -3,9 +3,12 @@ from flask.views import MethodView
 from flask_babel import get_locale
 
 from caas.api import Blueprint
-from caas.api.order_schemas import OptionSchema, OptionSettingSchema, OtaSettingsSchema
+from marshmallow import fields, validate
+
+from caas.api.order_schemas import OptionSchema, OptionSettingSchema, OtaSettingsSchema, money
+from caas.api.schemas import OutputSchema, StrictSchema
 from caas.api.security import BEARER, platform, require_tenant, roles
-from caas.service_layer import catalog
+from caas.service_layer import billing, catalog
 
 PREFIX = ""
 blp = Blueprint("catalog", __name__, description="Catalog options and OTA settings (role admin)")
@@ -34,6 +37,30 @@ class Option(MethodView):
     def put(self, data, code):
         """Enable or disable an option, with its price and billing in the tenant currency"""
         return catalog.set_option(platform(), require_tenant(), code, locale=locale(), **data)
+
+
+class PriceMoveSchema(StrictSchema):
+    notice_days = fields.Integer(load_default=30, validate=validate.Range(min=0, max=366),
+                                 metadata={"description": "days of notice the customers get"})
+
+
+class PriceMovedSchema(OutputSchema):
+    option = fields.String()
+    price = money("the new monthly price")
+    effective_from = fields.String(metadata={"description": "first month billed at it"})
+    subscriptions = fields.Integer(metadata={"description": "subscriptions moved"})
+
+
+@blp.route("/catalog/options/<string:code>/price-moves")
+class PriceMoves(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("admin")
+    @blp.arguments(PriceMoveSchema)
+    @blp.response(200, PriceMovedSchema)
+    def post(self, data, code):
+        """Move running subscriptions to the option's current price after a notice period;
+        each customer is told"""
+        return billing.move_prices(platform(), require_tenant(), code, data["notice_days"])
 
 
 @blp.route("/settings/ota")

@@ -298,7 +298,8 @@ class ServiceSchema(OutputSchema):
     option = fields.String()
     billing = fields.String()
     status = fields.String(metadata={"enum": ["paying", "activating", "active", "failed",
-                                              "cancelled", "withdrawn", "payment_failed"]})
+                                              "cancelled", "withdrawn", "payment_failed",
+                                              "ended"]})
     price = money()
     payment_status = fields.String()
     refunded = money()
@@ -310,3 +311,14 @@ class ServiceSchema(OutputSchema):
     ended_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     history = fields.List(fields.Nested(TransitionSchema))
+
+
+class SubscriptionSchema(OutputSchema):
+    id = fields.Integer()
+    status = fields.String(metadata={"enum": ["active", "cancelling", "ended"]})
+    started_at = fields.DateTime()
+    cancel_at = fields.DateTime(allow_none=True, metadata={
+        "description": "when a cancellation takes effect: the end of the month"})
+    ended_at = fields.DateTime(allow_none=True)
+    end_reason = fields.String(allow_none=True, metadata={
+        "enum": ["cancelled", "payment_failed", "withdrawn"]})

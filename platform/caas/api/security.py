@@ -28,6 +28,11 @@ def require_tenant():
     return tenant
 
 
+def own_customer_id() -> int | None:
+    """The caller's id when a customer, who sees only their own records; ``None`` for staff."""
+    return g.actor.id if g.actor.role == "customer" else None
+
+
 def authenticate() -> Actor:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")

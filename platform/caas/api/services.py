@@ -6,18 +6,14 @@ from flask.views import MethodView
 from caas.api import Blueprint
 from caas.api.catalog import locale
 from caas.api.idempotency import PARAMETER, idempotent
-from caas.api.order_schemas import PurchaseSchema, ServiceSchema, VehicleOptionSchema
-from caas.api.security import BEARER, platform, require_tenant, roles
-from caas.service_layer import activation, catalog, withdrawal
+from caas.api.order_schemas import (PurchaseSchema, ServiceSchema, SubscriptionSchema,
+                                    VehicleOptionSchema)
+from caas.api.security import BEARER, own_customer_id, platform, require_tenant, roles
+from caas.service_layer import activation, billing, catalog, withdrawal
 
 PREFIX = ""
 blp = Blueprint("services", __name__, description="Options bought for a vehicle, activated "
                                                    "over the air")
-
-
-def _customer():
-    """The caller's id when a customer (who sees only their own), else None (staff)."""
-    return g.actor.id if g.actor.role == "customer" else None
 
 
 @blp.route("/vehicles/<string:vin>/catalog")
@@ -27,7 +23,8 @@ class VehicleCatalog(MethodView):
     @blp.response(200, VehicleOptionSchema(many=True))
     def get(self, vin):
         """Options for this vehicle, priced, each available or blocked with the reason"""
-        return catalog.vehicle_catalog(platform(), require_tenant(), vin, _customer(), locale())
+        return catalog.vehicle_catalog(platform(), require_tenant(), vin, own_customer_id(),
+                                       locale())
 
 
 @blp.route("/vehicles/<string:vin>/services")
@@ -39,8 +36,8 @@ class VehicleServices(MethodView):
     def get(self, vin, pagination_parameters):
         """Services of the vehicle, newest first, with their history"""
         services, pagination_parameters.item_count = activation.vehicle_services(
-            platform(), require_tenant(), vin, _customer(), pagination_parameters.first_item,
-            pagination_parameters.page_size)
+            platform(), require_tenant(), vin, own_customer_id(),
+            pagination_parameters.first_item, pagination_parameters.page_size)
         return services
 
     @blp.doc(security=BEARER, parameters=[PARAMETER])
@@ -66,7 +63,16 @@ class ServiceDetail(MethodView):
     @blp.response(200, ServiceSchema)
     def get(self, service_id):
         """One service with its state history"""
-        return activation.service_view(platform(), require_tenant(), service_id, _customer())
+        return activation.service_view(platform(), require_tenant(), service_id,
+                                       own_customer_id())
+
+    @blp.doc(security=BEARER)
+    @roles("customer")
+    @blp.response(200, SubscriptionSchema)
+    @blp.alt_response(409, description="Not a subscription, or already cancelled")
+    def delete(self, service_id):
+        """End a subscription at the end of the current month; that month is still billed"""
+        return billing.cancel(platform(), require_tenant(), g.actor.id, service_id)
 
 
 @blp.route("/services/<int(max=2147483647):service_id>/withdrawal")

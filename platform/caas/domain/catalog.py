@@ -20,6 +20,8 @@ class CatalogOption:
     :param compatible_models: model codes it runs on; empty means all.
     :param activation_payload: ``(vin) -> dict`` the IoT configuration command body.
     :param deactivation_payload: ``(vin) -> dict`` the command that removes it.
+    :param trial_days: a monthly subscription's first days free; it then turns paid unless
+        cancelled, and the customer is reminded before. ``0``: no trial.
     """
 
     code: str
@@ -31,11 +33,14 @@ class CatalogOption:
     duration_days: int | None = None
     requires_maintenance: bool = False
     compatible_models: tuple[str, ...] = field(default_factory=tuple)
+    trial_days: int = 0
 
     def __post_init__(self):
         unknown = set(self.billing_modes) - set(BILLING_MODES)
         if not self.billing_modes or unknown:
             raise ValueError(f"billing_modes must be a non-empty subset of {BILLING_MODES}")
+        if self.trial_days < 0:
+            raise ValueError("trial_days cannot be negative")
         if "en" not in self.names:
             raise ValueError("an option needs at least an English name")
 

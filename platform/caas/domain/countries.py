@@ -141,6 +141,11 @@ class Country:
     :param registration_adapter: ``factory(base_url, transport=None, timeout=10.0,
         credentials=None) -> RegistrationAdapter``.
     :param registration_sandbox: ``factory() -> WSGI app`` simulating the registration body.
+    :param invoice_number_format: how invoice and credit-note numbers are written, a
+        :meth:`str.format` template over ``series`` (``INV`` or ``CN``), ``year`` and ``seq``
+        (the gapless counter of that series and year).
+    :param invoice_vat_rate: the name of the ``vat_rates`` entry applied to services.
+    :param payment_terms_days: days between an invoice's issue and due dates.
     """
 
     code: str
@@ -158,6 +163,9 @@ class Country:
     registration_adapter: Callable[..., RegistrationAdapter]
     registration_sandbox: Callable[[], Any]
     tax_id_samples: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    invoice_number_format: str = "{series}-{year}-{seq:06d}"
+    invoice_vat_rate: str = "standard"
+    payment_terms_days: int = 0
 
     def __post_init__(self):
         if not re.fullmatch(r"[A-Z]{2}", self.code):
@@ -169,6 +177,18 @@ class Country:
         for name, rate in self.vat_rates.items():
             if not isinstance(rate, Decimal) or not Decimal(0) <= rate < Decimal(1):
                 raise ValueError(f"VAT rate {name!r} must be a Decimal fraction in [0, 1)")
+        if self.invoice_vat_rate not in self.vat_rates:
+            raise ValueError(f"invoice_vat_rate {self.invoice_vat_rate!r} is not in vat_rates")
+        try:
+            samples = {self.invoice_number_format.format(series=series, year=2026, seq=1)
+                       for series in ("INV", "CN")}
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"invoice_number_format is not a valid template: {exc}") from None
+        if len(samples) < 2:
+            raise ValueError("invoice_number_format must use {series}: invoices and credit "
+                             "notes are numbered apart")
+        if self.payment_terms_days < 0:
+            raise ValueError("payment_terms_days cannot be negative")
 
     @property
     def default_locale(self) -> str:

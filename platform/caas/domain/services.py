@@ -28,17 +28,19 @@ class ServiceStatus(StrEnum):
     CANCELLED = "cancelled"      # payment failed before the activation finished
     WITHDRAWN = "withdrawn"      # the customer exercised the right of withdrawal
     PAYMENT_FAILED = "payment_failed"  # declined, or the gateway was unavailable
+    ENDED = "ended"              # a subscription that ended (cancelled, unpaid), or expired
 
 
 TRANSITIONS = {
     ServiceStatus.PAYING: {ServiceStatus.ACTIVATING, ServiceStatus.PAYMENT_FAILED},
     ServiceStatus.ACTIVATING: {ServiceStatus.ACTIVE, ServiceStatus.FAILED,
                                ServiceStatus.CANCELLED},
-    ServiceStatus.ACTIVE: {ServiceStatus.WITHDRAWN},
+    ServiceStatus.ACTIVE: {ServiceStatus.WITHDRAWN, ServiceStatus.ENDED},
     ServiceStatus.FAILED: set(),
     ServiceStatus.CANCELLED: set(),
     ServiceStatus.WITHDRAWN: set(),
     ServiceStatus.PAYMENT_FAILED: set(),
+    ServiceStatus.ENDED: set(),
 }
 
 #: Statuses in which the option counts as bought for the vehicle (one at a time).

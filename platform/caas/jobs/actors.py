@@ -27,7 +27,15 @@ def retry_activation(service_id: int):
     tasks.retry_activation(service_id)
 
 
-ACTORS = (run_outbox_task, retry_activation)
+# --- month-end billing --------------------------------------------------------------------
+
+@dramatiq.actor(broker=_placeholder, queue_name="billing", max_retries=5, min_backoff=5000)
+def bill_due(trigger: str):
+    """Bill every month the tenant's clock has closed; each run's batches are outbox jobs."""
+    tasks.bill_due_periods(trigger)
+
+
+ACTORS = (run_outbox_task, retry_activation, bill_due)
 
 
 def bind(broker: dramatiq.Broker) -> None:

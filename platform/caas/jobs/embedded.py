@@ -23,8 +23,10 @@ class EmbeddedWorker:
                                        daemon=True)
 
     def start(self) -> "EmbeddedWorker":
+        from caas.jobs import scheduler
         self.worker.start()
         self._relay.start()
+        self._billing = scheduler.background(self.app, self.app.config["CAAS_BILLING_SCHEDULE"])
         return self
 
     def _relay_loop(self) -> None:
@@ -46,4 +48,6 @@ class EmbeddedWorker:
 
     def stop(self) -> None:
         self._stop.set()
+        if getattr(self, "_billing", None) is not None:
+            self._billing.shutdown(wait=False)
         self.worker.stop()

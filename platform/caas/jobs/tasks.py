@@ -10,7 +10,7 @@ from flask import current_app
 
 from caas.adapters import mailer
 from caas.adapters.repositories import OutboxRepository, PluginEvents
-from caas.service_layer import activation, factory, messages, registration
+from caas.service_layer import activation, billing, factory, messages, registration
 from caas.tenancy import current_tenant
 
 log = logging.getLogger(__name__)
@@ -123,6 +123,43 @@ def service_payment(payload: dict, job_key: str) -> None:
 @handler(activation.DEACTIVATE)
 def deactivate_service(payload: dict, job_key: str) -> None:
     activation.deactivate(current_platform(), current_tenant(), payload["service_id"])
+
+
+# --- month-end billing (see caas.service_layer.billing) --------------------------------
+
+@handler(billing.REFUND)
+def refund_credit_note(payload: dict, job_key: str) -> None:
+    billing.refund_credit_note(current_platform(), current_tenant(), payload["credit_note_id"])
+
+
+def bill_due_periods(trigger: str) -> int:
+    """Plan a run of every month the tenant's clock has closed (its batches queued with it),
+    end what is due, and look up unanswered charges; returns how many batches."""
+    platform, tenant = current_platform(), current_tenant()
+    billing.expire(platform, tenant)
+    billing.remind_trials(platform, tenant)
+    batches = 0
+    for period in billing.due_periods(platform, tenant):
+        batches += len(billing.plan_run(platform, tenant, period, trigger=trigger,
+                                        queue=True).batches)
+    billing.reconcile(platform, tenant)
+    return batches
+
+
+@handler(billing.BILL_BATCH)
+def bill_batch(payload: dict, job_key: str) -> None:
+    billing.bill_batch(current_platform(), current_tenant(), payload["run_id"],
+                       billing.Period.parse(payload["period"]), payload["customer_ids"])
+
+
+def billing_tick(platform, trigger: str = "schedule", slugs: list[str] | None = None) -> int:
+    """Fan out one billing check per active tenant (or per tenant of ``slugs``)."""
+    from caas.jobs.actors import bill_due
+    if slugs is None:
+        slugs = [tenant.slug for tenant in platform.tenants() if tenant.status == "active"]
+    for slug in slugs:
+        bill_due.send_with_options(args=(trigger,), tenant=slug)
+    return len(slugs)
 
 
 def schedule_activation(tenant_slug: str, service_id: int, delay_seconds: float) -> None:

@@ -5,10 +5,12 @@ import json
 import random
 import threading
 import time
+
+import httpx
 from dataclasses import asdict, dataclass
 
 SYSTEMS = ("factory", "payments", "vss", "iot", "registration", "sms", "push", "smtp")
-MODES = ("up", "down", "slow", "failing")
+MODES = ("up", "down", "slow", "failing", "timeout")
 
 
 @dataclass
@@ -19,6 +21,11 @@ class Mode:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def loses_answers(self) -> bool:
+        """``timeout``: the system acts on the request, but its answer never arrives."""
+        return self.mode == "timeout"
 
     def should_fail(self) -> bool:
         return self.mode == "down" or (self.mode == "failing" and random.random() < self.failure_rate)
@@ -57,3 +64,23 @@ class FaultInjector:
                                                        ("Content-Length", str(len(body)))])
             return [body]
         return self.app(environ, start_response)
+
+
+class FaultTransport(httpx.BaseTransport):
+    """The client's side of the faults: in ``timeout`` mode the request is handled by the
+    system, then the client times out waiting for the answer (the case a payment must
+    reconcile, not repeat)."""
+
+    def __init__(self, transport: httpx.BaseTransport, system: str):
+        self.transport = transport
+        self.system = system
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.transport.handle_request(request)
+        if mode_of(self.system).loses_answers:
+            response.close()
+            raise httpx.ReadTimeout(f"{self.system} sandbox: no answer in time", request=request)
+        return response
+
+    def close(self) -> None:
+        self.transport.close()

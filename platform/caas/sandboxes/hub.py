@@ -13,7 +13,7 @@ import threading
 import httpx
 
 from caas.sandboxes.factory import FactorySandbox
-from caas.sandboxes.faults import FaultInjector
+from caas.sandboxes.faults import FaultInjector, FaultTransport
 from caas.sandboxes.iot import IotSandbox
 from caas.sandboxes.messaging import MessagingSandbox
 from caas.sandboxes.payments import PaymentsSandbox
@@ -60,7 +60,7 @@ class Sandboxes:
                 "iot": lambda: self.iot.wsgi, "vss": lambda: self.vss.wsgi,
                 "push": lambda: self.push.wsgi, "sms": lambda: self.sms.wsgi,
                 "registration": lambda: self.registration(country)}
-        return httpx.WSGITransport(app=FaultInjector(apps[system](), system))
+        return FaultTransport(httpx.WSGITransport(app=FaultInjector(apps[system](), system)), system)
 
     def close(self) -> None:
         if self._factory_started:

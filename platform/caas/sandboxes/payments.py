@@ -14,6 +14,7 @@ Routes (``X-Merchant: <tenant>`` on every one; ``Idempotency-Key`` on the POSTs)
     POST /v1/payments/<id>/void                      authorized -> voided
     POST /v1/payments/<id>/refunds       {amount?}   captured -> (partially_)refunded
     GET  /v1/payments/<id>
+    GET  /v1/payments?reference=<reference>  the merchant's payments with that reference
 """
 from __future__ import annotations
 
@@ -37,7 +38,11 @@ from caas.sandboxes.webhooks import WebhookSender
 
 SYSTEM = "payments"
 #: Tokens the gateway accepts, and how their captures settle by themselves (None: only when told).
-CARDS = {"tok_ok": "settled", "tok_settle_fail": "failed", "tok_slow_settle": None}
+CARDS = {"tok_ok": "settled", "tok_settle_fail": "failed", "tok_slow_settle": None,
+         "tok_charge_decline": "settled"}
+#: A card that holds (authorizations succeed) but whose later charges are declined, as
+#: when it expired before the month-end invoice.
+CHARGE_DECLINED = "tok_charge_decline"
 DECLINED = "tok_decline"
 GATEWAY_ERROR = "tok_gateway_error"
 REFUNDABLE = ("captured", "partially_refunded")
@@ -263,6 +268,7 @@ class PaymentsSandbox:
                              ("/v1/payments/<payment_id>/refunds", self._refund)):
             app.add_url_rule(rule, action.__name__, self._idempotent(action), methods=["POST"])
         app.add_url_rule("/v1/payments/<payment_id>", "show", self._show, methods=["GET"])
+        app.add_url_rule("/v1/payments", "search", self._search, methods=["GET"])
         return app
 
     def _idempotent(self, action: Callable[..., tuple[int, dict]]) -> Callable[..., Response]:
@@ -302,6 +308,16 @@ class PaymentsSandbox:
             body = self._find(merchant, payment_id).to_dict()
         return Response(json.dumps(body), 200, mimetype="application/json")
 
+    def _search(self) -> Response:
+        merchant = _merchant()
+        reference = request.args.get("reference")
+        if not reference:
+            raise Refusal(400, "invalid_request", "the reference parameter is required")
+        with self._lock:
+            found = [payment.to_dict() for payment in self._payments.values()
+                     if payment.tenant == merchant and payment.reference == reference]
+        return Response(json.dumps({"data": found}), 200, mimetype="application/json")
+
     def _create(self, merchant: str, key: str, body: dict) -> tuple[int, dict]:
         amount, currency = _new_payment(body)
         token = body["card_token"]
@@ -310,9 +326,9 @@ class PaymentsSandbox:
         payment = _Payment(id=f"pay_{uuid.uuid4().hex}", tenant=merchant, amount=amount,
                            currency=currency, card_token=token, reference=body["reference"],
                            description=body.get("description", ""), status="authorized")
-        if token not in CARDS:
+        if token not in CARDS or (token == CHARGE_DECLINED and body.get("capture", True)):
             self._record("decline", payment, amount, key, payment_id=None)
-            if token == DECLINED:
+            if token in (DECLINED, CHARGE_DECLINED):
                 raise Refusal(402, "card_declined", "the card was declined")
             raise Refusal(402, "invalid_card", "the card token is not valid")
         self._payments[payment.id] = payment

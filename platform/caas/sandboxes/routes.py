@@ -191,3 +191,47 @@ class IotFailures(MethodView):
         """Make a share of all commands fail (e.g. 0.3)"""
         _sandboxes().iot.set_failure_rate(data["failure_rate"], data.get("seed"))
         return data
+
+
+class ClockAdvanceSchema(Schema):
+    days = fields.Float(validate=validate.Range(min=0, max=3660))
+    until = fields.AwareDateTime()
+
+
+@blp.route("/clock/<string:tenant>")
+class Clock(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("operator", tenant=False)
+    def get(self, tenant):
+        """The tenant's billing clock"""
+        from caas.service_layer import clock
+        found = _tenant(tenant)
+        return {"tenant": tenant, "now": clock.now(_platform(), found).isoformat()}
+
+
+@blp.route("/clock/<string:tenant>/advance")
+class ClockAdvance(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("operator", tenant=False)
+    @blp.arguments(ClockAdvanceSchema)
+    def post(self, data, tenant):
+        """Move the tenant's billing clock forward (`days` or `until`), like a test clock;
+        months it closes are then billed"""
+        from caas.jobs.tasks import billing_tick
+        from caas.service_layer import clock
+        found = _tenant(tenant)
+        now = clock.advance(_platform(), found, days=data.get("days"), until=data.get("until"))
+        billing_tick(_platform(), "clock", [tenant])
+        return {"tenant": tenant, "now": now.isoformat()}
+
+
+def _platform():
+    return current_app.extensions["caas"]
+
+
+def _tenant(slug: str):
+    from caas.tenancy import UnknownTenant
+    try:
+        return _platform().tenant(slug)
+    except UnknownTenant:
+        abort(404, message=f"Unknown tenant {slug!r}.")

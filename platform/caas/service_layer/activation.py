@@ -25,7 +25,7 @@ from caas.domain.money import Money
 from caas.domain.services import (PAYMENT_ON_FAILURE, PAYMENT_ON_SUCCESS, RetryPolicy, Service,
                                   ServiceStatus, blocking_reason)
 from caas.domain.tenants import Tenant
-from caas.service_layer import catalog
+from caas.service_layer import billing, catalog
 from caas.service_layer.errors import Conflict, NotFound, PaymentRequired, gateway_refusal
 # The customer's notices about their service go through the notification engine.
 from caas.service_layer.notifications import service_notice as notify
@@ -220,6 +220,7 @@ def _succeeded(platform: Platform, tenant: Tenant, service_id: int) -> None:
         action = PAYMENT_ON_SUCCESS[service.billing]
         service.payment_status = "capturing" if action == "capture" else "releasing"
         uow.services.save(service)
+        billing.subscribe(platform, uow, tenant, service)  # monthly: billed in arrears from now
         uow.outbox.add(PAY, {"service_id": service_id, "action": action})
         notify(platform, uow, tenant, service, "service_active")
         uow.events.publish("service_activated", tenant=tenant.slug, service_id=service_id,

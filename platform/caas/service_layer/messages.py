@@ -266,10 +266,19 @@ def _service_withdrawn(t: NullTranslations, v: Mapping) -> _Texts:
     ]
 
 
+def _service_expired(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("%(option)s has ended"), [
+        t.gettext("The period of %(option)s on your vehicle %(vin)s is over, and it has been "
+                  "switched off."),
+        t.gettext("You can buy it again at any time from your account."),
+    ]
+
+
 SERVICE_EVENTS: dict[str, Callable[[NullTranslations, Mapping], _Texts]] = {
     "service_active": _service_active,
     "service_failed": _service_failed,
     "service_withdrawn": _service_withdrawn,
+    "service_expired": _service_expired,
 }
 
 
@@ -310,6 +319,95 @@ def maintenance_due_email(to: str, locale: str, fallback_locale: str, *, name: s
         t.gettext("Some connected services, such as driving assistance, are only available "
                   "while the maintenance is up to date."),
     ]
+# Subscriptions and invoices.
+
+def _invoice_paid(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("Your invoice %(number)s"), [
+        t.gettext("Your invoice %(number)s for %(period)s comes to %(amount)s.") if v["period"]
+        else t.gettext("Your invoice %(number)s comes to %(amount)s."),
+        t.gettext("The amount has been charged to your card. Thank you."),
+        t.gettext("You can see the invoice with its lines and VAT in your account."),
+    ]
+
+
+def _invoice_payment_failed(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("Payment of your invoice %(number)s failed"), [
+        t.gettext("We could not charge your card the %(amount)s of invoice %(number)s."),
+        t.gettext("Your subscriptions on that invoice (%(options)s) have therefore been "
+                  "cancelled and switched off; nothing more will be charged for them."),
+        t.gettext("You can subscribe again at any time from your account."),
+    ]
+
+
+def _subscription_cancelled(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("Your subscription to %(options)s ends on %(date)s"), [
+        t.gettext("We have received the cancellation of your subscription to %(options)s."),
+        t.gettext("It stays on until %(date)s, the end of this month, which will be billed "
+                  "as usual; after that nothing more will be charged."),
+    ]
+
+
+def _credit_note(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("Credit note %(number)s"), [
+        t.gettext("We have issued credit note %(number)s of %(amount)s for your invoice "
+                  "%(invoice)s."),
+        t.gettext("The amount is being refunded to your card."),
+    ]
+
+
+def _trial_ending(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("Your free trial of %(options)s ends on %(date)s"), [
+        t.gettext("Your free trial of %(options)s ends on %(date)s."),
+        t.gettext("From then on it continues as a subscription at %(amount)s a month, billed "
+                  "at the end of each month, unless you cancel it before."),
+    ]
+
+
+def _trial_cancelled(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("Your free trial of %(options)s ends on %(date)s"), [
+        t.gettext("We have received the cancellation of your subscription to %(options)s."),
+        t.gettext("It ends with your free trial on %(date)s, and nothing will be charged."),
+    ]
+
+
+def _price_change(t: NullTranslations, v: Mapping) -> _Texts:
+    return t.gettext("New price for %(options)s from %(date)s"), [
+        t.gettext("The monthly price of your subscription to %(options)s changes to "
+                  "%(amount)s from %(date)s."),
+        t.gettext("Until then you keep your current price. You may cancel at any time "
+                  "before that date."),
+    ]
+
+
+BILLING_EVENTS: dict[str, Callable[[NullTranslations, Mapping], _Texts]] = {
+    "invoice_paid": _invoice_paid,
+    "invoice_payment_failed": _invoice_payment_failed,
+    "subscription_cancelled": _subscription_cancelled,
+    "credit_note": _credit_note,
+    "price_change": _price_change,
+    "trial_ending": _trial_ending,
+    "trial_cancelled": _trial_cancelled,
+}
+
+
+def billing_update_email(to: str, locale: str, fallback_locale: str, *, name: str,
+                         tenant_name: str, event: str, amount: Mapping | None = None,
+                         number: str | None = None, period: str | None = None,
+                         options: list[str] | None = None, date: str | None = None,
+                         invoice: str | None = None) -> Email:
+    """The message about a customer's subscriptions and invoices.
+
+    ``options`` are the localised names of the options concerned; ``date`` an ISO date.
+    """
+    texts = BILLING_EVENTS.get(event)
+    if texts is None:
+        raise ValueError(f"unknown billing event {event!r}")
+    t = translations(locale, fallback_locale)
+    where = babel_locale(locale)
+    values = {"name": name, "tenant": tenant_name, "number": number, "period": period,
+              "invoice": invoice, "amount": _format_amount(amount, where),
+              "options": ", ".join(options or ()), "date": _format_date(date, where)}
+    subject, sentences = texts(t, values)
     return _compose(t, values, subject, sentences, to, locale)
 
 
@@ -318,6 +416,7 @@ BUILDERS: dict[str, Callable[..., Email]] = {
     "order_update": order_update_email,
     "service_update": service_update_email,
     "maintenance_due": maintenance_due_email,
+    "billing_update": billing_update_email,
 }
 
 

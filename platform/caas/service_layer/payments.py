@@ -16,7 +16,7 @@ from caas.adapters.payments import PaymentDeclined, PaymentError
 from caas.bootstrap import Platform
 from caas.domain.orders import Status, Vehicle
 from caas.domain.tenants import Tenant
-from caas.service_layer import activation, factory, registration
+from caas.service_layer import activation, billing, factory, registration
 from caas.service_layer import orders as order_service
 from caas.service_layer.errors import Conflict, NotFound, PaymentRequired, gateway_refusal
 
@@ -148,8 +148,13 @@ def _apply_payment_event(platform: Platform, tenant: Tenant, event: dict) -> str
             return "duplicate"
         outcome = "recorded"
         service = uow.services.by_payment(event["payment_id"])
+        invoice = None if service else uow.invoices.by_payment(event["payment_id"])
         if service is not None:
             outcome = activation.payment_event(uow, tenant, service, event)
+            if event["type"] == "payment.settled":
+                billing.invoice_purchase(platform, uow, tenant, service)
+        elif invoice is not None:
+            outcome = billing.payment_event(platform, uow, tenant, invoice, event)
         elif event["type"] != "refund.settled":
             payment = uow.payments.by_gateway_id(event["payment_id"])
             if payment is None:

@@ -5,7 +5,7 @@ from typing import Callable
 
 from sqlalchemy.engine import Engine
 
-from caas.adapters import notifications, orders, services
+from caas.adapters import billing, notifications, orders, services
 from caas.adapters import repositories as repo
 from caas.adapters import schema
 from caas.context import current_actor, current_request_id
@@ -86,3 +86,6 @@ class TenantUnitOfWork(UnitOfWork):
         self.reminders = notifications.MaintenanceReminders(conn)
         self.maintenance = notifications.MaintenanceRecords(conn)
         self.documents = notifications.Documents(conn)
+        self.subscriptions = billing.SubscriptionRepository(conn)
+        self.invoices = billing.InvoiceRepository(conn)
+        self.billing_runs = billing.BillingRuns(conn)

@@ -11,7 +11,7 @@ from caas.domain import services as rules
 from caas.domain.services import ServiceStatus
 from caas.domain.tenants import Tenant
 from caas.i18n import babel_locale, translations
-from caas.service_layer import activation
+from caas.service_layer import activation, billing
 from caas.service_layer.errors import Conflict, NotFound
 
 
@@ -60,12 +60,14 @@ def withdraw(platform: Platform, tenant: Tenant, customer_id: int, service_id: i
         service.ended_at = datetime.now(timezone.utc)
         uow.services.save(service)
         uow.outbox.add(activation.DEACTIVATE, {"service_id": service_id})
+        refund = None
         if paid is not None:
             used = (today - bought_on).days
             refund = rules.withdrawal_refund(policy, paid, option.duration_days, used)
             if refund.amount > 0:
                 uow.outbox.add(activation.PAY, {"service_id": service_id, "action": "refund",
                                                 "amount_minor": refund.to_minor()})
+        billing.credit_withdrawal(platform, uow, tenant, service, refund)
         activation.notify(platform, uow, tenant, service, "service_withdrawn")
         uow.audit.record("service.withdrawn", "service", service_id,
                          after={"option": service.option, "vin": service.vin})

@@ -43,6 +43,8 @@ SWITZERLAND = Country(
         "valid": ("756.1234.5678.97", "7569217076985", "CHE-100.155.212"),
         "invalid": ("756.1234.5678.90", "CHE-100.155.213", "1234"),
     },
+    invoice_number_format="CH-{series}-{year}-{seq:06d}",
+    payment_terms_days=10,
 )
 
 

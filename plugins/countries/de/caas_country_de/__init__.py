@@ -38,6 +38,8 @@ GERMANY = Country(
         "valid": ("36 574 261 809", "65929970489", "26954371827"),
         "invalid": ("36 574 261 808", "01234567890", "1234"),
     },
+    invoice_number_format="{year}-{series}-{seq:06d}",
+    payment_terms_days=14,
 )
 
 

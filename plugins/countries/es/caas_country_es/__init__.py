@@ -44,6 +44,8 @@ SPAIN = Country(
         "valid": ("12345678Z", "X-1234567-L", "Y1234567X"),
         "invalid": ("12345678A", "X1234567A", "1234"),
     },
+    invoice_number_format="{series}/{year}/{seq:06d}",
+    payment_terms_days=0,
 )
 
 

@@ -46,6 +46,8 @@ FRANCE = Country(
         "valid": ("2 95 10 99 126 111 93", "1 84 05 76 451 089 31", "732 829 320"),
         "invalid": ("2 95 10 99 126 111 94", "732 829 321", "12345"),
     },
+    invoice_number_format="{series}-{year}-{seq:07d}",
+    payment_terms_days=0,
 )
 
 

@@ -39,6 +39,7 @@ PREMIUM_CONNECTIVITY = CatalogOption(
               "in tempo reale.",
     },
     billing_modes=("monthly",),
+    trial_days=14,
     activation_payload=activate,
     deactivation_payload=deactivate,
 )

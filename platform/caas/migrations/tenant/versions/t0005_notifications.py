@@ -1,7 +1,7 @@
 """notifications
 
 Revision ID: t0005
-Revises: t0003
+Revises: t0004
 Create Date: 2026-11-28 18:45:47.148745
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 't0005'
-down_revision = 't0003'
+down_revision = 't0004'
 branch_labels = None
 depends_on = None
 

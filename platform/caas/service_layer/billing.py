@@ -1,0 +1,715 @@
+"""Subscriptions and month-end billing ("mes vencido"), invoices and credit notes.
+
+The rules are the domain's (:mod:`caas.domain.billing`); this module applies them:
+
+* a monthly service the vehicle confirmed becomes a subscription (:func:`subscribe`);
+* a month is billed once it has ended in the tenant's time zone, by the
+  tenant's billing clock (:mod:`caas.service_layer.clock`), in batches of
+  customers (:func:`plan_run`, :func:`bill_batch`). Each batch's invoices, lines
+  and numbers are written in one transaction; the unique (subscription, period)
+  line is the guard that makes a second run, or two at once, bill nothing twice;
+* each invoice is charged through the gateway with a key derived from its
+  number (:func:`charge_invoices`). A refusal cancels its subscriptions, switches
+  them off over the air and tells the customer (:func:`_payment_failed`); an
+  unanswered charge is left ``unconfirmed`` and :func:`reconcile` asks the
+  gateway what happened before anything is sent again.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from caas.adapters.payments import PaymentError, PaymentUnavailable
+from caas.bootstrap import Platform
+from caas.domain import billing as rules
+from caas.domain.billing import Period
+from caas.domain.money import Money
+from caas.domain.services import Service, ServiceStatus, withdrawal_refund
+from caas.domain.tenants import Tenant
+from caas.service_layer import activation, clock, invoice_documents
+from caas.service_layer.errors import Conflict, NotFound
+
+log = logging.getLogger(__name__)
+SERIES = {"invoice": "INV", "credit_note": "CN"}
+REFUND = "refund_credit_note"
+BILL_BATCH = "bill_batch"
+_TICK = timedelta(microseconds=1)
+
+
+def _rate(platform: Platform, tenant: Tenant) -> Decimal:
+    country = platform.country_of(tenant)
+    return country.vat_rates[country.invoice_vat_rate]
+
+
+def _option_name(platform: Platform, code: str, locale: str) -> str:
+    option = platform.plugins.catalog_options.get(code)
+    return option.name(locale) if option else code
+
+
+def _notify(platform: Platform, tenant: Tenant, customer: dict, event: str, **context) -> dict:
+    """The outbox payload of a billing email to ``customer`` (a ``billing_details`` row)."""
+    return {"message": "billing_update", "to": customer["email"], "locale": customer["locale"],
+            "fallback_locale": tenant.default_locale,
+            "context": {"name": customer["name"], "tenant_name": tenant.name, "event": event,
+                        **context}}
+
+
+def _series(kind: str, year: int) -> str:
+    return f"{SERIES[kind]}-{year}"
+
+
+def _number(platform: Platform, tenant: Tenant, kind: str, year: int, seq: int) -> str:
+    return rules.invoice_number(platform.country_of(tenant).invoice_number_format,
+                                series=SERIES[kind], year=year, seq=seq)
+
+
+# --- subscriptions ---------------------------------------------------------------------
+
+def subscribe(platform: Platform, uow, tenant: Tenant, service: Service) -> None:
+    """Start billing a monthly service the vehicle just confirmed (in that transaction)."""
+    if service.billing != "monthly":
+        return
+    started = clock.now(platform, tenant, uow)
+    trial_days = platform.plugins.option(service.option).trial_days
+    uow.subscriptions.add(service_id=service.id, customer_id=service.customer_id,
+                          vin=service.vin, option=service.option,
+                          price_minor=service.price.to_minor(), currency=service.price.currency,
+                          card_token=service.card_token, started_at=started,
+                          trial_ends_at=started + timedelta(days=trial_days) if trial_days
+                          else None)
+
+
+def remind_trials(platform: Platform, tenant: Tenant) -> int:
+    """Tell customers whose free trial ends within ``CAAS_TRIAL_REMINDER_DAYS`` that it turns
+    into a paid subscription unless they cancel; each is told once."""
+    days = platform.config["CAAS_TRIAL_REMINDER_DAYS"]
+    with platform.tenant_uow(tenant.slug) as uow:
+        now = clock.now(platform, tenant, uow)
+        due = uow.subscriptions.trials_to_remind(now + timedelta(days=days))
+        details = uow.invoices.billing_details(sorted({row["customer_id"] for row in due}))
+        uow.outbox.add_many("send_email", [_notify(
+            platform, tenant, details[row["customer_id"]], "trial_ending",
+            options=[_option_name(platform, row["option"], details[row["customer_id"]]["locale"])],
+            amount=Money.from_minor(row["price_minor"], row["currency"]).to_dict(),
+            date=rules.local_day(row["trial_ends_at"], tenant.timezone).isoformat())
+            for row in due])
+        uow.commit()
+    return len(due)
+
+
+def cancel(platform: Platform, tenant: Tenant, customer_id: int, service_id: int) -> dict:
+    """End a subscription at the end of the current month; that month is still billed.
+
+    :raises NotFound: not the customer's service. :raises Conflict: not a running subscription.
+    """
+    with platform.tenant_uow(tenant.slug) as uow:
+        service = uow.services.get(service_id)
+        if service is None or service.customer_id != customer_id:
+            raise NotFound(f"Service {service_id} not found.")
+        subscription = uow.subscriptions.by_service(service_id)
+        if subscription is None:
+            raise Conflict("Only a monthly subscription can be cancelled; this service is "
+                           "not one.", reason="not_a_subscription")
+        if subscription["status"] != "active":
+            raise Conflict("This subscription is already cancelled.", reason="already_cancelled")
+        now = clock.now(platform, tenant, uow)
+        period = Period.of(rules.local_day(now, tenant.timezone))
+        ends, event = period.bounds(tenant.timezone)[1], "subscription_cancelled"
+        if subscription["trial_ends_at"] and now < subscription["trial_ends_at"] < ends:
+            # Cancelled during the free trial: it ends with the trial, nothing due.
+            ends, event = subscription["trial_ends_at"], "trial_cancelled"
+        uow.subscriptions.set_cancel_at(subscription["id"], ends)
+        service.pending.append((service.status, service.status,
+                                f"subscription cancelled; ends at the end of {period}"))
+        uow.services.save(service)
+        customer = uow.invoices.billing_details([customer_id])[customer_id]
+        uow.outbox.add("send_email", _notify(
+            platform, tenant, customer, event,
+            options=[_option_name(platform, service.option, customer["locale"])],
+            date=rules.local_day(ends - _TICK, tenant.timezone).isoformat()))
+        uow.audit.record("subscription.cancelled", "service", service_id,
+                         after={"ends_at": ends.isoformat()})
+        uow.commit()
+    return subscription_view(platform, tenant, service_id)
+
+
+def subscription_view(platform: Platform, tenant: Tenant, service_id: int) -> dict:
+    with platform.tenant_uow(tenant.slug) as uow:
+        subscription = uow.subscriptions.by_service(service_id)
+    if subscription is None:
+        return None
+    return {key: subscription[key] for key in ("id", "status", "started_at", "cancel_at",
+                                               "ended_at", "end_reason")}
+
+
+def _end_services(platform: Platform, uow, service_ids: list[int], note: str) -> None:
+    """Take ended subscriptions' options off their vehicles."""
+    for service_id in service_ids:
+        service = uow.services.get(service_id)
+        if service.status is ServiceStatus.ACTIVE:
+            service.move_to(ServiceStatus.ENDED, note)
+            service.ended_at = datetime.now(timezone.utc)
+            uow.services.save(service)
+            uow.outbox.add(activation.DEACTIVATE, {"service_id": service_id})
+
+
+def end_due(platform: Platform, tenant: Tenant) -> int:
+    """End the cancelled subscriptions whose month end has come; returns how many."""
+    with platform.tenant_uow(tenant.slug) as uow:
+        now = clock.now(platform, tenant, uow)
+        due = uow.subscriptions.due_to_end(now)
+        rows = {row["id"]: row for row in map(uow.subscriptions.by_id, due)}
+        service_ids = []
+        for subscription_id, row in rows.items():
+            service_ids += uow.subscriptions.end([subscription_id], row["cancel_at"], "cancelled")
+        _end_services(platform, uow, service_ids, "subscription ended at the month end")
+        uow.commit()
+    return len(service_ids)
+
+
+def expire(platform: Platform, tenant: Tenant) -> int:
+    """Switch off time-limited options whose time is up (e.g. a 30-day boost) and tell
+    their owners; returns how many ended."""
+    with platform.tenant_uow(tenant.slug) as uow:
+        now = clock.now(platform, tenant, uow)
+        expired = uow.services.expired(now.astimezone(timezone.utc))
+        _end_services(platform, uow, expired, "its time is up")
+        for service_id in expired:
+            activation.notify(platform, uow, tenant, uow.services.get(service_id),
+                              "service_expired")
+        uow.commit()
+    return len(expired)
+
+
+# --- the month-end run ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RunPlan:
+    run_id: int
+    period: Period
+    batches: list[list[int]]  # customer ids
+
+
+def plan_run(platform: Platform, tenant: Tenant, period: Period, *, trigger: str,
+             batch_size: int | None = None, queue: bool = False) -> RunPlan:
+    """Record a billing run of ``period`` and split its customers into batches.
+
+    :param queue: also queue one job per batch, in the run's transaction (outbox), for
+        the workers; otherwise the caller bills the batches (:func:`bill_batch`).
+
+    :raises Conflict: the month has not ended yet by the tenant's clock.
+    """
+    batch_size = batch_size or platform.config["CAAS_BILLING_BATCH_SIZE"]
+    zone = tenant.timezone
+    start, end = period.bounds(zone)
+    end_due(platform, tenant)
+    with platform.tenant_uow(tenant.slug) as uow:
+        if not period.closed_by(clock.now(platform, tenant, uow), zone):
+            raise Conflict(f"{period} is not over yet in {zone}; it is billed after its last "
+                           "day.", reason="period_open")
+        customers = uow.subscriptions.billable_customers(str(period), start, end)
+        batches = [customers[i:i + batch_size] for i in range(0, len(customers), batch_size)]
+        run_id = uow.billing_runs.start(str(period), trigger, len(batches))
+        if queue:
+            for batch in batches:
+                uow.outbox.add(BILL_BATCH, {"run_id": run_id, "period": str(period),
+                                            "customer_ids": batch})
+        uow.commit()
+    return RunPlan(run_id, period, batches)
+
+
+def start_run(platform: Platform, tenant: Tenant, period: Period, *, trigger: str) -> dict:
+    """Plan a run of ``period`` and leave its batches to the workers; returns the run."""
+    plan = plan_run(platform, tenant, period, trigger=trigger, queue=True)
+    return run_view(platform, tenant, plan.run_id)
+
+
+def run(platform: Platform, tenant: Tenant, period: Period, *, trigger: str = "cli",
+        batch_size: int | None = None, progress=None) -> dict:
+    """Bill ``period`` now, in this process; ``progress(customers_done)`` after each batch."""
+    plan = plan_run(platform, tenant, period, trigger=trigger, batch_size=batch_size)
+    for batch in plan.batches:
+        bill_batch(platform, tenant, plan.run_id, period, batch)
+        if progress:
+            progress(len(batch))
+    return run_view(platform, tenant, plan.run_id)
+
+
+def bill_batch(platform: Platform, tenant: Tenant, run_id: int, period: Period,
+               customer_ids: list[int]) -> list[int]:
+    """Invoice these customers' subscriptions for ``period``, then charge the invoices.
+
+    Safe to run twice or concurrently: lines already billed are skipped, and a
+    transaction that meets a line another run wrote meanwhile is rolled back whole
+    (its numbers with it) and tried again.
+    """
+    for _ in range(3):
+        try:
+            invoice_ids = _write_invoices(platform, tenant, run_id, period, customer_ids)
+            break
+        except sa.exc.IntegrityError:
+            log.info("a concurrent run billed part of this batch; trying again",
+                     extra={"tenant": tenant.slug, "period": str(period)})
+    else:
+        raise RuntimeError(f"billing batch of {period} kept conflicting")
+    charge_invoices(platform, tenant, invoice_ids)
+    with platform.tenant_uow(tenant.slug) as uow:
+        uow.billing_runs.batch_done(run_id)
+        uow.commit()
+    return invoice_ids
+
+
+def _write_invoices(platform: Platform, tenant: Tenant, run_id: int, period: Period,
+                    customer_ids: list[int]) -> list[int]:
+    zone, rate = tenant.timezone, _rate(platform, tenant)
+    start, end = period.bounds(zone)
+    terms = platform.country_of(tenant).payment_terms_days
+    with platform.tenant_uow(tenant.slug) as uow:
+        issued = rules.local_day(clock.now(platform, tenant, uow), zone)
+        series = _series("invoice", issued.year)
+        # Taken first: a concurrent run waits here, then finds these lines billed.
+        uow.invoices.lock_series(series)
+        grouped: dict[tuple[int, str, str], list[tuple[dict, rules.Charge]]] = defaultdict(list)
+        for subscription in uow.subscriptions.billable(str(period), start, end, customer_ids):
+            ends = subscription["ended_at"] or subscription["cancel_at"]
+            billed_from = subscription["trial_ends_at"] or subscription["started_at"]
+            charge = rules.subscription_charge(
+                subscription["id"], Money.from_minor(_monthly_price(subscription, period),
+                                                     subscription["currency"]), period,
+                rules.local_day(billed_from, zone),
+                rules.local_day(ends - _TICK, zone) if ends else None)
+            if charge:
+                key = (subscription["customer_id"], subscription["card_token"],
+                       subscription["currency"])
+                grouped[key].append((subscription, charge))
+        if not grouped:
+            return []
+        details = uow.invoices.billing_details(sorted({key[0] for key in grouped}))
+        numbers = uow.invoices.take_numbers(series, len(grouped))
+        invoices, lines = [], []
+        for seq, ((customer_id, card_token, currency), items) in zip(numbers, grouped.items()):
+            priced = [rules.price_line(charge.amount, rate) for _, charge in items]
+            net, vat, total = rules.totals(priced, currency)
+            customer = details[customer_id]
+            invoices.append({
+                "number": _number(platform, tenant, "invoice", issued.year, seq),
+                "kind": "invoice", "customer_id": customer_id, "period": str(period),
+                "billing_run_id": run_id, "currency": currency, "net_minor": net.to_minor(),
+                "vat_minor": vat.to_minor(), "total_minor": total.to_minor(),
+                "customer_name": customer["name"], "customer_tax_id": customer["tax_id"] or "",
+                "customer_address": customer["address"] or {}, "locale": customer["locale"],
+                "issue_date": issued, "due_date": rules.due_date(issued, terms),
+                "status": "open", "card_token": card_token})
+            lines.append([{
+                "kind": "subscription", "subscription_id": subscription["id"],
+                "period": str(period), "option": subscription["option"], "days": charge.days,
+                "days_in_period": charge.days_in_period, "net_minor": line.net.to_minor(),
+                "vat_rate": str(line.vat_rate), "vat_minor": line.vat.to_minor(),
+                "total_minor": line.total.to_minor()}
+                for (subscription, charge), line in zip(items, priced)])
+        invoice_ids = uow.invoices.add_many(invoices, lines)
+        uow.commit()
+    return invoice_ids
+
+
+def _monthly_price(subscription: dict, period: Period) -> int:
+    moved_from = subscription["next_price_from"]
+    if moved_from and str(period) >= moved_from:
+        return subscription["next_price_minor"]
+    return subscription["price_minor"]
+
+
+def move_prices(platform: Platform, tenant: Tenant, code: str, notice_days: int) -> dict:
+    """Move running subscriptions of ``code`` to the catalog's current price, from the first
+    month that starts after ``notice_days`` of notice; each customer is told.
+
+    New subscriptions take the catalog price at purchase; existing ones keep theirs until
+    moved here.
+
+    :raises NotFound: the tenant does not sell ``code`` monthly.
+    """
+    with platform.tenant_uow(tenant.slug) as uow:
+        setting = uow.catalog_settings.get(code)
+        if setting is None or setting["billing"] != "monthly":
+            raise NotFound(f"The option {code!r} is not sold monthly here.")
+        today = rules.local_day(clock.now(platform, tenant, uow), tenant.timezone)
+        notice_ends = today + timedelta(days=notice_days)
+        period = Period.of(notice_ends)
+        if notice_ends != period.first_day:
+            period = period.next()
+        price = setting["price"]
+        moved = uow.subscriptions.move_price(code, price.to_minor(), str(period))
+        details = uow.invoices.billing_details(sorted({row["customer_id"] for row in moved}))
+        uow.outbox.add_many("send_email", [_notify(
+            platform, tenant, details[customer_id], "price_change", amount=price.to_dict(),
+            options=[_option_name(platform, code, details[customer_id]["locale"])],
+            date=period.first_day.isoformat())
+            for customer_id in sorted({row["customer_id"] for row in moved})])
+        uow.audit.record("subscriptions.price_moved", "catalog_option", code, after={
+            "price": price.to_dict(), "from": str(period), "subscriptions": len(moved)})
+        uow.commit()
+    return {"option": code, "price": price, "effective_from": str(period),
+            "subscriptions": len(moved)}
+
+
+# --- charging ----------------------------------------------------------------------------
+
+def _charge_key(tenant: Tenant, invoice: dict) -> str:
+    return f"{tenant.slug}:invoice:{invoice['number']}:charge"
+
+
+def _reference(invoice: dict) -> str:
+    return f"invoice-{invoice['number']}"
+
+
+def charge_invoices(platform: Platform, tenant: Tenant, invoice_ids: list[int]) -> dict[int, str]:
+    """Charge open invoices, then record every outcome in one transaction.
+
+    A process dying between a charge and this record leaves the invoice ``open``:
+    :func:`reconcile` finds the charge at the gateway instead of making another.
+    """
+    if not invoice_ids:
+        return {}
+    with platform.tenant_uow(tenant.slug) as uow:
+        invoices = [invoice for invoice in uow.invoices.many(invoice_ids)
+                    if invoice["status"] == "open"]
+    gateway = platform.external.payments(tenant)
+    paid, unconfirmed, failed = [], [], []
+    for invoice in invoices:
+        if invoice["total_minor"] <= 0:
+            paid.append((invoice, None))
+            continue
+        try:
+            payment = gateway.charge(_total(invoice), invoice["card_token"],
+                                     idempotency_key=_charge_key(tenant, invoice),
+                                     reference=_reference(invoice),
+                                     description=f"Invoice {invoice['number']}")
+        except PaymentUnavailable as exc:
+            unconfirmed.append((invoice, str(exc)))
+        except PaymentError as exc:
+            failed.append((invoice, str(exc)))
+        else:
+            paid.append((invoice, payment.id))
+    _record_charges(platform, tenant, paid, unconfirmed, failed)
+    outcomes = {invoice["id"]: "paid" for invoice, _ in paid}
+    outcomes.update({invoice["id"]: "unconfirmed" for invoice, _ in unconfirmed})
+    outcomes.update({invoice["id"]: "failed" for invoice, _ in failed})
+    return outcomes
+
+
+def _record_charges(platform: Platform, tenant: Tenant, paid, unconfirmed, failed) -> None:
+    with platform.tenant_uow(tenant.slug) as uow:
+        for invoice, error in unconfirmed:
+            uow.invoices.set_outcome(invoice["id"], "unconfirmed", error=error,
+                                     expected=("open",))
+        marked = set(uow.invoices.mark_paid({invoice["id"]: payment_id
+                                             for invoice, payment_id in paid}))
+        recorded = [(invoice, payment_id) for invoice, payment_id in paid
+                    if invoice["id"] in marked]
+        details = uow.invoices.billing_details(sorted({i["customer_id"] for i, _ in recorded}))
+        uow.outbox.add_many("send_email", [
+            _paid_notice(platform, tenant, details[invoice["customer_id"]], invoice)
+            for invoice, _ in recorded])
+        for invoice, error in failed:
+            _payment_failed(platform, uow, tenant, invoice, error)
+        uow.commit()
+    if unconfirmed or failed:
+        log.warning("month-end charges: %s unconfirmed, %s refused", len(unconfirmed),
+                    len(failed), extra={"tenant": tenant.slug})
+
+
+def _paid_notice(platform: Platform, tenant: Tenant, customer: dict, invoice: dict) -> dict:
+    """The invoice and its receipt, to the customer."""
+    return _notify(platform, tenant, customer, "invoice_paid", number=invoice["number"],
+                   period=invoice["period"], amount=_total(invoice).to_dict())
+
+
+def _total(invoice: dict) -> Money:
+    return Money.from_minor(invoice["total_minor"], invoice["currency"])
+
+
+def _payment_failed(platform: Platform, uow, tenant: Tenant, invoice: dict, error: str) -> None:
+    """The charge was refused: cancel the invoice's subscriptions, switch them off, tell the
+    customer. They end at the end of the billed month, so nothing after it is ever billed."""
+    if not uow.invoices.set_outcome(invoice["id"], "failed", error=error,
+                                    expected=("open", "unconfirmed", "paid")):
+        return
+    lines = uow.invoices.lines([invoice["id"]])[invoice["id"]]
+    subscription_ids = [line["subscription_id"] for line in lines if line["subscription_id"]]
+    ends = Period.parse(invoice["period"]).bounds(tenant.timezone)[1]
+    service_ids = uow.subscriptions.end(subscription_ids, ends, "payment_failed")
+    _end_services(platform, uow, service_ids, f"invoice {invoice['number']} unpaid: {error}")
+    customer = uow.invoices.billing_details([invoice["customer_id"]])[invoice["customer_id"]]
+    uow.outbox.add("send_email", _notify(
+        platform, tenant, customer, "invoice_payment_failed", number=invoice["number"],
+        amount=_total(invoice).to_dict(),
+        options=[_option_name(platform, line["option"], customer["locale"]) for line in lines]))
+    uow.audit.record("invoice.payment_failed", "invoice", invoice["id"],
+                     after={"number": invoice["number"], "error": error[:200],
+                            "subscriptions_ended": subscription_ids})
+
+
+def reconcile(platform: Platform, tenant: Tenant, grace_seconds: float | None = None) -> int:
+    """Settle invoices whose charge went unanswered (or was never recorded), by asking the
+    gateway for the invoice's payment: found, it is recorded; absent, the charge is made
+    with the invoice's same key. Returns how many invoices were looked at."""
+    grace = platform.config["CAAS_BILLING_RECONCILE_GRACE_SECONDS"] if grace_seconds is None \
+        else grace_seconds
+    before = datetime.now(timezone.utc) - timedelta(seconds=grace)
+    with platform.tenant_uow(tenant.slug) as uow:
+        invoice_ids = uow.invoices.in_status(("open", "unconfirmed"), before)
+        invoices = [uow.invoices.get(invoice_id) for invoice_id in invoice_ids]
+    gateway = platform.external.payments(tenant)
+    for invoice in invoices:
+        try:
+            found = gateway.find(_reference(invoice))
+        except PaymentUnavailable:
+            return 0  # still unreachable: the next pass asks again
+        taken = [payment for payment in found if payment.captured.amount > 0]
+        with platform.tenant_uow(tenant.slug) as uow:
+            if taken:
+                _record_charges_in(platform, uow, tenant, invoice, taken[0].id)
+            else:
+                # Never charged: the charge is made now, under the invoice's own key.
+                uow.invoices.set_outcome(invoice["id"], "open", expected=("unconfirmed",))
+            uow.commit()
+        if not taken:
+            charge_invoices(platform, tenant, [invoice["id"]])
+    return len(invoices)
+
+
+def _record_charges_in(platform: Platform, uow, tenant: Tenant, invoice: dict,
+                       payment_id: str) -> None:
+    if uow.invoices.set_outcome(invoice["id"], "paid", payment_id=payment_id):
+        customer = uow.invoices.billing_details([invoice["customer_id"]])[invoice["customer_id"]]
+        uow.outbox.add("send_email", _paid_notice(platform, tenant, customer, invoice))
+
+
+def payment_event(platform: Platform, uow, tenant: Tenant, invoice: dict, event: dict) -> str:
+    """A settlement report about an invoice's charge (inside the webhook's transaction)."""
+    if event["type"] == "payment.failed" and invoice["kind"] == "invoice":
+        _payment_failed(platform, uow, tenant, invoice, "settlement failed")
+        return "invoice unpaid; subscriptions cancelled"
+    return "settled" if event["type"] == "payment.settled" else "refund settled"
+
+
+# --- automatic runs: every closed month not billed yet -----------------------------------
+
+def due_periods(platform: Platform, tenant: Tenant) -> list[Period]:
+    """Months ended by the tenant's clock that no finished run has billed, oldest first."""
+    with platform.tenant_uow(tenant.slug) as uow:
+        now = clock.now(platform, tenant, uow)
+        earliest = uow.subscriptions.earliest_start()
+        last_billed = uow.billing_runs.last_finished_period()
+    if earliest is None:
+        return []
+    last_closed = rules.last_closed_period(now, tenant.timezone)
+    period = Period.of(rules.local_day(earliest, tenant.timezone))
+    if last_billed:
+        period = max(period, Period.parse(last_billed).next())
+    periods = []
+    while period <= last_closed:
+        periods.append(period)
+        period = period.next()
+    return periods
+
+
+# --- one-time purchases and credit notes ------------------------------------------------
+
+def _issue(platform: Platform, uow, tenant: Tenant, kind: str, customer_id: int,
+           currency: str, lines: list[dict], **fields) -> int:
+    """Number and write one invoice or credit note in the caller's transaction."""
+    zone = tenant.timezone
+    issued = rules.local_day(clock.now(platform, tenant, uow), zone)
+    series = _series(kind, issued.year)
+    uow.invoices.lock_series(series)
+    [seq] = uow.invoices.take_numbers(series, 1)
+    customer = uow.invoices.billing_details([customer_id])[customer_id]
+    terms = platform.country_of(tenant).payment_terms_days
+    invoice = {"number": _number(platform, tenant, kind, issued.year, seq), "kind": kind,
+               "customer_id": customer_id, "currency": currency,
+               "net_minor": sum(line["net_minor"] for line in lines),
+               "vat_minor": sum(line["vat_minor"] for line in lines),
+               "total_minor": sum(line["total_minor"] for line in lines),
+               "customer_name": customer["name"], "customer_tax_id": customer["tax_id"] or "",
+               "customer_address": customer["address"] or {}, "locale": customer["locale"],
+               "issue_date": issued, "due_date": rules.due_date(issued, terms), **fields}
+    [invoice_id] = uow.invoices.add_many([invoice], [lines])
+    return invoice_id
+
+
+def _priced(kind: str, option: str, amount: Money, rate: Decimal, **fields) -> dict:
+    line = rules.price_line(amount, rate)
+    return {"kind": kind, "option": option, "net_minor": line.net.to_minor(),
+            "vat_rate": str(rate), "vat_minor": line.vat.to_minor(),
+            "total_minor": line.total.to_minor(), **fields}
+
+
+def invoice_purchase(platform: Platform, uow, tenant: Tenant, service: Service) -> int | None:
+    """Invoice a one-time purchase whose payment settled (in the webhook's transaction)."""
+    if service.billing != "one_time" or uow.invoices.by_service(service.id):
+        return None
+    line = _priced("one_time", service.option, service.price, _rate(platform, tenant))
+    try:
+        with uow.conn.begin_nested():
+            invoice_id = _issue(platform, uow, tenant, "invoice", service.customer_id,
+                                service.price.currency, [line], service_id=service.id,
+                                status="paid", payment_id=service.payment_id)
+    except sa.exc.IntegrityError:
+        return None  # invoiced meanwhile by another delivery of the same news
+    if service.status is ServiceStatus.WITHDRAWN:
+        # Withdrawn before the payment settled: its credit note follows the invoice.
+        credit_withdrawal(platform, uow, tenant, service, _withdrawal_refund(platform, tenant,
+                                                                             service))
+    return invoice_id
+
+
+def _withdrawal_refund(platform: Platform, tenant: Tenant, service: Service) -> Money:
+    option = platform.plugins.catalog_options.get(service.option)
+    zone = tenant.timezone
+    used = (rules.local_day(service.ended_at, zone) - rules.local_day(service.created_at,
+                                                                      zone)).days
+    return withdrawal_refund(platform.country_of(tenant).withdrawal, service.price,
+                             option.duration_days if option else None, used)
+
+
+def credit(platform: Platform, uow, tenant: Tenant, invoice: dict, amount: Money, *,
+           refund: bool, service_id: int | None = None,
+           subscription_id: int | None = None) -> int:
+    """Issue a credit note of ``amount`` (VAT included) against ``invoice``; with ``refund``
+    the amount is also paid back on the invoice's charge."""
+    rate = _rate(platform, tenant)
+    line = _priced("credit", invoice.get("option") or "", Money(-amount.amount, amount.currency),
+                   rate, subscription_id=subscription_id)
+    note_id = _issue(platform, uow, tenant, "credit_note", invoice["customer_id"],
+                     amount.currency, [line], credited_invoice_id=invoice["id"],
+                     service_id=service_id, status="refunding" if refund else "credited")
+    note = uow.invoices.get(note_id)
+    if refund:
+        uow.outbox.add(REFUND, {"credit_note_id": note_id})
+    customer = uow.invoices.billing_details([invoice["customer_id"]])[invoice["customer_id"]]
+    uow.outbox.add("send_email", _notify(platform, tenant, customer, "credit_note",
+                                         number=note["number"], invoice=invoice["number"],
+                                         amount=amount.rounded().to_dict()))
+    return note_id
+
+
+def credit_withdrawal(platform: Platform, uow, tenant: Tenant, service: Service,
+                      refund: Money | None) -> None:
+    """The customer withdrew from ``service``: credit what its invoices charged, per the
+    country's refund rule (in the withdrawal's transaction).
+
+    A one-time purchase not invoiced yet is credited when its invoice is issued; a
+    subscription ends now, and the month under way is not billed at all.
+    """
+    if service.billing == "one_time":
+        invoice = uow.invoices.by_service(service.id)
+        if invoice is not None and refund is not None and refund.amount > 0:
+            credit(platform, uow, tenant, dict(invoice, option=service.option), refund,
+                   refund=False, service_id=service.id)
+        return
+    subscription = uow.subscriptions.by_service(service.id)
+    if subscription is None:
+        return
+    uow.subscriptions.end([subscription["id"]], clock.now(platform, tenant, uow), "withdrawn")
+    for invoice in uow.invoices.of_subscription(subscription["id"]):
+        line = next(line for line in uow.invoices.lines([invoice["id"]])[invoice["id"]]
+                    if line["id"] == invoice["line_id"])
+        credit(platform, uow, tenant, dict(invoice, option=service.option),
+               Money.from_minor(line["total_minor"], invoice["currency"]), refund=True,
+               subscription_id=subscription["id"])
+
+
+def refund_credit_note(platform: Platform, tenant: Tenant, credit_note_id: int) -> None:
+    """Pay a credit note back on its invoice's charge; idempotent at the gateway."""
+    with platform.tenant_uow(tenant.slug) as uow:
+        note = uow.invoices.get(credit_note_id)
+        invoice = uow.invoices.get(note["credited_invoice_id"])
+    if note["status"] != "refunding":
+        return
+    amount = Money.from_minor(-note["total_minor"], note["currency"])
+    platform.external.payments(tenant).refund(
+        invoice["payment_id"], idempotency_key=f"{tenant.slug}:credit:{note['number']}",
+        amount=amount)
+    with platform.tenant_uow(tenant.slug) as uow:
+        uow.invoices.set_outcome(credit_note_id, "refunded", expected=("refunding",))
+        uow.commit()
+
+
+# --- reads ---------------------------------------------------------------------------------
+
+def _money(minor: int, currency: str) -> Money:
+    return Money.from_minor(minor, currency)
+
+
+def _invoice_view(invoice: dict, lines: list[dict]) -> dict:
+    currency = invoice["currency"]
+    return {**{key: invoice[key] for key in (
+        "id", "number", "kind", "customer_id", "period", "service_id", "currency", "status",
+        "customer_name", "customer_tax_id", "customer_address", "locale", "issue_date",
+        "due_date", "payment_id", "credited_invoice_id")},
+        "net": _money(invoice["net_minor"], currency),
+        "vat": _money(invoice["vat_minor"], currency),
+        "total": _money(invoice["total_minor"], currency),
+        "lines": [{"kind": line["kind"], "option": line["option"], "period": line["period"],
+                   "days": line["days"], "days_in_period": line["days_in_period"],
+                   "vat_rate": line["vat_rate"], "net": _money(line["net_minor"], currency),
+                   "vat": _money(line["vat_minor"], currency),
+                   "total": _money(line["total_minor"], currency)} for line in lines]}
+
+
+def invoices(platform: Platform, tenant: Tenant, customer_id: int | None, offset: int,
+             limit: int) -> tuple[list[dict], int]:
+    """Invoices and credit notes, newest first: the customer's own, or all for staff."""
+    with platform.tenant_uow(tenant.slug) as uow:
+        found, total = uow.invoices.page(offset, limit, customer_id)
+        lines = uow.invoices.lines([invoice["id"] for invoice in found])
+    return [_invoice_view(invoice, lines[invoice["id"]]) for invoice in found], total
+
+
+def invoice(platform: Platform, tenant: Tenant, invoice_id: int,
+            customer_id: int | None) -> dict:
+    with platform.tenant_uow(tenant.slug) as uow:
+        found = uow.invoices.get(invoice_id)
+        if found is None or (customer_id is not None and found["customer_id"] != customer_id):
+            raise NotFound(f"Invoice {invoice_id} not found.")
+        return _invoice_view(found, uow.invoices.lines([invoice_id])[invoice_id])
+
+
+def invoice_document(platform: Platform, tenant: Tenant, invoice_id: int,
+                     customer_id: int | None) -> str:
+    """The invoice as an HTML page in the customer's language."""
+    found = invoice(platform, tenant, invoice_id, customer_id)
+    credited = None
+    if found["credited_invoice_id"]:
+        credited = invoice(platform, tenant, found["credited_invoice_id"], customer_id)["number"]
+    return invoice_documents.render_html(platform, tenant, found, credited)
+
+
+def run_view(platform: Platform, tenant: Tenant, run_id: int) -> dict:
+    """A billing run's outcome: invoices created, amounts per currency, failures."""
+    with platform.tenant_uow(tenant.slug) as uow:
+        found = uow.billing_runs.get(run_id)
+        if found is None:
+            raise NotFound(f"Billing run {run_id} not found.")
+        outcome = uow.invoices.run_outcome(run_id)
+        failures = uow.invoices.failures(run_id)
+    amounts: dict[str, Money] = {}
+    by_status: dict[str, int] = defaultdict(int)
+    for row in outcome:
+        amounts[row["currency"]] = amounts.get(row["currency"], Money(0, row["currency"])) + \
+            _money(row["total_minor"] or 0, row["currency"])
+        by_status[row["status"]] += row["count"]
+    return {**found, "invoices": sum(by_status.values()), "by_status": dict(by_status),
+            "amounts": list(amounts.values()), "failures": failures}
+
+
+def runs(platform: Platform, tenant: Tenant, offset: int, limit: int) -> tuple[list[dict], int]:
+    with platform.tenant_uow(tenant.slug) as uow:
+        found, total = uow.billing_runs.page(offset, limit)
+    return [run_view(platform, tenant, row["id"]) for row in found], total

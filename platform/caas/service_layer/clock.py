@@ -1,0 +1,53 @@
+"""The billing clock: what time it is for a tenant's subscriptions and invoices.
+
+In production it is the real time. In sandbox mode each tenant's clock can be
+moved forward, like a payment provider's test clock, so that the demo and the
+tests cross a month end in seconds; the offset lives in the tenant's database,
+so every web process and worker reads the same time.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from caas.bootstrap import Platform
+from caas.domain.tenants import Tenant
+from caas.service_layer.errors import Invalid
+
+OFFSET_SETTING = "billing_clock_offset_seconds"
+
+
+def now(platform: Platform, tenant: Tenant, uow=None) -> datetime:
+    """The tenant's billing time; reads the offset in ``uow`` when given."""
+    real = datetime.now(timezone.utc)
+    if not platform.config["CAAS_SANDBOX"]:
+        return real
+    if uow is not None:
+        offset = uow.settings.get(OFFSET_SETTING, 0)
+    else:
+        with platform.tenant_uow(tenant.slug) as reader:
+            offset = reader.settings.get(OFFSET_SETTING, 0)
+    return real + timedelta(seconds=offset)
+
+
+def advance(platform: Platform, tenant: Tenant, *, days: float | None = None,
+            until: datetime | None = None) -> datetime:
+    """Move the tenant's clock forward by ``days`` or to ``until``; never backwards.
+
+    :raises Invalid: neither or both given, or a time in the clock's past.
+    """
+    if (days is None) == (until is None):
+        raise Invalid("Give either days or until.", {"days": ["Give days or until."]})
+    with platform.tenant_uow(tenant.slug) as uow:
+        current = now(platform, tenant, uow)
+        target = current + timedelta(days=days) if days is not None else until
+        if target.tzinfo is None:
+            raise Invalid("until needs a time zone.", {"until": ["Needs a time zone."]})
+        if target.year >= 2900:
+            raise Invalid("That is too far ahead.", {"until": ["Must be before the year 2900."]})
+        if target < current:
+            raise Invalid("A clock only moves forward.", {"until": [
+                f"Must be after the clock's time {current.isoformat()}."]})
+        real = datetime.now(timezone.utc)
+        uow.settings.put(OFFSET_SETTING, (target - real).total_seconds())
+        uow.commit()
+    return target
