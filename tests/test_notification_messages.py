@@ -9,7 +9,8 @@ from babel.messages.mofile import write_mo
 
 from caas import CatalogOption, hookimpl, i18n
 from caas.service_layer import messages
-from caas.service_layer.messages import ORDER_EVENTS, SERVICE_EVENTS, build, short_text
+from caas.service_layer.messages import (BILLING_EVENTS, ORDER_EVENTS, SERVICE_EVENTS, build,
+                                         short_text)
 from caas.service_layer.notifications import ROUTED_AS, option_name
 
 LOCALES = ("en", "es-ES", "fr-FR", "de-DE", "de-CH", "fr-CH", "it-CH")
@@ -26,6 +27,10 @@ SAMPLES = {
                                        amount=AMOUNT, activated_at="2026-03-01T09:05:00+00:00",
                                        timezone="Europe/Madrid")
        for event in SERVICE_EVENTS},
+    **{("billing_update", event): dict(BASE, event=event, amount=AMOUNT, number="ES-2026-000042",
+                                       period="2026-02", options=["Extended range"],
+                                       date="2026-03-01", invoice="ES-2026-000041")
+       for event in BILLING_EVENTS},
     ("credentials", None): dict(BASE, role="customer", password="s3cret-Pass",
                                 login_hint="es-demo"),
     ("maintenance_due", None): dict(BASE, vin=VIN, plate="1234 KLM", due_date="2026-03-01"),
@@ -40,7 +45,7 @@ def _render(key, locale, fallback="en"):
 
 
 def test_every_message_the_engine_sends_has_a_sample():
-    assert set(ROUTED_AS) == set(ORDER_EVENTS) | set(SERVICE_EVENTS)
+    assert set(ROUTED_AS) == set(ORDER_EVENTS) | set(SERVICE_EVENTS) | set(BILLING_EVENTS)
     assert {message for message, _ in SAMPLES} == set(messages.BUILDERS)
 
 

@@ -34,9 +34,10 @@ def test_every_cell_of_the_specification_table(event, channel, routed):
     assert (channel in used) is routed
 
 
-def test_the_table_has_the_specification_rows_and_withdrawal():
-    assert set(rules.ROUTES) == set(SPEC) | {"withdrawal"}
+def test_the_table_has_the_specification_rows_withdrawal_and_subscription():
+    assert set(rules.ROUTES) == set(SPEC) | {"withdrawal", "subscription"}
     assert rules.ROUTES["withdrawal"] == (EMAIL, PUSH)
+    assert rules.ROUTES["subscription"] == (EMAIL, PUSH)
 
 
 @pytest.mark.parametrize("channels", [(EMAIL, PUSH), (SMS,), (), (EMAIL, SMS, DISPLAY)])

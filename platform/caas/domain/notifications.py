@@ -25,9 +25,12 @@ CREDENTIALS_GENERATED = "credentials_generated"
 PAYMENT_CONFIRMATION = "payment_confirmation"
 MAINTENANCE_DUE = "maintenance_due"
 WITHDRAWAL = "withdrawal"
+SUBSCRIPTION = "subscription"
 
-#: The specification's routing table ("Notification Routing Rules"), plus ``withdrawal``,
-#: an event the table has no row for, routed like a payment confirmation.
+#: The specification's routing table ("Notification Routing Rules"), plus two events the
+#: table has no row for, routed like a payment confirmation: ``withdrawal``, and
+#: ``subscription`` (a refused month-end charge, a cancellation, a trial ending, a price
+#: move, a time-limited option ending).
 ROUTES: dict[str, tuple[str, ...]] = {
     ORDER_STATUS_UPDATE: (EMAIL, PUSH),
     VEHICLE_READY: (EMAIL, PUSH, SMS),
@@ -37,6 +40,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     PAYMENT_CONFIRMATION: (EMAIL, PUSH),
     MAINTENANCE_DUE: (EMAIL, PUSH, SMS, DISPLAY),
     WITHDRAWAL: (EMAIL, PUSH),
+    SUBSCRIPTION: (EMAIL, PUSH),
 }
 EVENTS = tuple(ROUTES)
 #: Events whose channels nobody may change.

@@ -31,7 +31,7 @@ from caas.domain.billing import Period
 from caas.domain.money import Money
 from caas.domain.services import Service, ServiceStatus, withdrawal_refund
 from caas.domain.tenants import Tenant
-from caas.service_layer import activation, clock, invoice_documents
+from caas.service_layer import activation, clock, invoice_documents, notifications
 from caas.service_layer.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
@@ -51,12 +51,11 @@ def _option_name(platform: Platform, code: str, locale: str) -> str:
     return option.name(locale) if option else code
 
 
-def _notify(platform: Platform, tenant: Tenant, customer: dict, event: str, **context) -> dict:
-    """The outbox payload of a billing email to ``customer`` (a ``billing_details`` row)."""
-    return {"message": "billing_update", "to": customer["email"], "locale": customer["locale"],
-            "fallback_locale": tenant.default_locale,
-            "context": {"name": customer["name"], "tenant_name": tenant.name, "event": event,
-                        **context}}
+def _tell(uow, tenant: Tenant, customer_id: int, event: str, **context) -> None:
+    """Tell a customer about their subscriptions or invoices, through the notification engine
+    (``event`` is a key of ``messages.BILLING_EVENTS``)."""
+    notifications.notify(uow, tenant, customer_id, notifications.ROUTED_AS[event],
+                         "billing_update", {"event": event, **context})
 
 
 def _series(kind: str, year: int) -> str:
@@ -92,12 +91,12 @@ def remind_trials(platform: Platform, tenant: Tenant) -> int:
         now = clock.now(platform, tenant, uow)
         due = uow.subscriptions.trials_to_remind(now + timedelta(days=days))
         details = uow.invoices.billing_details(sorted({row["customer_id"] for row in due}))
-        uow.outbox.add_many("send_email", [_notify(
-            platform, tenant, details[row["customer_id"]], "trial_ending",
-            options=[_option_name(platform, row["option"], details[row["customer_id"]]["locale"])],
-            amount=Money.from_minor(row["price_minor"], row["currency"]).to_dict(),
-            date=rules.local_day(row["trial_ends_at"], tenant.timezone).isoformat())
-            for row in due])
+        for row in due:
+            _tell(uow, tenant, row["customer_id"], "trial_ending",
+                  options=[_option_name(platform, row["option"],
+                                        details[row["customer_id"]]["locale"])],
+                  amount=Money.from_minor(row["price_minor"], row["currency"]).to_dict(),
+                  date=rules.local_day(row["trial_ends_at"], tenant.timezone).isoformat())
         uow.commit()
     return len(due)
 
@@ -128,10 +127,9 @@ def cancel(platform: Platform, tenant: Tenant, customer_id: int, service_id: int
                                 f"subscription cancelled; ends at the end of {period}"))
         uow.services.save(service)
         customer = uow.invoices.billing_details([customer_id])[customer_id]
-        uow.outbox.add("send_email", _notify(
-            platform, tenant, customer, event,
-            options=[_option_name(platform, service.option, customer["locale"])],
-            date=rules.local_day(ends - _TICK, tenant.timezone).isoformat()))
+        _tell(uow, tenant, customer_id, event,
+              options=[_option_name(platform, service.option, customer["locale"])],
+              date=rules.local_day(ends - _TICK, tenant.timezone).isoformat())
         uow.audit.record("subscription.cancelled", "service", service_id,
                          after={"ends_at": ends.isoformat()})
         uow.commit()
@@ -345,11 +343,10 @@ def move_prices(platform: Platform, tenant: Tenant, code: str, notice_days: int)
         price = setting["price"]
         moved = uow.subscriptions.move_price(code, price.to_minor(), str(period))
         details = uow.invoices.billing_details(sorted({row["customer_id"] for row in moved}))
-        uow.outbox.add_many("send_email", [_notify(
-            platform, tenant, details[customer_id], "price_change", amount=price.to_dict(),
-            options=[_option_name(platform, code, details[customer_id]["locale"])],
-            date=period.first_day.isoformat())
-            for customer_id in sorted({row["customer_id"] for row in moved})])
+        for customer_id in sorted({row["customer_id"] for row in moved}):
+            _tell(uow, tenant, customer_id, "price_change", amount=price.to_dict(),
+                  options=[_option_name(platform, code, details[customer_id]["locale"])],
+                  date=period.first_day.isoformat())
         uow.audit.record("subscriptions.price_moved", "catalog_option", code, after={
             "price": price.to_dict(), "from": str(period), "subscriptions": len(moved)})
         uow.commit()
@@ -411,10 +408,8 @@ def _record_charges(platform: Platform, tenant: Tenant, paid, unconfirmed, faile
                                              for invoice, payment_id in paid}))
         recorded = [(invoice, payment_id) for invoice, payment_id in paid
                     if invoice["id"] in marked]
-        details = uow.invoices.billing_details(sorted({i["customer_id"] for i, _ in recorded}))
-        uow.outbox.add_many("send_email", [
-            _paid_notice(platform, tenant, details[invoice["customer_id"]], invoice)
-            for invoice, _ in recorded])
+        for invoice, _ in recorded:
+            _paid_notice(uow, tenant, invoice)
         for invoice, error in failed:
             _payment_failed(platform, uow, tenant, invoice, error)
         uow.commit()
@@ -423,10 +418,10 @@ def _record_charges(platform: Platform, tenant: Tenant, paid, unconfirmed, faile
                     len(failed), extra={"tenant": tenant.slug})
 
 
-def _paid_notice(platform: Platform, tenant: Tenant, customer: dict, invoice: dict) -> dict:
+def _paid_notice(uow, tenant: Tenant, invoice: dict) -> None:
     """The invoice and its receipt, to the customer."""
-    return _notify(platform, tenant, customer, "invoice_paid", number=invoice["number"],
-                   period=invoice["period"], amount=_total(invoice).to_dict())
+    _tell(uow, tenant, invoice["customer_id"], "invoice_paid", number=invoice["number"],
+          period=invoice["period"], amount=_total(invoice).to_dict())
 
 
 def _total(invoice: dict) -> Money:
@@ -445,10 +440,9 @@ def _payment_failed(platform: Platform, uow, tenant: Tenant, invoice: dict, erro
     service_ids = uow.subscriptions.end(subscription_ids, ends, "payment_failed")
     _end_services(platform, uow, service_ids, f"invoice {invoice['number']} unpaid: {error}")
     customer = uow.invoices.billing_details([invoice["customer_id"]])[invoice["customer_id"]]
-    uow.outbox.add("send_email", _notify(
-        platform, tenant, customer, "invoice_payment_failed", number=invoice["number"],
-        amount=_total(invoice).to_dict(),
-        options=[_option_name(platform, line["option"], customer["locale"]) for line in lines]))
+    _tell(uow, tenant, invoice["customer_id"], "invoice_payment_failed",
+          number=invoice["number"], amount=_total(invoice).to_dict(),
+          options=[_option_name(platform, line["option"], customer["locale"]) for line in lines])
     uow.audit.record("invoice.payment_failed", "invoice", invoice["id"],
                      after={"number": invoice["number"], "error": error[:200],
                             "subscriptions_ended": subscription_ids})
@@ -486,8 +480,7 @@ def reconcile(platform: Platform, tenant: Tenant, grace_seconds: float | None = 
 def _record_charges_in(platform: Platform, uow, tenant: Tenant, invoice: dict,
                        payment_id: str) -> None:
     if uow.invoices.set_outcome(invoice["id"], "paid", payment_id=payment_id):
-        customer = uow.invoices.billing_details([invoice["customer_id"]])[invoice["customer_id"]]
-        uow.outbox.add("send_email", _paid_notice(platform, tenant, customer, invoice))
+        _paid_notice(uow, tenant, invoice)
 
 
 def payment_event(platform: Platform, uow, tenant: Tenant, invoice: dict, event: dict) -> str:
@@ -592,10 +585,8 @@ def credit(platform: Platform, uow, tenant: Tenant, invoice: dict, amount: Money
     note = uow.invoices.get(note_id)
     if refund:
         uow.outbox.add(REFUND, {"credit_note_id": note_id})
-    customer = uow.invoices.billing_details([invoice["customer_id"]])[invoice["customer_id"]]
-    uow.outbox.add("send_email", _notify(platform, tenant, customer, "credit_note",
-                                         number=note["number"], invoice=invoice["number"],
-                                         amount=amount.rounded().to_dict()))
+    _tell(uow, tenant, invoice["customer_id"], "credit_note", number=note["number"],
+          invoice=invoice["number"], amount=amount.rounded().to_dict())
     return note_id
 
 

@@ -319,6 +319,9 @@ def maintenance_due_email(to: str, locale: str, fallback_locale: str, *, name: s
         t.gettext("Some connected services, such as driving assistance, are only available "
                   "while the maintenance is up to date."),
     ]
+    return _compose(t, values, subject, sentences, to, locale)
+
+
 # Subscriptions and invoices.
 
 def _invoice_paid(t: NullTranslations, v: Mapping) -> _Texts:
@@ -403,7 +406,7 @@ def billing_update_email(to: str, locale: str, fallback_locale: str, *, name: st
     if texts is None:
         raise ValueError(f"unknown billing event {event!r}")
     t = translations(locale, fallback_locale)
-    where = babel_locale(locale)
+    where = formatting_locale(locale, fallback_locale)
     values = {"name": name, "tenant": tenant_name, "number": number, "period": period,
               "invoice": invoice, "amount": _format_amount(amount, where),
               "options": ", ".join(options or ()), "date": _format_date(date, where)}

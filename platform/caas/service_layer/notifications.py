@@ -37,8 +37,8 @@ FINISHED = (SENT, FAILED, SKIPPED)
 #: Failures that another attempt cannot mend: the provider or the IoT API refused the message.
 PERMANENT = (ProviderRejected, IotRejected)
 
-#: The routing-table row of each order and service message (``messages.ORDER_EVENTS``,
-#: ``messages.SERVICE_EVENTS``).
+#: The routing-table row of each order, service and billing message
+#: (``messages.ORDER_EVENTS``, ``messages.SERVICE_EVENTS``, ``messages.BILLING_EVENTS``).
 ROUTED_AS = {
     "factory_ordered": rules.PAYMENT_CONFIRMATION,  # sent when the reservation is paid
     "factory_delayed": rules.PAYMENT_CONFIRMATION,  # idem, the factory order queued
@@ -54,6 +54,14 @@ ROUTED_AS = {
     "service_active": rules.OTA_SUCCESS,
     "service_failed": rules.OTA_FAILED,
     "service_withdrawn": rules.WITHDRAWAL,
+    "service_expired": rules.SUBSCRIPTION,
+    "invoice_paid": rules.PAYMENT_CONFIRMATION,
+    "credit_note": rules.PAYMENT_CONFIRMATION,
+    "invoice_payment_failed": rules.SUBSCRIPTION,
+    "subscription_cancelled": rules.SUBSCRIPTION,
+    "trial_ending": rules.SUBSCRIPTION,
+    "trial_cancelled": rules.SUBSCRIPTION,
+    "price_change": rules.SUBSCRIPTION,
 }
 
 
