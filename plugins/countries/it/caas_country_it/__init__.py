@@ -40,6 +40,8 @@ COUNTRY = Country(
     plate_example="AB 123 CD",
     # CAP: five digits.
     postal_code_pattern=r"[0-9]{5}",
+    # Invoices are written number/year ("numero progressivo"), one series for credit notes.
+    invoice_number_format="{seq:06d}/{series}/{year}",
     registration_adapter=StaClient,
     registration_sandbox=sandbox,
     tax_id_samples={
