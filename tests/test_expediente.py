@@ -48,6 +48,28 @@ def test_the_record_gathers_vehicles_orders_documents_maintenance_services_and_n
     assert "attachment" in download.headers["Content-Disposition"]
 
 
+def test_the_record_lists_the_customers_invoices_and_nobody_elses(
+        shop, owned, operator, client, mailbox, drain):
+    buyer, vin = owned
+    other, other_vin = linked_vehicle(shop, operator, client, mailbox, drain)
+    for api, car in ((buyer, vin), (other, other_vin)):
+        assert api.post(f"/api/v1/vehicles/{car}/services", json={
+            "option": "heated_seats", "card_token": "tok_ok"}).status_code == 202
+    drain()
+    # One-time options are invoiced once the gateway settles their payment.
+    for entry in operator.get(f"/sandbox/payments/ledger?tenant={shop.slug}").json["entries"]:
+        if entry["type"] == "capture":
+            assert operator.post(f"/sandbox/payments/{entry['payment_id']}/settle",
+                                 json={"outcome": "settled"}).status_code == 200
+    me = buyer.get("/api/v1/me").json["id"]
+    [invoice] = _record(buyer)["invoices"]
+    assert invoice["customer_id"] == me and invoice["total"]["amount"] == "249.00"
+    assert _record(buyer)["invoices"] == buyer.get("/api/v1/invoices").json
+    assert _record(shop.employee, f"/api/v1/customers/{me}/expediente")["invoices"] == [invoice]
+    [theirs] = _record(other)["invoices"]
+    assert theirs["id"] != invoice["id"] and theirs["customer_id"] != me
+
+
 def test_staff_read_any_customers_record_and_customers_only_their_own(
         shop, owned, operator, client, mailbox, drain, make_tenant):
     buyer, vin = owned

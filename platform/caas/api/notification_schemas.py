@@ -1,6 +1,7 @@
 """Schemas of notifications, their routing and preferences, and the customer's record."""
 from marshmallow import fields, validate
 
+from caas.api.billing import InvoiceSchema
 from caas.api.order_schemas import OrderSchema, ServiceSchema
 from caas.api.schemas import OutputSchema, StrictSchema
 from caas.domain.notifications import CHANNELS, EVENTS
@@ -123,9 +124,9 @@ class ExpedienteSchema(OutputSchema):
     documents = fields.List(fields.Nested(DocumentSchema))
     maintenance = fields.List(fields.Nested(MaintenanceSchema))
     services = fields.List(fields.Nested(ServiceSchema))
-    invoices = fields.List(fields.Dict(), metadata={
-        "description": "the customer's invoices (see /invoices); empty until billing is "
-                       "installed"})
+    invoices = fields.List(fields.Nested(InvoiceSchema), metadata={
+        "description": "invoices and credit notes, newest first: the latest 100; all of "
+                       "them at /invoices"})
     notifications = fields.List(fields.Nested(NotificationSchema), metadata={
         "description": "the latest 100; all of them at /notifications"})
     notifications_total = fields.Integer()

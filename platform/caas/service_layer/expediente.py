@@ -2,19 +2,18 @@
 
 One read gathers what the platform knows of a customer: vehicles, orders with their
 history, documents, maintenance (from the VSS, or its last answer marked stale),
-services with their history and the notifications sent. Invoices are listed by the
-billing capability; until it is installed the list is empty.
+services with their history, invoices and credit notes, and the notifications sent.
 """
 from __future__ import annotations
 
 from caas.bootstrap import Platform
 from caas.domain.orders import Order
 from caas.domain.tenants import Tenant
-from caas.service_layer import activation, sales
+from caas.service_layer import activation, billing, sales
 from caas.service_layer.errors import NotFound
 from caas.service_layer.maintenance import maintenance_view
 
-RECENT_NOTIFICATIONS = 100
+RECENT_NOTIFICATIONS = RECENT_INVOICES = 100
 
 
 def expediente(platform: Platform, tenant: Tenant, customer_id: int) -> dict:
@@ -36,14 +35,14 @@ def expediente(platform: Platform, tenant: Tenant, customer_id: int) -> dict:
                                          order_ids=[order.id for order in orders])
         notifications, sent = uow.notifications.page(0, RECENT_NOTIFICATIONS,
                                                      recipient_id=customer_id)
+    invoices, _ = billing.invoices(platform, tenant, customer_id, 0, RECENT_INVOICES)
     maintenance = [maintenance_view(platform, tenant, vehicle["vin"]) for vehicle in vehicles
                    if vehicle["status"] == "delivered"]
     return {"customer": {"id": user.id, "name": user.name, "email": user.email,
                          "locale": user.locale, "phone": profile.get("phone")},
             "vehicles": vehicles, "orders": order_views, "documents": documents,
             "maintenance": maintenance, "services": service_views,
-            # Billing lists the customer's invoices here once it is installed.
-            "invoices": [], "notifications": notifications, "notifications_total": sent}
+            "invoices": invoices, "notifications": notifications, "notifications_total": sent}
 
 
 def _vehicles(uow, orders: list[Order], customer_id: int) -> list[dict]:
