@@ -3,7 +3,7 @@
 One "activation" here is as many messages as the platform's took in the same run:
 ``activation`` (sent by the bench, as it sends the platform's ``activate_service``
 jobs) which sends ``OTA_BENCH_FOLLOW_UPS`` ``noop`` messages from the worker, as
-``activate_service`` queues ``service_payment``, ``send_email``, ``plugin_event``... Same broker URL, a queue
+``activate_service`` queues ``service_payment`` and ``deliver_notification``... Same broker URL, a queue
 of its own (``ota-noop``: the platform's jobs on ``outbox`` are left alone),
 dramatiq's default middleware; no work at all otherwise.
 """

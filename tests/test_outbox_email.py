@@ -58,20 +58,28 @@ def test_duplicate_staff_email_is_409_and_sends_nothing_more(tenant, drain, mail
 
 
 def test_rolled_back_transaction_sends_no_email(platform, tenant, drain, mailbox):
-    email = f"ghost@{tenant.slug}.test"
+    from caas.domain.notifications import CREDENTIALS_GENERATED
+    from caas.service_layer import notifications
+    me = tenant.admin.get("/api/v1/me").json
+
+    def recorded():
+        with platform.tenant_engines.get(tenant.slug).connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(schema.notifications)
+                                .where(schema.notifications.c.recipient_id == me["id"])).scalar()
+    emails, notices = len(mailbox.messages(me["email"])), recorded()
     with pytest.raises(RuntimeError), tenant_context(tenant.tenant):
         with platform.tenant_uow(tenant.slug) as uow:
-            uow.outbox.add("send_email", {"message": "credentials", "to": email, "locale": "es-ES",
-                                          "context": {"name": "G", "tenant_name": "T",
-                                                      "role": "employee", "login_hint": "t"},
-                                          "secrets": {"password": "x"}})
+            notifications.notify(uow, tenant.tenant, me["id"], CREDENTIALS_GENERATED,
+                                 "credentials", {"role": "admin", "login_hint": tenant.slug},
+                                 secrets={"password": "x"})
             raise RuntimeError("something failed before commit")
     relay(platform, older_than_seconds=0)
     drain()
-    assert mailbox.messages(email) == []
+    assert len(mailbox.messages(me["email"])) == emails
+    assert recorded() == notices
     with platform.tenant_engines.get(tenant.slug).connect() as conn:
         rows = conn.execute(sa.select(schema.outbox.c.payload)).scalars().all()
-    assert all(row.get("to") != email for row in rows)
+    assert not any(row.get("secrets") == {"password": "x"} for row in rows)
 
 
 CRASH_AFTER_COMMIT = textwrap.dedent("""

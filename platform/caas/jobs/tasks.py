@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 import traceback
 from typing import Callable
 
 from flask import current_app
 
-from caas.adapters import mailer
 from caas.adapters.repositories import OutboxRepository, PluginEvents
-from caas.service_layer import activation, billing, factory, messages, registration
+from caas.service_layer import activation, billing, factory, registration
 from caas.tenancy import current_tenant
 
 log = logging.getLogger(__name__)
@@ -68,17 +66,6 @@ def _failed(platform, slug: str, row, payload: dict, error: str) -> None:
     log.warning("outbox job failed (attempt %s); retrying in %.1f s: %s", row.attempts, delay,
                 error.strip(), extra={"outbox_id": row.id, "task": row.task})
     platform.send_jobs(slug, [row.id], delay)
-
-
-@handler("send_email")
-def send_email(payload: dict, job_key: str) -> None:
-    context = dict(payload["context"], **payload.get("secrets", {}))
-    email = messages.build(payload["message"], payload["to"], payload["locale"],
-                           payload.get("fallback_locale", "en"), **context)
-    try:
-        mailer.send(current_app.config, email, message_id=f"<{job_key}@caas.example>")
-    except (smtplib.SMTPException, OSError) as exc:
-        raise RuntimeError(f"SMTP delivery to {email.to} failed: {exc}") from exc
 
 
 @handler(PluginEvents.TASK)
