@@ -24,11 +24,16 @@ class Notifications:
     def __init__(self, conn: Connection):
         self.conn = conn
 
-    def add(self, **values) -> int:
+    def add_many(self, rows: list[dict]) -> list[int]:
+        """Record notifications with one multi-row insert; their ids, in order."""
+        if not rows:
+            return []
         now = utcnow()
-        values.setdefault("attempts", 0)
-        return self.conn.execute(schema.notifications.insert().values(
-            created_at=now, updated_at=now, **values)).inserted_primary_key[0]
+        return list(self.conn.execute(
+            schema.notifications.insert().returning(schema.notifications.c.id,
+                                                    sort_by_parameter_order=True),
+            [{"created_at": now, "updated_at": now, "attempts": 0, **row} for row in rows]
+        ).scalars())
 
     def get(self, notification_id: int) -> dict | None:
         row = self.conn.execute(sa.select(schema.notifications).where(
@@ -67,13 +72,18 @@ class NotificationPreferences:
         self.conn = conn
 
     def get(self, user_id: int) -> Preferences:
-        row = self.conn.execute(sa.select(schema.notification_preferences).where(
-            schema.notification_preferences.c.user_id == user_id)).first()
-        if row is None:
-            return Preferences()
-        return Preferences(disabled=frozenset(row.disabled),
-                           quiet_start=row.quiet_start and time.fromisoformat(row.quiet_start),
-                           quiet_end=row.quiet_end and time.fromisoformat(row.quiet_end))
+        return self.many([user_id])[user_id]
+
+    def many(self, user_ids) -> dict[int, Preferences]:
+        """Each user's preferences; the defaults for a user who never set any."""
+        table = schema.notification_preferences
+        found = {row.user_id: Preferences(
+                     disabled=frozenset(row.disabled),
+                     quiet_start=row.quiet_start and time.fromisoformat(row.quiet_start),
+                     quiet_end=row.quiet_end and time.fromisoformat(row.quiet_end))
+                 for row in self.conn.execute(sa.select(table).where(
+                     table.c.user_id.in_(sorted(set(user_ids)))))}
+        return {user_id: found.get(user_id, Preferences()) for user_id in user_ids}
 
     def put(self, user_id: int, preferences: Preferences) -> None:
         table = schema.notification_preferences

@@ -122,9 +122,12 @@ class CustomerRepository:
             user_id=user_id, phone=phone, tax_id=tax_id, address=address, created_at=utcnow()))
 
     def get(self, user_id: int) -> dict | None:
-        row = self.conn.execute(sa.select(schema.customers)
-                                .where(schema.customers.c.user_id == user_id)).first()
-        return dict(row._mapping) if row else None
+        return self.many([user_id]).get(user_id)
+
+    def many(self, user_ids) -> dict[int, dict]:
+        rows = self.conn.execute(sa.select(schema.customers)
+                                 .where(schema.customers.c.user_id.in_(sorted(set(user_ids)))))
+        return {row.user_id: dict(row._mapping) for row in rows}
 
 
 class OrderRepository:

@@ -132,6 +132,11 @@ class UserRepository:
         row = self.conn.execute(self._BY_ID, {"user_id": user_id}).first()
         return self._user(row) if row else None
 
+    def many(self, user_ids) -> dict[int, User]:
+        rows = self.conn.execute(sa.select(schema.users)
+                                 .where(schema.users.c.id.in_(sorted(set(user_ids)))))
+        return {row.id: self._user(row) for row in rows}
+
     def by_email(self, email: str) -> User | None:
         row = self.conn.execute(sa.select(schema.users)
                                 .where(schema.users.c.email == email.lower())).first()

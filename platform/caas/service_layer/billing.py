@@ -54,8 +54,14 @@ def _option_name(platform: Platform, code: str, locale: str) -> str:
 def _tell(uow, tenant: Tenant, customer_id: int, event: str, **context) -> None:
     """Tell a customer about their subscriptions or invoices, through the notification engine
     (``event`` is a key of ``messages.BILLING_EVENTS``)."""
-    notifications.notify(uow, tenant, customer_id, notifications.ROUTED_AS[event],
-                         "billing_update", {"event": event, **context})
+    _tell_each(uow, tenant, event, [(customer_id, context)])
+
+
+def _tell_each(uow, tenant: Tenant, event: str, recipients: list[tuple[int, dict]]) -> None:
+    """:func:`_tell` many customers at once, each ``(customer id, context)``."""
+    notifications.notify_each(uow, tenant, notifications.ROUTED_AS[event], "billing_update", [
+        notifications.Notice(customer_id, {"event": event, **context})
+        for customer_id, context in recipients])
 
 
 def _series(kind: str, year: int) -> str:
@@ -91,12 +97,12 @@ def remind_trials(platform: Platform, tenant: Tenant) -> int:
         now = clock.now(platform, tenant, uow)
         due = uow.subscriptions.trials_to_remind(now + timedelta(days=days))
         details = uow.invoices.billing_details(sorted({row["customer_id"] for row in due}))
-        for row in due:
-            _tell(uow, tenant, row["customer_id"], "trial_ending",
-                  options=[_option_name(platform, row["option"],
-                                        details[row["customer_id"]]["locale"])],
-                  amount=Money.from_minor(row["price_minor"], row["currency"]).to_dict(),
-                  date=rules.local_day(row["trial_ends_at"], tenant.timezone).isoformat())
+        _tell_each(uow, tenant, "trial_ending", [(row["customer_id"], {
+            "options": [_option_name(platform, row["option"],
+                                     details[row["customer_id"]]["locale"])],
+            "amount": Money.from_minor(row["price_minor"], row["currency"]).to_dict(),
+            "date": rules.local_day(row["trial_ends_at"], tenant.timezone).isoformat()})
+            for row in due])
         uow.commit()
     return len(due)
 
@@ -343,10 +349,11 @@ def move_prices(platform: Platform, tenant: Tenant, code: str, notice_days: int)
         price = setting["price"]
         moved = uow.subscriptions.move_price(code, price.to_minor(), str(period))
         details = uow.invoices.billing_details(sorted({row["customer_id"] for row in moved}))
-        for customer_id in sorted({row["customer_id"] for row in moved}):
-            _tell(uow, tenant, customer_id, "price_change", amount=price.to_dict(),
-                  options=[_option_name(platform, code, details[customer_id]["locale"])],
-                  date=period.first_day.isoformat())
+        _tell_each(uow, tenant, "price_change", [(customer_id, {
+            "amount": price.to_dict(),
+            "options": [_option_name(platform, code, details[customer_id]["locale"])],
+            "date": period.first_day.isoformat()})
+            for customer_id in sorted({row["customer_id"] for row in moved})])
         uow.audit.record("subscriptions.price_moved", "catalog_option", code, after={
             "price": price.to_dict(), "from": str(period), "subscriptions": len(moved)})
         uow.commit()
@@ -408,8 +415,8 @@ def _record_charges(platform: Platform, tenant: Tenant, paid, unconfirmed, faile
                                              for invoice, payment_id in paid}))
         recorded = [(invoice, payment_id) for invoice, payment_id in paid
                     if invoice["id"] in marked]
-        for invoice, _ in recorded:
-            _paid_notice(uow, tenant, invoice)
+        _tell_each(uow, tenant, "invoice_paid", [_paid_notice(invoice)
+                                                 for invoice, _ in recorded])
         for invoice, error in failed:
             _payment_failed(platform, uow, tenant, invoice, error)
         uow.commit()
@@ -418,10 +425,10 @@ def _record_charges(platform: Platform, tenant: Tenant, paid, unconfirmed, faile
                     len(failed), extra={"tenant": tenant.slug})
 
 
-def _paid_notice(uow, tenant: Tenant, invoice: dict) -> None:
-    """The invoice and its receipt, to the customer."""
-    _tell(uow, tenant, invoice["customer_id"], "invoice_paid", number=invoice["number"],
-          period=invoice["period"], amount=_total(invoice).to_dict())
+def _paid_notice(invoice: dict) -> tuple[int, dict]:
+    """The invoice and its receipt, to the customer: ``(customer id, context)``."""
+    return invoice["customer_id"], {"number": invoice["number"], "period": invoice["period"],
+                                    "amount": _total(invoice).to_dict()}
 
 
 def _total(invoice: dict) -> Money:
@@ -480,7 +487,7 @@ def reconcile(platform: Platform, tenant: Tenant, grace_seconds: float | None = 
 def _record_charges_in(platform: Platform, uow, tenant: Tenant, invoice: dict,
                        payment_id: str) -> None:
     if uow.invoices.set_outcome(invoice["id"], "paid", payment_id=payment_id):
-        _paid_notice(uow, tenant, invoice)
+        _tell_each(uow, tenant, "invoice_paid", [_paid_notice(invoice)])
 
 
 def payment_event(platform: Platform, uow, tenant: Tenant, invoice: dict, event: dict) -> str:

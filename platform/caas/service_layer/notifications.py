@@ -11,6 +11,7 @@ written to the notification. Channels never wait for one another.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
 
@@ -76,6 +77,17 @@ def routing_table(uow) -> RoutingTable:
                                         if event in rules.ROUTES})
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One recipient's notice: what :func:`notify_each` renders and routes for them."""
+
+    recipient_id: int
+    context: dict
+    vin: str | None = None  # the vehicle whose display may show it; None: not theirs yet
+    order_id: int | None = None
+    service_id: int | None = None
+
+
 def notify(uow, tenant: Tenant, recipient_id: int, event: str, message: str, context: dict, *,
            secrets: dict | None = None, vin: str | None = None, order_id: int | None = None,
            service_id: int | None = None) -> list[int]:
@@ -88,27 +100,42 @@ def notify(uow, tenant: Tenant, recipient_id: int, event: str, message: str, con
     :param vin: the vehicle whose display may show it; ``None`` when it is not the person's yet.
     :returns: the ids of the notifications recorded, one per routed channel.
     """
-    user = uow.users.get(recipient_id)
-    profile = uow.customers.get(recipient_id) if user.role == "customer" else None
-    addresses = {EMAIL: user.email, PUSH: profile and push_address(tenant, user.id),
-                 SMS: profile and profile["phone"], DISPLAY: vin}
+    return notify_each(uow, tenant, event, message,
+                       [Notice(recipient_id, context, vin, order_id, service_id)],
+                       secrets=secrets)
+
+
+def notify_each(uow, tenant: Tenant, event: str, message: str, notices: list[Notice], *,
+                secrets: dict | None = None) -> list[int]:
+    """:func:`notify` for many recipients at once (a month-end run's receipts): the
+    recipients, their preferences and the routing table are read once, and the
+    notifications and their jobs written with one insert each."""
+    if not notices:
+        return []
+    recipients = [notice.recipient_id for notice in notices]
+    users, profiles = uow.users.many(recipients), uow.customers.many(recipients)
+    preferences = uow.preferences.many(recipients)
+    table = routing_table(uow)
     local_time = datetime.now(ZoneInfo(tenant.timezone)).time()
-    decisions = rules.plan(event, routing_table(uow), uow.preferences.get(user.id), local_time,
-                           {channel for channel, address in addresses.items() if address})
-    context = {"name": user.name, "tenant_name": tenant.name, **context}
-    ids = []
-    for decision in decisions:
-        notification_id = uow.notifications.add(
-            recipient_id=user.id, event=event, message=message, context=context,
-            channel=decision.channel, locale=user.locale, fallback_locale=tenant.default_locale,
-            destination=addresses[decision.channel], order_id=order_id, service_id=service_id,
-            vin=vin, status=SKIPPED if decision.skipped else QUEUED, error=decision.skipped)
-        if not decision.skipped:
-            payload = {"notification_id": notification_id}
-            if secrets:
-                payload["secrets"] = secrets
-            uow.outbox.add(DELIVER, payload)
-        ids.append(notification_id)
+    rows = []
+    for notice in notices:
+        user, profile = users[notice.recipient_id], profiles.get(notice.recipient_id)
+        addresses = {EMAIL: user.email, PUSH: profile and push_address(tenant, user.id),
+                     SMS: profile and profile["phone"], DISPLAY: notice.vin}
+        decisions = rules.plan(event, table, preferences[user.id], local_time,
+                               {channel for channel, address in addresses.items() if address})
+        context = {"name": user.name, "tenant_name": tenant.name, **notice.context}
+        rows += [dict(recipient_id=user.id, event=event, message=message, context=context,
+                      channel=decision.channel, locale=user.locale,
+                      fallback_locale=tenant.default_locale,
+                      destination=addresses[decision.channel], order_id=notice.order_id,
+                      service_id=notice.service_id, vin=notice.vin,
+                      status=SKIPPED if decision.skipped else QUEUED, error=decision.skipped)
+                 for decision in decisions]
+    ids = uow.notifications.add_many(rows)
+    uow.outbox.add_many(DELIVER, [
+        {"notification_id": notification_id, **({"secrets": secrets} if secrets else {})}
+        for notification_id, row in zip(ids, rows) if row["status"] == QUEUED])
     return ids
 
 
