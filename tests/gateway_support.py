@@ -1,5 +1,26 @@
 """Small test doubles shared by the external-system client tests."""
+from contextlib import contextmanager
+
 import httpx
+
+from caas.sandboxes import faults
+
+
+@contextmanager
+def system_down(system: str):
+    """Every sandbox of ``system`` refuses every call until the block ends."""
+    faults.set_mode(system, faults.Mode("down"))
+    try:
+        yield
+    finally:
+        faults.set_mode(system, faults.Mode())
+
+
+@contextmanager
+def raw_client(base_url: str, app):
+    """A bare HTTP client on a sandbox's WSGI app, to see its answers as they are."""
+    with httpx.Client(base_url=base_url, transport=httpx.WSGITransport(app=app)) as client:
+        yield client
 
 
 class Counting:

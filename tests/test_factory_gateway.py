@@ -17,7 +17,7 @@ from caas.adapters.factory import FactoryClient, FactoryRejected, FactoryUnavail
 from caas.sandboxes import faults
 from caas.sandboxes.factory import FactorySandbox, vin_check_digit
 from caas.sandboxes.webhooks import WebhookSender
-from gateway_support import TimesOut
+from gateway_support import TimesOut, system_down
 
 SECRETS = {"es-mad": "secret-es", "fr-par": "secret-fr"}
 BASE_URL = "http://factory.sandbox"
@@ -96,9 +96,8 @@ def es(sandbox):
 
 @pytest.fixture
 def factory_down():
-    faults.set_mode("factory", faults.Mode("down"))
-    yield
-    faults.set_mode("factory", faults.Mode())
+    with system_down("factory"):
+        yield
 
 
 def place(client: FactoryClient, reference: str = "ORD-1", **changes):

@@ -13,7 +13,7 @@ from caas.adapters.iot import (CommandFailed, CommandTimedOut, IotClient, IotRej
                                IotUnavailable)
 from caas.sandboxes import faults
 from caas.sandboxes.iot import COMMAND_SCHEMA, ECU_REJECTED, EXPIRED, IotSandbox, validate_command
-from gateway_support import Counting, TimesOut
+from gateway_support import Counting, TimesOut, raw_client, system_down
 
 BASE_URL = "http://iot.sandbox"
 VIN = "VSSZZZ1AZRA000001"
@@ -54,17 +54,14 @@ def iot(sandbox):
 @pytest.fixture
 def raw(sandbox):
     """A bare HTTP client, to see the API's answers as they are."""
-    with httpx.Client(base_url=BASE_URL, transport=httpx.WSGITransport(app=sandbox.wsgi)) as client:
+    with raw_client(BASE_URL, sandbox.wsgi) as client:
         yield client
 
 
 @pytest.fixture
 def iot_down():
-    faults.set_mode("iot", faults.Mode("down"))
-    try:
+    with system_down("iot"):
         yield
-    finally:
-        faults.set_mode("iot", faults.Mode())
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from caas.domain.money import Money
 from caas.sandboxes import faults
 from caas.sandboxes.payments import PaymentsSandbox
 from caas.sandboxes.webhooks import WebhookSender
-from gateway_support import Counting
+from gateway_support import Counting, raw_client, system_down
 
 SECRETS = {"acme": "acme-payments-secret", "globex": "globex-payments-secret"}
 BASE_URL = "http://payments.sandbox"
@@ -89,17 +89,14 @@ def acme(sandbox):
 @pytest.fixture
 def raw(sandbox):
     """A bare HTTP client, to see the gateway's answers as they are."""
-    with httpx.Client(base_url=BASE_URL, transport=httpx.WSGITransport(app=sandbox.wsgi)) as client:
+    with raw_client(BASE_URL, sandbox.wsgi) as client:
         yield client
 
 
 @pytest.fixture
 def payments_down():
-    faults.set_mode("payments", faults.Mode("down"))
-    try:
+    with system_down("payments"):
         yield
-    finally:
-        faults.set_mode("payments", faults.Mode())
 
 
 def eur(amount: str) -> Money:
