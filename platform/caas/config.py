@@ -75,10 +75,12 @@ def defaults(instance_path: str) -> dict:
         "CAAS_OTA_SWEEP_GRACE_SECONDS": 60,
         # Tenant settings read on hot paths are cached per process this long.
         "CAAS_SETTINGS_CACHE_SECONDS": 5.0,
-        # Month-end billing: customers per batch (one transaction and one job each), the age
-        # after which an unanswered charge is looked up at the gateway, and the scheduler's
-        # check of due months (cron fields, in UTC).
+        # Month-end billing: customers per batch (one transaction and one job each), charges
+        # in flight at once per batch to a remote gateway, the age after which an unanswered
+        # charge is looked up at the gateway, and the scheduler's check of due months (cron
+        # fields, in UTC).
         "CAAS_BILLING_BATCH_SIZE": 500,
+        "CAAS_BILLING_CHARGE_CONCURRENCY": 8,
         "CAAS_BILLING_RECONCILE_GRACE_SECONDS": 300,
         "CAAS_BILLING_SCHEDULE": "5 * * * *",
         # Customers are reminded this many days before a free trial turns into a paid month.

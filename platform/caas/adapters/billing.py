@@ -12,7 +12,7 @@ from typing import Any, Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from caas.adapters import schema
+from caas.adapters import bulk, schema
 from caas.adapters.orders import page
 from caas.adapters.repositories import aware, utcnow
 
@@ -203,14 +203,10 @@ class InvoiceRepository:
         for invoice in invoices:
             invoice.setdefault("created_at", now)
             invoice.setdefault("updated_at", now)
-        ids = list(self.conn.execute(
-            schema.invoices.insert().returning(schema.invoices.c.id,
-                                               sort_by_parameter_order=True),
-            invoices).scalars())
-        rows = [dict(line, invoice_id=invoice_id)
-                for invoice_id, invoice_lines in zip(ids, lines) for line in invoice_lines]
-        if rows:
-            self.conn.execute(schema.invoice_lines.insert(), rows)
+        ids = bulk.insert(self.conn, schema.invoices, invoices, returning=schema.invoices.c.id)
+        bulk.insert(self.conn, schema.invoice_lines, [
+            dict(line, invoice_id=invoice_id)
+            for invoice_id, invoice_lines in zip(ids, lines) for line in invoice_lines])
         return ids
 
     def set_outcome(self, invoice_id: int, status: str, *, payment_id: str | None = None,
@@ -234,12 +230,20 @@ class InvoiceRepository:
         recorded = list(self.conn.execute(table.update().where(
             table.c.id.in_(list(payments)), table.c.status.in_(("open", "unconfirmed")))
             .values(status="paid", updated_at=utcnow()).returning(table.c.id)).scalars())
-        with_ids = [{"b_id": invoice_id, "b_payment": payments[invoice_id]}
-                    for invoice_id in recorded if payments[invoice_id]]
-        if with_ids:
-            self.conn.execute(table.update().where(table.c.id == sa.bindparam("b_id"))
-                              .values(payment_id=sa.bindparam("b_payment")), with_ids)
+        bulk.update_by_id(self.conn, table, "payment_id", {
+            invoice_id: payments[invoice_id] for invoice_id in recorded if payments[invoice_id]})
         return recorded
+
+    def take_receipts(self, invoice_ids: list[int]) -> list[dict]:
+        """The paid invoices among these whose receipt is still to send, marked sent (in
+        the caller's transaction), by id."""
+        table = schema.invoices
+        rows = self.conn.execute(table.update().where(
+            table.c.id.in_(invoice_ids), table.c.status == "paid",
+            table.c.receipt_sent_at.is_(None)).values(receipt_sent_at=utcnow()).returning(
+            table.c.id, table.c.customer_id, table.c.number, table.c.period,
+            table.c.total_minor, table.c.currency))
+        return sorted((dict(row._mapping) for row in rows), key=lambda row: row["id"])
 
     # -- reading --
 

@@ -42,6 +42,10 @@ class ExternalSystems:
                 client = self._clients.setdefault(key, build())
         return client
 
+    def payments_in_process(self) -> bool:
+        """Whether payments go to the in-process sandbox, which runs on the caller's thread."""
+        return not self.config["CAAS_PAYMENTS_URL"]
+
     def _endpoint(self, system: str, url: str | None,
                   country: str | None = None) -> tuple[str, httpx.BaseTransport | None]:
         if url:

@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from caas.adapters import schema
+from caas.adapters import bulk, schema
 from caas.adapters.orders import page
 from caas.adapters.repositories import aware, insert_once, utcnow
 from caas.domain.notifications import Preferences
@@ -29,11 +29,9 @@ class Notifications:
         if not rows:
             return []
         now = utcnow()
-        return list(self.conn.execute(
-            schema.notifications.insert().returning(schema.notifications.c.id,
-                                                    sort_by_parameter_order=True),
-            [{"created_at": now, "updated_at": now, "attempts": 0, **row} for row in rows]
-        ).scalars())
+        return bulk.insert(self.conn, schema.notifications,
+                           [{"created_at": now, "updated_at": now, "attempts": 0, **row}
+                            for row in rows], returning=schema.notifications.c.id)
 
     def get(self, notification_id: int) -> dict | None:
         row = self.conn.execute(sa.select(schema.notifications).where(

@@ -7,7 +7,7 @@ from typing import Any, Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from caas.adapters import schema
+from caas.adapters import bulk, schema
 from caas.context import Actor
 from caas.domain.tenants import Tenant
 from caas.domain.users import Operator, User
@@ -213,10 +213,9 @@ class OutboxRepository:
         if not payloads:
             return []
         now = utcnow()
-        ids = list(self.conn.execute(
-            schema.outbox.insert().returning(schema.outbox.c.id, sort_by_parameter_order=True),
-            [{"task": task, "payload": payload, "created_at": now, "attempts": 0}
-             for payload in payloads]).scalars())
+        ids = bulk.insert(self.conn, schema.outbox,
+                          [{"task": task, "payload": payload, "created_at": now, "attempts": 0}
+                           for payload in payloads], returning=schema.outbox.c.id)
         self.added.extend(ids)
         return ids
 

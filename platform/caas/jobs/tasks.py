@@ -114,6 +114,11 @@ def deactivate_service(payload: dict, job_key: str) -> None:
 
 # --- month-end billing (see caas.service_layer.billing) --------------------------------
 
+@handler(billing.RECEIPTS)
+def send_receipts(payload: dict, job_key: str) -> None:
+    billing.send_receipts(current_platform(), current_tenant(), payload["invoice_ids"])
+
+
 @handler(billing.REFUND)
 def refund_credit_note(payload: dict, job_key: str) -> None:
     billing.refund_credit_note(current_platform(), current_tenant(), payload["credit_note_id"])
