@@ -3,8 +3,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from babel.numbers import get_currency_precision
+
+# Babel looks the currency up in its locale data on every call; a month-end run asks
+# a dozen times per invoice.
+_precision = lru_cache(maxsize=512)(get_currency_precision)
+
+
+@lru_cache(maxsize=None)
+def _quantum(exponent: int) -> Decimal:
+    return Decimal(1).scaleb(-exponent)
 
 
 @dataclass(frozen=True)
@@ -18,12 +28,12 @@ class Money:
 
     @property
     def exponent(self) -> int:
-        return get_currency_precision(self.currency)
+        return _precision(self.currency)
 
     @classmethod
     def from_minor(cls, units: int, currency: str) -> "Money":
         """Money from a whole number of minor units (cents), as the databases store it."""
-        return cls(Decimal(units).scaleb(-get_currency_precision(currency)), currency)
+        return cls(Decimal(units).scaleb(-_precision(currency)), currency)
 
     def to_minor(self) -> int:
         """The amount in minor units; exact, since it is rounded to the currency first."""
@@ -31,7 +41,7 @@ class Money:
 
     def rounded(self) -> "Money":
         """Round half-up to the currency's minor unit (2 for EUR and CHF)."""
-        exponent = Decimal(1).scaleb(-self.exponent)
+        exponent = _quantum(self.exponent)
         return Money(self.amount.quantize(exponent, rounding=ROUND_HALF_UP), self.currency)
 
     def __add__(self, other: "Money") -> "Money":
