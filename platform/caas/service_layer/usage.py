@@ -1,0 +1,102 @@
+"""Usage telemetry: the vehicles' daily readings (e.g. connectivity data), kept for month-end
+billing's usage lines.
+
+A reading is one vehicle's quantity of one metric on one local day of the tenant. A
+second report of the same day is a correction and replaces the first, until that
+month has been invoiced for the vehicle: from then on its usage is final, and a late
+or corrected reading is refused (409) without changing anything.
+"""
+from __future__ import annotations
+
+from caas.bootstrap import Platform
+from caas.domain import billing as rules
+from caas.domain import usage
+from caas.domain.billing import Period
+from caas.domain.tenants import Tenant
+from caas.service_layer import billing, clock
+from caas.service_layer.errors import Conflict, Invalid, NotFound
+
+SYSTEM = "telemetry"
+
+
+def metered_options(platform: Platform, metric: str | None = None) -> dict[str, object]:
+    """Loaded options that measure a usage metric (``metric`` only, when given), by code."""
+    return {code: option for code, option in platform.plugins.catalog_options.items()
+            if option.usage is not None and (metric is None or option.usage.metric == metric)}
+
+
+def receive_reading(platform: Platform, tenant: Tenant, event: dict) -> str:
+    """Record a vehicle's usage of one day; a repeated event changes nothing.
+
+    :raises NotFound: the vehicle is not one of this tenant's.
+    :raises Invalid: a metric no option of the tenant's catalog measures, a quantity finer
+        than the metric or negative, or a day after today in the tenant's time zone.
+    :raises Conflict: the day's month is already invoiced for this vehicle.
+    """
+    vin, metric, day = event["vin"], event["metric"], event["day"]
+    with platform.tenant_uow(tenant.slug) as uow:
+        if uow.webhooks.seen(SYSTEM, event["event_id"]):
+            return "duplicate"
+        if uow.vehicles.get(vin) is None:
+            raise NotFound(f"Vehicle {vin} is not one of this tenant's.")
+        sold = uow.catalog_settings.all()
+        options = {code: option for code, option in metered_options(platform, metric).items()
+                   if code in sold}
+        if not options:
+            raise Invalid("No option of this catalog measures that metric.", {"metric": [
+                f"Unknown metric {metric!r}."]})
+        decimals = max(option.usage.decimals for option in options.values())
+        try:
+            quantity = usage.to_steps(event["quantity"], decimals)
+        except usage.InvalidQuantity as exc:
+            raise Invalid("Invalid quantity.", {"quantity": [f"{str(exc).capitalize()}."]})
+        now = clock.now(platform, tenant, uow)
+        if day > rules.local_day(now, tenant.timezone):
+            raise Invalid("A reading cannot be of a day still to come.", {"day": [
+                "After today in the tenant's time zone."]})
+        period = str(Period.of(day))
+        # Taken as month-end billing takes it: a run and a reading of its month never overlap.
+        year = rules.local_day(now, tenant.timezone).year
+        uow.invoices.lock_series(f"{billing.SERIES['invoice']}-{year}")
+        if uow.usage.invoiced(vin, list(options), period):
+            raise Conflict(f"The usage of {period} is already invoiced for this vehicle; it "
+                           "can no longer change.", reason="period_invoiced")
+        before = uow.usage.get(vin, metric, day)
+        starts, ends = usage.day_bounds(day, tenant.timezone)
+        uow.usage.put(vin=vin, metric=metric, day=day, quantity=quantity, starts_at=starts,
+                      ends_at=ends, event_id=event["event_id"])
+        outcome = "corrected" if before else "recorded"
+        if not uow.webhooks.record(SYSTEM, event["event_id"], {
+                "vin": vin, "metric": metric, "day": day.isoformat(),
+                "quantity": str(event["quantity"])}, outcome):
+            return "duplicate"
+        uow.commit()
+    return outcome
+
+
+def vehicle_usage(platform: Platform, tenant: Tenant, vin: str, customer_id: int | None,
+                  period: Period) -> dict:
+    """The vehicle's daily readings of a month, with each metric's total, for its owner (a
+    customer's own vehicle) or staff.
+
+    :raises NotFound: not the customer's vehicle.
+    """
+    from caas.service_layer.catalog import own_vehicle
+    units = {option.usage.metric: option.usage for option in metered_options(platform).values()}
+    with platform.tenant_uow(tenant.slug) as uow:
+        own_vehicle(uow, vin, customer_id)
+        readings = uow.usage.of_vehicle(vin, period.first_day, period.last_day)
+    metrics: dict[str, dict] = {}
+    for reading in readings:
+        metric = units.get(reading["metric"])
+        decimals = metric.decimals if metric else 0
+        entry = metrics.setdefault(reading["metric"], {
+            "metric": reading["metric"], "unit": metric.unit if metric else None, "steps": 0,
+            "decimals": decimals, "days": []})
+        entry["steps"] += reading["quantity"]
+        entry["days"].append({"day": reading["day"],
+                              "quantity": str(usage.from_steps(reading["quantity"], decimals))})
+    return {"vin": vin, "period": str(period), "metrics": [
+        {**{key: entry[key] for key in ("metric", "unit", "days")},
+         "total": str(usage.from_steps(entry["steps"], entry["decimals"]))}
+        for entry in metrics.values()]}
