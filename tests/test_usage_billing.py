@@ -284,7 +284,8 @@ def test_a_price_move_carries_the_usage_price_and_included_quantity(
     assert (moved.json["effective_from"], moved.json["subscriptions"]) == ("2028-02", 1)
     assert moved.json["usage_price"]["amount"] == "3.00" and moved.json["included"] == "5.000"
     drain()
-    assert any("9,90" in m["body"] for m in mailbox.messages(buyer_email(buyer)))
+    [notice] = [m["body"] for m in mailbox.messages(buyer_email(buyer)) if "GB" in m["body"]]
+    assert "5\xa0GB al mes cuesta 3,00\xa0€ por GB" in notice and "9,90" in notice
     _advance(operator, shop.slug, "2028-03-01T06:00:00+01:00")
     billing_drain()
     # January: 8 GB within the old 10 included. February: 29 × 0.5 = 14.5 GB, 9.5 beyond 5 at 3.00.

@@ -420,17 +420,26 @@ def move_prices(platform: Platform, tenant: Tenant, code: str, notice_days: int)
                                              usage_price and usage_price.to_minor(),
                                              setting["usage_included"])
         details = uow.invoices.billing_details(sorted({row["customer_id"] for row in moved}))
+        usage_pricing = catalog.usage_pricing(platform.plugins.option(code), setting)
         _tell_each(uow, tenant, "price_change", [(customer_id, {
             "amount": price.to_dict(),
             "options": [_option_name(platform, code, details[customer_id]["locale"])],
-            "date": period.first_day.isoformat()})
+            "date": period.first_day.isoformat(), **_usage_notice(platform, code, usage_pricing)})
             for customer_id in sorted({row["customer_id"] for row in moved})])
         uow.audit.record("subscriptions.price_moved", "catalog_option", code, after={
-            "price": price.to_dict(), "from": str(period), "subscriptions": len(moved)})
+            "price": price.to_dict(), "from": str(period), "subscriptions": len(moved),
+            **_usage_notice(platform, code, usage_pricing)})
         uow.commit()
     return {"option": code, "price": price, "effective_from": str(period),
-            "subscriptions": len(moved),
-            **catalog.usage_pricing(platform.plugins.option(code), setting)}
+            "subscriptions": len(moved), **usage_pricing}
+
+
+def _usage_notice(platform: Platform, code: str, pricing: dict) -> dict:
+    """The usage price a price move's notice states, if the option has one."""
+    if pricing["usage_price"] is None:
+        return {}
+    return {"usage": {"price": pricing["usage_price"].to_dict(), "included": pricing["included"],
+                      "unit": platform.plugins.option(code).usage.unit}}
 
 
 # --- charging ----------------------------------------------------------------------------
