@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from caas.domain.money import Money
@@ -36,6 +37,13 @@ def to_steps(quantity: str | Decimal, decimals: int) -> int:
     if steps != steps.to_integral_value():
         raise InvalidQuantity(f"a quantity has at most {decimals} decimals")
     return int(steps)
+
+
+def metric_decimals(options: Iterable, metric: str) -> int:
+    """The decimals quantities of ``metric`` are kept with: the finest any option measuring it
+    declares, so that readings, sums and lines all count the same steps."""
+    return max((option.usage.decimals for option in options
+                if option.usage is not None and option.usage.metric == metric), default=0)
 
 
 def from_steps(steps: int, decimals: int) -> Decimal:

@@ -358,8 +358,10 @@ def _usage_charges(platform: Platform, uow, period: Period, bounds: tuple[dateti
     metrics = {subscription["option"]: options[subscription["option"]].usage.metric
                for subscription, _ in priced.values()}
     used = uow.usage.billable_sums(list(priced), metrics, *bounds)
+    decimals = {metric: usage.metric_decimals(options.values(), metric)
+                for metric in set(metrics.values())}
     return {subscription_id: usage.usage_charge(
-        used.get(subscription_id, 0), pricing, options[subscription["option"]].usage.decimals)
+        used.get(subscription_id, 0), pricing, decimals[metrics[subscription["option"]]])
         for subscription_id, (subscription, pricing) in priced.items()}
 
 
@@ -373,14 +375,15 @@ def _usage_lines(platform: Platform, charges: dict[int, usage.UsageCharge], item
         if charge is None:
             continue
         metric = platform.plugins.catalog_options[subscription["option"]].usage
+        decimals = usage.metric_decimals(platform.plugins.catalog_options.values(), metric.metric)
         line = rules.price_line(charge.amount, rate)
         metered.append(({
             "kind": "usage", "subscription_id": subscription["id"], "period": str(period),
             "option": subscription["option"], "days": None, "days_in_period": None,
             "net_minor": line.net.to_minor(), "vat_rate": str(line.vat_rate),
             "vat_minor": line.vat.to_minor(), "total_minor": line.total.to_minor(),
-            "quantity": str(usage.from_steps(charge.used, metric.decimals)),
-            "included": str(usage.from_steps(charge.included, metric.decimals)),
+            "quantity": str(usage.from_steps(charge.used, decimals)),
+            "included": str(usage.from_steps(charge.included, decimals)),
             "unit": metric.unit, "unit_price_minor": charge.unit_price.to_minor()}, line))
     return metered
 
@@ -420,7 +423,7 @@ def move_prices(platform: Platform, tenant: Tenant, code: str, notice_days: int)
                                              usage_price and usage_price.to_minor(),
                                              setting["usage_included"])
         details = uow.invoices.billing_details(sorted({row["customer_id"] for row in moved}))
-        usage_pricing = catalog.usage_pricing(platform.plugins.option(code), setting)
+        usage_pricing = catalog.usage_pricing(platform, platform.plugins.option(code), setting)
         _tell_each(uow, tenant, "price_change", [(customer_id, {
             "amount": price.to_dict(),
             "options": [_option_name(platform, code, details[customer_id]["locale"])],

@@ -39,13 +39,17 @@ def _describe(option, locale: str) -> dict:
                                        "decimals": option.usage.decimals}}
 
 
-def usage_pricing(option, setting: dict) -> dict:
+def _decimals(platform: Platform, option) -> int:
+    return usage.metric_decimals(platform.plugins.catalog_options.values(), option.usage.metric)
+
+
+def usage_pricing(platform: Platform, option, setting: dict) -> dict:
     """The setting's usage price and included quantity (in the metric's unit)."""
     if option.usage is None or setting.get("usage_price") is None:
         return {"usage_price": None, "included": None}
     return {"usage_price": setting["usage_price"],
             "included": str(usage.from_steps(setting["usage_included"] or 0,
-                                             option.usage.decimals))}
+                                             _decimals(platform, option)))}
 
 
 def admin_catalog(platform: Platform, tenant: Tenant, locale: str) -> list[dict]:
@@ -54,7 +58,7 @@ def admin_catalog(platform: Platform, tenant: Tenant, locale: str) -> list[dict]
         settings = uow.catalog_settings.all()
     unset = {"enabled": False, "price": None, "billing": None}
     return [{**_describe(option, locale), **{key: settings.get(code, unset)[key] for key in unset},
-             **usage_pricing(option, settings.get(code, {}))}
+             **usage_pricing(platform, option, settings.get(code, {}))}
             for code, option in sorted(platform.plugins.catalog_options.items())]
 
 
@@ -72,7 +76,7 @@ def set_option(platform: Platform, tenant: Tenant, code: str, *, enabled: bool,
     amount = Money(Decimal(price), tenant.currency)
     if enabled and amount.amount <= 0:
         raise Invalid("An enabled option needs a price.", {"price": ["Must be above zero."]})
-    unit_price, included_steps = _checked_usage(option, billing, usage_price, included,
+    unit_price, included_steps = _checked_usage(platform, option, billing, usage_price, included,
                                                 tenant.currency)
     with platform.tenant_uow(tenant.slug) as uow:
         before = uow.catalog_settings.get(code)
@@ -86,8 +90,8 @@ def set_option(platform: Platform, tenant: Tenant, code: str, *, enabled: bool,
     return next(item for item in admin_catalog(platform, tenant, locale) if item["code"] == code)
 
 
-def _checked_usage(option, billing: str, usage_price: str | None, included: str | None,
-                   currency: str) -> tuple[Money | None, int | None]:
+def _checked_usage(platform: Platform, option, billing: str, usage_price: str | None,
+                   included: str | None, currency: str) -> tuple[Money | None, int | None]:
     """The usage price and included steps, for a monthly option with a usage metric only."""
     if usage_price is None:
         if included is not None:
@@ -101,7 +105,7 @@ def _checked_usage(option, billing: str, usage_price: str | None, included: str 
         raise Invalid("Usage is billed monthly.", {"usage_price": [
             "Only with the monthly billing mode."]})
     try:
-        steps = usage.to_steps(included or "0", option.usage.decimals)
+        steps = usage.to_steps(included or "0", _decimals(platform, option))
     except usage.InvalidQuantity as exc:
         raise Invalid("Invalid included quantity.", {"included": [f"{str(exc).capitalize()}."]})
     return Money(Decimal(usage_price), currency), steps
@@ -178,7 +182,7 @@ def vehicle_catalog(platform: Platform, tenant: Tenant, vin: str, customer_id: i
                                  needs_maintenance=option.requires_maintenance,
                                  maintenance_overdue=overdue)
         items.append(dict(
-            _describe(option, locale), **usage_pricing(option, setting),
+            _describe(option, locale), **usage_pricing(platform, option, setting),
             billing=setting["billing"], price=setting["price"],
             available=reason is None, reason=reason,
             reason_text=reason and reason_text(reason, locale, tenant.default_locale),

@@ -12,14 +12,16 @@ from caas.bootstrap import Platform
 from caas.domain import billing as rules
 from caas.domain import usage
 from caas.domain.billing import Period
+from caas.domain.catalog import CatalogOption
 from caas.domain.tenants import Tenant
 from caas.service_layer import billing, clock
+from caas.service_layer.catalog import own_vehicle
 from caas.service_layer.errors import Conflict, Invalid, NotFound
 
 SYSTEM = "telemetry"
 
 
-def metered_options(platform: Platform, metric: str | None = None) -> dict[str, object]:
+def metered_options(platform: Platform, metric: str | None = None) -> dict[str, CatalogOption]:
     """Loaded options that measure a usage metric (``metric`` only, when given), by code."""
     return {code: option for code, option in platform.plugins.catalog_options.items()
             if option.usage is not None and (metric is None or option.usage.metric == metric)}
@@ -45,7 +47,7 @@ def receive_reading(platform: Platform, tenant: Tenant, event: dict) -> str:
         if not options:
             raise Invalid("No option of this catalog measures that metric.", {"metric": [
                 f"Unknown metric {metric!r}."]})
-        decimals = max(option.usage.decimals for option in options.values())
+        decimals = usage.metric_decimals(platform.plugins.catalog_options.values(), metric)
         try:
             quantity = usage.to_steps(event["quantity"], decimals)
         except usage.InvalidQuantity as exc:
@@ -81,17 +83,16 @@ def vehicle_usage(platform: Platform, tenant: Tenant, vin: str, customer_id: int
 
     :raises NotFound: not the customer's vehicle.
     """
-    from caas.service_layer.catalog import own_vehicle
-    units = {option.usage.metric: option.usage for option in metered_options(platform).values()}
+    options = platform.plugins.catalog_options.values()
+    units = {option.usage.metric: option.usage.unit for option in options if option.usage}
     with platform.tenant_uow(tenant.slug) as uow:
         own_vehicle(uow, vin, customer_id)
         readings = uow.usage.of_vehicle(vin, period.first_day, period.last_day)
     metrics: dict[str, dict] = {}
     for reading in readings:
-        metric = units.get(reading["metric"])
-        decimals = metric.decimals if metric else 0
+        decimals = usage.metric_decimals(options, reading["metric"])
         entry = metrics.setdefault(reading["metric"], {
-            "metric": reading["metric"], "unit": metric.unit if metric else None, "steps": 0,
+            "metric": reading["metric"], "unit": units.get(reading["metric"]), "steps": 0,
             "decimals": decimals, "days": []})
         entry["steps"] += reading["quantity"]
         entry["days"].append({"day": reading["day"],
