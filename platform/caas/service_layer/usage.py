@@ -21,10 +21,10 @@ from caas.service_layer.errors import Conflict, Invalid, NotFound
 SYSTEM = "telemetry"
 
 
-def metered_options(platform: Platform, metric: str | None = None) -> dict[str, CatalogOption]:
-    """Loaded options that measure a usage metric (``metric`` only, when given), by code."""
+def measuring(platform: Platform, metric: str) -> dict[str, CatalogOption]:
+    """Loaded options that measure ``metric``, by code."""
     return {code: option for code, option in platform.plugins.catalog_options.items()
-            if option.usage is not None and (metric is None or option.usage.metric == metric)}
+            if option.usage is not None and option.usage.metric == metric}
 
 
 def receive_reading(platform: Platform, tenant: Tenant, event: dict) -> str:
@@ -41,10 +41,9 @@ def receive_reading(platform: Platform, tenant: Tenant, event: dict) -> str:
             return "duplicate"
         if uow.vehicles.get(vin) is None:
             raise NotFound(f"Vehicle {vin} is not one of this tenant's.")
+        options = measuring(platform, metric)
         sold = uow.catalog_settings.all()
-        options = {code: option for code, option in metered_options(platform, metric).items()
-                   if code in sold}
-        if not options:
+        if not any(code in sold for code in options):
             raise Invalid("No option of this catalog measures that metric.", {"metric": [
                 f"Unknown metric {metric!r}."]})
         decimals = usage.metric_decimals(platform.plugins.catalog_options.values(), metric)
