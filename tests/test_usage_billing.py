@@ -1,5 +1,6 @@
 """Usage-priced lines: daily telemetry readings, usage pricing, and their month-end line."""
 import json
+import threading
 from datetime import datetime, timezone
 
 import pytest
@@ -228,6 +229,23 @@ def test_a_repeated_event_changes_nothing_and_a_new_report_of_the_day_corrects_i
         "1.750", {"2026-01-05": "1.250", "2026-01-06": "0.500"})
     assert shop.employee.get(f"/api/v1/vehicles/{vin}/usage?period=2026-01").status_code == 200
     assert buyer.get(f"/api/v1/vehicles/{vin}/usage?period=2026-13").status_code == 422
+
+
+def test_reports_of_one_day_at_once_keep_one_reading(reporting, app):
+    shop, buyer, vin = reporting
+    answers = []
+
+    def report(index):
+        answers.append(_reported(shop, app.test_client(), vin, "2026-01-09", f"{index}.000",
+                                 event_id=f"evt-at-once-{index}").status_code)
+    threads = [threading.Thread(target=report, args=(index,)) for index in range(1, 5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [200] * 4
+    [quantity] = _usage(buyer, vin, "2026-01")["data"][1].values()
+    assert quantity in {"1.000", "2.000", "3.000", "4.000"}
 
 
 def test_a_reading_for_another_tenants_vehicle_is_refused(reporting, make_tenant, operator,

@@ -27,15 +27,21 @@ class UsageRepository:
 
     def put(self, *, vin: str, metric: str, day: date, quantity: int, starts_at: datetime,
             ends_at: datetime, event_id: str) -> None:
-        """Record the day's reading, replacing an earlier one of the same day."""
+        """Record the day's reading, replacing an earlier one of the same day (also one a
+        concurrent report inserted meanwhile)."""
         table, now = schema.daily_usage, utcnow()
         values = dict(quantity=quantity, event_id=event_id, updated_at=now)
-        if not self.conn.execute(table.update().where(
-                table.c.vin == vin, table.c.metric == metric, table.c.day == day)
-                .values(**values)).rowcount:
-            self.conn.execute(table.insert().values(
-                vin=vin, metric=metric, day=day, starts_at=_utc(starts_at),
-                ends_at=_utc(ends_at), created_at=now, **values))
+        update = table.update().where(table.c.vin == vin, table.c.metric == metric,
+                                      table.c.day == day).values(**values)
+        if self.conn.execute(update).rowcount:
+            return
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(table.insert().values(
+                    vin=vin, metric=metric, day=day, starts_at=_utc(starts_at),
+                    ends_at=_utc(ends_at), created_at=now, **values))
+        except sa.exc.IntegrityError:
+            self.conn.execute(update)
 
     def invoiced(self, vin: str, options: list[str], period: str) -> bool:
         """Whether a subscription of ``vin`` to one of ``options`` has been billed for

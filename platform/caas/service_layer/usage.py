@@ -55,11 +55,14 @@ def receive_reading(platform: Platform, tenant: Tenant, event: dict) -> str:
         if day > rules.local_day(now, tenant.timezone):
             raise Invalid("A reading cannot be of a day still to come.", {"day": [
                 "After today in the tenant's time zone."]})
-        period = str(Period.of(day))
-        # Taken as month-end billing takes it: a run and a reading of its month never overlap.
-        year = rules.local_day(now, tenant.timezone).year
-        uow.invoices.lock_series(f"{billing.SERIES['invoice']}-{year}")
-        if uow.usage.invoiced(vin, list(options), period):
+        period = Period.of(day)
+        if period.closed_by(now, tenant.timezone):
+            # Its run may be under way: taken as the run takes it first, so the reading is
+            # either in the run's sum or finds the month invoiced. A month still under way is
+            # billed by no run yet, so its readings (nearly all of them) never wait.
+            year = rules.local_day(now, tenant.timezone).year
+            uow.invoices.lock_series(f"{billing.SERIES['invoice']}-{year}")
+        if uow.usage.invoiced(vin, list(options), str(period)):
             raise Conflict(f"The usage of {period} is already invoiced for this vehicle; it "
                            "can no longer change.", reason="period_invoiced")
         before = uow.usage.get(vin, metric, day)
