@@ -48,9 +48,12 @@ def _charges(operator, slug):
 
 
 def _subscribed(make_tenant, operator, client, mailbox, drain, country="ES", option="extended_range",
-                token="tok_ok", at=FEB_10_2028):
-    """A customer's monthly option, activated when the tenant's billing clock says ``at``."""
+                token="tok_ok", at=FEB_10_2028, set_up=None):
+    """A customer's monthly option, activated when the tenant's billing clock says ``at``;
+    ``set_up(shop)`` changes the shop first (e.g. its prices)."""
     shop = _shop(make_tenant, country)
+    if set_up:
+        set_up(shop)
     buyer, vin = linked_vehicle(shop, operator, client, mailbox, drain, country)
     _advance(operator, shop.slug, at.isoformat())
     service_id = _buy(buyer, vin, option, token)
@@ -443,7 +446,8 @@ def test_a_price_change_applies_to_new_subscriptions_and_moves_old_ones_after_no
     assert moved.status_code == 200, moved.json
     # Told on 1 January with 30 days' notice (to the 31st): from February.
     assert moved.json == {"option": "extended_range", "effective_from": "2028-02",
-                          "subscriptions": 1, "price": moved.json["price"]}
+                          "subscriptions": 1, "price": moved.json["price"],
+                          "usage_price": None, "included": None}
     assert moved.json["price"]["amount"] == "24.90"
     drain()
     assert any("24,90" in m["body"] for m in mailbox.messages(buyer_email(buyer)))

@@ -1,4 +1,5 @@
-"""The demo catalog of ``caas seed`` and ``caas demo sale``, walked against the test app."""
+"""The demo catalog of ``caas seed``, ``caas demo sale`` and ``caas demo usage``, walked against
+the test app."""
 import socket
 import tomllib
 import uuid
@@ -8,14 +9,15 @@ import httpx
 import pytest
 
 from caas import demo
-from caas.demo import Credentials, DemoFailed, walk_sale
+from caas.demo import Credentials, DemoFailed, walk_sale, walk_usage
 from caas.sandboxes import faults
 from caas.seeding import seed_catalog
 from caas.service_layer.sales import models_page, plans_page
 from caas.service_layer.users import create_operator
 from conftest import ADMIN_PASSWORD, OPERATOR_PASSWORD
-from journey import set_up_catalog
+from journey import enable_options, set_up_catalog
 from test_cli import DEMO_TENANTS, REPO, cli, demo_databases_dropped  # noqa: F401  (fixtures)
+from test_usage_billing import _usage_pricing
 
 WALK = [("created", "reserved"), ("reserved", "factory_ordered"),
         ("factory_ordered", "manufacturing"), ("manufacturing", "vehicle_ready"),
@@ -50,13 +52,13 @@ def walk(http, shop, operator_account, drain):
     """Walk a sale in ``shop``; emails are delivered by draining the test worker while it waits."""
     lines = []
 
-    def run(echo=None, wait=None, **overrides):
+    def run(echo=None, wait=None, walker=walk_sale, **overrides):
         arguments = dict(tenant=shop.slug, operator=operator_account,
                          employee=Credentials(f"employee@{shop.slug}.test", ADMIN_PASSWORD),
                          echo=echo or lines.append, wait=wait or (lambda seconds: drain()),
                          mail_timeout=5, status_timeout=5)
         arguments.update(overrides)
-        return walk_sale(http, **arguments)
+        return walker(http, **arguments)
     run.lines = lines
     return run
 
@@ -85,6 +87,31 @@ def test_the_demo_walks_a_sale_to_an_app_linked_vehicle(walk, shop):
     history = output.split("History:")[1].strip().splitlines()
     assert len(history) == len(WALK)
     assert history[-1].split()[:4] == ["delivered", "→", "operational", "customer"]
+
+
+def _connectivity_priced_by_data(shop):
+    enable_options(shop)
+    _usage_pricing("1.50", "10")(shop)
+
+
+def test_the_usage_demo_bills_a_month_of_connectivity_data(walk, shop):
+    _connectivity_priced_by_data(shop)
+    result = walk(walker=walk_usage, status_timeout=30)
+    [line] = [line for line in result["invoice"]["lines"] if line["kind"] == "usage"]
+    assert line["unit"] == "GB" and line["included"] == "10.000"
+    assert line["unit_price"]["amount"] == "1.50"
+    output = "\n".join(walk.lines)
+    titles = [line[4:].split("  ")[0] for line in walk.lines if line[:3].strip().endswith(".")]
+    assert titles[-5:] == ["Connectivity offer", "Subscription", "Telemetry", "Billing clock",
+                           "Invoice"]
+    assert f"{line['quantity']} GB used, 10.000 GB included" in output
+    assert "daily reports sent" in output
+
+
+def test_the_usage_demo_needs_the_data_priced(walk, shop):
+    enable_options(shop)  # premium connectivity at a flat price only
+    with pytest.raises(DemoFailed, match="does not price premium_connectivity's data"):
+        walk(walker=walk_usage)
 
 
 @pytest.mark.parametrize("country", sorted(demo.CUSTOMERS))
@@ -207,17 +234,32 @@ def test_a_tenant_without_catalog_is_told_to_seed(http, make_tenant, operator_ac
 # --- the command -------------------------------------------------------------------------------
 
 
-def test_caas_demo_sale_walks_the_sale(cli, monkeypatch, app, worker, shop, operator_account):
+def _demo_command(cli, monkeypatch, app, shop, operator_account, walk: str, *options):
+    """``caas demo <walk>`` against the test app, as the shop's employee and the operator."""
     monkeypatch.setattr(demo, "http_client", lambda url, timeout: httpx.Client(
         transport=httpx.WSGITransport(app=app), base_url=url, timeout=timeout))
-    result = cli("demo", "sale", "--tenant", shop.slug, "--country", "ES",
-                 "--employee-email", f"employee@{shop.slug}.test",
-                 "--employee-password", ADMIN_PASSWORD,
-                 "--operator-email", operator_account.email,
-                 "--operator-password", operator_account.password)
+    return cli("demo", walk, "--tenant", shop.slug, "--country", "ES",
+               "--employee-email", f"employee@{shop.slug}.test",
+               "--employee-password", ADMIN_PASSWORD,
+               "--operator-email", operator_account.email,
+               "--operator-password", operator_account.password, *options)
+
+
+def test_caas_demo_sale_walks_the_sale(cli, monkeypatch, app, worker, shop, operator_account):
+    result = _demo_command(cli, monkeypatch, app, shop, operator_account, "sale")
     assert result.exit_code == 0, result.output
     assert "→ order status: operational" in result.output
     assert "The sale is done" in result.output
+
+
+def test_caas_demo_usage_walks_a_billed_month(cli, monkeypatch, app, worker, shop,
+                                              operator_account):
+    _connectivity_priced_by_data(shop)
+    result = _demo_command(cli, monkeypatch, app, shop, operator_account, "usage",
+                           "--daily-quantity", "1.000")
+    assert result.exit_code == 0, result.output
+    assert "GB used, 10.000 GB included" in result.output
+    assert "its data usage is on the invoice" in result.output
 
 
 def test_caas_demo_sale_fails_clearly_without_a_platform(cli):

@@ -22,7 +22,7 @@ from caas.domain.countries import (  # noqa: E402  (hookimpl must exist first)
     WithdrawalPolicy,
     stdnum_validator,
 )
-from caas.domain.catalog import CatalogOption  # noqa: E402
+from caas.domain.catalog import CatalogOption, UsageMetric  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -36,4 +36,5 @@ __all__ = [
     "RegistrationError",
     "WithdrawalPolicy",
     "stdnum_validator",
+    "UsageMetric",
 ]

@@ -1,10 +1,14 @@
-"""``caas demo sale``: one vehicle sale, from the dealership to an app-linked vehicle, over HTTP.
+"""``caas demo sale``: one vehicle sale, from the dealership to an app-linked vehicle, over HTTP;
+``caas demo usage``: then a premium-connectivity month whose data reaches the invoice.
 
 Everything goes through the REST contract and the ``/sandbox`` control routes, as any client
 would: an employee registers the sale and takes the payments, the operator drives the factory
 sandbox and reads the sandbox mailbox, and the customer signs in with the emailed credentials
 and links the mobile app. :func:`walk_sale` takes an ``httpx.Client`` whose base URL is the
-platform (in the tests, one bound to the app with ``httpx.WSGITransport``).
+platform (in the tests, one bound to the app with ``httpx.WSGITransport``). :func:`walk_usage`
+goes on: the customer subscribes to premium connectivity, the telemetry sandbox plays the
+vehicle's daily data, the operator moves the tenant's billing clock past the free trial and
+a month end, and the customer reads the invoice with its usage line.
 """
 from __future__ import annotations
 
@@ -122,6 +126,17 @@ def walk_sale(client: httpx.Client, *, tenant: str, employee: Credentials,
     """
     return _SaleWalk(client, tenant, employee, operator, country, model, plan, options, echo,
                      wait, mail_timeout, status_timeout, customer).run()
+
+
+def walk_usage(client: httpx.Client, *, daily_quantity: str = "0.800", **walk) -> dict:
+    """:func:`walk_sale`, then a premium-connectivity month with ``daily_quantity`` GB a day
+    reaching the invoice; returns the sale's result with the ``invoice``."""
+    arguments = dict(echo=click.echo, wait=time.sleep, mail_timeout=10.0, status_timeout=60.0,
+                     country=None, model=None, plan=None, options=None, customer=None)
+    arguments.update(walk)
+    return _UsageWalk(client, arguments.pop("tenant"), arguments.pop("employee"),
+                      arguments.pop("operator"), daily_quantity=daily_quantity,
+                      **arguments).run()
 
 
 class _SaleWalk:
@@ -298,6 +313,15 @@ class _SaleWalk:
             self.echo(f"  {step.get('from') or '':<22} → {step['to']:<22} "
                       f"{actor.get('role', ''):<9} {who:<32} {_when(step.get('at'))}")
 
+    def _poll(self, title: str, read: Callable[[], object], what: str):
+        """Call ``read`` until it returns something (failing after the timeout)."""
+        deadline = time.monotonic() + self.status_timeout
+        while not (found := read()):
+            if time.monotonic() >= deadline:
+                raise DemoFailed(title, None, f"gave up waiting for {what}")
+            self.wait(0.5)
+        return found
+
     # -- HTTP ---------------------------------------------------------------------------
 
     def _sign_in(self, title: str, who: Credentials, tenant: str | None) -> str:
@@ -364,6 +388,65 @@ class _SaleWalk:
         self.echo(f"{self.number:>2}. {title:<32} {first}".rstrip())
         for line in lines:
             self.echo(f"{'':<36}{line}")
+
+
+class _UsageWalk(_SaleWalk):
+    OPTION = "premium_connectivity"
+
+    def __init__(self, *args, daily_quantity: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.daily_quantity = daily_quantity
+
+    def _walk(self) -> dict:
+        sold = super()._walk()
+        vin = sold["vehicle"]["vin"]
+        self.echo("")
+        offer = next((item for item in self._call(
+            "Connectivity offer", "customer", "GET", f"/api/v1/vehicles/{vin}/catalog")
+            if item["code"] == self.OPTION), None)
+        if offer is None or not offer.get("usage_price"):
+            raise DemoFailed("Connectivity offer", None, f"tenant {self.tenant} does not price "
+                             f"{self.OPTION}'s data: set usage_price with PUT "
+                             f"/api/v1/catalog/options/{self.OPTION} (admin) or `caas seed`")
+        unit = offer["usage"]["unit"]
+        self._step("Connectivity offer", f"{offer['name']}: {_money(offer['price'])} a month, "
+                   f"{offer['included']} {unit} included, then {_money(offer['usage_price'])} "
+                   f"per {unit}")
+        bought = self._call("Subscription", "customer", "POST",
+                            f"/api/v1/vehicles/{vin}/services", idempotent=True,
+                            json={"option": self.OPTION, "card_token": "tok_ok"})
+        self._poll("Subscription", lambda: self._call(
+            "Subscription", "customer", "GET", f"/api/v1/services/{bought['id']}")["status"]
+            == "active", "the vehicle to confirm the option")
+        self._step("Subscription", f"service {bought['id']} active over the air; free trial "
+                                   "first, then billed monthly")
+        self._call("Telemetry", "operator", "PUT", f"/sandbox/telemetry/vehicles/{vin}",
+                   json={"tenant": self.tenant, "metric": offer["usage"]["metric"],
+                         "daily_quantity": self.daily_quantity})
+        self._step("Telemetry", f"the vehicle reports {self.daily_quantity} {unit} of "
+                                f"{offer['usage']['name']} a day")
+        clock = self._call("Billing clock", "operator", "POST",
+                           f"/sandbox/clock/{self.tenant}/advance", json={"days": 45})
+        self._step("Billing clock", f"45 days on: {_when(clock['now'])}, past the trial and a "
+                                    f"month end; {clock['telemetry_reports']} daily reports sent")
+        invoice = self._poll("Invoice", self._usage_invoice, "the month's invoice")
+        lines = [f"{line['kind']:<12} {_line_text(line)}" for line in invoice["lines"]]
+        self._step("Invoice", f"{invoice['number']} for {invoice['period']}: "
+                              f"{_money(invoice['total'])}, {invoice['status']}", *lines)
+        return {**sold, "invoice": invoice}
+
+    def _usage_invoice(self) -> dict | None:
+        invoices = self._call("Invoice", "customer", "GET", "/api/v1/invoices")
+        return next((invoice for invoice in invoices if invoice["status"] != "open" and any(
+            line["kind"] == "usage" for line in invoice["lines"])), None)
+
+
+def _line_text(line: dict) -> str:
+    if line["kind"] == "usage":
+        unit = line["unit"]
+        return (f"{line['quantity']} {unit} used, {line['included']} {unit} included, "
+                f"{line['billed']} {unit} × {_money(line['unit_price'])} = {_money(line['total'])}")
+    return f"{line['days']} of {line['days_in_period']} days = {_money(line['total'])}"
 
 
 # --- helpers --------------------------------------------------------------------------------

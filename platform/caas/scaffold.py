@@ -183,7 +183,10 @@ $descriptions    },
     billing_modes=FILL_IN("billing_modes", "('one_time',), ('monthly',) or both"),
     activation_payload=activate,
     deactivation_payload=deactivate,
-    # Optional: duration_days=30, requires_maintenance=True, compatible_models=("urbano",).
+    # Optional: duration_days=30, requires_maintenance=True, compatible_models=("urbano",),
+    # trial_days=14, and for a monthly option billed by use beyond an included quantity:
+    # usage=UsageMetric(metric="data", unit="GB", names={"en": "data", ...}) (import it
+    # from caas).
 )
 
 

@@ -90,9 +90,12 @@ def _seed_options(platform: Platform, tenant: Tenant, entries: list[dict], sourc
     for entry in entries:
         if entry["code"] in already or entry["code"] not in platform.plugins.catalog_options:
             continue
+        usage_price = entry.get("usage_price")
         set_option(platform, tenant, entry["code"], enabled=entry.get("enabled", True),
                    price=str(_amount(entry["price"], source, entry["code"])),
-                   billing=entry["billing"], locale=tenant.default_locale)
+                   billing=entry["billing"], locale=tenant.default_locale,
+                   usage_price=usage_price and str(_amount(usage_price, source, entry["code"])),
+                   included=entry.get("included") and str(entry["included"]))
         seeded += 1
     return seeded
 

@@ -30,7 +30,8 @@ class SubscriptionRepository:
 
     def add(self, *, service_id: int, customer_id: int, vin: str, option: str, price_minor: int,
             currency: str, card_token: str, started_at: datetime,
-            trial_ends_at: datetime | None = None) -> int | None:
+            trial_ends_at: datetime | None = None, usage_price_minor: int | None = None,
+            usage_included: int | None = None) -> int | None:
         """Start the subscription of a monthly service; ``None`` if it already has one."""
         now = utcnow()
         try:
@@ -38,6 +39,7 @@ class SubscriptionRepository:
                 return self.conn.execute(schema.subscriptions.insert().values(
                     service_id=service_id, customer_id=customer_id, vin=vin, option=option,
                     price_minor=price_minor, currency=currency, card_token=card_token,
+                    usage_price_minor=usage_price_minor, usage_included=usage_included,
                     status="active", started_at=_utc(started_at),
                     trial_ends_at=trial_ends_at and _utc(trial_ends_at), created_at=now,
                     updated_at=now)).inserted_primary_key[0]
@@ -75,15 +77,21 @@ class SubscriptionRepository:
                                       updated_at=utcnow()))
         return [row.service_id for row in running]
 
-    def move_price(self, option: str, price_minor: int, from_period: str) -> list[dict]:
-        """Give the running subscriptions of ``option`` at another price ``price_minor`` from
-        ``from_period``; returns the moved ones (id, customer)."""
+    def move_price(self, option: str, price_minor: int, from_period: str,
+                   usage_price_minor: int | None = None,
+                   usage_included: int | None = None) -> list[dict]:
+        """Give the running subscriptions of ``option`` at another price ``price_minor`` (or
+        usage price and included quantity) those from ``from_period``; returns the moved ones
+        (id, customer)."""
         table = schema.subscriptions
         return [dict(row._mapping) for row in self.conn.execute(
-            table.update().where(table.c.option == option, table.c.status == "active",
-                                 table.c.price_minor != price_minor)
+            table.update().where(table.c.option == option, table.c.status == "active", sa.or_(
+                table.c.price_minor != price_minor,
+                table.c.usage_price_minor.is_distinct_from(usage_price_minor),
+                table.c.usage_included.is_distinct_from(usage_included)))
             .values(next_price_minor=price_minor, next_price_from=from_period,
-                    updated_at=utcnow())
+                    next_usage_price_minor=usage_price_minor,
+                    next_usage_included=usage_included, updated_at=utcnow())
             .returning(table.c.id, table.c.customer_id))]
 
     def trials_to_remind(self, until: datetime) -> list[dict]:

@@ -251,6 +251,10 @@ catalog_options = Table(
     Column("currency", String(3), nullable=False),
     Column("billing", String(20), nullable=False),  # one_time | monthly
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Usage pricing of an option with a usage metric: per unit, VAT included, and the
+    # quantity included each month in the metric's steps (e.g. thousandths of a GB).
+    Column("usage_price_minor", BigInteger),
+    Column("usage_included", BigInteger),
 )
 
 tenant_settings = Table(
@@ -383,6 +387,11 @@ subscriptions = Table(
     # A price change the admin moved the subscription to, from a month on ("YYYY-MM").
     Column("next_price_minor", BigInteger),
     Column("next_price_from", String(7)),
+    # Usage pricing taken at the purchase (and moved with the price): per unit, included steps.
+    Column("usage_price_minor", BigInteger),
+    Column("usage_included", BigInteger),
+    Column("next_usage_price_minor", BigInteger),
+    Column("next_usage_included", BigInteger),
     Column("card_token", String(80), nullable=False),
     Column("status", String(20), nullable=False, index=True),  # active | cancelling | ended
     Column("started_at", DateTime(timezone=True), nullable=False),
@@ -460,6 +469,28 @@ invoice_lines = Table(
     Column("vat_rate", String(12), nullable=False),  # a Decimal fraction, e.g. "0.21"
     Column("vat_minor", BigInteger, nullable=False),
     Column("total_minor", BigInteger, nullable=False),
+    # A usage line's quantities (decimal text in the unit, like the VAT rate) and unit price.
+    Column("quantity", String(24)),
+    Column("included", String(24)),
+    Column("unit", String(16)),
+    Column("unit_price_minor", BigInteger),
     # The guard of month-end billing: a subscription is billed once per period.
     UniqueConstraint("subscription_id", "period", "kind"),
+)
+
+daily_usage = Table(
+    "daily_usage", tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("vin", String(17), ForeignKey("vehicles.vin"), nullable=False),
+    Column("metric", String(40), nullable=False),
+    Column("day", Date, nullable=False),  # the tenant's local calendar day
+    Column("quantity", BigInteger, nullable=False),  # in the metric's steps
+    # The local day's bounds, so billing compares instants on every backend.
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("event_id", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    # One reading per vehicle, metric and day: a later report corrects it.
+    UniqueConstraint("vin", "metric", "day"),
 )

@@ -25,7 +25,9 @@ class CatalogSettings:
     def _setting(row) -> dict:
         return {"code": row.code, "enabled": row.enabled, "billing": row.billing,
                 "price": Money.from_minor(row.price_minor, row.currency),
-                "updated_at": aware(row.updated_at)}
+                "usage_price": None if row.usage_price_minor is None
+                else Money.from_minor(row.usage_price_minor, row.currency),
+                "usage_included": row.usage_included, "updated_at": aware(row.updated_at)}
 
     def all(self) -> dict[str, dict]:
         return {row.code: self._setting(row)
@@ -36,10 +38,13 @@ class CatalogSettings:
                                 .where(schema.catalog_options.c.code == code)).first()
         return self._setting(row) if row else None
 
-    def put(self, code: str, enabled: bool, price: Money, billing: str) -> None:
+    def put(self, code: str, enabled: bool, price: Money, billing: str,
+            usage_price: Money | None = None, usage_included: int | None = None) -> None:
+        """Set the option's sale; ``usage_price`` per unit beyond ``usage_included`` steps."""
         table = schema.catalog_options
         values = dict(enabled=enabled, price_minor=price.to_minor(), currency=price.currency,
-                      billing=billing, updated_at=utcnow())
+                      billing=billing, usage_price_minor=usage_price and usage_price.to_minor(),
+                      usage_included=usage_included, updated_at=utcnow())
         if not self.conn.execute(table.update().where(table.c.code == code)
                                  .values(**values)).rowcount:
             self.conn.execute(table.insert().values(code=code, **values))

@@ -24,6 +24,14 @@ class InvoiceLineSchema(OutputSchema):
     net = money("before VAT")
     vat = money()
     total = money("VAT included")
+    quantity = fields.String(allow_none=True, metadata={
+        "description": "a usage line's quantity used in the period, in its unit",
+        "example": "12.500"})
+    included = fields.String(allow_none=True, metadata={
+        "description": "the quantity the monthly price includes"})
+    billed = fields.String(allow_none=True, metadata={"description": "used beyond included"})
+    unit = fields.String(allow_none=True, metadata={"example": "GB"})
+    unit_price = money("per unit billed, VAT included")
 
 
 class InvoiceSchema(OutputSchema):

@@ -49,6 +49,9 @@ class PriceMovedSchema(OutputSchema):
     price = money("the new monthly price")
     effective_from = fields.String(metadata={"description": "first month billed at it"})
     subscriptions = fields.Integer(metadata={"description": "subscriptions moved"})
+    usage_price = money("the new price per unit of usage beyond the included quantity")
+    included = fields.String(allow_none=True, metadata={
+        "description": "the new quantity included each month"})
 
 
 @blp.route("/catalog/options/<string:code>/price-moves")

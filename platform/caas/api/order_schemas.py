@@ -4,6 +4,7 @@ from flask_babel import get_locale
 from marshmallow import INCLUDE, ValidationError, fields, validate, validates_schema
 
 from caas.api.schemas import OutputSchema, StrictSchema
+from caas.domain.billing import PERIOD_PATTERN
 from caas.domain.orders import Status
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$",
@@ -14,9 +15,9 @@ AMOUNT = validate.Regexp(r"^[0-9]{1,9}(\.[0-9]{1,2})?$",
                          error="A decimal amount such as 49.90 (at most two decimals).")
 
 
-def amount(description: str, **kwargs):
+def amount(description: str, required: bool = True, **kwargs):
     """An amount in, as a decimal string (never a float), in the tenant currency."""
-    return fields.String(required=True, validate=AMOUNT,
+    return fields.String(required=required, validate=AMOUNT,
                          metadata={"description": description, "example": "49.90"}, **kwargs)
 
 
@@ -243,6 +244,20 @@ class PaymentEventSchema(StrictSchema):
     reference = fields.String(validate=validate.Length(max=120))
 
 
+QUANTITY = validate.Regexp(r"^[0-9]{1,12}(\.[0-9]{1,6})?$",
+                          error="A decimal quantity such as 1.250, zero or more.")
+
+
+class TelemetryEventSchema(StrictSchema):
+    event_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    vin = fields.String(required=True, validate=validate.Regexp(r"^[A-HJ-NPR-Z0-9]{17}$"))
+    metric = fields.String(required=True, validate=validate.Length(min=1, max=40),
+                           metadata={"example": "data"})
+    day = fields.Date(required=True, metadata={"description": "the local day measured"})
+    quantity = fields.String(required=True, validate=QUANTITY, metadata={
+        "description": "used that day, in the metric's unit (GB for data)", "example": "1.250"})
+
+
 class WebhookAnswerSchema(OutputSchema):
     outcome = fields.String()
 
@@ -253,6 +268,42 @@ class OptionSettingSchema(StrictSchema):
     enabled = fields.Boolean(required=True)
     price = amount("in the tenant currency, VAT included; per month for monthly billing")
     billing = fields.String(required=True, validate=validate.OneOf(["one_time", "monthly"]))
+    usage_price = amount("per unit of the option's usage metric beyond the included quantity, "
+                         "VAT included; only for an option with a usage metric",
+                         required=False, load_default=None)
+    included = fields.String(validate=QUANTITY, load_default=None, metadata={
+        "description": "quantity included each month, in the metric's unit (with usage_price)",
+        "example": "10"})
+
+
+class UsageQuerySchema(StrictSchema):
+    period = fields.String(validate=validate.Regexp(PERIOD_PATTERN,
+                                                    error="A month written YYYY-MM."))
+
+
+class DailyUsageSchema(OutputSchema):
+    day = fields.Date()
+    quantity = fields.String(metadata={"example": "1.250"})
+
+
+class MetricUsageSchema(OutputSchema):
+    metric = fields.String(metadata={"example": "data"})
+    unit = fields.String(allow_none=True, metadata={"example": "GB"})
+    total = fields.String()
+    days = fields.List(fields.Nested(DailyUsageSchema))
+
+
+class VehicleUsageSchema(OutputSchema):
+    vin = fields.String()
+    period = fields.String()
+    metrics = fields.List(fields.Nested(MetricUsageSchema))
+
+
+class UsageMetricSchema(OutputSchema):
+    metric = fields.String()
+    unit = fields.String()
+    name = fields.String(metadata={"description": "in the caller's language"})
+    decimals = fields.Integer()
 
 
 class OptionSchema(OutputSchema):
@@ -267,6 +318,10 @@ class OptionSchema(OutputSchema):
     enabled = fields.Boolean()
     price = money()
     billing = fields.String(allow_none=True)
+    usage = fields.Nested(UsageMetricSchema, allow_none=True,
+                          metadata={"description": "what the option measures, if anything"})
+    usage_price = money("per unit of usage beyond the included quantity")
+    included = fields.String(allow_none=True, metadata={"description": "per month"})
 
 
 class VehicleOptionSchema(OptionSchema):

@@ -7,9 +7,10 @@ from caas.api import Blueprint
 from caas.api.catalog import locale
 from caas.api.idempotency import PARAMETER, idempotent
 from caas.api.order_schemas import (PurchaseSchema, ServiceSchema, SubscriptionSchema,
-                                    VehicleOptionSchema)
+                                    UsageQuerySchema, VehicleOptionSchema, VehicleUsageSchema)
+from caas.domain.billing import Period, local_day
 from caas.api.security import BEARER, own_customer_id, platform, require_tenant, roles
-from caas.service_layer import activation, billing, catalog, withdrawal
+from caas.service_layer import activation, billing, catalog, clock, usage, withdrawal
 
 PREFIX = ""
 blp = Blueprint("services", __name__, description="Options bought for a vehicle, activated "
@@ -25,6 +26,21 @@ class VehicleCatalog(MethodView):
         """Options for this vehicle, priced, each available or blocked with the reason"""
         return catalog.vehicle_catalog(platform(), require_tenant(), vin, own_customer_id(),
                                        locale())
+
+
+@blp.route("/vehicles/<string:vin>/usage")
+class VehicleUsage(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("customer", "employee", "admin")
+    @blp.arguments(UsageQuerySchema, location="query")
+    @blp.response(200, VehicleUsageSchema)
+    def get(self, query, vin):
+        """What the vehicle's telemetry reported for a month, day by day (`?period=YYYY-MM`,
+        default this month by the billing clock)"""
+        tenant = require_tenant()
+        period = Period.parse(query["period"]) if query.get("period") else Period.of(
+            local_day(clock.now(platform(), tenant), tenant.timezone))
+        return usage.vehicle_usage(platform(), tenant, vin, own_customer_id(), period)
 
 
 @blp.route("/vehicles/<string:vin>/services")

@@ -13,15 +13,17 @@ from marshmallow import ValidationError
 
 from caas.adapters import signing
 from caas.api import Blueprint, error_response
-from caas.api.order_schemas import FactoryEventSchema, PaymentEventSchema, WebhookAnswerSchema
+from caas.api.order_schemas import (FactoryEventSchema, PaymentEventSchema,
+                                    TelemetryEventSchema, WebhookAnswerSchema)
 from caas.api.security import platform
 from caas.context import Actor, actor_var
-from caas.service_layer import factory, payments
+from caas.service_layer import factory, payments, usage
 from caas.tenancy import tenant_context
 
 PREFIX = "/webhooks"
 blp = Blueprint("webhooks", __name__,
-                description="Called by the factory and the payment gateway; signed with "
+                description="Called by the factory, the payment gateway and the vehicles' "
+                            "telemetry; signed with "
                             "`X-CaaS-Signature: t=<unix>,v1=<hex HMAC-SHA256 of \"t.body\">`")
 SIGNATURE = {"in": "header", "name": signing.HEADER, "required": True,
              "schema": {"type": "string"}}
@@ -30,8 +32,11 @@ SIGNATURE = {"in": "header", "name": signing.HEADER, "required": True,
 def _receive(slug: str, system: str, schema, use_case):
     tenant = platform().tenant(slug)
     body = request.get_data()
+    secret = tenant.secrets.get(system)
+    if secret is None:
+        return error_response(401, f"Webhook refused: no {system} secret for this tenant.")
     try:
-        signing.verify(tenant.secrets[system], body, request.headers.get(signing.HEADER))
+        signing.verify(secret, body, request.headers.get(signing.HEADER))
     except signing.BadSignature as exc:
         return error_response(401, f"Webhook refused: {exc}.")
     try:
@@ -69,3 +74,16 @@ class PaymentsWebhook(MethodView):
     def post(self, tenant):
         """Settlement: `payment.settled`, `payment.failed`, `refund.settled`"""
         return _receive(tenant, "payments", PaymentEventSchema(), payments.receive_payment_event)
+
+
+@blp.route("/<string:tenant>/telemetry")
+class TelemetryWebhook(MethodView):
+    @blp.doc(parameters=[SIGNATURE])
+    @blp.response(200, WebhookAnswerSchema)
+    @blp.alt_response(401, description="Missing, wrong or stale signature")
+    @blp.alt_response(404, description="Unknown tenant or vehicle")
+    @blp.alt_response(409, description="That month is already invoiced for the vehicle")
+    def post(self, tenant):
+        """A vehicle's usage of one local day (e.g. `data` in GB); a later report of the same
+        day corrects it until its month is invoiced"""
+        return _receive(tenant, "telemetry", TelemetryEventSchema(), usage.receive_reading)

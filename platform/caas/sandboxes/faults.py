@@ -9,7 +9,8 @@ import time
 import httpx
 from dataclasses import asdict, dataclass
 
-SYSTEMS = ("factory", "payments", "vss", "iot", "registration", "sms", "push", "smtp")
+SYSTEMS = ("factory", "payments", "vss", "iot", "registration", "sms", "push", "smtp",
+           "telemetry")
 MODES = ("up", "down", "slow", "failing", "timeout")
 
 

@@ -17,6 +17,7 @@ from caas.sandboxes.faults import FaultInjector, FaultTransport
 from caas.sandboxes.iot import IotSandbox
 from caas.sandboxes.messaging import MessagingSandbox
 from caas.sandboxes.payments import PaymentsSandbox
+from caas.sandboxes.telemetry import TelemetrySandbox
 from caas.sandboxes.vss import VssSandbox
 from caas.sandboxes.webhooks import WebhookSender
 
@@ -36,6 +37,7 @@ class Sandboxes:
         self.vss = VssSandbox()
         self.push = MessagingSandbox("push")
         self.sms = MessagingSandbox("sms")
+        self.telemetry = TelemetrySandbox(self.webhooks)
         self._registration: dict[str, object] = {}
         self._lock = threading.Lock()
         self._factory_started = False

@@ -193,6 +193,60 @@ class IotFailures(MethodView):
         return data
 
 
+class TelemetryVehicleSchema(Schema):
+    tenant = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    metric = fields.String(load_default="data", validate=validate.Length(min=1, max=40))
+    daily_quantity = fields.String(required=True, validate=validate.Regexp(
+        r"^[0-9]{1,12}(\.[0-9]{1,6})?$", error="A decimal quantity such as 1.250."))
+
+
+class TelemetryReportSchema(Schema):
+    day = fields.Date(metadata={"description": "default: today by the tenant's billing clock"})
+    quantity = fields.String(metadata={"description": "default: the vehicle's daily quantity; "
+                                                      "sent as given"})
+    metric = fields.String(validate=validate.Length(min=1, max=40))
+
+
+@blp.route("/telemetry/vehicles/<string:vin>")
+class TelemetryVehicle(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("operator", tenant=False)
+    def get(self, vin):
+        """What a vehicle reports each day"""
+        found = _sandboxes().telemetry.vehicle(vin)
+        if found is None:
+            abort(404, message=f"The telemetry sandbox does not play {vin}.")
+        return found
+
+    @blp.doc(security=BEARER)
+    @roles("operator", tenant=False)
+    @blp.arguments(TelemetryVehicleSchema)
+    def put(self, data, vin):
+        """Set a vehicle's daily usage (e.g. `data` in GB); it reports each day the tenant's
+        billing clock passes"""
+        _tenant(data["tenant"])
+        return _sandboxes().telemetry.set_vehicle(vin, data["tenant"], data["metric"],
+                                                  data["daily_quantity"])
+
+
+@blp.route("/telemetry/vehicles/<string:vin>/reports")
+class TelemetryReport(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("operator", tenant=False)
+    @blp.arguments(TelemetryReportSchema)
+    def post(self, data, vin):
+        """Send one signed usage report now; answers with the platform's status"""
+        from caas.domain.billing import local_day
+        from caas.service_layer import clock
+        sandbox = _sandboxes().telemetry
+        vehicle = sandbox.vehicle(vin)
+        if vehicle is None:
+            abort(404, message=f"The telemetry sandbox does not play {vin}.")
+        found = _tenant(vehicle["tenant"])
+        day = data.get("day") or local_day(clock.now(_platform(), found), found.timezone)
+        return sandbox.report(vin, day, data.get("quantity"), data.get("metric"))
+
+
 class ClockAdvanceSchema(Schema):
     days = fields.Float(validate=validate.Range(min=0, max=3660))
     until = fields.AwareDateTime()
@@ -217,12 +271,17 @@ class ClockAdvance(MethodView):
     def post(self, data, tenant):
         """Move the tenant's billing clock forward (`days` or `until`), like a test clock;
         months it closes are then billed"""
+        from caas.domain.billing import local_day
         from caas.jobs.tasks import billing_tick
         from caas.service_layer import clock
         found = _tenant(tenant)
+        before = clock.now(_platform(), found)
         now = clock.advance(_platform(), found, days=data.get("days"), until=data.get("until"))
+        # The vehicles report the days that passed before the months they close are billed.
+        reports = _sandboxes().telemetry.days_passed(tenant, local_day(before, found.timezone),
+                                                     local_day(now, found.timezone))
         billing_tick(_platform(), "clock", [tenant])
-        return {"tenant": tenant, "now": now.isoformat()}
+        return {"tenant": tenant, "now": now.isoformat(), "telemetry_reports": reports}
 
 
 def _platform():

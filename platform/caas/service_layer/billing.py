@@ -31,11 +31,12 @@ import sqlalchemy as sa
 from caas.adapters.payments import PaymentError, PaymentUnavailable
 from caas.bootstrap import Platform
 from caas.domain import billing as rules
+from caas.domain import usage
 from caas.domain.billing import Period
 from caas.domain.money import Money
 from caas.domain.services import Service, ServiceStatus, withdrawal_refund
 from caas.domain.tenants import Tenant
-from caas.service_layer import activation, clock, invoice_documents, notifications
+from caas.service_layer import activation, catalog, clock, invoice_documents, notifications
 from caas.service_layer.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
@@ -86,12 +87,15 @@ def subscribe(platform: Platform, uow, tenant: Tenant, service: Service) -> None
         return
     started = clock.now(platform, tenant, uow)
     trial_days = platform.plugins.option(service.option).trial_days
+    setting = uow.catalog_settings.get(service.option) or {}
+    usage_price = setting.get("usage_price")
     uow.subscriptions.add(service_id=service.id, customer_id=service.customer_id,
                           vin=service.vin, option=service.option,
                           price_minor=service.price.to_minor(), currency=service.price.currency,
                           card_token=service.card_token, started_at=started,
                           trial_ends_at=started + timedelta(days=trial_days) if trial_days
-                          else None)
+                          else None, usage_price_minor=usage_price and usage_price.to_minor(),
+                          usage_included=setting.get("usage_included"))
 
 
 def remind_trials(platform: Platform, tenant: Tenant) -> int:
@@ -309,10 +313,13 @@ def _write_invoices(platform: Platform, tenant: Tenant, run_id: int, period: Per
             return []
         details = uow.invoices.billing_details(sorted({key[0] for key in grouped}))
         numbers = uow.invoices.take_numbers(series, len(grouped))
+        used = _usage_charges(platform, uow, period, (start, end), [
+            subscription for items in grouped.values() for subscription, _ in items])
         invoices, lines = [], []
         for seq, ((customer_id, card_token, currency), items) in zip(numbers, grouped.items()):
             priced = [rules.price_line(charge.amount, rate) for _, charge in items]
-            net, vat, total = rules.totals(priced, currency)
+            metered = _usage_lines(platform, used, items, period, rate)
+            net, vat, total = rules.totals(priced + [line for _, line in metered], currency)
             customer = details[customer_id]
             invoices.append({
                 "number": _number(platform, tenant, "invoice", issued.year, seq),
@@ -323,16 +330,81 @@ def _write_invoices(platform: Platform, tenant: Tenant, run_id: int, period: Per
                 "customer_address": customer["address"] or {}, "locale": customer["locale"],
                 "issue_date": issued, "due_date": rules.due_date(issued, terms),
                 "status": "open", "card_token": card_token})
-            lines.append([{
+            lines.append(_with_usage([{
                 "kind": "subscription", "subscription_id": subscription["id"],
                 "period": str(period), "option": subscription["option"], "days": charge.days,
                 "days_in_period": charge.days_in_period, "net_minor": line.net.to_minor(),
                 "vat_rate": str(line.vat_rate), "vat_minor": line.vat.to_minor(),
                 "total_minor": line.total.to_minor()}
-                for (subscription, charge), line in zip(items, priced)])
+                for (subscription, charge), line in zip(items, priced)], metered))
         invoice_ids = uow.invoices.add_many(invoices, lines)
         uow.commit()
     return invoice_ids
+
+
+# --- usage-priced lines ------------------------------------------------------------------
+
+_NO_USAGE = dict.fromkeys(("quantity", "included", "unit", "unit_price_minor"))
+
+
+def _usage_pricing(subscription: dict, period: Period) -> usage.UsagePricing | None:
+    """The usage price and included quantity the subscription has in ``period`` (moved with its
+    monthly price); ``None``: its usage is not priced."""
+    moved = subscription["next_price_from"] and str(period) >= subscription["next_price_from"]
+    prefix = "next_" if moved else ""
+    unit_price = subscription[f"{prefix}usage_price_minor"]
+    if unit_price is None:
+        return None
+    return usage.UsagePricing(Money.from_minor(unit_price, subscription["currency"]),
+                              subscription[f"{prefix}usage_included"] or 0)
+
+
+def _usage_charges(platform: Platform, uow, period: Period, bounds: tuple[datetime, datetime],
+                   subscriptions: list[dict]) -> dict[int, usage.UsageCharge]:
+    """What the period's usage costs for each subscription with usage pricing; the usage of
+    the whole batch is read with one grouped query."""
+    options = platform.plugins.catalog_options
+    priced = {subscription["id"]: (subscription, pricing) for subscription in subscriptions
+              if (pricing := _usage_pricing(subscription, period))
+              and getattr(options.get(subscription["option"]), "usage", None)}
+    if not priced:
+        return {}
+    metrics = {subscription["option"]: options[subscription["option"]].usage.metric
+               for subscription, _ in priced.values()}
+    used = uow.usage.billable_sums(list(priced), metrics, *bounds)
+    decimals = {metric: usage.metric_decimals(options.values(), metric)
+                for metric in set(metrics.values())}
+    return {subscription_id: usage.usage_charge(
+        used.get(subscription_id, 0), pricing, decimals[metrics[subscription["option"]]])
+        for subscription_id, (subscription, pricing) in priced.items()}
+
+
+def _usage_lines(platform: Platform, charges: dict[int, usage.UsageCharge], items: list,
+                 period: Period, rate: Decimal) -> list[tuple[dict, rules.PricedLine]]:
+    """The usage lines of one invoice's subscriptions, each with its priced amounts. A usage
+    within the included quantity is a line of zero, so the customer sees what was used."""
+    metered = []
+    for subscription, _ in items:
+        charge = charges.get(subscription["id"])
+        if charge is None:
+            continue
+        metric = platform.plugins.catalog_options[subscription["option"]].usage
+        decimals = usage.metric_decimals(platform.plugins.catalog_options.values(), metric.metric)
+        line = rules.price_line(charge.amount, rate)
+        metered.append(({
+            "kind": "usage", "subscription_id": subscription["id"], "period": str(period),
+            "option": subscription["option"], "days": None, "days_in_period": None,
+            "net_minor": line.net.to_minor(), "vat_rate": str(line.vat_rate),
+            "vat_minor": line.vat.to_minor(), "total_minor": line.total.to_minor(),
+            "quantity": str(usage.from_steps(charge.used, decimals)),
+            "included": str(usage.from_steps(charge.included, decimals)),
+            "unit": metric.unit, "unit_price_minor": charge.unit_price.to_minor()}, line))
+    return metered
+
+
+def _with_usage(rows: list[dict], metered: list[tuple[dict, rules.PricedLine]]) -> list[dict]:
+    """An invoice's lines: the subscriptions' (without quantities), then their usage."""
+    return [{**_NO_USAGE, **row} for row in rows] + [row for row, _ in metered]
 
 
 def _monthly_price(subscription: dict, period: Period) -> int:
@@ -360,19 +432,31 @@ def move_prices(platform: Platform, tenant: Tenant, code: str, notice_days: int)
         period = Period.of(notice_ends)
         if notice_ends != period.first_day:
             period = period.next()
-        price = setting["price"]
-        moved = uow.subscriptions.move_price(code, price.to_minor(), str(period))
+        price, usage_price = setting["price"], setting["usage_price"]
+        moved = uow.subscriptions.move_price(code, price.to_minor(), str(period),
+                                             usage_price and usage_price.to_minor(),
+                                             setting["usage_included"])
         details = uow.invoices.billing_details(sorted({row["customer_id"] for row in moved}))
+        usage_pricing = catalog.usage_pricing(platform, platform.plugins.option(code), setting)
         _tell_each(uow, tenant, "price_change", [(customer_id, {
             "amount": price.to_dict(),
             "options": [_option_name(platform, code, details[customer_id]["locale"])],
-            "date": period.first_day.isoformat()})
+            "date": period.first_day.isoformat(), **_usage_notice(platform, code, usage_pricing)})
             for customer_id in sorted({row["customer_id"] for row in moved})])
         uow.audit.record("subscriptions.price_moved", "catalog_option", code, after={
-            "price": price.to_dict(), "from": str(period), "subscriptions": len(moved)})
+            "price": price.to_dict(), "from": str(period), "subscriptions": len(moved),
+            **_usage_notice(platform, code, usage_pricing)})
         uow.commit()
     return {"option": code, "price": price, "effective_from": str(period),
-            "subscriptions": len(moved)}
+            "subscriptions": len(moved), **usage_pricing}
+
+
+def _usage_notice(platform: Platform, code: str, pricing: dict) -> dict:
+    """The usage price a price move's notice states, if the option has one."""
+    if pricing["usage_price"] is None:
+        return {}
+    return {"usage": {"price": pricing["usage_price"].to_dict(), "included": pricing["included"],
+                      "unit": platform.plugins.option(code).usage.unit}}
 
 
 # --- charging ----------------------------------------------------------------------------
@@ -619,16 +703,18 @@ def _withdrawal_refund(platform: Platform, tenant: Tenant, service: Service) -> 
                              option.duration_days if option else None, used)
 
 
-def credit(platform: Platform, uow, tenant: Tenant, invoice: dict, amount: Money, *,
+def credit(platform: Platform, uow, tenant: Tenant, invoice: dict, amounts: list[Money], *,
            refund: bool, service_id: int | None = None,
            subscription_id: int | None = None) -> int:
-    """Issue a credit note of ``amount`` (VAT included) against ``invoice``; with ``refund``
-    the amount is also paid back on the invoice's charge."""
+    """Issue a credit note against ``invoice``, a line per amount (VAT included); with
+    ``refund`` their sum is also paid back on the invoice's charge."""
     rate = _rate(platform, tenant)
-    line = _priced("credit", invoice.get("option") or "", Money(-amount.amount, amount.currency),
-                   rate, subscription_id=subscription_id)
+    currency = amounts[0].currency
+    lines = [_priced("credit", invoice.get("option") or "", Money(-amount.amount, currency), rate,
+                     subscription_id=subscription_id) for amount in amounts]
+    amount = Money(sum((amount.amount for amount in amounts), Decimal(0)), currency)
     note_id = _issue(platform, uow, tenant, "credit_note", invoice["customer_id"],
-                     amount.currency, [line], credited_invoice_id=invoice["id"],
+                     currency, lines, credited_invoice_id=invoice["id"],
                      service_id=service_id, status="refunding" if refund else "credited")
     note = uow.invoices.get(note_id)
     if refund:
@@ -649,19 +735,23 @@ def credit_withdrawal(platform: Platform, uow, tenant: Tenant, service: Service,
     if service.billing == "one_time":
         invoice = uow.invoices.by_service(service.id)
         if invoice is not None and refund is not None and refund.amount > 0:
-            credit(platform, uow, tenant, dict(invoice, option=service.option), refund,
+            credit(platform, uow, tenant, dict(invoice, option=service.option), [refund],
                    refund=False, service_id=service.id)
         return
     subscription = uow.subscriptions.by_service(service.id)
     if subscription is None:
         return
     uow.subscriptions.end([subscription["id"]], clock.now(platform, tenant, uow), "withdrawn")
-    for invoice in uow.invoices.of_subscription(subscription["id"]):
-        line = next(line for line in uow.invoices.lines([invoice["id"]])[invoice["id"]]
-                    if line["id"] == invoice["line_id"])
-        credit(platform, uow, tenant, dict(invoice, option=service.option),
-               Money.from_minor(line["total_minor"], invoice["currency"]), refund=True,
-               subscription_id=subscription["id"])
+    # One credit note per invoice, crediting each of its lines of the subscription (the
+    # month's price and its usage).
+    invoices = {invoice["id"]: invoice for invoice in uow.invoices.of_subscription(
+        subscription["id"])}
+    credited = uow.invoices.lines(list(invoices))
+    for invoice_id, invoice in invoices.items():
+        credit(platform, uow, tenant, dict(invoice, option=service.option), [
+            Money.from_minor(line["total_minor"], invoice["currency"])
+            for line in credited[invoice_id] if line["subscription_id"] == subscription["id"]],
+            refund=True, subscription_id=subscription["id"])
 
 
 def refund_credit_note(platform: Platform, tenant: Tenant, credit_note_id: int) -> None:
@@ -699,7 +789,19 @@ def _invoice_view(invoice: dict, lines: list[dict]) -> dict:
                    "days": line["days"], "days_in_period": line["days_in_period"],
                    "vat_rate": line["vat_rate"], "net": _money(line["net_minor"], currency),
                    "vat": _money(line["vat_minor"], currency),
-                   "total": _money(line["total_minor"], currency)} for line in lines]}
+                   "total": _money(line["total_minor"], currency), **_usage_view(line, currency)}
+                  for line in lines]}
+
+
+def _usage_view(line: dict, currency: str) -> dict:
+    """A usage line's quantities: used, included, billed beyond it, and the unit price."""
+    if line["quantity"] is None:
+        return {"quantity": None, "included": None, "billed": None, "unit": None,
+                "unit_price": None}
+    used, included = Decimal(line["quantity"]), Decimal(line["included"])
+    return {"quantity": line["quantity"], "included": line["included"],
+            "billed": str(max(used - included, Decimal(0)).quantize(used)),
+            "unit": line["unit"], "unit_price": _money(line["unit_price_minor"], currency)}
 
 
 def invoices(platform: Platform, tenant: Tenant, customer_id: int | None, offset: int,

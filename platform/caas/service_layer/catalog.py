@@ -6,6 +6,7 @@ from decimal import Decimal
 from caas.adapters.services import TenantSettings
 from caas.adapters.vss import VssUnavailable
 from caas.bootstrap import Platform
+from caas.domain import usage
 from caas.domain.money import Money
 from caas.domain.services import blocking_reason
 from caas.domain.tenants import Tenant
@@ -32,7 +33,23 @@ def _describe(option, locale: str) -> dict:
             or option.descriptions.get("en", ""),
             "billing_modes": list(option.billing_modes), "duration_days": option.duration_days,
             "requires_maintenance": option.requires_maintenance,
-            "compatible_models": list(option.compatible_models)}
+            "compatible_models": list(option.compatible_models),
+            "usage": option.usage and {"metric": option.usage.metric, "unit": option.usage.unit,
+                                       "name": option.usage.name(locale),
+                                       "decimals": option.usage.decimals}}
+
+
+def _decimals(platform: Platform, option) -> int:
+    return usage.metric_decimals(platform.plugins.catalog_options.values(), option.usage.metric)
+
+
+def usage_pricing(platform: Platform, option, setting: dict) -> dict:
+    """The setting's usage price and included quantity (in the metric's unit)."""
+    if option.usage is None or setting.get("usage_price") is None:
+        return {"usage_price": None, "included": None}
+    return {"usage_price": setting["usage_price"],
+            "included": str(usage.from_steps(setting["usage_included"] or 0,
+                                             _decimals(platform, option)))}
 
 
 def admin_catalog(platform: Platform, tenant: Tenant, locale: str) -> list[dict]:
@@ -40,13 +57,16 @@ def admin_catalog(platform: Platform, tenant: Tenant, locale: str) -> list[dict]
     with platform.tenant_uow(tenant.slug) as uow:
         settings = uow.catalog_settings.all()
     unset = {"enabled": False, "price": None, "billing": None}
-    return [{**_describe(option, locale), **{key: settings.get(code, unset)[key] for key in unset}}
+    return [{**_describe(option, locale), **{key: settings.get(code, unset)[key] for key in unset},
+             **usage_pricing(platform, option, settings.get(code, {}))}
             for code, option in sorted(platform.plugins.catalog_options.items())]
 
 
 def set_option(platform: Platform, tenant: Tenant, code: str, *, enabled: bool,
-               price: str, billing: str, locale: str) -> dict:
-    """Enable or disable an option for the tenant with its price and billing mode."""
+               price: str, billing: str, locale: str, usage_price: str | None = None,
+               included: str | None = None) -> dict:
+    """Enable or disable an option for the tenant with its price and billing mode, and for an
+    option with a usage metric, what its use beyond ``included`` costs per unit."""
     option = platform.plugins.catalog_options.get(code)
     if option is None:
         raise NotFound(f"No loaded plugin offers the option {code!r}.")
@@ -56,14 +76,39 @@ def set_option(platform: Platform, tenant: Tenant, code: str, *, enabled: bool,
     amount = Money(Decimal(price), tenant.currency)
     if enabled and amount.amount <= 0:
         raise Invalid("An enabled option needs a price.", {"price": ["Must be above zero."]})
+    unit_price, included_steps = _checked_usage(platform, option, billing, usage_price, included,
+                                                tenant.currency)
     with platform.tenant_uow(tenant.slug) as uow:
         before = uow.catalog_settings.get(code)
-        uow.catalog_settings.put(code, enabled, amount, billing)
+        uow.catalog_settings.put(code, enabled, amount, billing, unit_price, included_steps)
         uow.audit.record("catalog.option_set", "catalog_option", code,
                          before=_audited(before),
-                         after={"enabled": enabled, "price": amount.to_dict(), "billing": billing})
+                         after={"enabled": enabled, "price": amount.to_dict(), "billing": billing,
+                                "usage_price": unit_price and unit_price.to_dict(),
+                                "included": included})
         uow.commit()
     return next(item for item in admin_catalog(platform, tenant, locale) if item["code"] == code)
+
+
+def _checked_usage(platform: Platform, option, billing: str, usage_price: str | None,
+                   included: str | None, currency: str) -> tuple[Money | None, int | None]:
+    """The usage price and included steps, for a monthly option with a usage metric only."""
+    if usage_price is None:
+        if included is not None:
+            raise Invalid("An included quantity goes with a usage price.", {"included": [
+                "Set usage_price too."]})
+        return None, None
+    if option.usage is None:
+        raise Invalid("This option measures no usage.", {"usage_price": [
+            f"{option.code} has no usage metric; it is priced per month only."]})
+    if billing != "monthly":
+        raise Invalid("Usage is billed monthly.", {"usage_price": [
+            "Only with the monthly billing mode."]})
+    try:
+        steps = usage.to_steps(included or "0", _decimals(platform, option))
+    except usage.InvalidQuantity as exc:
+        raise Invalid("Invalid included quantity.", {"included": [f"{str(exc).capitalize()}."]})
+    return Money(Decimal(usage_price), currency), steps
 
 
 def _audited(setting: dict | None) -> dict | None:
@@ -137,7 +182,8 @@ def vehicle_catalog(platform: Platform, tenant: Tenant, vin: str, customer_id: i
                                  needs_maintenance=option.requires_maintenance,
                                  maintenance_overdue=overdue)
         items.append(dict(
-            _describe(option, locale), billing=setting["billing"], price=setting["price"],
+            _describe(option, locale), **usage_pricing(platform, option, setting),
+            billing=setting["billing"], price=setting["price"],
             available=reason is None, reason=reason,
             reason_text=reason and reason_text(reason, locale, tenant.default_locale),
             maintenance_checked=not option.requires_maintenance or overdue is not None))

@@ -6,10 +6,11 @@ rates and dates are formatted for the invoice's locale by Babel.
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 
 from babel.dates import format_date
-from babel.numbers import format_currency, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from caas.bootstrap import Platform
@@ -42,6 +43,20 @@ def _statuses(t) -> dict:
             "credited": t.gettext("credited")}
 
 
+def _usage_text(t, line: dict, option, where: str, money) -> str:
+    """``Premium connectivity, data: 12.5 GB used, 10 GB included, 2.5 GB at 2.00 € per GB``."""
+    unit = line["unit"]
+
+    def quantity(value: str) -> str:
+        return f"{format_decimal(Decimal(value).normalize(), locale=where)}\u00a0{unit}"
+    return t.gettext("%(option)s, %(metric)s: %(used)s used, %(included)s included, "
+                     "%(billed)s at %(price)s per %(unit)s") % {
+        "option": option.name(where) if option else line["option"],
+        "metric": option.usage.name(where) if option and option.usage else unit,
+        "used": quantity(line["quantity"]), "included": quantity(line["included"]),
+        "billed": quantity(line["billed"]), "price": money(line["unit_price"]), "unit": unit}
+
+
 def _line_text(t, line: dict, option: str, where: str) -> str:
     values = {"option": option, "days": line["days"], "of": line["days_in_period"]}
     if line["kind"] == "subscription" and line["days"] != line["days_in_period"]:
@@ -67,7 +82,13 @@ def render_html(platform: Platform, tenant: Tenant, invoice: dict,
         option = platform.plugins.catalog_options.get(code)
         return option.name(locale) if option else code
 
-    lines = [{"description": _line_text(t, line, option_name(line["option"]), where),
+    def description(line: dict) -> str:
+        if line["kind"] == "usage":
+            return _usage_text(t, line, platform.plugins.catalog_options.get(line["option"]),
+                               where, money)
+        return _line_text(t, line, option_name(line["option"]), where)
+
+    lines = [{"description": description(line),
               "net": money(line["net"]), "vat": money(line["vat"]),
               "total": money(line["total"]),
               "rate": format_percent(float(line["vat_rate"]), "#,##0.##%", locale=where)}

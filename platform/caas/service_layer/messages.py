@@ -9,7 +9,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_time, get_datetime_format
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations
 
 from caas.i18n import formatting_locale, translations
@@ -374,9 +374,11 @@ def _trial_cancelled(t: NullTranslations, v: Mapping) -> _Texts:
 
 
 def _price_change(t: NullTranslations, v: Mapping) -> _Texts:
+    usage = [t.gettext("From then on, use beyond %(included)s a month costs %(usage_price)s "
+                       "per %(unit)s.") % v] if v.get("usage_price") else []
     return t.gettext("New price for %(options)s from %(date)s"), [
         t.gettext("The monthly price of your subscription to %(options)s changes to "
-                  "%(amount)s from %(date)s."),
+                  "%(amount)s from %(date)s."), *usage,
         t.gettext("Until then you keep your current price. You may cancel at any time "
                   "before that date."),
     ]
@@ -397,10 +399,11 @@ def billing_update_email(to: str, locale: str, fallback_locale: str, *, name: st
                          tenant_name: str, event: str, amount: Mapping | None = None,
                          number: str | None = None, period: str | None = None,
                          options: list[str] | None = None, date: str | None = None,
-                         invoice: str | None = None) -> Email:
+                         invoice: str | None = None, usage: Mapping | None = None) -> Email:
     """The message about a customer's subscriptions and invoices.
 
-    ``options`` are the localised names of the options concerned; ``date`` an ISO date.
+    ``options`` are the localised names of the options concerned; ``date`` an ISO date;
+    ``usage`` a usage price (``{"price": money dict, "included": "10.000", "unit": "GB"}``).
     """
     texts = BILLING_EVENTS.get(event)
     if texts is None:
@@ -410,6 +413,10 @@ def billing_update_email(to: str, locale: str, fallback_locale: str, *, name: st
     values = {"name": name, "tenant": tenant_name, "number": number, "period": period,
               "invoice": invoice, "amount": _format_amount(amount, where),
               "options": ", ".join(options or ()), "date": _format_date(date, where)}
+    if usage:
+        included = format_decimal(Decimal(usage["included"]).normalize(), locale=where)
+        values.update(unit=usage["unit"], usage_price=_format_amount(usage["price"], where),
+                      included=f"{included}\u00a0{usage['unit']}")
     subject, sentences = texts(t, values)
     return _compose(t, values, subject, sentences, to, locale)
 

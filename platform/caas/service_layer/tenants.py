@@ -14,7 +14,7 @@ from caas.service_layer.errors import Conflict, Invalid
 from caas.tenancy import tenant_context
 
 log = logging.getLogger(__name__)
-EXTERNAL_SYSTEMS = ("factory", "payments")
+EXTERNAL_SYSTEMS = ("factory", "payments", "telemetry")
 
 
 def _check_locales(locales: list[str], allowed: tuple[str, ...]) -> list[str]:

@@ -5,7 +5,7 @@ from typing import Callable
 
 from sqlalchemy.engine import Engine
 
-from caas.adapters import billing, notifications, orders, services
+from caas.adapters import billing, notifications, orders, services, usage
 from caas.adapters import repositories as repo
 from caas.adapters import schema
 from caas.context import current_actor, current_request_id
@@ -89,3 +89,4 @@ class TenantUnitOfWork(UnitOfWork):
         self.subscriptions = billing.SubscriptionRepository(conn)
         self.invoices = billing.InvoiceRepository(conn)
         self.billing_runs = billing.BillingRuns(conn)
+        self.usage = usage.UsageRepository(conn)

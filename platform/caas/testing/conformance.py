@@ -175,7 +175,8 @@ class OptionConformance(_PluginConformance):
 
     def test_names_and_descriptions_in_every_platform_language(self, options, languages):
         for option in options:
-            for texts in (option.names, option.descriptions):
+            usage_names = (option.usage.names,) if option.usage else ()
+            for texts in (option.names, option.descriptions, *usage_names):
                 missing = [lang for lang in languages if not str(texts.get(lang, "")).strip()]
                 assert not missing, f"{option.code}: no text in {', '.join(missing)}"
 

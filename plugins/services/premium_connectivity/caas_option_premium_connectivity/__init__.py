@@ -1,5 +1,5 @@
 """Premium connectivity: hotspot, streaming and live traffic, as a monthly subscription."""
-from caas import CatalogOption, hookimpl
+from caas import CatalogOption, UsageMetric, hookimpl
 
 #: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
 caas_plugin_api = "1.0"
@@ -40,6 +40,10 @@ PREMIUM_CONNECTIVITY = CatalogOption(
     },
     billing_modes=("monthly",),
     trial_days=14,
+    # Data the hotspot and streaming use, reported daily by the vehicle's telemetry; tenants
+    # may price it beyond a monthly allowance.
+    usage=UsageMetric(metric="data", unit="GB", decimals=3, names={
+        "en": "data", "es": "datos", "fr": "données", "de": "Daten", "it": "dati"}),
     activation_payload=activate,
     deactivation_payload=deactivate,
 )

@@ -1,7 +1,7 @@
 """invoice receipts: when the customer was sent an invoice's receipt
 
 Revision ID: t0009
-Revises: t0007
+Revises: t0008
 Create Date: 2026-11-28 22:00:00.000000
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 't0009'
-down_revision = 't0007'
+down_revision = 't0008'
 branch_labels = None
 depends_on = None
 
