@@ -31,14 +31,18 @@ def insert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]],
         return list(conn.execute(statement.returning(returning, sort_by_parameter_order=True),
                                  rows).scalars())
     names = list(dict.fromkeys(name for row in rows for name in row))
-    columns = [table.c[name] for name in names]
-    unnested = sa.func.unnest(*[_array(column, [row.get(column.name, _default(column))
-                                                for row in rows])
-                                for column in columns]).table_valued(
-        *names, with_ordinality="ordinal").render_derived(name="new_rows")
-    values = sa.select(*[sa.cast(unnested.c[column.name], column.type)
-                         if isinstance(column.type, sa.JSON) else unnested.c[column.name]
-                         for column in columns]).order_by(unnested.c.ordinal)
+    columns = {name: [row.get(name, _default(table.c[name])) for row in rows] for name in names}
+    # A value every row shares (the period, the currency, the run...) is sent once: the
+    # driver quotes each element of a text array in Python.
+    shared = {name for name, values in columns.items() if values.count(values[0]) == len(rows)}
+    varying = [name for name in names if name not in shared] or names[:1]
+    unnested = sa.func.unnest(*[_array(table.c[name], columns[name]) for name in varying]
+                              ).table_valued(*varying, with_ordinality="ordinal"
+                                             ).render_derived(name="new_rows")
+    values = sa.select(*[
+        _scalar(table.c[name], columns[name][0]) if name not in varying
+        else _typed(unnested.c[name], table.c[name]) for name in names]
+    ).order_by(unnested.c.ordinal)
     statement = table.insert().from_select(names, values)
     if returning is None:
         conn.execute(statement)
@@ -68,6 +72,18 @@ def _default(column: sa.Column) -> Any:
     """What a row that leaves ``column`` out gets: its scalar default, else NULL."""
     default = column.default
     return default.arg if default is not None and default.is_scalar else None
+
+
+def _typed(value, column: sa.Column):
+    # JSON travels as text (see _array).
+    return sa.cast(value, column.type) if isinstance(column.type, sa.JSON) else value
+
+
+def _scalar(column: sa.Column, value: Any):
+    if isinstance(column.type, sa.JSON):
+        return _typed(sa.bindparam(None, None if value is None else json.dumps(value),
+                                   type_=sa.Text()), column)
+    return sa.cast(sa.bindparam(None, value, type_=column.type), column.type)
 
 
 def _array(column: sa.Column, values: list) -> sa.BindParameter:
