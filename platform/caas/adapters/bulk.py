@@ -74,22 +74,23 @@ def _default(column: sa.Column) -> Any:
     return default.arg if default is not None and default.is_scalar else None
 
 
+def _sent(column: sa.Column, values: list) -> tuple[sa.types.TypeEngine, list]:
+    """The type and values to send for ``column``: JSON travels as text and is cast back
+    (the driver has no JSON array), serialized as SQLAlchemy's JSON type does by default."""
+    if isinstance(column.type, sa.JSON):
+        return sa.Text(), [None if value is None else json.dumps(value) for value in values]
+    return column.type, values
+
+
 def _typed(value, column: sa.Column):
-    # JSON travels as text (see _array).
     return sa.cast(value, column.type) if isinstance(column.type, sa.JSON) else value
 
 
 def _scalar(column: sa.Column, value: Any):
-    if isinstance(column.type, sa.JSON):
-        return _typed(sa.bindparam(None, None if value is None else json.dumps(value),
-                                   type_=sa.Text()), column)
-    return sa.cast(sa.bindparam(None, value, type_=column.type), column.type)
+    kind, [sent] = _sent(column, [value])
+    return sa.cast(sa.bindparam(None, sent, type_=kind), column.type)
 
 
 def _array(column: sa.Column, values: list) -> sa.BindParameter:
-    kind = column.type
-    if isinstance(kind, sa.JSON):
-        # Sent as text and cast back, serialized as SQLAlchemy's JSON type does by default.
-        values, kind = [None if value is None else json.dumps(value) for value in values], \
-            sa.Text()
-    return sa.bindparam(None, values, type_=postgresql.ARRAY(kind))
+    kind, sent = _sent(column, values)
+    return sa.bindparam(None, sent, type_=postgresql.ARRAY(kind))

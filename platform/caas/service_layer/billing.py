@@ -480,17 +480,13 @@ def charge_invoices(platform: Platform, tenant: Tenant, invoice_ids: list[int]) 
     with platform.tenant_uow(tenant.slug) as uow:
         invoices = [invoice for invoice in uow.invoices.many(invoice_ids)
                     if invoice["status"] == "open"]
-    gateway = platform.external.payments(tenant)
-    outcomes = {"paid": [], "unconfirmed": [], "failed": []}
-    for invoice, (outcome, detail) in zip(invoices, _charge_all(platform, tenant, gateway,
-                                                                 invoices)):
-        outcomes[outcome].append((invoice, detail))
-    paid, unconfirmed, failed = outcomes["paid"], outcomes["unconfirmed"], outcomes["failed"]
-    _record_charges(platform, tenant, paid, unconfirmed, failed)
-    outcomes = {invoice["id"]: "paid" for invoice, _ in paid}
-    outcomes.update({invoice["id"]: "unconfirmed" for invoice, _ in unconfirmed})
-    outcomes.update({invoice["id"]: "failed" for invoice, _ in failed})
-    return outcomes
+    charged = _charge_all(platform, tenant, platform.external.payments(tenant), invoices)
+    by_outcome: dict[str, list] = {"paid": [], "unconfirmed": [], "failed": []}
+    for invoice, (outcome, detail) in zip(invoices, charged):
+        by_outcome[outcome].append((invoice, detail))
+    _record_charges(platform, tenant, by_outcome["paid"], by_outcome["unconfirmed"],
+                    by_outcome["failed"])
+    return {invoice["id"]: outcome for invoice, (outcome, _) in zip(invoices, charged)}
 
 
 def _charge_all(platform: Platform, tenant: Tenant, gateway, invoices: list[dict]
