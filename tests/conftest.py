@@ -44,7 +44,9 @@ def platform_config(instance, **overrides) -> dict:
               "CAAS_SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
               # The sandboxes act only when a test tells them to; registration retries at once.
               "CAAS_SANDBOX_SETTLE_SECONDS": None, "CAAS_SANDBOX_FACTORY_STEP_SECONDS": None,
-              "CAAS_REGISTRATION_RETRY_WAIT_SECONDS": 0}
+              "CAAS_REGISTRATION_RETRY_WAIT_SECONDS": 0,
+              # The payment janitor settles at its first pass what it may settle at all.
+              "CAAS_PAYMENT_LOOKUP_GRACE_SECONDS": 0, "CAAS_PAYMENT_ORPHAN_GRACE_SECONDS": 0}
     if PG_URL:
         # Every test tenant is its own database: keep few engines (and connections) open.
         config.update(CAAS_TENANT_ENGINE_CACHE_SIZE=4, CAAS_TENANT_POOL_SIZE=1)

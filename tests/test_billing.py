@@ -374,7 +374,10 @@ def test_withdrawing_from_a_subscription_credits_its_invoices_and_stops_billing(
     assert invoice["status"] == "paid"
     withdrawn = buyer.post(f"/api/v1/services/{service_id}/withdrawal")
     assert withdrawn.status_code == 200, withdrawn.json
+    assert withdrawn.json["refund"] == {"status": "pending", "amount": invoice["total"]}
     drain()
+    assert buyer.get(f"/api/v1/services/{service_id}").json["refund"] == {
+        "status": "refunded", "amount": invoice["total"]}
     [note] = [i for i in buyer.get("/api/v1/invoices").json if i["kind"] == "credit_note"]
     assert note["total"]["amount"] == f"-{invoice['total']['amount']}"
     refunds = [e for e in operator.get(f"/sandbox/payments/ledger?tenant={shop.slug}")

@@ -11,11 +11,11 @@ import pytest
 from flask import Flask, request
 
 from caas.adapters import breakers, signing
-from caas.adapters.payments import (PaymentDeclined, PaymentGateway, PaymentRejected,
-                                    PaymentUnavailable)
+from caas.adapters.payments import (PaymentDeclined, PaymentGateway, PaymentOutcomeUnknown,
+                                    PaymentRejected, PaymentUnavailable)
 from caas.domain.money import Money
 from caas.sandboxes import faults
-from caas.sandboxes.payments import PaymentsSandbox
+from caas.sandboxes.payments import PaymentsSandbox, request_operation
 from caas.sandboxes.webhooks import WebhookSender
 from gateway_support import Counting, raw_client, system_down
 
@@ -77,6 +77,24 @@ def sandbox(receiver):
 
 def gateway(app, merchant="acme", **kwargs) -> PaymentGateway:
     return PaymentGateway(BASE_URL, merchant=merchant, transport=httpx.WSGITransport(app=app), **kwargs)
+
+
+class CountingTransport(httpx.BaseTransport):
+    """Counts the requests the client sends, whether or not they reach the gateway."""
+
+    def __init__(self, inner: httpx.BaseTransport):
+        self.inner, self.calls = inner, 0
+
+    def handle_request(self, request):
+        self.calls += 1
+        return self.inner.handle_request(request)
+
+
+def faulty(sandbox, merchant="acme", **kwargs) -> tuple[PaymentGateway, CountingTransport]:
+    """A client reaching the sandbox through the faults ``PUT /sandbox/payments/mode`` drives."""
+    transport = CountingTransport(faults.FaultTransport(httpx.WSGITransport(app=sandbox.wsgi),
+                                                        "payments", request_operation))
+    return PaymentGateway(BASE_URL, merchant=merchant, transport=transport, **kwargs), transport
 
 
 @pytest.fixture
@@ -354,24 +372,114 @@ def test_invalid_payment_requests_name_their_fields(raw, sandbox, changes, field
 # -- outages, retries and the circuit breaker --
 
 def test_gateway_down_is_unavailable(sandbox, payments_down):
-    client = gateway(faults.FaultInjector(sandbox.wsgi, "payments"))
-    with pytest.raises(PaymentUnavailable):
+    client, sent = faulty(sandbox)
+    with pytest.raises(PaymentUnavailable, match="unreachable"):
         client.charge(eur("49.00"), "tok_ok", idempotency_key="k1", reference="r")
+    assert sent.calls == 2  # tried again with the same key, then known not to have acted
     assert sandbox.ledger() == []
+
+
+def test_a_5xx_with_no_lookup_is_an_unknown_outcome_never_a_failure(sandbox, payments_down):
+    # A gateway answering 503 to everything may have acted on the charge: nobody can tell.
+    client = gateway(faults.FaultInjector(sandbox.wsgi, "payments"))
+    with pytest.raises(PaymentOutcomeUnknown, match="lookup failed"):
+        client.charge(eur("49.00"), "tok_ok", idempotency_key="k1", reference="r")
 
 
 def test_breaker_opens_after_outages_then_fails_fast(sandbox, payments_down):
-    counted = Counting(faults.FaultInjector(sandbox.wsgi, "payments"))
-    client = gateway(counted, breaker=pybreaker.CircuitBreaker(fail_max=3, reset_timeout=60))
+    client, sent = faulty(sandbox, breaker=pybreaker.CircuitBreaker(fail_max=3, reset_timeout=60))
     for attempt in range(3):
         with pytest.raises(PaymentUnavailable):
             client.charge(eur("49.00"), "tok_ok", idempotency_key=f"k{attempt}", reference="r")
-    assert counted.calls == 3
+    assert sent.calls == 6
     faults.set_mode("payments", faults.Mode())  # back up, but the circuit stays open a while
     with pytest.raises(PaymentUnavailable, match="circuit open"):
         client.charge(eur("49.00"), "tok_ok", idempotency_key="k9", reference="r")
-    assert counted.calls == 3
+    assert sent.calls == 6
     assert sandbox.ledger() == []
+
+
+def test_the_call_that_trips_the_breaker_reports_its_own_unknown_outcome(sandbox):
+    faults.set_mode("payments", faults.Mode("timeout"))
+    client, _ = faulty(sandbox, breaker=pybreaker.CircuitBreaker(fail_max=1, reset_timeout=60))
+    with pytest.raises(PaymentOutcomeUnknown):  # never "circuit open": it was sent
+        client.charge(eur("49.00"), "tok_ok", idempotency_key="k1", reference="r")
+    assert moves(sandbox) == [("charge", "49.00")]
+
+
+# -- answers lost after the gateway acted: the key tells what happened --
+
+@pytest.mark.parametrize("mode", ["charge_then_timeout", "charge_then_502", "reset_after_send"])
+def test_a_lost_answer_is_recovered_by_the_same_key_never_a_second_charge(sandbox, mode):
+    faults.set_mode("payments", faults.Mode(mode))
+    client, sent = faulty(sandbox)
+    payment = client.charge(eur("49.00"), "tok_ok", idempotency_key="k1", reference="r")
+    assert payment.status == "captured" and payment.captured == eur("49.00")
+    assert moves(sandbox) == [("charge", "49.00")]
+    assert sent.calls == 3  # the charge, its retry with the same key, the lookup of the key
+
+
+def test_an_answer_lost_with_its_lookup_is_an_unknown_outcome(sandbox):
+    faults.set_mode("payments", faults.Mode("charge_then_timeout",
+                                            operations=["charge", "lookup"]))
+    client, _ = faulty(sandbox)
+    with pytest.raises(PaymentOutcomeUnknown, match="lookup failed"):
+        client.charge(eur("49.00"), "tok_ok", idempotency_key="k1", reference="r")
+    faults.set_mode("payments", faults.Mode())
+    found = client.lookup("k1")
+    assert found.operation == "charge" and found.succeeded
+    assert found.result(lambda body: body["captured_amount"]) == "49.00"
+    assert moves(sandbox) == [("charge", "49.00")]
+
+
+def test_the_lookup_knows_declines_and_nothing_of_keys_never_acted_on(sandbox, acme):
+    assert acme.lookup("never-sent") is None
+    with pytest.raises(PaymentDeclined):
+        acme.charge(eur("49.00"), "tok_decline", idempotency_key="k1", reference="r")
+    declined = acme.lookup("k1")
+    assert (declined.operation, declined.status, declined.succeeded) == ("charge", 402, False)
+    with pytest.raises(PaymentDeclined):
+        declined.result(lambda body: body)
+    with pytest.raises(PaymentUnavailable):  # the gateway's error: it did not act
+        acme.charge(eur("49.00"), "tok_gateway_error", idempotency_key="k2", reference="r")
+    assert acme.lookup("k2") is None
+
+
+def test_a_mode_aimed_at_one_operation_wears_off_after_its_times(sandbox):
+    faults.set_mode("payments", faults.Mode("decline", operations=["capture"], times=1))
+    client, _ = faulty(sandbox)
+    held = client.authorize(eur("20.00"), "tok_ok", idempotency_key="a1", reference="r")
+    with pytest.raises(PaymentDeclined):
+        client.capture(held.id, idempotency_key="c1")
+    # Refused before acting: the same key may try again, and now it captures.
+    assert client.capture(held.id, idempotency_key="c1").captured == eur("20.00")
+    assert moves(sandbox) == [("authorization", "20.00"), ("capture", "20.00")]
+
+
+def test_webhook_before_answer_settles_before_the_charge_returns(sandbox, receiver):
+    faults.set_mode("payments", faults.Mode("webhook_before_answer"))
+    client, _ = faulty(sandbox)
+    received_before = []
+    original = sandbox.settle
+
+    def settle(*args, **kwargs):
+        answer = original(*args, **kwargs)
+        received_before.extend(receiver.received)
+        return answer
+    sandbox.settle = settle
+    payment = client.charge(eur("49.00"), "tok_ok", idempotency_key="k1", reference="r")
+    [event] = received_before
+    assert (event["type"], event["payment_id"], event["idempotency_key"]) == (
+        "payment.settled", payment.id, "k1")
+
+
+def test_duplicate_webhooks_sends_each_event_twice(sandbox, receiver):
+    faults.set_mode("payments", faults.Mode("duplicate_webhooks"))
+    client, _ = faulty(sandbox)
+    payment = client.charge(eur("49.00"), "tok_ok", idempotency_key="k1", reference="r")
+    sandbox.settle(payment.id, "settled")
+    first, second = receiver.received
+    assert first == second and first["type"] == "payment.settled"
 
 
 def test_declines_and_refusals_never_open_the_breaker(sandbox):

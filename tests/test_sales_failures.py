@@ -121,7 +121,7 @@ def test_registration_failing_escalates_to_staff_and_tells_the_customer(shop, op
     assert paid.json["status"] == "registering" and paid.json["registration_escalated_at"]
     [ticket] = shop.employee.get("/api/v1/support/tickets?kind=registration_delayed").json
     assert ticket["order_id"] == ready["id"] and ticket["vin"] == ready["vin"]
-    assert "503" in ticket["details"]["error"]
+    assert "registration sandbox is down" in ticket["details"]["error"]
     assert shop.employee.post(f"/api/v1/orders/{ready['id']}/delivery",
                               json={"outcome": "delivered"}).status_code == 409
     faults.set_mode("registration", faults.Mode())

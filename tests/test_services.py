@@ -357,9 +357,14 @@ def test_withdrawal_on_day_14_and_day_15(shop, owned, operator, client, mailbox,
     if granted:
         assert answer.status_code == 200, answer.json
         assert answer.json["status"] == "withdrawn"
+        # The answer says what was committed: the refund is on its way, with its amount.
+        assert answer.json["refund"]["status"] == "pending"
+        assert answer.json["refund"]["amount"]["amount"] == "249.00"
+        assert answer.json["refunded"]["amount"] == "0.00"
         service = _service(buyer, bought["id"])
         assert service["payment_status"] == "refunded"
         assert service["refunded"]["amount"] == "249.00"
+        assert service["refund"] == {"status": "refunded", "amount": service["refunded"]}
         assert ("refund", "249.00") in _money_moves(operator, shop, bought["id"])
         assert iot.vehicle(vin)["configuration"]["comfort.heated_seats.enabled"] is False
     else:

@@ -305,6 +305,25 @@ def ota_sweep(every):
 
 
 @main.group()
+def payments():
+    """Payments whose outcome is not known yet."""
+
+
+@payments.command("reconcile")
+@click.option("--every", type=float, default=0, help="Repeat every N seconds (0: once).")
+@with_appcontext
+def payments_reconcile(every):
+    """Ask the gateway, by key, about every payment whose answer was lost, every hold nothing
+    will capture, every unconfirmed month-end charge, and news about unknown payments."""
+    from caas.jobs.tasks import reconcile_payments
+    while True:
+        click.echo(f"looked at {reconcile_payments(_platform())} payments")
+        if not every:
+            return
+        time.sleep(every)
+
+
+@main.group()
 def maintenance():
     """Maintenance reminders from the VSS."""
 

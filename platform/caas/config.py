@@ -62,8 +62,15 @@ def defaults(instance_path: str) -> dict:
         "CAAS_HTTP_TIMEOUT_SECONDS": 10.0,
         "CAAS_BREAKER_FAIL_MAX": 5,
         "CAAS_BREAKER_RESET_SECONDS": 30,
-        # A payment attempt older than this whose process died may be taken over.
+        # A payment attempt still "processing" this long after its call (its process died)
+        # is reconciled by its key like one whose answer was lost.
         "CAAS_PAYMENT_STALE_SECONDS": 120,
+        # A payment the gateway says it never acted on counts as not made only once this
+        # long has passed since it was sent (before that, it may still be on its way).
+        "CAAS_PAYMENT_LOOKUP_GRACE_SECONDS": 60,
+        # Payment news no payment here claims within this long is an orphan charge:
+        # a support ticket, and a full refund.
+        "CAAS_PAYMENT_ORPHAN_GRACE_SECONDS": 900,
         "CAAS_REGISTRATION_SYNC_ATTEMPTS": 3,
         "CAAS_REGISTRATION_RETRY_WAIT_SECONDS": 0.5,
         "CAAS_REGISTRATION_ESCALATE_SECONDS": 1800,

@@ -298,13 +298,23 @@ class InvoiceRepository:
             table.c.status.in_(statuses), table.c.kind == "invoice",
             table.c.updated_at < updated_before).order_by(table.c.id).limit(limit)).scalars())
 
-    def of_subscription(self, subscription_id: int, status: str = "paid") -> list[dict]:
-        """Invoices of a subscription in ``status``, with only that subscription's lines."""
+    def of_subscription(self, subscription_id: int, statuses: tuple[str, ...] = ("paid",)
+                        ) -> list[dict]:
+        """Invoices of a subscription in one of ``statuses``, with only that subscription's
+        lines."""
         lines, invoices = schema.invoice_lines, schema.invoices
         rows = self.conn.execute(sa.select(invoices, lines.c.id.label("line_id")).join(
             lines, lines.c.invoice_id == invoices.c.id).where(
-            lines.c.subscription_id == subscription_id, invoices.c.status == status))
+            lines.c.subscription_id == subscription_id, invoices.c.kind == "invoice",
+            invoices.c.status.in_(statuses)))
         return [dict(row._mapping) for row in rows]
+
+    def credit_note_of(self, invoice_id: int) -> dict | None:
+        table = schema.invoices
+        row = self.conn.execute(sa.select(table).where(
+            table.c.credited_invoice_id == invoice_id, table.c.kind == "credit_note")
+            .order_by(table.c.id).limit(1)).first()
+        return dict(row._mapping) if row else None
 
     def run_outcome(self, run_id: int) -> dict:
         """Invoices a billing run created, amounts per currency and status."""

@@ -23,8 +23,12 @@ def call(cb: pybreaker.CircuitBreaker, func: Callable[..., T], *args, **kwargs) 
     try:
         result = func(*args, **kwargs)
     except Exception as exc:
-        # The breaker counts it and re-raises it, or raises CircuitBreakerError if it trips.
-        return cb.call(_reraise, exc)
+        # The breaker counts it. If that trips the circuit, this call still reports its own
+        # failure: it was made, and "circuit open" would tell the caller it was not.
+        try:
+            return cb.call(_reraise, exc)
+        except pybreaker.CircuitBreakerError:
+            raise exc from None
     # Another thread may have opened the circuit meanwhile; this call succeeded all the same.
     with contextlib.suppress(pybreaker.CircuitBreakerError):
         cb.call(_succeed)

@@ -191,10 +191,13 @@ payments = Table(
     Column("order_id", Integer, ForeignKey("orders.id"), nullable=False, index=True),
     Column("kind", String(20), nullable=False),  # reservation | final
     Column("attempt", Integer, nullable=False),
-    Column("status", String(20), nullable=False),  # processing | succeeded | declined
+    # processing | succeeded | declined | failed | unknown (answer lost: reconcile by key)
+    Column("status", String(20), nullable=False),
     Column("amount_minor", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("gateway_key", String(120), nullable=False, unique=True),
+    # The gateway's token, never a card number: an unanswered request is sent again as it was.
+    Column("card_token", String(80)),
     Column("gateway_payment_id", String(60), unique=True),
     Column("settlement", String(20)),  # pending | settled | failed
     Column("error", String(500)),
@@ -212,6 +215,22 @@ webhook_events = Table(
     Column("payload", JSON, nullable=False),
     Column("outcome", String(200), nullable=False),
     UniqueConstraint("system", "event_id"),
+)
+
+# Payment news about a payment the platform did not know when it came (its charge's answer
+# was lost, or is still on its way): kept until a payment claims it by its key, or refunded
+# as an orphan charge once nothing has for a while.
+held_payment_events = Table(
+    "held_payment_events", tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", String(100), nullable=False, unique=True),
+    Column("payment_id", String(60), nullable=False, index=True),
+    Column("idempotency_key", String(255), index=True),
+    Column("payload", JSON, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("resolution", String(40)),  # claimed | orphan_refunded
+    Column("ticket_id", Integer, ForeignKey("support_tickets.id")),
 )
 
 idempotency_keys = Table(
@@ -280,6 +299,7 @@ services = Table(
     Column("payment_id", String(60), index=True),
     Column("payment_status", String(20), nullable=False),
     Column("refunded_minor", BigInteger, nullable=False),
+    Column("refund_due_minor", BigInteger),  # owed back by a withdrawal
     Column("attempts", Integer, nullable=False),
     Column("max_attempts", Integer, nullable=False),
     Column("next_attempt_at", DateTime(timezone=True), index=True),

@@ -88,7 +88,9 @@ class ServiceRepository:
             billing=row.billing, price=Money.from_minor(row.price_minor, row.currency),
             card_token=row.card_token, status=ServiceStatus(row.status),
             payment_id=row.payment_id, payment_status=row.payment_status,
-            refunded=Money.from_minor(row.refunded_minor, row.currency), attempts=row.attempts,
+            refunded=Money.from_minor(row.refunded_minor, row.currency),
+            refund_due=None if row.refund_due_minor is None else Money.from_minor(
+                row.refund_due_minor, row.currency), attempts=row.attempts,
             max_attempts=row.max_attempts, next_attempt_at=aware(row.next_attempt_at),
             last_error=row.last_error, activated_at=aware(row.activated_at),
             expires_at=aware(row.expires_at), ended_at=aware(row.ended_at),
@@ -100,6 +102,7 @@ class ServiceRepository:
         return dict(status=service.status.value, live_key=service.live_key,
                     payment_id=service.payment_id, payment_status=service.payment_status,
                     refunded_minor=service.refunded.to_minor() if service.refunded else 0,
+                    refund_due_minor=service.refund_due.to_minor() if service.refund_due else None,
                     attempts=service.attempts, max_attempts=service.max_attempts,
                     next_attempt_at=service.next_attempt_at,
                     last_error=service.last_error[:1000] if service.last_error else None,
@@ -149,6 +152,23 @@ class ServiceRepository:
                                 .where(schema.services.c.payment_id == payment_id)).first()
         return self._service(row) if row else None
 
+    def unresolved_purchases(self, unknown_before: datetime, stale_before: datetime, *,
+                             vin: str | None = None, option: str | None = None,
+                             limit: int = 500) -> list[int]:
+        """Ids of purchases still waiting for their authorization whose outcome must be looked
+        up: its answer was lost before ``unknown_before``, or its process died (no sign of
+        life since ``stale_before``)."""
+        table = schema.services
+        query = sa.select(table.c.id).where(
+            table.c.status == ServiceStatus.PAYING.value,
+            sa.or_(sa.and_(table.c.payment_status == "unknown",
+                           table.c.next_attempt_at < unknown_before),
+                   sa.and_(table.c.payment_status != "unknown",
+                           table.c.next_attempt_at < stale_before)))
+        if vin is not None:
+            query = query.where(table.c.live_key == f"{vin}:{option}")
+        return list(self.conn.execute(query.order_by(table.c.id).limit(limit)).scalars())
+
     def live_options(self, vin: str) -> set[str]:
         table = schema.services
         return set(self.conn.execute(sa.select(table.c.option).where(
@@ -165,6 +185,14 @@ class ServiceRepository:
         return list(self.conn.execute(sa.select(table.c.id).where(
             table.c.status == status.value, table.c.next_attempt_at < before)
             .order_by(table.c.next_attempt_at).limit(limit)).scalars())
+
+    def open_holds(self, limit: int = 500) -> list[int]:
+        """Ids of services that ended (or never started) with their authorization still held:
+        nobody will capture it, so it must be released."""
+        table = schema.services
+        return list(self.conn.execute(sa.select(table.c.id).where(
+            table.c.live_key.is_(None), table.c.payment_status == "authorized")
+            .order_by(table.c.id).limit(limit)).scalars())
 
     def expired(self, at: datetime, limit: int = 500) -> list[int]:
         """Ids of active time-limited services whose time is up at ``at``."""

@@ -3,6 +3,8 @@
 The key is claimed (committed) before the view runs, so a concurrent retry with
 the same key is told the first is still running instead of running twice. An
 answer of 5xx is not kept: nothing happened, and the client may retry with the key.
+Nor is a :func:`provisional` answer (a payment whose outcome is being confirmed):
+a retry runs again and reports the outcome as it is then.
 """
 from __future__ import annotations
 
@@ -27,6 +29,11 @@ def _fingerprint() -> str:
     digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
     digest.update(request.get_data())
     return digest.hexdigest()
+
+
+def provisional() -> None:
+    """Mark this request's answer as not final: its Idempotency-Key is released, not kept."""
+    g.idempotency_provisional = True
 
 
 def idempotent(view):
@@ -55,7 +62,7 @@ def idempotent(view):
         except BaseException:
             _forget(tenant, owner, key)
             raise
-        if response.status_code >= 500:
+        if response.status_code >= 500 or g.pop("idempotency_provisional", False):
             _forget(tenant, owner, key)
         else:
             with platform().tenant_uow(tenant.slug) as uow:

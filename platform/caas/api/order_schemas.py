@@ -1,7 +1,7 @@
 """Schemas of sales, orders, vehicles, stock, support tickets and webhooks."""
 from babel.numbers import format_currency
 from flask_babel import get_locale
-from marshmallow import INCLUDE, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, INCLUDE, ValidationError, fields, validate, validates_schema
 
 from caas.api.schemas import OutputSchema, StrictSchema
 from caas.domain.billing import PERIOD_PATTERN
@@ -234,6 +234,9 @@ class FactoryEventSchema(StrictSchema):
 
 
 class PaymentEventSchema(StrictSchema):
+    class Meta:
+        unknown = EXCLUDE  # a provider adds fields to its events over time
+
     event_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     payment_id = fields.String(required=True, validate=validate.Length(min=1, max=60))
     type = fields.String(required=True, validate=validate.OneOf(
@@ -242,6 +245,9 @@ class PaymentEventSchema(StrictSchema):
     amount = fields.String(validate=validate.Length(max=40))
     currency = fields.String(validate=validate.Length(max=3))
     reference = fields.String(validate=validate.Length(max=120))
+    idempotency_key = fields.String(validate=validate.Length(max=255), metadata={
+        "description": "the key of the request the news follows from: how news about a "
+                       "payment whose answer was lost is matched"})
 
 
 QUANTITY = validate.Regexp(r"^[0-9]{1,12}(\.[0-9]{1,6})?$",
@@ -347,6 +353,11 @@ class PurchaseSchema(StrictSchema):
     card_token = fields.String(required=True, validate=CARD_TOKEN)
 
 
+class RefundSchema(OutputSchema):
+    status = fields.String(metadata={"enum": ["pending", "refunded"]})
+    amount = money("what is owed back")
+
+
 class ServiceSchema(OutputSchema):
     id = fields.Integer()
     vin = fields.String()
@@ -356,8 +367,13 @@ class ServiceSchema(OutputSchema):
                                               "cancelled", "withdrawn", "payment_failed",
                                               "ended"]})
     price = money()
-    payment_status = fields.String()
-    refunded = money()
+    payment_status = fields.String(metadata={"enum": [
+        "none", "unknown", "authorized", "capturing", "captured", "capture_declined",
+        "releasing", "voided", "refunded", "failed"], "description":
+        "`unknown`: the gateway's answer to the authorization was lost and is being confirmed"})
+    refunded = money("refunded so far")
+    refund = fields.Nested(RefundSchema, allow_none=True, metadata={
+        "description": "money owed back (a withdrawal): `pending` until the refund is made"})
     attempts = fields.Integer()
     max_attempts = fields.Integer()
     last_error = fields.String(allow_none=True)

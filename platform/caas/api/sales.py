@@ -3,7 +3,7 @@ from flask import g
 from flask.views import MethodView
 
 from caas.api import Blueprint
-from caas.api.idempotency import PARAMETER, idempotent
+from caas.api.idempotency import PARAMETER, idempotent, provisional
 from caas.api.order_schemas import (CardSchema, DeliverySchema, OrderQuerySchema, OrderSchema,
                                     SaleCreateSchema, SaleSchema)
 from caas.api.security import BEARER, platform, require_tenant, roles
@@ -17,6 +17,21 @@ MONEY_MOVING = dict(security=BEARER, parameters=[PARAMETER])
 
 def _order(order_id: int):
     return sales.order_view(platform(), require_tenant(), order_id)
+
+
+#: The answer while the gateway's answer is lost and being confirmed.
+OUTCOME_UNKNOWN = ("The gateway's answer was lost: the payment (its attempt `unknown` under "
+                   "`payments`) is being confirmed by its key, and nothing more is charged. "
+                   "Read the order again, or retry: a retry asks the gateway about the same "
+                   "charge, never makes a second one")
+
+
+def _paid(outcome: str, order_id: int):
+    """The order after a payment; 202 while its outcome is being confirmed."""
+    if outcome == payments.UNKNOWN:
+        provisional()
+        return _order(order_id), 202
+    return _order(order_id)
 
 
 @blp.route("/sales")
@@ -70,11 +85,12 @@ class ReservationPayment(MethodView):
     @blp.response(200, OrderSchema)
     @blp.alt_response(402, description="Card declined; nothing changed")
     @blp.alt_response(409, description="Not awaiting a reservation, or a payment is running")
-    @blp.alt_response(503, description="Payment gateway unavailable; nothing charged")
+    @blp.alt_response(202, schema=OrderSchema, description=OUTCOME_UNKNOWN)
+    @blp.alt_response(503, description="The payment gateway did not act; nothing charged")
     def post(self, data, order_id):
         """Pay the reservation; the factory order is placed (or queued if the factory is down)"""
-        payments.pay_reservation(platform(), require_tenant(), order_id, data["card_token"])
-        return _order(order_id)
+        return _paid(payments.pay_reservation(platform(), require_tenant(), order_id,
+                                              data["card_token"]), order_id)
 
 
 @blp.route("/orders/<int(max=2147483647):order_id>/final-payment")
@@ -86,11 +102,12 @@ class FinalPayment(MethodView):
     @blp.response(200, OrderSchema)
     @blp.alt_response(402, description="Declined: the order is cancelled, the vehicle to stock")
     @blp.alt_response(409, description="Not awaiting the final payment, or a payment is running")
-    @blp.alt_response(503, description="Payment gateway unavailable; nothing charged")
+    @blp.alt_response(202, schema=OrderSchema, description=OUTCOME_UNKNOWN)
+    @blp.alt_response(503, description="The payment gateway did not act; nothing charged")
     def post(self, data, order_id):
         """Pay the rest; the vehicle is then registered with the country's authority"""
-        payments.pay_final(platform(), require_tenant(), order_id, data["card_token"])
-        return _order(order_id)
+        return _paid(payments.pay_final(platform(), require_tenant(), order_id,
+                                        data["card_token"]), order_id)
 
 
 @blp.route("/orders/<int(max=2147483647):order_id>/registration")

@@ -66,10 +66,8 @@ class VehicleServices(MethodView):
     @blp.alt_response(503, description="Payment gateway unavailable; nothing charged")
     def post(self, data, vin):
         """Buy an option: the price is authorized and the activation queued (`activating`)"""
-        tenant = require_tenant()
-        service = activation.purchase(platform(), tenant, g.actor.id, vin, data["option"],
-                                      data["card_token"])
-        return activation.service_view(platform(), tenant, service.id, g.actor.id)
+        return activation.purchase(platform(), require_tenant(), g.actor.id, vin,
+                                   data["option"], data["card_token"])
 
 
 @blp.route("/services/<int(max=2147483647):service_id>")

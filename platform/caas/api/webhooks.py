@@ -17,7 +17,7 @@ from caas.api.order_schemas import (FactoryEventSchema, PaymentEventSchema,
                                     TelemetryEventSchema, WebhookAnswerSchema)
 from caas.api.security import platform
 from caas.context import Actor, actor_var
-from caas.service_layer import factory, payments, usage
+from caas.service_layer import factory, settlements, usage
 from caas.tenancy import tenant_context
 
 PREFIX = "/webhooks"
@@ -70,10 +70,12 @@ class PaymentsWebhook(MethodView):
     @blp.doc(parameters=[SIGNATURE])
     @blp.response(200, WebhookAnswerSchema)
     @blp.alt_response(401, description="Missing, wrong or stale signature")
-    @blp.alt_response(404, description="Unknown tenant or payment (retry later)")
+    @blp.alt_response(404, description="Unknown tenant")
     def post(self, tenant):
-        """Settlement: `payment.settled`, `payment.failed`, `refund.settled`"""
-        return _receive(tenant, "payments", PaymentEventSchema(), payments.receive_payment_event)
+        """Settlement: `payment.settled`, `payment.failed`, `refund.settled`; news about a
+        payment not known here yet is kept until its payment claims it (by id or key), or
+        refunded as an orphan charge"""
+        return _receive(tenant, "payments", PaymentEventSchema(), settlements.receive)
 
 
 @blp.route("/<string:tenant>/telemetry")

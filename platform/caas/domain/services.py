@@ -72,8 +72,12 @@ class Service:
     status: ServiceStatus = ServiceStatus.PAYING
     id: int | None = None
     payment_id: str | None = None
-    payment_status: str = "none"  # none | authorized | captured | voided | refunded
+    # none | unknown | authorized | capturing | captured | capture_declined | releasing |
+    # voided | refunded
+    payment_status: str = "none"
     refunded: Money | None = None
+    #: What the customer is owed back (a withdrawal), until :attr:`refunded` reaches it.
+    refund_due: Money | None = None
     attempts: int = 0
     max_attempts: int = 5
     next_attempt_at: datetime | None = None
@@ -96,6 +100,23 @@ class Service:
             raise IllegalServiceTransition(self.status, target)
         self.pending.append((self.status, target, note))
         self.status = target
+
+    def refund(self) -> dict | None:
+        """The money on its way back to the customer, and whether it has arrived."""
+        if not self.refund_due:
+            return None
+        arrived = self.refunded is not None and self.refunded.amount >= self.refund_due.amount
+        return {"status": "refunded" if arrived else "pending", "amount": self.refund_due}
+
+    def owe_back(self, amount: Money) -> None:
+        """Add ``amount`` to what the customer is owed back."""
+        if amount.amount > 0:
+            self.refund_due = amount if self.refund_due is None else Money(
+                self.refund_due.amount + amount.amount, amount.currency)
+
+    def refunded_more(self, amount: Money) -> None:
+        self.refunded = amount if not self.refunded else Money(
+            self.refunded.amount + amount.amount, amount.currency)
 
     def activated(self, at: datetime, duration_days: int | None) -> None:
         self.move_to(ServiceStatus.ACTIVE, "the vehicle confirmed the activation")

@@ -11,8 +11,8 @@ log = logging.getLogger(__name__)
 
 
 class EmbeddedWorker:
-    """Worker threads plus the outbox relay, activation sweeper and maintenance reminder loop,
-    inside the web process."""
+    """Worker threads plus the outbox relay, activation sweeper, payment reconciliation and
+    maintenance reminder loop, inside the web process."""
 
     def __init__(self, app, broker, threads: int = 4, relay_every: float = 10.0):
         self.app = app
@@ -31,11 +31,12 @@ class EmbeddedWorker:
 
     def _relay_loop(self) -> None:
         from caas.jobs.notifications import schedule_reminders
-        from caas.jobs.tasks import relay, sweep
+        from caas.jobs.tasks import reconcile_payments, relay, sweep
         remind_every = self.app.config["CAAS_MAINTENANCE_REMINDER_SECONDS"]
         reminded = float("-inf")
         while not self._stop.wait(self.relay_every):
-            tasks = [("outbox relay", relay), ("activation sweep", sweep)]
+            tasks = [("outbox relay", relay), ("activation sweep", sweep),
+                     ("payment reconciliation", reconcile_payments)]
             if remind_every and time.monotonic() - reminded >= remind_every:
                 reminded = time.monotonic()
                 tasks.append(("maintenance reminders", schedule_reminders))

@@ -8,7 +8,7 @@ from typing import Callable
 from flask import current_app
 
 from caas.adapters.repositories import OutboxRepository, PluginEvents
-from caas.service_layer import activation, billing, factory, registration
+from caas.service_layer import activation, billing, factory, reconciliation, registration, settlements
 from caas.tenancy import current_tenant
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,12 @@ def service_payment(payload: dict, job_key: str) -> None:
                               payload["action"], payload.get("amount_minor"))
 
 
+@handler(settlements.REFUND_ORPHAN)
+def refund_orphan_charge(payload: dict, job_key: str) -> None:
+    # Raises while the gateway is unavailable: retried, with the same idempotency key.
+    settlements.refund_orphan(current_platform(), current_tenant(), payload["payment_id"])
+
+
 @handler(activation.DEACTIVATE)
 def deactivate_service(payload: dict, job_key: str) -> None:
     activation.deactivate(current_platform(), current_tenant(), payload["service_id"])
@@ -187,6 +193,18 @@ def relay(platform, older_than_seconds: int = 5) -> int:
             dispatch(tenant.slug, pending)
             sent += len(pending)
     return sent
+
+
+def reconcile_payments(platform) -> int:
+    """One reconciliation pass over every active tenant; returns how many movements were
+    looked at."""
+    from caas.tenancy import tenant_context
+    looked = 0
+    for tenant in platform.tenants():
+        if tenant.status == "active":
+            with tenant_context(tenant):
+                looked += sum(reconciliation.reconcile(platform, tenant).values())
+    return looked
 
 
 def sweep(platform) -> int:

@@ -1,7 +1,7 @@
 """The external systems' simulators, in process: the embedded default and the tests.
 
 Each sandbox is a small WSGI app; the platform's clients reach it over real HTTP
-semantics through httpx's WSGI transport, behind the fault injector that
+semantics through httpx's WSGI transport, behind the client-side faults that
 ``PUT /sandbox/{system}/mode`` drives. Sandboxes call the platform back the same
 way, with signed webhooks. Their state lives in this process: run one process
 (``make run``) when using them, or point the ``CAAS_*_URL`` settings at shared ones.
@@ -13,10 +13,10 @@ import threading
 import httpx
 
 from caas.sandboxes.factory import FactorySandbox
-from caas.sandboxes.faults import FaultInjector, FaultTransport
+from caas.sandboxes.faults import FaultTransport
 from caas.sandboxes.iot import IotSandbox
 from caas.sandboxes.messaging import MessagingSandbox
-from caas.sandboxes.payments import PaymentsSandbox
+from caas.sandboxes.payments import PaymentsSandbox, request_operation
 from caas.sandboxes.telemetry import TelemetrySandbox
 from caas.sandboxes.vss import VssSandbox
 from caas.sandboxes.webhooks import WebhookSender
@@ -62,7 +62,8 @@ class Sandboxes:
                 "iot": lambda: self.iot.wsgi, "vss": lambda: self.vss.wsgi,
                 "push": lambda: self.push.wsgi, "sms": lambda: self.sms.wsgi,
                 "registration": lambda: self.registration(country)}
-        return FaultTransport(httpx.WSGITransport(app=FaultInjector(apps[system](), system)), system)
+        operation_of = request_operation if system == "payments" else None
+        return FaultTransport(httpx.WSGITransport(app=apps[system]()), system, operation_of)
 
     def close(self) -> None:
         if self._factory_started:

@@ -15,6 +15,15 @@ Routes (``X-Merchant: <tenant>`` on every one; ``Idempotency-Key`` on the POSTs)
     POST /v1/payments/<id>/refunds       {amount?}   captured -> (partially_)refunded
     GET  /v1/payments/<id>
     GET  /v1/payments?reference=<reference>  the merchant's payments with that reference
+    GET  /v1/idempotency-keys/<key>      what the gateway did with a key: how a client whose
+                                         answer was lost learns the outcome
+
+Besides the faults every sandbox has, ``PUT /sandbox/payments/mode`` takes the gateway's own
+(:data:`~caas.sandboxes.faults.PAYMENT_MODES`): ``decline`` refuses the targeted operation
+with 402 without acting (for a charge or an authorization, a card decline kept under its
+key; for a capture, void or refund a refusal that the same key may retry),
+``webhook_before_answer`` settles a charge, capture or refund and delivers its webhook before
+answering, and ``duplicate_webhooks`` sends every webhook twice.
 """
 from __future__ import annotations
 
@@ -27,14 +36,18 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from babel.numbers import get_currency_precision
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from caas.domain.money import Money
+from caas.sandboxes import faults
 from caas.sandboxes.webhooks import WebhookSender
+
+if TYPE_CHECKING:
+    import httpx
 
 SYSTEM = "payments"
 #: Tokens the gateway accepts, and how their captures settle by themselves (None: only when told).
@@ -99,6 +112,8 @@ class _Payment:
     captured: Decimal = Decimal(0)
     refunded: Decimal = Decimal(0)
     settlement: str = "pending"
+    #: The Idempotency-Key of the request that took the money (the charge, or the capture).
+    key: str | None = None
     created_at: str = field(default_factory=_now)
     refunds: list[dict] = field(default_factory=list)
 
@@ -114,7 +129,7 @@ class _Payment:
                 "refunds": [dict(refund) for refund in self.refunds]}
 
     def about(self) -> dict:
-        """What every ledger entry and webhook says about the payment."""
+        """What every ledger entry says about the payment."""
         return {"tenant": self.tenant, "payment_id": self.id, "currency": self.currency,
                 "reference": self.reference, "card_token": self.card_token}
 
@@ -144,9 +159,14 @@ class _Reply:
     fingerprint: tuple
     status: int
     body: str
+    operation: str
 
     def response(self) -> Response:
         return Response(self.body, self.status, mimetype="application/json")
+
+    def to_dict(self, key: str) -> dict:
+        return {"key": key, "operation": self.operation, "status": self.status,
+                "response": json.loads(self.body)}
 
 
 def _merchant() -> str:
@@ -198,6 +218,26 @@ def _new_payment(body: dict) -> tuple[Decimal, str]:
     return amount, currency
 
 
+def operation_of(method: str, path: str, body: bytes) -> str:
+    """The gateway operation a request asks for: ``charge``, ``authorize``, ``capture``,
+    ``void``, ``refund``, or ``lookup`` for every read."""
+    if method != "POST":
+        return "lookup"
+    for suffix, operation in (("/capture", "capture"), ("/void", "void"), ("/refunds", "refund")):
+        if path.endswith(suffix):
+            return operation
+    try:
+        capture = json.loads(body or b"{}").get("capture", True)
+    except (ValueError, AttributeError):
+        capture = True
+    return "authorize" if capture is False else "charge"
+
+
+def request_operation(request: "httpx.Request") -> str:
+    """:func:`operation_of` an outgoing httpx request (for the client-side faults)."""
+    return operation_of(request.method, request.url.path, request.content)
+
+
 def _error(exc: HTTPException) -> Response:
     code = exc.name.lower().replace(" ", "_")
     return Response(json.dumps({"error": {"code": code, "message": exc.description}}),
@@ -234,6 +274,13 @@ class PaymentsSandbox:
         with self._lock:
             return self._payments[payment_id].to_dict()
 
+    def by_key(self, merchant: str, key: str) -> dict | None:
+        """What the gateway did with ``merchant``'s ``key``: the operation and the answer it
+        kept, or ``None`` when it never acted on that key."""
+        with self._lock:
+            stored = self._replies.get((merchant, key))
+            return stored.to_dict(key) if stored else None
+
     def settle(self, payment_id: str, outcome: str, wait: bool = True) -> dict:
         """Settle a captured payment as ``"settled"`` or ``"failed"`` and tell the platform.
 
@@ -269,6 +316,8 @@ class PaymentsSandbox:
             app.add_url_rule(rule, action.__name__, self._idempotent(action), methods=["POST"])
         app.add_url_rule("/v1/payments/<payment_id>", "show", self._show, methods=["GET"])
         app.add_url_rule("/v1/payments", "search", self._search, methods=["GET"])
+        app.add_url_rule("/v1/idempotency-keys/<path:key>", "by_key", self._by_key,
+                         methods=["GET"])
         return app
 
     def _idempotent(self, action: Callable[..., tuple[int, dict]]) -> Callable[..., Response]:
@@ -281,6 +330,8 @@ class PaymentsSandbox:
             if not key:
                 raise Refusal(400, "invalid_request", "the Idempotency-Key header is required")
             fingerprint = _fingerprint()
+            operation = operation_of(request.method, request.path, request.get_data())
+            mode = faults.mode_of(SYSTEM)
             # One lock around check, action and store: a key sent twice at once still acts once.
             with self._lock:
                 stored = self._replies.get((merchant, key))
@@ -290,17 +341,53 @@ class PaymentsSandbox:
                                       "this Idempotency-Key was used for a different request")
                     return stored.response()
                 try:
+                    if mode.mode == "decline" and mode.targets(operation):
+                        self._decline(merchant, key, operation, _body())
                     status, body = action(merchant, key, _body(), **params)
                 except Refusal as refusal:
                     status, body = refusal.status, refusal.body()
-                reply = _Reply(fingerprint, status, json.dumps(body))
-                # Only what the gateway acted on (a success, a decline) is kept: a request refused
-                # before acting, or lost to a gateway error, may be retried with the same key.
-                if status < 300 or status == 402:
+                reply = _Reply(fingerprint, status, json.dumps(body), operation)
+                # Only what the gateway acted on (a success, a card decline) is kept: a request
+                # refused before acting, or lost to a gateway error, may be retried with the key.
+                if status < 300 or (status == 402 and operation in ("charge", "authorize")):
                     self._replies[(merchant, key)] = reply
+            if status < 300 and mode.mode == "webhook_before_answer" and mode.targets(operation):
+                self._settle_at_once(operation, body)
             return reply.response()
 
         return view
+
+    def _by_key(self, key: str) -> Response:
+        found = self.by_key(_merchant(), key)
+        if found is None:
+            raise Refusal(404, "not_found", "the gateway never acted on this key")
+        return Response(json.dumps(found), 200, mimetype="application/json")
+
+    def _decline(self, merchant: str, key: str, operation: str, body: dict) -> None:
+        """``decline`` mode: refuse the operation without acting (the caller holds the lock)."""
+        if operation in ("charge", "authorize"):
+            amount, currency = _new_payment(body)
+            refused = _Payment(id="", tenant=merchant, amount=amount, currency=currency,
+                               card_token=body["card_token"], reference=body["reference"],
+                               description=body.get("description", ""), status="declined")
+            self._record("decline", refused, amount, key, payment_id=None)
+        raise Refusal(402, "card_declined", f"the {operation} was declined")
+
+    def _settle_at_once(self, operation: str, body: dict) -> None:
+        """``webhook_before_answer`` mode: settle what was just taken or refunded, and tell the
+        platform, before the caller gets its answer."""
+        if operation in ("charge", "capture"):
+            with self._lock:
+                payment = self._payments[body["id"]]
+            try:
+                self.settle(payment.id, CARDS.get(payment.card_token) or "settled", wait=True)
+            except ValueError:
+                pass  # settled already
+        elif operation == "refund":
+            with self._lock:
+                payment = self._payments[body["payment_id"]]
+                refund = next(item for item in payment.refunds if item["id"] == body["id"])
+            self._settle_refund(payment, refund, wait=True)
 
     def _show(self, payment_id: str) -> Response:
         merchant = _merchant()
@@ -325,7 +412,7 @@ class PaymentsSandbox:
             raise Refusal(502, "gateway_error", "the card network did not answer")
         payment = _Payment(id=f"pay_{uuid.uuid4().hex}", tenant=merchant, amount=amount,
                            currency=currency, card_token=token, reference=body["reference"],
-                           description=body.get("description", ""), status="authorized")
+                           description=body.get("description", ""), status="authorized", key=key)
         if token not in CARDS or (token == CHARGE_DECLINED and body.get("capture", True)):
             self._record("decline", payment, amount, key, payment_id=None)
             if token in (DECLINED, CHARGE_DECLINED):
@@ -343,6 +430,7 @@ class PaymentsSandbox:
         payment = self._find(merchant, payment_id)
         payment.require(("authorized",), "captured")
         amount = payment.requested(body, default=payment.amount)
+        payment.key = key
         self._take(payment, amount)
         self._record("capture", payment, amount, key)
         return 200, payment.to_dict()
@@ -361,7 +449,8 @@ class PaymentsSandbox:
             raise Refusal(409, "invalid_state", "the payment's settlement failed: nothing to refund")
         amount = payment.requested(body, default=payment.captured - payment.refunded)
         refund = {"id": f"re_{uuid.uuid4().hex}", "payment_id": payment.id,
-                  "amount": payment.text(amount), "currency": payment.currency, "status": "pending"}
+                  "amount": payment.text(amount), "currency": payment.currency, "status": "pending",
+                  "key": key}
         payment.refunds.append(refund)
         payment.refunded += amount
         payment.status = "refunded" if payment.refunded == payment.captured else "partially_refunded"
@@ -405,16 +494,22 @@ class PaymentsSandbox:
         except ValueError:
             pass  # settled by hand in the meantime
 
-    def _settle_refund(self, payment: _Payment, refund: dict) -> None:
+    def _settle_refund(self, payment: _Payment, refund: dict, wait: bool = False) -> None:
         with self._lock:
+            if refund["status"] == "settled":
+                return
             refund["status"] = "settled"
-        self._notify(payment, "refund.settled", Decimal(refund["amount"]), wait=False,
-                     refund_id=refund["id"])
+        self._notify(payment, "refund.settled", Decimal(refund["amount"]), wait=wait,
+                     refund_id=refund["id"], idempotency_key=refund["key"])
 
     def _notify(self, payment: _Payment, event: str, amount: Decimal, *, wait: bool, **extra) -> None:
+        """Tell the platform; the event names the key of the request it follows from (as
+        providers do), so that news of a payment the platform never heard of can be matched."""
         if self.sender is None:
             return
         payload = {"event_id": WebhookSender.event_id(), "payment_id": payment.id, "type": event,
-                   **extra, "amount": payment.text(amount), "currency": payment.currency,
-                   "reference": payment.reference}
-        self.sender.send(payment.tenant, SYSTEM, payload, wait=wait)
+                   "idempotency_key": payment.key, **extra, "amount": payment.text(amount),
+                   "currency": payment.currency, "reference": payment.reference}
+        copies = 2 if faults.mode_of(SYSTEM).mode == "duplicate_webhooks" else 1
+        for _ in range(copies):
+            self.sender.send(payment.tenant, SYSTEM, payload, wait=wait)

@@ -13,9 +13,18 @@ blp = Blueprint("sandbox", __name__, url_prefix="/sandbox",
 
 
 class ModeSchema(Schema):
-    mode = fields.String(required=True, validate=validate.OneOf(faults.MODES))
+    mode = fields.String(required=True,
+                         validate=validate.OneOf(faults.MODES + faults.PAYMENT_MODES))
     failure_rate = fields.Float(load_default=1.0, validate=validate.Range(min=0, max=1))
     latency_ms = fields.Integer(load_default=0, validate=validate.Range(min=0, max=60_000))
+    operations = fields.List(fields.String(validate=validate.OneOf(faults.PAYMENT_OPERATIONS)),
+                             load_default=None, allow_none=True, validate=validate.Length(min=1),
+                             metadata={"description": "payments only: the operations the mode "
+                                                      "applies to (default: all)"})
+    times = fields.Integer(load_default=None, allow_none=True,
+                           validate=validate.Range(min=1, max=10_000),
+                           metadata={"description": "calls the mode applies to before the "
+                                                    "system is up again (default: until changed)"})
 
 
 class MailQuerySchema(Schema):
@@ -36,7 +45,14 @@ class SystemMode(MethodView):
     @blp.arguments(ModeSchema)
     @blp.response(200, ModeSchema)
     def put(self, data, system):
-        """Switch a sandbox up, down, slow, or failing a share of calls"""
+        """Switch a sandbox up, down, slow, failing a share of calls, or losing answers;
+        the payments sandbox also declines, calls back before answering, or calls back twice"""
+        if data["mode"] not in faults.modes_for(system):
+            abort(422, message="Not a mode of this sandbox.", errors={"json": {"mode": [
+                f"{system} takes one of: {', '.join(faults.modes_for(system))}."]}})
+        if data["operations"] is not None and system != "payments":
+            abort(422, message="Only the payments sandbox names operations.",
+                  errors={"json": {"operations": ["Only for the payments sandbox."]}})
         mode = faults.Mode(**data)
         faults.set_mode(system, mode)
         return mode.to_dict()
@@ -111,6 +127,20 @@ class PaymentsLedger(MethodView):
     def get(self, query):
         """Every authorization, charge, capture, void, refund and settlement (`?tenant=`)"""
         return {"entries": _sandboxes().payments.ledger(query.get("tenant"))}
+
+
+@blp.route("/payments/by-key/<path:idempotency_key>")
+class PaymentsByKey(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("operator", tenant=False)
+    @blp.arguments(TenantQuerySchema, location="query")
+    def get(self, query, idempotency_key):
+        """What the gateway did with a tenant's Idempotency-Key (`?tenant=`), as its own
+        lookup answers it; 404 when it never acted on the key"""
+        found = _sandboxes().payments.by_key(query.get("tenant", ""), idempotency_key)
+        if found is None:
+            abort(404, message="The gateway never acted on this key.")
+        return found
 
 
 @blp.route("/payments/<string:payment_id>/settle")

@@ -156,15 +156,26 @@ class SandboxServer:
             if request.method == "PUT":
                 data = body()
                 try:
+                    times = data.get("times")
                     chosen = faults.Mode(mode=data["mode"],
                                          failure_rate=float(data.get("failure_rate", 1.0)),
-                                         latency_ms=int(data.get("latency_ms", 0)))
+                                         latency_ms=int(data.get("latency_ms", 0)),
+                                         operations=data.get("operations"),
+                                         times=None if times is None else int(times))
                 except (KeyError, TypeError, ValueError) as exc:
-                    raise BadRequest(f"mode, failure_rate?, latency_ms?: {exc}")
-                if chosen.mode not in faults.MODES:
-                    raise BadRequest(f"mode is one of {', '.join(faults.MODES)}")
+                    raise BadRequest(f"mode, failure_rate?, latency_ms?, operations?, times?: {exc}")
+                allowed = faults.modes_for(system, remote=True)
+                if chosen.mode not in allowed:
+                    raise BadRequest(f"mode is one of {', '.join(allowed)}")
                 faults.set_mode(system, chosen)
             return faults.mode_of(system).to_dict()
+
+        @app.get("/payments/by-key/<path:key>")
+        def by_key(key):
+            found = self.payments.by_key(request.args.get("tenant", ""), key)
+            if found is None:
+                raise NotFound("the gateway never acted on this key")
+            return found
 
         @app.get("/payments/ledger")
         def ledger():

@@ -18,7 +18,8 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 from caas.adapters.iot import CommandFailed, CommandTimedOut, IotError, IotRejected
-from caas.adapters.payments import PaymentDeclined, PaymentError, PaymentRejected, PaymentUnavailable
+from caas.adapters.payments import (Payment, PaymentDeclined, PaymentError, PaymentOutcomeUnknown,
+                                    PaymentRejected)
 from caas.adapters.services import LiveServiceExists, StaleService
 from caas.bootstrap import Platform
 from caas.domain.money import Money
@@ -44,12 +45,15 @@ def _now() -> datetime:
 # --- purchase ---------------------------------------------------------------------
 
 def purchase(platform: Platform, tenant: Tenant, customer_id: int, vin: str, code: str,
-             card_token: str) -> Service:
+             card_token: str) -> dict:
     """Check eligibility, authorize the price, and queue the activation.
 
+    :returns: the service as its purchase left it (``activating``; ``paying`` while the
+        gateway's answer is being confirmed), not as a worker may have moved it since.
     :raises NotFound: not the customer's linked vehicle, or an option not sold here.
     :raises Conflict: the option is blocked (``reason``) or already being bought.
-    :raises PaymentRequired: the card was declined. :raises Unavailable: gateway down.
+    :raises PaymentRequired: the card was declined. :raises Unavailable: the gateway did
+        not act; nothing was authorized.
     """
     with platform.tenant_uow(tenant.slug) as uow:
         vehicle = catalog.own_vehicle(uow, vin, customer_id)
@@ -58,6 +62,12 @@ def purchase(platform: Platform, tenant: Tenant, customer_id: int, vin: str, cod
             raise NotFound(f"The option {code!r} is not offered.")
         option = platform.plugins.option(code)
         live = code in uow.services.live_options(vin)
+        unresolved = _unresolved_purchases(platform, uow, vin=vin, option=code) if live else []
+    if unresolved:
+        # A purchase of this option whose authorization went unanswered: settle it first.
+        reconcile_authorization(platform, tenant, unresolved[0])
+        with platform.tenant_uow(tenant.slug) as uow:
+            live = code in uow.services.live_options(vin)
     overdue = (catalog.maintenance_overdue(platform, tenant, vin)
                if option.requires_maintenance else None)
     reason = blocking_reason(compatible=option.fits(vehicle.model), live=live,
@@ -78,8 +88,7 @@ def purchase(platform: Platform, tenant: Tenant, customer_id: int, vin: str, cod
             raise Conflict("This option is already being bought for this vehicle.",
                            reason="already_active")
         uow.commit()
-    _authorize(platform, tenant, service)
-    return service
+    return _authorize(platform, tenant, service)
 
 
 def _locale_of(platform: Platform, tenant: Tenant, user_id: int) -> str:
@@ -98,33 +107,125 @@ def _key(tenant: Tenant, service: Service, step: str) -> str:
     return f"{tenant.slug}:service:{service.id}:{step}"
 
 
-def _authorize(platform: Platform, tenant: Tenant, service: Service) -> None:
+def _authorize(platform: Platform, tenant: Tenant, service: Service) -> dict:
     gateway = platform.external.payments(tenant)
     try:
         payment = gateway.authorize(service.price, service.card_token,
                                     idempotency_key=_key(tenant, service, "authorize"),
                                     reference=f"service-{service.id}",
                                     description=f"{service.option} for {service.vin}")
+    except PaymentOutcomeUnknown as exc:
+        return _authorization_unknown(platform, tenant, service.id, exc)
     except PaymentError as exc:
-        with platform.tenant_uow(tenant.slug) as uow:
-            stored = uow.services.get(service.id)
-            stored.move_to(ServiceStatus.PAYMENT_FAILED, f"payment: {exc}")
-            stored.next_attempt_at = None
-            uow.services.save(stored)
-            uow.commit()
+        _not_authorized(platform, tenant, service.id, exc)
         if isinstance(exc, PaymentDeclined):
             raise PaymentRequired(f"The card was declined ({exc.code}); nothing was charged.")
         raise gateway_refusal(exc) from exc
-    with platform.tenant_uow(tenant.slug) as uow:
-        stored = uow.services.get(service.id)
+    return _authorized(platform, tenant, service.id, payment)
+
+
+def _authorized(platform: Platform, tenant: Tenant, service_id: int, payment: Payment) -> dict:
+    """The price is held: queue the activation (once, whoever learns of it first)."""
+    def held(uow, stored: Service) -> None:
         stored.payment_id, stored.payment_status = payment.id, "authorized"
         stored.move_to(ServiceStatus.ACTIVATING, f"{payment.amount.amount} "
                                                  f"{payment.amount.currency} authorized")
         stored.next_attempt_at = _now()
         uow.services.save(stored)
         uow.outbox.add(ACTIVATE, {"service_id": stored.id})
+        _audit_payment(uow, stored, "authorized", payment_id=payment.id)
+    return _purchase_outcome(platform, tenant, service_id, held)
+
+
+def _not_authorized(platform: Platform, tenant: Tenant, service_id: int, exc: PaymentError) -> None:
+    """Declined, or known not to have happened: the purchase ends, nothing held."""
+    def refused(uow, stored: Service) -> None:
+        stored.move_to(ServiceStatus.PAYMENT_FAILED, f"payment: {exc}")
+        stored.payment_status, stored.next_attempt_at = "none", None
+        uow.services.save(stored)
+        _audit_payment(uow, stored, "not_authorized", error=str(exc))
+    _purchase_outcome(platform, tenant, service_id, refused)
+
+
+def _purchase_outcome(platform: Platform, tenant: Tenant, service_id: int, apply) -> dict:
+    """Apply the authorization's outcome to a purchase still ``paying``, once: a purchase a
+    concurrent reconciliation settled first is left as it is. Returns the service's view."""
+    for _ in range(3):
+        with platform.tenant_uow(tenant.slug) as uow:
+            stored = uow.services.get(service_id)
+            if stored.status is ServiceStatus.PAYING:
+                try:
+                    apply(uow, stored)
+                except StaleService:
+                    continue  # settled meanwhile: read it again
+            view = service_views(uow, [stored])[0]
+            uow.commit()
+            return view
+    raise Conflict("This purchase keeps changing; please read it again.")
+
+
+def _unresolved_purchases(platform: Platform, uow, **which) -> list[int]:
+    now = uow.now()
+    return uow.services.unresolved_purchases(
+        now - timedelta(seconds=platform.config["CAAS_PAYMENT_LOOKUP_GRACE_SECONDS"]),
+        now - timedelta(seconds=platform.config["CAAS_PAYMENT_STALE_SECONDS"]), **which)
+
+
+def _authorization_unknown(platform: Platform, tenant: Tenant, service_id: int,
+                           exc: PaymentError) -> dict:
+    """The gateway's answer was lost: the purchase stays ``paying`` until its key is looked up."""
+    with platform.tenant_uow(tenant.slug) as uow:
+        stored = uow.services.get(service_id)
+        stored.payment_status, stored.last_error = "unknown", str(exc)
+        stored.next_attempt_at = _now()
+        stored.pending.append((stored.status, stored.status,
+                               "the gateway's answer was lost; confirming the authorization"))
+        uow.services.save(stored)
+        _audit_payment(uow, stored, "unknown", error=str(exc))
+        view = service_views(uow, [stored])[0]
         uow.commit()
-    vars(service).update(vars(stored))
+    log.warning("authorization outcome unknown; reconciling by its key",
+                extra={"service_id": service_id})
+    return view
+
+
+def reconcile_authorization(platform: Platform, tenant: Tenant, service_id: int) -> str:
+    """Settle a purchase whose authorization went unanswered (or whose process died asking),
+    by asking the gateway what it did with the purchase's key: held, the activation goes on
+    as if the answer had just come; declined or never made (once
+    ``CAAS_PAYMENT_LOOKUP_GRACE_SECONDS`` have passed), the purchase ends with nothing held.
+
+    :returns: the service's status now.
+    """
+    with platform.tenant_uow(tenant.slug) as uow:
+        service = uow.services.get(service_id)
+        grace_over = service_id in _unresolved_purchases(platform, uow, vin=service.vin,
+                                                         option=service.option)
+    if service.status is not ServiceStatus.PAYING:
+        return service.status.value
+    try:
+        found = platform.external.payments(tenant).lookup(_key(tenant, service, "authorize"))
+    except PaymentError:
+        return service.status.value  # the gateway cannot be asked: the next pass asks again
+    if found is None:
+        if not grace_over:
+            return service.status.value
+        _not_authorized(platform, tenant, service_id,
+                        PaymentError("the gateway never acted on the authorization"))
+        return ServiceStatus.PAYMENT_FAILED.value
+    try:
+        payment = found.result(Payment.from_json)
+    except PaymentError as exc:
+        _not_authorized(platform, tenant, service_id, exc)
+        return ServiceStatus.PAYMENT_FAILED.value
+    return _authorized(platform, tenant, service_id, payment)["status"]
+
+
+def _audit_payment(uow, service: Service, outcome: str, **after) -> None:
+    uow.audit.record(f"payment.{outcome}", "service", service.id,
+                     after={"option": service.option, "vin": service.vin,
+                            "amount": service.price.to_dict(),
+                            "payment_status": service.payment_status, **after})
 
 
 # --- the OTA activation --------------------------------------------------------------
@@ -289,37 +390,67 @@ def settle_payment(platform: Platform, tenant: Tenant, service_id: int, action: 
                    amount_minor: int | None = None) -> None:
     """Capture, release (void) or refund the service's payment; idempotent at the gateway.
 
-    A release of a payment that was captured after all becomes a full refund.
+    A capture the card declines leaves a delivered service unpaid: the hold is released and
+    staff get a chargeback-risk case. A release of a payment that was captured after all
+    becomes a full refund.
 
-    :raises PaymentUnavailable: for the job to retry.
+    :raises PaymentError: the gateway did not answer, or refused for now: for the job to
+        retry, with the same key.
     """
     with platform.tenant_uow(tenant.slug) as uow:
         service = uow.services.get(service_id)
-    gateway = platform.external.payments(tenant)
-    key = _key(tenant, service, action)
     if action == "capture":
-        gateway.capture(service.payment_id, idempotency_key=key)
-        outcome, refunded = "captured", None
+        outcome, refunded = _capture(platform, tenant, service)
     elif action == "void":
-        try:
-            gateway.void(service.payment_id, idempotency_key=key)
-            outcome, refunded = "voided", None
-        except PaymentRejected:
-            refund = gateway.refund(service.payment_id, idempotency_key=_key(tenant, service,
-                                                                             "refund-all"))
-            outcome, refunded = "refunded", refund.amount
+        outcome, refunded = _release(platform, tenant, service)
     else:
         amount = Money.from_minor(amount_minor, service.price.currency)
-        refund = gateway.refund(service.payment_id, idempotency_key=key, amount=amount)
+        refund = platform.external.payments(tenant).refund(
+            service.payment_id, idempotency_key=_key(tenant, service, action), amount=amount)
         outcome, refunded = "refunded", refund.amount
     with platform.tenant_uow(tenant.slug) as uow:
         service = uow.services.get(service_id)
+        before = service.payment_status
         service.payment_status = outcome
         if refunded is not None:
             service.refunded = refunded
         service.pending.append((service.status, service.status, f"payment {outcome}"))
         uow.services.save(service)
+        _audit_payment(uow, service, outcome, before=before,
+                       **({"refunded": refunded.to_dict()} if refunded is not None else {}))
+        if outcome == "capture_declined":
+            uow.tickets.open("chargeback_risk", f"Capture declined for {service.option} on "
+                                                f"{service.vin}, already delivered",
+                             {"payment_id": service.payment_id, "status": service.status.value},
+                             service_id=service.id, vin=service.vin,
+                             customer_id=service.customer_id)
         uow.commit()
+
+
+def _capture(platform: Platform, tenant: Tenant, service: Service) -> tuple[str, Money | None]:
+    gateway = platform.external.payments(tenant)
+    try:
+        gateway.capture(service.payment_id, idempotency_key=_key(tenant, service, "capture"))
+    except PaymentDeclined:
+        _release(platform, tenant, service)
+        return "capture_declined", None
+    return "captured", None
+
+
+def _release(platform: Platform, tenant: Tenant, service: Service) -> tuple[str, Money | None]:
+    """Void the hold; if it was captured after all, refund what was taken."""
+    gateway = platform.external.payments(tenant)
+    try:
+        gateway.void(service.payment_id, idempotency_key=_key(tenant, service, "void"))
+        return "voided", None
+    except (PaymentDeclined, PaymentRejected) as refused:
+        state = gateway.get(service.payment_id).status
+        if state == "voided":
+            return "voided", None
+        if state == "authorized":
+            raise refused  # still held: the job tries again
+    refund = gateway.refund(service.payment_id, idempotency_key=_key(tenant, service, "refund-all"))
+    return "refunded", refund.amount
 
 
 def deactivate(platform: Platform, tenant: Tenant, service_id: int) -> None:
@@ -341,39 +472,26 @@ def sweep(platform: Platform, tenant: Tenant) -> int:
     grace = timedelta(seconds=platform.config["CAAS_OTA_SWEEP_GRACE_SECONDS"])
     with platform.tenant_uow(tenant.slug) as uow:
         overdue = uow.services.overdue(ServiceStatus.ACTIVATING, _now() - grace)
-        stuck_payments = uow.services.overdue(ServiceStatus.PAYING, _now() - grace)
     for service_id in overdue:
         platform.schedule_activation(tenant.slug, service_id, 0)
-    for service_id in stuck_payments:
-        _abandon_payment(platform, tenant, service_id)
-    return len(overdue) + len(stuck_payments)
+    return len(overdue)
 
 
-def _abandon_payment(platform: Platform, tenant: Tenant, service_id: int) -> None:
-    """A purchase whose process died while asking for the authorization: finish it, unpaid.
-
-    The gateway replays the authorization (same key and body) if it happened,
-    and the hold is released; otherwise nothing was authorized.
-    """
+def reconcile(platform: Platform, tenant: Tenant) -> int:
+    """Settle every purchase whose authorization went unanswered, and release every hold
+    that nothing will capture, whatever state its service ended in; returns how many."""
     with platform.tenant_uow(tenant.slug) as uow:
-        service = uow.services.get(service_id)
-    try:
-        payment = platform.external.payments(tenant).authorize(
-            service.price, service.card_token, idempotency_key=_key(tenant, service, "authorize"),
-            reference=f"service-{service.id}", description=f"{service.option} for {service.vin}")
-        platform.external.payments(tenant).void(payment.id, idempotency_key=_key(
-            tenant, service, "void"))
-    except PaymentUnavailable:
-        return  # the next sweep tries again
-    except PaymentError:
-        pass  # declined or refused: nothing is held
-    with platform.tenant_uow(tenant.slug) as uow:
-        service = uow.services.get(service_id)
-        if service.status is ServiceStatus.PAYING:
-            service.move_to(ServiceStatus.PAYMENT_FAILED, "purchase interrupted; nothing charged")
-            service.payment_status, service.next_attempt_at = "voided", None
+        unanswered = _unresolved_purchases(platform, uow)
+        held = uow.services.open_holds()
+        for service_id in held:
+            service = uow.services.get(service_id)
+            service.payment_status = "releasing"
             uow.services.save(service)
-            uow.commit()
+            uow.outbox.add(PAY, {"service_id": service_id, "action": PAYMENT_ON_FAILURE})
+        uow.commit()
+    for service_id in unanswered:
+        reconcile_authorization(platform, tenant, service_id)
+    return len(unanswered) + len(held)
 
 
 # --- settlement reports ------------------------------------------------------------
@@ -404,8 +522,8 @@ def payment_event(uow, tenant: Tenant, service: Service, event: dict) -> str:
 
 def service_views(uow, services: list[Service]) -> list[dict]:
     history = uow.services.history([service.id for service in services])
-    return [dict(vars(service), status=service.status.value, history=history[service.id])
-            for service in services]
+    return [dict(vars(service), status=service.status.value, history=history[service.id],
+                 refund=service.refund()) for service in services]
 
 
 def vehicle_services(platform: Platform, tenant: Tenant, vin: str, customer_id: int | None,

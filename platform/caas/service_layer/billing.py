@@ -28,7 +28,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from caas.adapters.payments import PaymentError, PaymentUnavailable
+from caas.adapters.payments import Payment, PaymentDeclined, PaymentError, PaymentNotAnswered
 from caas.bootstrap import Platform
 from caas.domain import billing as rules
 from caas.domain import usage
@@ -36,7 +36,8 @@ from caas.domain.billing import Period
 from caas.domain.money import Money
 from caas.domain.services import Service, ServiceStatus, withdrawal_refund
 from caas.domain.tenants import Tenant
-from caas.service_layer import activation, catalog, clock, invoice_documents, notifications
+from caas.service_layer import (activation, catalog, clock, invoice_documents, notifications,
+                                settlements)
 from caas.service_layer.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
@@ -505,8 +506,8 @@ def _charge_all(platform: Platform, tenant: Tenant, gateway, invoices: list[dict
                                      idempotency_key=_charge_key(tenant, invoice),
                                      reference=_reference(invoice),
                                      description=f"Invoice {invoice['number']}")
-        except PaymentUnavailable as exc:
-            return "unconfirmed", str(exc)
+        except PaymentNotAnswered as exc:
+            return "unconfirmed", str(exc)  # :func:`reconcile` asks the gateway about the key
         except PaymentError as exc:
             return "failed", str(exc)
         return "paid", payment.id
@@ -528,9 +529,15 @@ def _record_charges(platform: Platform, tenant: Tenant, paid, unconfirmed, faile
                                            for invoice, payment_id in paid})
         if recorded:
             uow.outbox.add(RECEIPTS, {"invoice_ids": sorted(recorded)})
+        for invoice, payment_id in paid:
+            if invoice["id"] not in recorded and payment_id:
+                _paid_after_all(platform, uow, tenant, invoice["id"], payment_id)
         for invoice, error in failed:
             _payment_failed(platform, uow, tenant, invoice, error)
         uow.commit()
+    # News of these charges that came before their answers is theirs now.
+    settlements.apply_held(platform, tenant, payment_ids=[payment_id for _, payment_id in paid
+                                                          if payment_id])
     if unconfirmed or failed:
         log.warning("month-end charges: %s unconfirmed, %s refused", len(unconfirmed),
                     len(failed), extra={"tenant": tenant.slug})
@@ -578,37 +585,72 @@ def _payment_failed(platform: Platform, uow, tenant: Tenant, invoice: dict, erro
 
 def reconcile(platform: Platform, tenant: Tenant, grace_seconds: float | None = None) -> int:
     """Settle invoices whose charge went unanswered (or was never recorded), by asking the
-    gateway for the invoice's payment: found, it is recorded; absent, the charge is made
-    with the invoice's same key. Returns how many invoices were looked at."""
+    gateway what it did with the invoice's key: a charge is recorded as if its answer had
+    just come (an invoice credited meanwhile is refunded, never quietly paid), a decline is a
+    refused charge, and a charge never made is made now, under the same key. Returns how many
+    invoices were looked at."""
     grace = platform.config["CAAS_BILLING_RECONCILE_GRACE_SECONDS"] if grace_seconds is None \
         else grace_seconds
-    before = datetime.now(timezone.utc) - timedelta(seconds=grace)
     with platform.tenant_uow(tenant.slug) as uow:
-        invoice_ids = uow.invoices.in_status(("open", "unconfirmed"), before)
+        invoice_ids = uow.invoices.in_status(("open", "unconfirmed", "credited_unconfirmed"),
+                                             uow.now() - timedelta(seconds=grace))
         invoices = [uow.invoices.get(invoice_id) for invoice_id in invoice_ids]
     gateway = platform.external.payments(tenant)
+    to_charge = []
     for invoice in invoices:
         try:
-            found = gateway.find(_reference(invoice))
-        except PaymentUnavailable:
+            found = gateway.lookup(_charge_key(tenant, invoice))
+        except PaymentError:
             return 0  # still unreachable: the next pass asks again
-        taken = [payment for payment in found if payment.captured.amount > 0]
         with platform.tenant_uow(tenant.slug) as uow:
-            if taken:
-                _record_charges_in(platform, uow, tenant, invoice, taken[0].id)
+            if found is None:
+                if invoice["status"] == "credited_unconfirmed":
+                    uow.invoices.set_outcome(invoice["id"], "credited",
+                                             expected=("credited_unconfirmed",))
+                else:
+                    uow.invoices.set_outcome(invoice["id"], "open", expected=("unconfirmed",))
+                    to_charge.append(invoice["id"])
+            elif found.succeeded:
+                payment_id = found.result(Payment.from_json).id
+                if uow.invoices.set_outcome(invoice["id"], "paid", payment_id=payment_id):
+                    uow.outbox.add(RECEIPTS, {"invoice_ids": [invoice["id"]]})
+                else:
+                    _paid_after_all(platform, uow, tenant, invoice["id"], payment_id)
+            elif invoice["status"] == "credited_unconfirmed":
+                uow.invoices.set_outcome(invoice["id"], "credited",
+                                         expected=("credited_unconfirmed",))
             else:
-                # Never charged: the charge is made now, under the invoice's own key.
-                uow.invoices.set_outcome(invoice["id"], "open", expected=("unconfirmed",))
+                _payment_failed(platform, uow, tenant, invoice, _refusal_of(found))
             uow.commit()
-        if not taken:
-            charge_invoices(platform, tenant, [invoice["id"]])
+        if found is not None and found.succeeded:
+            settlements.apply_held(platform, tenant, keys=[_charge_key(tenant, invoice)])
+    # Never charged: the charge is made now, under each invoice's own key.
+    charge_invoices(platform, tenant, to_charge)
     return len(invoices)
 
 
-def _record_charges_in(platform: Platform, uow, tenant: Tenant, invoice: dict,
-                       payment_id: str) -> None:
-    if uow.invoices.set_outcome(invoice["id"], "paid", payment_id=payment_id):
-        uow.outbox.add(RECEIPTS, {"invoice_ids": [invoice["id"]]})
+def _refusal_of(found) -> str:
+    try:
+        found.result(Payment.from_json)
+    except PaymentError as exc:
+        return str(exc)
+    return "refused"
+
+
+def _paid_after_all(platform: Platform, uow, tenant: Tenant, invoice_id: int,
+                    payment_id: str) -> None:
+    """An invoice the customer's withdrawal credited before its charge was known turned out
+    paid: refund it through its credit note."""
+    if not uow.invoices.set_outcome(invoice_id, "credited", payment_id=payment_id,
+                                    expected=("credited", "credited_unconfirmed")):
+        return
+    note = uow.invoices.credit_note_of(invoice_id)
+    if note is not None and uow.invoices.set_outcome(note["id"], "refunding",
+                                                     expected=("credited",)):
+        uow.outbox.add(REFUND, {"credit_note_id": note["id"]})
+        _owed_back(uow, note, lambda service, amount: service.owe_back(amount))
+    uow.audit.record("invoice.refunded_after_credit", "invoice", invoice_id,
+                     after={"payment_id": payment_id, "credit_note_id": note and note["id"]})
 
 
 def payment_event(platform: Platform, uow, tenant: Tenant, invoice: dict, event: dict) -> str:
@@ -721,33 +763,50 @@ def credit(platform: Platform, uow, tenant: Tenant, invoice: dict, amounts: list
 
 
 def credit_withdrawal(platform: Platform, uow, tenant: Tenant, service: Service,
-                      refund: Money | None) -> None:
+                      refund: Money | None) -> Money | None:
     """The customer withdrew from ``service``: credit what its invoices charged, per the
     country's refund rule (in the withdrawal's transaction).
 
     A one-time purchase not invoiced yet is credited when its invoice is issued; a
     subscription ends now, and the month under way is not billed at all.
+
+    :returns: for a subscription, what its paid invoices' credit notes refund.
     """
     if service.billing == "one_time":
         invoice = uow.invoices.by_service(service.id)
         if invoice is not None and refund is not None and refund.amount > 0:
             credit(platform, uow, tenant, dict(invoice, option=service.option), [refund],
                    refund=False, service_id=service.id)
-        return
+        return None
     subscription = uow.subscriptions.by_service(service.id)
     if subscription is None:
-        return
+        return None
     uow.subscriptions.end([subscription["id"]], clock.now(platform, tenant, uow), "withdrawn")
-    # One credit note per invoice, crediting each of its lines of the subscription (the
-    # month's price and its usage).
+    # One credit note per invoice not credited yet, crediting each of its lines of the
+    # subscription (the month's price and its usage). A paid invoice is refunded; one not
+    # paid is cancelled, never to be charged, and one whose charge is still unconfirmed is
+    # looked up at the gateway by :func:`reconcile`, and refunded if it was paid after all.
     invoices = {invoice["id"]: invoice for invoice in uow.invoices.of_subscription(
-        subscription["id"])}
+        subscription["id"], CREDITABLE)}
     credited = uow.invoices.lines(list(invoices))
+    owed = Money(0, service.price.currency)
     for invoice_id, invoice in invoices.items():
-        credit(platform, uow, tenant, dict(invoice, option=service.option), [
-            Money.from_minor(line["total_minor"], invoice["currency"])
-            for line in credited[invoice_id] if line["subscription_id"] == subscription["id"]],
-            refund=True, subscription_id=subscription["id"])
+        paid = invoice["status"] == "paid"
+        if not paid:
+            uow.invoices.set_outcome(invoice_id, CANCELLED[invoice["status"]],
+                                     expected=(invoice["status"],))
+        amounts = [Money.from_minor(line["total_minor"], invoice["currency"])
+                   for line in credited[invoice_id] if line["subscription_id"] == subscription["id"]]
+        credit(platform, uow, tenant, dict(invoice, option=service.option), amounts,
+               refund=paid, service_id=service.id, subscription_id=subscription["id"])
+        if paid:
+            owed = Money(owed.amount + sum(amount.amount for amount in amounts), owed.currency)
+    return owed
+
+
+#: What a withdrawal credits, and what an invoice not paid becomes once credited.
+CREDITABLE = ("paid", "open", "unconfirmed", "failed")
+CANCELLED = {"open": "credited", "failed": "credited", "unconfirmed": "credited_unconfirmed"}
 
 
 def refund_credit_note(platform: Platform, tenant: Tenant, credit_note_id: int) -> None:
@@ -758,12 +817,33 @@ def refund_credit_note(platform: Platform, tenant: Tenant, credit_note_id: int) 
     if note["status"] != "refunding":
         return
     amount = Money.from_minor(-note["total_minor"], note["currency"])
-    platform.external.payments(tenant).refund(
+    refund = platform.external.payments(tenant).refund(
         invoice["payment_id"], idempotency_key=f"{tenant.slug}:credit:{note['number']}",
         amount=amount)
     with platform.tenant_uow(tenant.slug) as uow:
-        uow.invoices.set_outcome(credit_note_id, "refunded", expected=("refunding",))
+        if uow.invoices.set_outcome(credit_note_id, "refunded", expected=("refunding",)):
+            _owed_back(uow, note, _refunded)
+            uow.audit.record("payment.refunded", "invoice", invoice["id"],
+                             before={"credit_note": note["number"], "status": "refunding"},
+                             after={"credit_note": note["number"], "status": "refunded",
+                                    "refund_id": refund.id, "amount": refund.amount.to_dict()})
         uow.commit()
+
+
+def _owed_back(uow, note: dict, change) -> None:
+    """Apply ``change(service, amount)`` to the service a credit note gives money back for."""
+    if note.get("service_id") is None:
+        return
+    service = uow.services.get(note["service_id"])
+    change(service, Money.from_minor(-note["total_minor"], note["currency"]))
+    uow.services.save(service)
+
+
+def _refunded(service: Service, amount: Money) -> None:
+    service.refunded_more(amount)
+    refund = service.refund()
+    if refund is not None and refund["status"] == "refunded":
+        service.payment_status = "refunded"
 
 
 # --- reads ---------------------------------------------------------------------------------

@@ -1,178 +1,268 @@
-"""Paying for a vehicle: the reservation and the final payment, and the gateway's settlement reports.
+"""Paying for a vehicle: the reservation and the final payment.
 
 The gateway is called outside any database transaction. Before the call an
-attempt row is committed (one live attempt per order and kind, so concurrent
-requests charge once) and its key goes to the gateway as the idempotency key,
-so a retry after a crash replays the gateway's first answer instead of charging
-again. A gateway that is down refuses the payment at once (the spec's fallback).
+attempt row is committed (one unresolved attempt per order and kind, so
+concurrent requests charge once) and its key goes to the gateway as the
+idempotency key. Each attempt ends in one of four ways:
+
+* ``succeeded``: the order moves on;
+* ``declined``: the card was refused (a declined final payment releases the vehicle);
+* ``failed``: the gateway is known not to have charged (unreachable, or it says so);
+* ``unknown``: the answer was lost and the gateway may have charged. The caller is told
+  the outcome is being confirmed (202), never that nothing was charged.
+
+An unknown attempt is reconciled by its key (:func:`reconcile_attempt`), by the
+reconciliation pass and before any new attempt: the gateway's record of the key
+decides, exactly as if its answer had arrived. Until then a retry sends the same
+request with the same key, so the gateway replays the original charge instead of
+making a second one.
 """
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from caas.adapters.orders import AlreadyPaid, PaymentInProgress
-from caas.adapters.services import StaleService
-from caas.adapters.payments import PaymentDeclined, PaymentError
+from caas.adapters.payments import (Payment, PaymentDeclined, PaymentError, PaymentOutcomeUnknown,
+                                    PaymentUnavailable)
 from caas.bootstrap import Platform
+from caas.domain.money import Money
 from caas.domain.orders import Status, Vehicle
 from caas.domain.tenants import Tenant
-from caas.service_layer import activation, billing, factory, registration
+from caas.service_layer import factory, registration, settlements
 from caas.service_layer import orders as order_service
-from caas.service_layer.errors import Conflict, NotFound, PaymentRequired, gateway_refusal
+from caas.service_layer.errors import Conflict, PaymentRequired, gateway_refusal
 
 log = logging.getLogger(__name__)
 
 KINDS = {"reservation": Status.CREATED, "final": Status.PENDING_FINAL_PAYMENT}
+SUCCEEDED, UNKNOWN = "succeeded", "unknown"
 
 
-def _start(platform: Platform, tenant: Tenant, order_id: int, kind: str):
+def pay_reservation(platform: Platform, tenant: Tenant, order_id: int, card_token: str) -> str:
+    """Charge the plan's reservation; on success order the vehicle from the factory.
+
+    :returns: ``"succeeded"``, or ``"unknown"`` while the gateway's answer is being confirmed.
+    :raises PaymentRequired: the card was declined; the order stays as it was.
+    :raises Unavailable: the gateway did not act; nothing was charged.
+    """
+    return _pay(platform, tenant, order_id, "reservation", card_token)
+
+
+def pay_final(platform: Platform, tenant: Tenant, order_id: int, card_token: str) -> str:
+    """Charge the rest of the price; on success register the vehicle, on a decline release it.
+
+    :returns: ``"succeeded"``, or ``"unknown"`` while the gateway's answer is being confirmed.
+    :raises PaymentRequired: the card was declined: the order is cancelled and the
+        vehicle goes to stock, unassigned and for sale (the spec's rule).
+    :raises Unavailable: the gateway did not act; nothing was charged or changed.
+    """
+    return _pay(platform, tenant, order_id, "final", card_token)
+
+
+def _pay(platform: Platform, tenant: Tenant, order_id: int, kind: str, card_token: str) -> str:
+    with platform.tenant_uow(tenant.slug) as uow:
+        pending = uow.payments.unresolved(order_id, kind, platform.config["CAAS_PAYMENT_STALE_SECONDS"])
+    if pending is not None:
+        # Reconcile first; while it stays unknown, retry the same request with the same key.
+        outcome = reconcile_attempt(platform, tenant, pending, send_again=True)
+        if outcome in (SUCCEEDED, UNKNOWN):
+            return outcome
+    attempt = _start(platform, tenant, order_id, kind, card_token)
+    return _send(platform, tenant, attempt, interactive=True)
+
+
+def _start(platform: Platform, tenant: Tenant, order_id: int, kind: str, card_token: str) -> dict:
     with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
         order = order_service.load(uow, order_id)
         order.require(KINDS[kind], action=f"{kind} payment")
         amount = order.reservation if kind == "reservation" else order.final_amount
         try:
-            attempt = uow.payments.start(order.id, kind, amount,
-                                         f"{tenant.slug}:{order.reference}",
-                                         platform.config["CAAS_PAYMENT_STALE_SECONDS"])
+            attempt = uow.payments.start(order.id, kind, amount, f"{tenant.slug}:{order.reference}",
+                                         card_token)
         except PaymentInProgress:
             raise Conflict("A payment for this order is already being processed.")
         except AlreadyPaid:
             raise Conflict(f"The {kind} payment of this order has already been made.")
         uow.commit()
-    return order, amount, attempt
+    return attempt
 
 
-def _charge(platform: Platform, tenant: Tenant, order_id: int, kind: str, card_token: str):
-    """Charge the card for ``kind``; returns (order, gateway payment, attempt) on success.
+def _send(platform: Platform, tenant: Tenant, attempt: dict, *, interactive: bool,
+          resent: bool = False) -> str:
+    """Send the attempt's charge under its key and record what came of it."""
+    with platform.tenant_uow(tenant.slug) as uow:
+        order = uow.orders.get(attempt["order_id"])
+    amount = Money.from_minor(attempt["amount_minor"], attempt["currency"])
+    try:
+        payment = platform.external.payments(tenant).charge(
+            amount, attempt["card_token"], idempotency_key=attempt["gateway_key"],
+            reference=order.reference, description=f"{attempt['kind']} payment for {order.model}")
+    except PaymentDeclined as exc:
+        return _declined(platform, tenant, attempt, exc, interactive)
+    except PaymentOutcomeUnknown as exc:
+        return _unknown(platform, tenant, attempt, exc)
+    except PaymentUnavailable as exc:
+        if resent and not exc.confirmed:
+            return _unknown(platform, tenant, attempt, exc)  # this copy was not sent; the first may have been
+        return _failed(platform, tenant, attempt, exc, interactive)
+    except PaymentError as exc:  # refused before acting (e.g. an invalid request)
+        return _failed(platform, tenant, attempt, exc, interactive)
+    return _charged(platform, tenant, attempt, payment)
 
-    A decline is recorded and re-raised for the caller; an outage is recorded and
-    refused as :class:`Unavailable` (nothing was charged).
+
+def reconcile_attempt(platform: Platform, tenant: Tenant, attempt: dict, *,
+                      send_again: bool = False) -> str:
+    """Settle an unresolved attempt by asking the gateway what it did with the attempt's key.
+
+    Found, its answer is applied as if it had just arrived. Never acted on, the attempt
+    failed once ``CAAS_PAYMENT_LOOKUP_GRACE_SECONDS`` have passed since it was sent (before
+    that its request may still be on its way). Otherwise it stays unknown; with
+    ``send_again`` (an employee's retry) the same request then goes again, with the same key.
+
+    :returns: the attempt's outcome now: ``succeeded``, ``declined``, ``failed`` or ``unknown``.
     """
-    order, amount, attempt = _start(platform, tenant, order_id, kind)
     gateway = platform.external.payments(tenant)
     try:
-        payment = gateway.charge(amount, card_token, idempotency_key=attempt["gateway_key"],
-                                 reference=order.reference,
-                                 description=f"{kind} payment for {order.model}")
-    except PaymentError as exc:
-        status = "declined" if isinstance(exc, PaymentDeclined) else "failed"
-        with platform.tenant_uow(tenant.slug) as uow:
-            uow.payments.finish(attempt["id"], status, error=str(exc))
-            uow.commit()
-        if isinstance(exc, PaymentDeclined):
-            raise
-        raise gateway_refusal(exc) from exc
-    return order, payment, attempt
-
-
-
-def pay_reservation(platform: Platform, tenant: Tenant, order_id: int, card_token: str) -> None:
-    """Charge the plan's reservation; on success order the vehicle from the factory.
-
-    :raises PaymentRequired: the card was declined; the order stays as it was.
-    :raises Unavailable: the gateway is down; nothing was charged.
-    """
-    try:
-        order, payment, attempt = _charge(platform, tenant, order_id, "reservation", card_token)
-    except PaymentDeclined as exc:
-        raise PaymentRequired(f"The card was declined ({exc.code}); nothing was charged. "
-                              "Try another card.") from exc
-    with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
-        uow.payments.finish(attempt["id"], "succeeded", gateway_payment_id=payment.id,
-                            settlement=payment.settlement)
-        order = order_service.load(uow, order.id)
-        order.move_to(Status.RESERVED, f"reservation of {payment.captured.amount} "
-                                       f"{payment.captured.currency} paid")
-        order_service.save(uow, tenant, order)
-        job = factory.queue_placement(uow, order)
+        found = gateway.lookup(attempt["gateway_key"])
+    except PaymentError:
+        found, asked = None, False
+    else:
+        asked = True
+    if found is not None:
+        try:
+            payment = found.result(Payment.from_json)
+        except PaymentDeclined as exc:
+            return _declined(platform, tenant, attempt, exc, interactive=False)
+        except PaymentError as exc:
+            return _failed(platform, tenant, attempt, exc, interactive=False)
+        return _charged(platform, tenant, attempt, payment)
+    if asked and _lookup_grace_over(platform, tenant, attempt):
+        return _failed(platform, tenant, attempt, PaymentUnavailable(
+            "the gateway never acted on the request", confirmed=True), interactive=False)
+    if not send_again:
+        return UNKNOWN
+    with platform.tenant_uow(tenant.slug) as uow:
+        taken = uow.payments.resume(attempt)
         uow.commit()
-    factory.place_now(platform, tenant, order.id, job)
+    if not taken:
+        raise Conflict("A payment for this order is already being processed.")
+    return _send(platform, tenant, attempt, interactive=True, resent=True)
 
 
-def pay_final(platform: Platform, tenant: Tenant, order_id: int, card_token: str) -> None:
-    """Charge the rest of the price; on success register the vehicle, on a decline release it.
+def _lookup_grace_over(platform: Platform, tenant: Tenant, attempt: dict) -> bool:
+    """Whether the attempt was sent long enough ago for the gateway to know of it."""
+    grace = timedelta(seconds=platform.config["CAAS_PAYMENT_LOOKUP_GRACE_SECONDS"])
+    with platform.tenant_uow(tenant.slug) as uow:
+        return attempt["updated_at"] <= uow.now() - grace
 
-    :raises PaymentRequired: the card was declined: the order is cancelled and the
-        vehicle goes to stock, unassigned and for sale (the spec's rule).
-    :raises Unavailable: the gateway is down; nothing was charged or changed.
-    """
-    try:
-        order, payment, attempt = _charge(platform, tenant, order_id, "final", card_token)
-    except PaymentDeclined as exc:
-        _release_vehicle(platform, tenant, order_id)
+
+# --- what each outcome does ---------------------------------------------------------
+
+def _charged(platform: Platform, tenant: Tenant, attempt: dict, payment: Payment) -> str:
+    """The gateway charged: move the order on (once, whoever learns of it first)."""
+    kind = attempt["kind"]
+    with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
+        if not uow.payments.finish(attempt["id"], SUCCEEDED, gateway_payment_id=payment.id,
+                                   settlement=payment.settlement):
+            return SUCCEEDED  # recorded meanwhile by a reconciliation or a retry
+        order = order_service.load(uow, attempt["order_id"])
+        _audit_attempt(uow, attempt, SUCCEEDED, payment_id=payment.id)
+        if order.status is not KINDS[kind]:
+            # Charged for an order that no longer awaits this payment: give the money back.
+            settlements.orphan_charge(uow, payment.id, payment.captured,
+                                      f"{kind} payment of order {order.reference}, which is "
+                                      f"{order.status.value}", order_id=order.id)
+            uow.commit()
+            settlements.apply_held(platform, tenant, payment_ids=[payment.id])
+            return SUCCEEDED
+        if kind == "reservation":
+            order.move_to(Status.RESERVED, f"reservation of {payment.captured.amount} "
+                                           f"{payment.captured.currency} paid")
+            order_service.save(uow, tenant, order)
+            job = factory.queue_placement(uow, order)
+        else:
+            order.move_to(Status.REGISTERING, "final payment received")
+            order_service.save(uow, tenant, order)
+            job = registration.queue(uow, order)
+        uow.commit()
+    settlements.apply_held(platform, tenant, payment_ids=[payment.id], keys=[attempt["gateway_key"]])
+    if kind == "reservation":
+        factory.place_now(platform, tenant, order.id, job)
+    else:
+        registration.register_now(platform, tenant, order.id, job)
+    return SUCCEEDED
+
+
+def _declined(platform: Platform, tenant: Tenant, attempt: dict, exc: PaymentDeclined,
+              interactive: bool) -> str:
+    with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
+        if not uow.payments.finish(attempt["id"], "declined", error=str(exc)):
+            return "declined"
+        _audit_attempt(uow, attempt, "declined", error=str(exc))
+        order = order_service.load(uow, attempt["order_id"])
+        release = attempt["kind"] == "final" and order.status is Status.PENDING_FINAL_PAYMENT
+        if release:
+            _release_vehicle(uow, tenant, order)
+        uow.commit()
+    if not interactive:
+        return "declined"
+    if release:
         raise PaymentRequired(f"The card was declined ({exc.code}). The order has been "
                               "cancelled and its vehicle returned to stock.") from exc
-    with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
-        uow.payments.finish(attempt["id"], "succeeded", gateway_payment_id=payment.id,
-                            settlement=payment.settlement)
-        order = order_service.load(uow, order.id)
-        order.move_to(Status.REGISTERING, "final payment received")
-        order_service.save(uow, tenant, order)
-        job = registration.queue(uow, order)
-        uow.commit()
-    registration.register_now(platform, tenant, order.id, job)
+    raise PaymentRequired(f"The card was declined ({exc.code}); nothing was charged. "
+                          "Try another card.") from exc
 
 
-def _release_vehicle(platform: Platform, tenant: Tenant, order_id: int) -> None:
-    with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
-        order = order_service.load(uow, order_id)
-        order.move_to(Status.CANCELLED, "final payment declined; vehicle released to stock")
-        vehicle = uow.vehicles.get(order.vin)
-        vehicle.status, vehicle.order_id = Vehicle.UNASSIGNED, None
-        uow.vehicles.save(vehicle)
-        order_service.save(uow, tenant, order)
-        uow.audit.record("vehicle.released", "vehicle", vehicle.vin,
-                         after={"status": vehicle.status, "from_order": order.reference})
-        uow.commit()
-
-
-# --- settlement webhooks ----------------------------------------------------
-
-def receive_payment_event(platform: Platform, tenant: Tenant, event: dict) -> str:
-    """Record the gateway's settlement report once; a failed settlement opens a case for staff.
-
-    :returns: what was done, for the webhook's answer.
-    :raises NotFound: the payment is not (yet) known here; the gateway retries.
-    """
-    for _ in range(3):
-        try:
-            return _apply_payment_event(platform, tenant, event)
-        except StaleService:
-            continue  # the activation moved on meanwhile: read it again
-    raise Conflict("The payment's subject keeps changing; please retry.")
-
-
-def _apply_payment_event(platform: Platform, tenant: Tenant, event: dict) -> str:
+def _failed(platform: Platform, tenant: Tenant, attempt: dict, exc: PaymentError,
+            interactive: bool) -> str:
     with platform.tenant_uow(tenant.slug) as uow:
-        if uow.webhooks.seen("payments", event["event_id"]):
-            return "duplicate"
-        outcome = "recorded"
-        service = uow.services.by_payment(event["payment_id"])
-        invoice = None if service else uow.invoices.by_payment(event["payment_id"])
-        if service is not None:
-            outcome = activation.payment_event(uow, tenant, service, event)
-            if event["type"] == "payment.settled":
-                billing.invoice_purchase(platform, uow, tenant, service)
-        elif invoice is not None:
-            outcome = billing.payment_event(platform, uow, tenant, invoice, event)
-        elif event["type"] != "refund.settled":
-            payment = uow.payments.by_gateway_id(event["payment_id"])
-            if payment is None:
-                raise NotFound(f"Payment {event['payment_id']!r} is unknown.")
-            settlement = "settled" if event["type"] == "payment.settled" else "failed"
-            uow.payments.set_settlement(payment["id"], settlement)
-            if settlement == "failed":
-                order = uow.orders.get(payment["order_id"])
-                uow.tickets.open(
-                    "payment_settlement_failed",
-                    f"Settlement failed for the {payment['kind']} payment of order "
-                    f"{order.reference}", {"payment_id": event["payment_id"],
-                                           "kind": payment["kind"], "event": event},
-                    order_id=order.id, vin=order.vin, customer_id=order.customer_id)
-                outcome = "settlement failure escalated"
-            uow.events.publish("payment_settled", tenant=tenant.slug,
-                               payment_id=event["payment_id"], outcome=settlement)
-        if not uow.webhooks.record("payments", event["event_id"], event, outcome):
-            return "duplicate"
+        if uow.payments.finish(attempt["id"], "failed", error=str(exc)):
+            _audit_attempt(uow, attempt, "failed", error=str(exc))
         uow.commit()
-    return outcome
+    if interactive:
+        raise gateway_refusal(exc) from exc
+    return "failed"
+
+
+def _unknown(platform: Platform, tenant: Tenant, attempt: dict, exc: PaymentError) -> str:
+    """The answer was lost: keep the attempt open, and have it reconciled soon."""
+    with platform.tenant_uow(tenant.slug) as uow:
+        if uow.payments.finish(attempt["id"], UNKNOWN, error=str(exc)):
+            _audit_attempt(uow, attempt, UNKNOWN, error=str(exc))
+        uow.commit()
+    log.warning("payment outcome unknown; reconciling by its key",
+                extra={"order_id": attempt["order_id"], "gateway_key": attempt["gateway_key"]})
+    return UNKNOWN
+
+
+def _audit_attempt(uow, attempt: dict, status: str, **after) -> None:
+    uow.audit.record(f"payment.{status}", "order", attempt["order_id"],
+                     before={"attempt": attempt["attempt"], "status": attempt["status"]},
+                     after={"kind": attempt["kind"], "attempt": attempt["attempt"],
+                            "status": status, "gateway_key": attempt["gateway_key"],
+                            "amount": Money.from_minor(attempt["amount_minor"],
+                                                       attempt["currency"]).to_dict(), **after})
+
+
+def _release_vehicle(uow, tenant: Tenant, order) -> None:
+    order.move_to(Status.CANCELLED, "final payment declined; vehicle released to stock")
+    vehicle = uow.vehicles.get(order.vin)
+    vehicle.status, vehicle.order_id = Vehicle.UNASSIGNED, None
+    uow.vehicles.save(vehicle)
+    order_service.save(uow, tenant, order)
+    uow.audit.record("vehicle.released", "vehicle", vehicle.vin,
+                     after={"status": vehicle.status, "from_order": order.reference})
+
+
+# --- the reconciliation pass ---------------------------------------------------------
+
+def reconcile(platform: Platform, tenant: Tenant) -> int:
+    """Reconcile every unresolved attempt of the tenant whose grace has passed; how many."""
+    grace = timedelta(seconds=platform.config["CAAS_PAYMENT_LOOKUP_GRACE_SECONDS"])
+    with platform.tenant_uow(tenant.slug) as uow:
+        attempts = uow.payments.all_unresolved(platform.config["CAAS_PAYMENT_STALE_SECONDS"],
+                                               uow.now() - grace)
+    for attempt in attempts:
+        reconcile_attempt(platform, tenant, attempt)
+    return len(attempts)

@@ -57,6 +57,11 @@ class ControlUnitOfWork(UnitOfWork):
 class TenantUnitOfWork(UnitOfWork):
     """A transaction in one tenant's database; its outbox jobs are dispatched after commit."""
 
+    @staticmethod
+    def now():
+        """The time the repositories of this unit of work stamp their rows with."""
+        return repo.utcnow()
+
     def __init__(self, engine: Engine, tenant_slug: str, max_failures: int, window_seconds: int,
                  on_commit=None, hook_implemented: Callable[[str], bool] = lambda hook: True):
         super().__init__(engine, on_commit)
@@ -76,6 +81,7 @@ class TenantUnitOfWork(UnitOfWork):
         self.vehicles = orders.VehicleRepository(conn)
         self.payments = orders.PaymentRepository(conn)
         self.webhooks = orders.WebhookEvents(conn)
+        self.held_events = orders.HeldPaymentEvents(conn)
         self.idempotency = orders.IdempotencyKeys(conn)
         self.tickets = orders.SupportTickets(conn)
         self.catalog_settings = services.CatalogSettings(conn)

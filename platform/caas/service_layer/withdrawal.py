@@ -58,18 +58,27 @@ def withdraw(platform: Platform, tenant: Tenant, customer_id: int, service_id: i
         paid = service.price if service.payment_status in ("capturing", "captured") else None
         service.move_to(ServiceStatus.WITHDRAWN, f"withdrawal under {policy.legal_reference}")
         service.ended_at = datetime.now(timezone.utc)
-        uow.services.save(service)
         uow.outbox.add(activation.DEACTIVATE, {"service_id": service_id})
         refund = None
         if paid is not None:
             used = (today - bought_on).days
             refund = rules.withdrawal_refund(policy, paid, option.duration_days, used)
             if refund.amount > 0:
+                service.owe_back(refund)
                 uow.outbox.add(activation.PAY, {"service_id": service_id, "action": "refund",
                                                 "amount_minor": refund.to_minor()})
-        billing.credit_withdrawal(platform, uow, tenant, service, refund)
+        credited = billing.credit_withdrawal(platform, uow, tenant, service, refund)
+        if credited is not None:
+            service.owe_back(credited)
+        uow.services.save(service)
         activation.notify(platform, uow, tenant, service, "service_withdrawn")
         uow.audit.record("service.withdrawn", "service", service_id,
-                         after={"option": service.option, "vin": service.vin})
+                         before={"status": ServiceStatus.ACTIVE.value},
+                         after={"status": service.status.value, "option": service.option,
+                                "vin": service.vin, "refund": service.refund() and {
+                                    "status": "pending",
+                                    "amount": service.refund_due.to_dict()}})
+        # The answer is what this transaction commits: the refund is on its way, not done.
+        [view] = activation.service_views(uow, [service])
         uow.commit()
-    return activation.service_view(platform, tenant, service_id, customer_id)
+    return view

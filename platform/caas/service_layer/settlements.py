@@ -1,0 +1,152 @@
+"""The payment gateway's news: settlements and refunds, and charges nobody claims.
+
+Every report is accepted and kept, once per event id. News about a payment the
+platform does not know yet (its charge's answer was lost, or is still on its way)
+is *held*: a payment that later learns its gateway id, or the key it was sent
+with, claims it (:func:`apply_held`). News that nothing claims within
+``CAAS_PAYMENT_ORPHAN_GRACE_SECONDS`` is an orphan charge: a support ticket is
+opened and the charge refunded in full. Nothing is dropped.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from caas.adapters.services import StaleService
+from caas.bootstrap import Platform
+from caas.domain.money import Money
+from caas.domain.tenants import Tenant
+from caas.service_layer import activation, billing
+from caas.service_layer.errors import Conflict
+
+log = logging.getLogger(__name__)
+REFUND_ORPHAN = "refund_orphan_charge"
+
+
+def receive(platform: Platform, tenant: Tenant, event: dict) -> str:
+    """Record the gateway's report once and apply it; a report about an unknown payment is held.
+
+    :returns: what was done, for the webhook's answer.
+    """
+    for _ in range(3):
+        try:
+            return _apply(platform, tenant, event)
+        except StaleService:
+            continue  # the activation moved on meanwhile: read it again
+    raise Conflict("The payment's subject keeps changing; please retry.")
+
+
+def _apply(platform: Platform, tenant: Tenant, event: dict, held_id: int | None = None) -> str:
+    with platform.tenant_uow(tenant.slug) as uow:
+        if held_id is None and uow.webhooks.seen("payments", event["event_id"]):
+            return "duplicate"
+        outcome = _apply_in(platform, uow, tenant, event)
+        if outcome is None:
+            if held_id is not None:
+                return "held"
+            outcome = "held: the payment is not known yet"
+            uow.held_events.hold(event)
+        elif held_id is not None:
+            uow.held_events.resolve(held_id, "claimed")
+        if held_id is None and not uow.webhooks.record("payments", event["event_id"], event,
+                                                        outcome):
+            return "duplicate"
+        uow.commit()
+    return outcome
+
+
+def _apply_in(platform: Platform, uow, tenant: Tenant, event: dict) -> str | None:
+    """Apply a report to the payment it is about; ``None`` when no payment here has its id."""
+    service = uow.services.by_payment(event["payment_id"])
+    if service is not None:
+        outcome = activation.payment_event(uow, tenant, service, event)
+        if event["type"] == "payment.settled":
+            billing.invoice_purchase(platform, uow, tenant, service)
+        return outcome
+    invoice = uow.invoices.by_payment(event["payment_id"])
+    if invoice is not None:
+        return billing.payment_event(platform, uow, tenant, invoice, event)
+    payment = uow.payments.by_gateway_id(event["payment_id"])
+    if payment is None:
+        if event["type"] == "refund.settled" and uow.held_events.orphaned(event["payment_id"]):
+            return "orphan charge refund settled"
+        return None
+    if event["type"] == "refund.settled":
+        return "refund settled"
+    settlement = "settled" if event["type"] == "payment.settled" else "failed"
+    uow.payments.set_settlement(payment["id"], settlement)
+    outcome = "recorded"
+    if settlement == "failed":
+        order = uow.orders.get(payment["order_id"])
+        uow.tickets.open(
+            "payment_settlement_failed",
+            f"Settlement failed for the {payment['kind']} payment of order "
+            f"{order.reference}", {"payment_id": event["payment_id"],
+                                   "kind": payment["kind"], "event": event},
+            order_id=order.id, vin=order.vin, customer_id=order.customer_id)
+        outcome = "settlement failure escalated"
+    uow.events.publish("payment_settled", tenant=tenant.slug,
+                       payment_id=event["payment_id"], outcome=settlement)
+    return outcome
+
+
+def apply_held(platform: Platform, tenant: Tenant, *, payment_ids=(), keys=()) -> int:
+    """Apply the held reports about these payments (by gateway id or by the key they were
+    sent with), now that the platform knows them; returns how many were claimed."""
+    if not payment_ids and not keys:
+        return 0
+    with platform.tenant_uow(tenant.slug) as uow:
+        held = uow.held_events.matching(list(payment_ids), list(keys))
+    return sum(_apply(platform, tenant, row["payload"], row["id"]) != "held" for row in held)
+
+
+def release_held(platform: Platform, tenant: Tenant) -> int:
+    """Claim what can be claimed of the held reports; refund as orphans the charges nobody
+    claimed within the grace. Returns how many were settled either way."""
+    grace = platform.config["CAAS_PAYMENT_ORPHAN_GRACE_SECONDS"]
+    with platform.tenant_uow(tenant.slug) as uow:
+        held = uow.held_events.unresolved()
+        expired = uow.now() - timedelta(seconds=grace)
+    settled = 0
+    for row in held:
+        if _apply(platform, tenant, row["payload"], row["id"]) != "held":
+            settled += 1
+        elif row["received_at"] <= expired:
+            _orphan(platform, tenant, row)
+            settled += 1
+    return settled
+
+
+def _orphan(platform: Platform, tenant: Tenant, row: dict) -> None:
+    event = row["payload"]
+    with platform.tenant_uow(tenant.slug) as uow:
+        if event["type"] == "payment.settled":
+            amount = Money(event.get("amount") or "0", event.get("currency") or tenant.currency)
+            ticket_id = orphan_charge(uow, event["payment_id"], amount,
+                                      "no payment of this tenant claims it", event=event)
+            uow.held_events.resolve(row["id"], "orphan_refunded", ticket_id=ticket_id)
+            log.error("orphan charge: refunded in full", extra={"payment_id": event["payment_id"]})
+        else:
+            uow.held_events.resolve(row["id"], "unmatched")  # no money was taken
+        uow.commit()
+
+
+def orphan_charge(uow, payment_id: str, amount: Money, why: str, *, event: dict | None = None,
+                  order_id: int | None = None) -> int:
+    """Open an ``orphan_charge`` ticket and refund ``payment_id`` in full, in the caller's
+    transaction; returns the ticket's id."""
+    details = {"payment_id": payment_id, "amount": amount.to_dict(), "why": why}
+    if event is not None:
+        details["event"] = event
+    ticket_id = uow.tickets.open("orphan_charge", f"Charge {payment_id} refunded: {why}",
+                                 details, order_id=order_id)
+    uow.outbox.add(REFUND_ORPHAN, {"payment_id": payment_id})
+    uow.audit.record("payment.orphan_refund", "payment", payment_id,
+                     after={"amount": amount.to_dict(), "why": why, "ticket_id": ticket_id})
+    return ticket_id
+
+
+def refund_orphan(platform: Platform, tenant: Tenant, payment_id: str) -> None:
+    """Refund what is left of an orphan charge; idempotent at the gateway."""
+    platform.external.payments(tenant).refund(
+        payment_id, idempotency_key=f"{tenant.slug}:orphan:{payment_id}:refund")
