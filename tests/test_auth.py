@@ -1,4 +1,4 @@
-"""Authentication, tokens, throttling, passwords and the role matrix."""
+"""Authentication, tokens, passwords and the role matrix (throttling: test_sign_in_throttling)."""
 import time
 
 import jwt
@@ -17,20 +17,6 @@ def test_token_carries_role_and_expiry(tenant, client):
     assert 0 < body["expires_in"] <= 3600
     claims = jwt.decode(body["access_token"], options={"verify_signature": False})
     assert claims["tenant"] == tenant.slug and claims["role"] == "admin"
-
-
-def test_wrong_password_is_401_and_repeated_failures_are_throttled(tenant):
-    email = f"employee@{tenant.slug}.test"
-    for _ in range(5):
-        response = tenant.anonymous.post("/api/v1/auth/token",
-                                         json={"email": email, "password": "wrong-password"})
-        assert response.status_code == 401
-    # Past the limit even the right password is refused, so guessing gains nothing.
-    response = tenant.anonymous.post("/api/v1/auth/token",
-                                     json={"email": email, "password": ADMIN_PASSWORD})
-    assert response.status_code == 429
-    assert int(response.headers["Retry-After"]) > 0
-    assert response.json["code"] == 429
 
 
 def test_unknown_email_is_indistinguishable_from_wrong_password(tenant):
@@ -120,16 +106,3 @@ def test_role_matrix(tenant, operator, method, path, body, allowed):
         else:
             assert status == 403, (role, status)
 
-
-def test_concurrent_failed_logins_are_all_counted_and_never_500(app, tenant):
-    from concurrent.futures import ThreadPoolExecutor
-
-    def attempt(_):
-        return app.test_client().post("/api/v1/auth/token", headers={"X-Tenant": tenant.slug},
-                                      json={"email": "racer@x.test", "password": "wrong-one-1"})
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        statuses = [response.status_code for response in pool.map(attempt, range(6))]
-    assert set(statuses) <= {401, 429}, statuses
-    # Five failures were recorded whichever thread inserted first: the sixth try is throttled.
-    again = attempt(None)
-    assert again.status_code == 429

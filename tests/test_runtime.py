@@ -19,6 +19,16 @@ def test_production_refuses_the_default_secret_and_sandboxes(tmp_path):
                     "CAAS_SECRET_KEY": "x" * 40, "CAAS_SANDBOX": True})
 
 
+def test_sign_in_throttling_settings_that_make_no_sense_are_refused(tmp_path):
+    with pytest.raises(ConfigError, match="CAAS_TRUSTED_PROXIES"):
+        create_app({"CAAS_INSTANCE_PATH": str(tmp_path), "CAAS_TRUSTED_PROXIES": -1})
+    with pytest.raises(ConfigError, match="CAAS_LOGIN_ADDRESS_MAX_FAILURES"):
+        create_app({"CAAS_INSTANCE_PATH": str(tmp_path), "CAAS_LOGIN_ADDRESS_MAX_FAILURES": 0})
+    with pytest.raises(ConfigError, match="CAAS_LOGIN_FORGET_SECONDS"):
+        create_app({"CAAS_INSTANCE_PATH": str(tmp_path), "CAAS_LOGIN_FORGET_SECONDS": 600,
+                    "CAAS_LOGIN_MAX_DELAY_SECONDS": 900})
+
+
 def test_tenant_engines_are_lazy_bounded_and_disposed_when_evicted(tmp_path):
     engines = TenantEngines(f"sqlite:///{tmp_path}/{{slug}}.db", max_size=2, pool_size=1)
     assert len(engines) == 0

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask.sessions import SessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from caas import config as configuration
 from caas import logs
@@ -34,6 +35,11 @@ def create_app(config: dict | None = None) -> Flask:
     configuration.check(settings)
     app.config.update(settings)
     app.config["SECRET_KEY"] = settings["CAAS_SECRET_KEY"]
+    if settings["CAAS_TRUSTED_PROXIES"]:
+        # Behind N proxies the client is the Nth address from the right of X-Forwarded-For;
+        # entries further left are whatever the client wrote. Without proxies the header
+        # is anyone's to forge, so it is ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["CAAS_TRUSTED_PROXIES"])
     app.json.sort_keys = False
     # The API is stateless (bearer tokens): no cookie session to open on every request.
     app.session_interface = NoSessions()

@@ -91,13 +91,10 @@ class Platform:
     # --- units of work -----------------------------------------------------
 
     def control_uow(self) -> ControlUnitOfWork:
-        return ControlUnitOfWork(self.control_engine, self.config["CAAS_LOGIN_MAX_FAILURES"],
-                                 self.config["CAAS_LOGIN_WINDOW_SECONDS"])
+        return ControlUnitOfWork(self.control_engine)
 
     def tenant_uow(self, slug: str) -> TenantUnitOfWork:
         return TenantUnitOfWork(self.tenant_engines.get(slug), slug,
-                                self.config["CAAS_LOGIN_MAX_FAILURES"],
-                                self.config["CAAS_LOGIN_WINDOW_SECONDS"],
                                 on_commit=self._after_tenant_commit,
                                 hook_implemented=self.plugins.implements)
 

@@ -29,8 +29,20 @@ def defaults(instance_path: str) -> dict:
         "CAAS_BROKER_URL": "memory://",
         "CAAS_SECRET_KEY": DEFAULT_SECRET,
         "CAAS_TOKEN_TTL_SECONDS": 900,
-        "CAAS_LOGIN_MAX_FAILURES": 5,
-        "CAAS_LOGIN_WINDOW_SECONDS": 900,
+        # Sign-in throttling: after this many failures in a row an account (or known device)
+        # waits the first delay before each further attempt, doubling up to the maximum;
+        # its failures are forgotten a while after the last one. A client address may fail
+        # this often per window, whichever accounts it tries.
+        "CAAS_LOGIN_FAILURES_BEFORE_DELAY": 3,
+        "CAAS_LOGIN_DELAY_SECONDS": 1,
+        "CAAS_LOGIN_MAX_DELAY_SECONDS": 900,
+        "CAAS_LOGIN_FORGET_SECONDS": 86400,
+        "CAAS_LOGIN_ADDRESS_MAX_FAILURES": 100,
+        "CAAS_LOGIN_ADDRESS_WINDOW_SECONDS": 900,
+        # A device token (given at each sign-in) lets that device skip the delays this long.
+        "CAAS_DEVICE_TOKEN_TTL_SECONDS": 90 * 86400,
+        # Proxies in front of the app whose X-Forwarded-For entries are believed (0: none).
+        "CAAS_TRUSTED_PROXIES": 0,
         "CAAS_PLUGINS": None,  # comma-separated allow-list of entry-point names
         "CAAS_SANDBOX": True,
         "CAAS_SMTP_HOST": None,  # None with CAAS_SANDBOX: the in-process SMTP sandbox
@@ -120,7 +132,20 @@ def from_environment(config: dict, environ=os.environ) -> dict:
 
 
 def check(config: dict) -> None:
-    """Refuse configurations that are unsafe for production."""
+    """Refuse configurations that are unsafe for production, or that make no sense."""
+    if config["CAAS_TRUSTED_PROXIES"] < 0:
+        raise ConfigError("CAAS_TRUSTED_PROXIES must be 0 or a number of proxies")
+    throttling = ("CAAS_LOGIN_FAILURES_BEFORE_DELAY", "CAAS_LOGIN_DELAY_SECONDS",
+                  "CAAS_LOGIN_MAX_DELAY_SECONDS", "CAAS_LOGIN_FORGET_SECONDS",
+                  "CAAS_LOGIN_ADDRESS_MAX_FAILURES", "CAAS_LOGIN_ADDRESS_WINDOW_SECONDS",
+                  "CAAS_DEVICE_TOKEN_TTL_SECONDS")
+    not_positive = [key for key in throttling if config[key] < 1]
+    if not_positive:
+        raise ConfigError(f"{', '.join(not_positive)} must be 1 or more")
+    if config["CAAS_LOGIN_FORGET_SECONDS"] <= config["CAAS_LOGIN_MAX_DELAY_SECONDS"]:
+        # Otherwise waiting out the longest delay would earn a fresh allowance of guesses.
+        raise ConfigError("CAAS_LOGIN_FORGET_SECONDS must be longer than "
+                          "CAAS_LOGIN_MAX_DELAY_SECONDS")
     if config["CAAS_ENV"] == "production":
         if config["CAAS_SECRET_KEY"] == DEFAULT_SECRET or len(config["CAAS_SECRET_KEY"]) < 32:
             raise ConfigError("CAAS_SECRET_KEY must be set to a random value of 32+ characters "

@@ -5,7 +5,7 @@ compares the two so that they never drift. Money is stored as whole minor
 units (``*_minor``, BigInteger) beside its currency: exact on every backend.
 """
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Integer,
-                        LargeBinary, MetaData, String, Table, Text, UniqueConstraint)
+                        LargeBinary, MetaData, String, Table, Text, UniqueConstraint, func)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -44,11 +44,16 @@ operators = Table(
 
 
 def _login_failures(metadata: MetaData) -> Table:
+    """Failed sign-ins per key: ``account:<email>``, ``device:<id>`` or ``address:<client>``."""
     return Table(
         "login_failures", metadata,
         Column("key", String(300), primary_key=True),
         Column("failures", Integer, nullable=False),
         Column("window_started_at", DateTime(timezone=True), nullable=False),
+        # The code always sets it; the default serves rows written by an older release
+        # during a rolling upgrade.
+        Column("last_failed_at", DateTime(timezone=True), nullable=False,
+               server_default=func.now()),
     )
 
 

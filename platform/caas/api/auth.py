@@ -11,21 +11,38 @@ PREFIX = ""
 blp = Blueprint("auth", __name__, description="Authentication and one's own account")
 
 
+DEVICE_TOKEN = {"in": "header", "name": "X-Device-Token", "required": False,
+                "schema": {"type": "string"},
+                "description": "The `device_token` of this device's last sign-in to the same "
+                               "account: neither the account's delays after failed attempts "
+                               "nor the limit of the client's address apply to it, only this "
+                               "device's own failures count."}
+
+
 @blp.route("/auth/token")
 class Token(MethodView):
+    @blp.doc(parameters=[DEVICE_TOKEN])
     @blp.arguments(TokenRequestSchema)
     @blp.response(200, TokenSchema)
     @blp.alt_response(401, description="Wrong credentials")
-    @blp.alt_response(429, description="Too many failed attempts; see Retry-After")
+    @blp.alt_response(429, description="Too many failed attempts on this account or from this "
+                                       "address; wait `Retry-After` seconds")
     def post(self, data):
         """Exchange email and password for an access token
 
         With `X-Tenant`, the credentials of a tenant's user; without it, an operator's.
+        After a few failures in a row each further attempt on the account waits longer
+        (429 with `Retry-After`, whatever the password), and a client address that fails
+        too often is refused for a while; a device that sends back its `device_token` in
+        `X-Device-Token` is spared both.
         """
-        token, actor = auth.issue_token(platform(), data["email"], data["password"],
-                                        request.remote_addr or "-", tenant_or_none())
-        return {"access_token": token, "token_type": "Bearer", "role": actor.role,
-                "expires_in": platform().config["CAAS_TOKEN_TTL_SECONDS"]}
+        signed_in = auth.issue_token(platform(), data["email"], data["password"],
+                                     request.remote_addr, tenant_or_none(),
+                                     request.headers.get(DEVICE_TOKEN["name"]))
+        return {"access_token": signed_in.access_token, "token_type": "Bearer",
+                "role": signed_in.actor.role,
+                "expires_in": platform().config["CAAS_TOKEN_TTL_SECONDS"],
+                "device_token": signed_in.device_token}
 
 
 @blp.route("/me")

@@ -59,6 +59,11 @@ class TokenSchema(OutputSchema):
     token_type = fields.String()
     expires_in = fields.Integer()
     role = fields.String()
+    device_token = fields.String(metadata={"description": (
+        "Keep it on this device and send it in `X-Device-Token` when signing in to this "
+        "account again: it spares the device the delays others' failed attempts cause. "
+        "Signed, bound to the account, valid for a limited time (90 days by default) and "
+        "renewed at each sign-in.")})
 
 
 class MeSchema(OutputSchema):

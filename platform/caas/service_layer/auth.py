@@ -1,51 +1,138 @@
-"""Logging in (with throttling of repeated failures) and resolving tokens to people."""
+"""Signing in, throttled so that guessing is slow yet nobody is locked out of a device they
+signed in from, and resolving tokens to people."""
 from __future__ import annotations
 
-from caas.adapters import passwords, tokens
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from caas.adapters import device_tokens, passwords, tokens
+from caas.adapters.repositories import LoginThrottle, utcnow
 from caas.bootstrap import Platform
 from caas.context import Actor
+from caas.domain.sign_in import KnownDevice, SignInPolicy, client_key
 from caas.domain.tenants import Tenant
 from caas.service_layer.errors import Throttled, Unauthorized
 
+log = logging.getLogger(__name__)
+
 WRONG_CREDENTIALS = "Wrong email or password."
+TOO_MANY_FAILURES = "Too many failed sign-ins; try again later."
+#: Reads of an account's count while concurrent attempts keep changing it, before giving up.
+CLAIM_TRIES = 5
 
 
-def issue_token(platform: Platform, email: str, password: str, client_ip: str,
-                tenant: Tenant | None) -> tuple[str, Actor]:
-    """Check credentials and return ``(token, actor)``.
+@dataclass(frozen=True)
+class SignedIn:
+    access_token: str
+    actor: Actor
+    #: Presented at this device's next sign-ins, it spares them the account's delays.
+    device_token: str
 
-    Without a tenant the credentials are an operator's. Failures are counted per
-    account and per client address; past the limit the answer is 429 whatever
-    the password, so guessing gains nothing.
 
-    :raises Throttled: too many recent failures.
+@dataclass(frozen=True)
+class _Claim:
+    """The failure an attempt counted before its password was checked."""
+
+    key: str  # the account's, or the known device's
+    address: str | None  # the client address's; None for a known device
+    at: datetime
+
+
+def sign_in_policy(config) -> SignInPolicy:
+    return SignInPolicy(
+        failures_before_delay=config["CAAS_LOGIN_FAILURES_BEFORE_DELAY"],
+        first_delay=config["CAAS_LOGIN_DELAY_SECONDS"],
+        max_delay=config["CAAS_LOGIN_MAX_DELAY_SECONDS"],
+        forget_after=timedelta(seconds=config["CAAS_LOGIN_FORGET_SECONDS"]),
+        address_max_failures=config["CAAS_LOGIN_ADDRESS_MAX_FAILURES"],
+        address_window=timedelta(seconds=config["CAAS_LOGIN_ADDRESS_WINDOW_SECONDS"]))
+
+
+def issue_token(platform: Platform, email: str, password: str, client_address: str | None,
+                tenant: Tenant | None, device_token: str | None = None) -> SignedIn:
+    """Check credentials; return the access token, the actor and this device's token.
+
+    Without a tenant the credentials are an operator's. An attempt counts as a failure
+    of its account and of its client address before the password is checked, and is
+    taken back when the password was right. Within the account's delay, or past the
+    address's limit, the answer is 429 whatever the password, so guessing gains nothing.
+    A valid device token of the account replaces both with the device's own failures, so
+    that nobody else's failures keep its owner out.
+
+    :param client_address: the client's network address (behind trusted proxies, theirs).
+    :param device_token: the one an earlier sign-in gave this device, if any.
+    :raises Throttled: wait ``retry_after`` seconds.
     :raises Unauthorized: wrong credentials.
     """
     email = (email or "").strip().lower()
-    keys = (f"email:{email}", f"ip:{client_ip}")
-    uow = platform.tenant_uow(tenant.slug) if tenant else platform.control_uow()
-    with uow:
-        wait = max(uow.throttle.retry_after(key) for key in keys)
-        if wait:
-            raise Throttled("Too many failed logins; try again later.", retry_after=wait)
-        if tenant is None:
-            person = uow.operators.by_email(email)
-        else:
-            person = uow.users.by_email(email)
-            if person is not None and not person.active:
-                person = None
-        if not passwords.verify_password(person.password_hash if person else None, password):
-            for key in keys:
-                uow.throttle.fail(key)
-            uow.commit()
-            raise Unauthorized(WRONG_CREDENTIALS)
-        for key in keys:
-            uow.throttle.clear(key)
+    config = platform.config
+    slug = tenant.slug if tenant else None
+    presented = device_tokens.read(device_token or "", config["CAAS_SECRET_KEY"])
+    with _unit_of_work(platform, tenant) as uow:
+        person = _person(uow, email, tenant)
+        device = presented if (presented and person
+                               and presented.is_for(slug, person.id, email)) else None
+        claim = _claim(uow.throttle, sign_in_policy(config), email, client_address, device)
         uow.commit()
-    actor = Actor(role=person.role, id=person.id, email=person.email,
-                  tenant=tenant.slug if tenant else None)
-    return tokens.issue(actor, platform.config["CAAS_SECRET_KEY"],
-                        platform.config["CAAS_TOKEN_TTL_SECONDS"]), actor
+    if not passwords.verify_password(person.password_hash if person else None, password):
+        raise Unauthorized(WRONG_CREDENTIALS)
+    with _unit_of_work(platform, tenant) as uow:
+        if claim.address:
+            # Taken back, not reset: a good sign-in must not make room for more guesses.
+            uow.throttle.uncount(claim.address, claim.at)
+        uow.throttle.clear(claim.key)
+        uow.commit()
+    device = device or KnownDevice(secrets.token_urlsafe(16), slug, person.id, email)
+    actor = Actor(role=person.role, id=person.id, email=person.email, tenant=slug)
+    return SignedIn(
+        tokens.issue(actor, config["CAAS_SECRET_KEY"], config["CAAS_TOKEN_TTL_SECONDS"]),
+        actor,
+        device_tokens.issue(device, config["CAAS_SECRET_KEY"],
+                            config["CAAS_DEVICE_TOKEN_TTL_SECONDS"]))
+
+
+def _unit_of_work(platform: Platform, tenant: Tenant | None):
+    return platform.tenant_uow(tenant.slug) if tenant else platform.control_uow()
+
+
+def _person(uow, email: str, tenant: Tenant | None):
+    """The account ``email`` signs in to; ``None`` if there is none (or it is deactivated)."""
+    if tenant is None:
+        return uow.operators.by_email(email)
+    person = uow.users.by_email(email)
+    return person if person is not None and person.active else None
+
+
+def _claim(throttle: LoginThrottle, policy: SignInPolicy, email: str,
+           client_address: str | None, device: KnownDevice | None) -> _Claim:
+    """Count this attempt as a failure, or refuse it with :class:`Throttled`.
+
+    The address is counted first and the account (or device) second, in every
+    transaction, so that concurrent sign-ins never wait for each other in a circle.
+    """
+    now = utcnow()
+    address = None if device else f"address:{client_key(client_address)}"
+    if address and not throttle.count_in_window(address, policy.address_max_failures,
+                                                 policy.address_window, now):
+        _refuse("address", policy.address_wait(throttle.failures(address), now))
+    key = f"device:{device.device_id}" if device else f"account:{email}"
+    for _ in range(CLAIM_TRIES):
+        seen = throttle.failures(key)
+        wait = policy.account_wait(seen, now)
+        if wait:
+            _refuse("device" if device else "account", wait)
+        if throttle.count_in_a_row(key, seen, not policy.in_a_row(seen, now), now):
+            return _Claim(key, address, now)
+    _refuse("device" if device else "account", 1)
+
+
+def _refuse(counter: str, seconds: int):
+    seconds = max(1, seconds)
+    log.warning("sign-in refused: too many failures of this %s", counter,
+                extra={"retry_after": seconds})
+    raise Throttled(TOO_MANY_FAILURES, retry_after=seconds)
 
 
 def actor_from_token(platform: Platform, token: str, tenant: Tenant | None) -> Actor:

@@ -44,14 +44,10 @@ class UnitOfWork:
 
 
 class ControlUnitOfWork(UnitOfWork):
-    def __init__(self, engine: Engine, max_failures: int, window_seconds: int):
-        super().__init__(engine)
-        self._throttle = (max_failures, window_seconds)
-
     def bind(self, conn) -> None:
         self.tenants = repo.TenantRepository(conn)
         self.operators = repo.OperatorRepository(conn)
-        self.throttle = repo.LoginThrottle(conn, schema.control_login_failures, *self._throttle)
+        self.throttle = repo.LoginThrottle(conn, schema.control_login_failures)
 
 
 class TenantUnitOfWork(UnitOfWork):
@@ -62,11 +58,10 @@ class TenantUnitOfWork(UnitOfWork):
         """The time the repositories of this unit of work stamp their rows with."""
         return repo.utcnow()
 
-    def __init__(self, engine: Engine, tenant_slug: str, max_failures: int, window_seconds: int,
-                 on_commit=None, hook_implemented: Callable[[str], bool] = lambda hook: True):
+    def __init__(self, engine: Engine, tenant_slug: str, on_commit=None,
+                 hook_implemented: Callable[[str], bool] = lambda hook: True):
         super().__init__(engine, on_commit)
         self.tenant_slug = tenant_slug
-        self._throttle = (max_failures, window_seconds)
         self._hook_implemented = hook_implemented
 
     def bind(self, conn) -> None:
@@ -74,7 +69,7 @@ class TenantUnitOfWork(UnitOfWork):
         self.audit = repo.AuditLog(conn, current_actor(), current_request_id())
         self.outbox = repo.OutboxRepository(conn)
         self.events = repo.PluginEvents(self.outbox, self._hook_implemented)
-        self.throttle = repo.LoginThrottle(conn, schema.login_failures, *self._throttle)
+        self.throttle = repo.LoginThrottle(conn, schema.login_failures)
         self.catalog = orders.CatalogRepository(conn)
         self.customers = orders.CustomerRepository(conn)
         self.orders = orders.OrderRepository(conn, current_actor())
