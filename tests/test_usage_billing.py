@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
+from caas import CatalogOption, UsageMetric, hookimpl
 from caas.adapters import migrations, signing
 from caas.sandboxes import faults
 from conftest import build_app
@@ -314,23 +315,68 @@ def test_a_price_move_carries_the_usage_price_and_included_quantity(
         "14.500", "5.000", "28.50")
 
 
+class _MeteredHotspot:
+    """A metered monthly option with no free trial: a withdrawal can follow its first
+    month's invoice within the 14 days (premium connectivity's trial outlasts them)."""
+
+    @hookimpl
+    def register_catalog_options(self):
+        return [CatalogOption(
+            code="metered_hotspot", names={"en": "Metered hotspot", "es": "Hotspot medido"},
+            descriptions={"en": "A hotspot billed by use."}, billing_modes=("monthly",),
+            usage=UsageMetric(metric="data", unit="GB", decimals=3, names={
+                "en": "data", "es": "datos"}),
+            activation_payload=lambda vin: {"connectivity.hotspot.enabled": True},
+            deactivation_payload=lambda vin: {"connectivity.hotspot.enabled": False})]
+
+
+@pytest.fixture
+def metered_hotspot(app):
+    platform = app.extensions["caas"]
+    platform.plugins.register(_MeteredHotspot(), name="test-metered-hotspot")
+    try:
+        yield "metered_hotspot"
+    finally:
+        platform.plugins.unregister("test-metered-hotspot")
+
+
 def test_a_withdrawal_credits_the_usage_line_with_the_months_price(
-        make_tenant, operator, client, mailbox, drain, billing_drain):
-    shop, buyer, vin, service_id = _metered(make_tenant, operator, client, mailbox, drain,
-                                            usage_price="1.00", included="10")
+        make_tenant, operator, client, mailbox, drain, billing_drain, metered_hotspot):
+    def priced(shop):
+        response = shop.admin.put(f"/api/v1/catalog/options/{metered_hotspot}", json={
+            "enabled": True, "price": "9.90", "billing": "monthly", "usage_price": "1.00",
+            "included": "5"})
+        assert response.status_code == 200, response.json
+    shop, buyer, vin, service_id = _subscribed(
+        make_tenant, operator, client, mailbox, drain, option=metered_hotspot,
+        at=datetime(2028, 1, 25, 9, tzinfo=timezone.utc), set_up=priced)
     _plays(operator, shop, vin, "1.000")
     _advance(operator, shop.slug, "2028-02-01T06:00:00+01:00")
     billing_drain()
     invoice = _invoice(buyer, "2028-01")
-    assert _line(invoice, "usage")["total"]["amount"] == "6.00"  # 16 GB, 6 beyond 10
+    usage = _line(invoice, "usage")["total"]["amount"]
+    assert usage != "0.00"  # more than the 5 GB included were used in January
+    # Seven days after the purchase: within the 14-day withdrawal period.
     assert buyer.post(f"/api/v1/services/{service_id}/withdrawal").status_code == 200
     drain()
     [note] = [i for i in buyer.get("/api/v1/invoices").json if i["kind"] == "credit_note"]
-    assert note["total"]["amount"] == f"-{invoice['total']['amount']}" == "-11.43"
-    assert sorted(line["total"]["amount"] for line in note["lines"]) == ["-5.43", "-6.00"]
+    assert note["total"]["amount"] == f"-{invoice['total']['amount']}"
+    assert sorted(line["total"]["amount"] for line in note["lines"]) == sorted(
+        f"-{line['total']['amount']}" for line in invoice["lines"])
+    assert f"-{usage}" in [line["total"]["amount"] for line in note["lines"]]
     refunds = [e["amount"] for e in operator.get(f"/sandbox/payments/ledger?tenant={shop.slug}")
                .json["entries"] if e["type"] == "refund"]
-    assert refunds == ["11.43"]
+    assert refunds == [invoice["total"]["amount"]]
+
+
+def test_no_withdrawal_once_the_free_trial_and_the_window_are_over(
+        make_tenant, operator, client, mailbox, drain, billing_drain):
+    # Premium connectivity's 14-day trial ends with the withdrawal period, on the tenant's clock.
+    shop, buyer, vin, service_id = _metered(make_tenant, operator, client, mailbox, drain)
+    _advance(operator, shop.slug, "2028-02-01T06:00:00+01:00")
+    billing_drain()
+    refused = buyer.post(f"/api/v1/services/{service_id}/withdrawal")
+    assert refused.status_code == 409 and refused.json["reason"] == "window_over"
 
 
 # --- the sandbox and the tenants' secrets --------------------------------------------------

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 
 from caas.adapters.engines import TenantEngines, make_engine
 from caas.adapters.repositories import TenantRepository
+from caas.adapters.services import TenantSettings
+from caas.clock import WALL, TenantClock
 from caas.domain.services import backoff
 from caas.domain.tenants import Tenant
 from caas.plugins import Plugins
@@ -94,9 +96,29 @@ class Platform:
         return ControlUnitOfWork(self.control_engine)
 
     def tenant_uow(self, slug: str) -> TenantUnitOfWork:
-        return TenantUnitOfWork(self.tenant_engines.get(slug), slug,
+        return TenantUnitOfWork(self.tenant_engines.get(slug), slug, self.tenant_clock(slug),
                                 on_commit=self._after_tenant_commit,
                                 hook_implemented=self.plugins.implements)
+
+    # --- time ----------------------------------------------------------------
+
+    #: Where a tenant's test-clock offset is kept, in its own settings (sandbox mode only).
+    CLOCK_OFFSET_SETTING = "billing_clock_offset_seconds"
+
+    def tenant_clock(self, slug: str) -> TenantClock:
+        """The tenant's business clock: the real time in production; in sandbox mode, moved
+        ahead by the tenant's test-clock offset (cached like other hot settings, and
+        forgotten here when it changes)."""
+        if not self.config["CAAS_SANDBOX"]:
+            return WALL
+        return self.settings_cache.get(f"clock:{slug}", lambda: self._read_clock(slug))
+
+    def _read_clock(self, slug: str) -> TenantClock:
+        with self.tenant_reader(slug) as conn:
+            return TenantClock(TenantSettings(conn).get(self.CLOCK_OFFSET_SETTING, 0))
+
+    def forget_clock(self, slug: str) -> None:
+        self.settings_cache.forget(f"clock:{slug}")
 
     # --- one statement, no transaction to begin and end ------------------------
 

@@ -14,7 +14,8 @@ from sqlalchemy.engine import Connection
 
 from caas.adapters import bulk, schema
 from caas.adapters.orders import page
-from caas.adapters.repositories import aware, utcnow
+from caas.adapters.repositories import aware
+from caas.clock import WALL, TenantClock
 
 SUBSCRIPTION_END_NOT_BILLED = ("withdrawn",)
 
@@ -25,7 +26,8 @@ def _utc(instant: datetime) -> datetime:
 
 
 class SubscriptionRepository:
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
 
     def add(self, *, service_id: int, customer_id: int, vin: str, option: str, price_minor: int,
@@ -33,7 +35,7 @@ class SubscriptionRepository:
             trial_ends_at: datetime | None = None, usage_price_minor: int | None = None,
             usage_included: int | None = None) -> int | None:
         """Start the subscription of a monthly service; ``None`` if it already has one."""
-        now = utcnow()
+        now = self.now()
         try:
             with self.conn.begin_nested():
                 return self.conn.execute(schema.subscriptions.insert().values(
@@ -61,7 +63,7 @@ class SubscriptionRepository:
         table = schema.subscriptions
         return bool(self.conn.execute(table.update().where(
             table.c.id == subscription_id, table.c.status == "active").values(
-            status="cancelling", cancel_at=_utc(cancel_at), updated_at=utcnow())).rowcount)
+            status="cancelling", cancel_at=_utc(cancel_at), updated_at=self.now())).rowcount)
 
     def end(self, subscription_ids: Iterable[int], at: datetime, reason: str) -> list[int]:
         """End the subscriptions still running; returns their service ids."""
@@ -74,7 +76,7 @@ class SubscriptionRepository:
         if running:
             self.conn.execute(table.update().where(table.c.id.in_([r.id for r in running]))
                               .values(status="ended", ended_at=_utc(at), end_reason=reason,
-                                      updated_at=utcnow()))
+                                      updated_at=self.now()))
         return [row.service_id for row in running]
 
     def move_price(self, option: str, price_minor: int, from_period: str,
@@ -91,7 +93,7 @@ class SubscriptionRepository:
                 table.c.usage_included.is_distinct_from(usage_included)))
             .values(next_price_minor=price_minor, next_price_from=from_period,
                     next_usage_price_minor=usage_price_minor,
-                    next_usage_included=usage_included, updated_at=utcnow())
+                    next_usage_included=usage_included, updated_at=self.now())
             .returning(table.c.id, table.c.customer_id))]
 
     def trials_to_remind(self, until: datetime) -> list[dict]:
@@ -101,7 +103,7 @@ class SubscriptionRepository:
         rows = [dict(row._mapping) for row in self.conn.execute(
             table.update().where(table.c.status == "active", table.c.trial_reminded_at.is_(None),
                                  table.c.trial_ends_at <= _utc(until))
-            .values(trial_reminded_at=utcnow())
+            .values(trial_reminded_at=self.now())
             .returning(table.c.id, table.c.customer_id, table.c.option, table.c.price_minor,
                        table.c.currency, table.c.trial_ends_at))]
         for row in rows:
@@ -157,7 +159,8 @@ def _subscription(row) -> dict:
 
 
 class InvoiceRepository:
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
 
     # -- gapless numbers --
@@ -207,7 +210,7 @@ class InvoiceRepository:
         """Insert invoices and, for each, its lines; returns the invoice ids in order."""
         if not invoices:
             return []
-        now = utcnow()
+        now = self.now()
         for invoice in invoices:
             invoice.setdefault("created_at", now)
             invoice.setdefault("updated_at", now)
@@ -221,7 +224,7 @@ class InvoiceRepository:
                     error: str | None = None, expected: tuple[str, ...] = ("open", "unconfirmed")
                     ) -> bool:
         table = schema.invoices
-        values: dict[str, Any] = {"status": status, "updated_at": utcnow()}
+        values: dict[str, Any] = {"status": status, "updated_at": self.now()}
         if payment_id is not None:
             values["payment_id"] = payment_id
         if error is not None:
@@ -237,7 +240,7 @@ class InvoiceRepository:
         table = schema.invoices
         recorded = list(self.conn.execute(table.update().where(
             table.c.id.in_(list(payments)), table.c.status.in_(("open", "unconfirmed")))
-            .values(status="paid", updated_at=utcnow()).returning(table.c.id)).scalars())
+            .values(status="paid", updated_at=self.now()).returning(table.c.id)).scalars())
         bulk.update_by_id(self.conn, table, "payment_id", {
             invoice_id: payments[invoice_id] for invoice_id in recorded if payments[invoice_id]})
         return recorded
@@ -248,7 +251,7 @@ class InvoiceRepository:
         table = schema.invoices
         rows = self.conn.execute(table.update().where(
             table.c.id.in_(invoice_ids), table.c.status == "paid",
-            table.c.receipt_sent_at.is_(None)).values(receipt_sent_at=utcnow()).returning(
+            table.c.receipt_sent_at.is_(None)).values(receipt_sent_at=self.now()).returning(
             table.c.id, table.c.customer_id, table.c.number, table.c.period,
             table.c.total_minor, table.c.currency))
         return sorted((dict(row._mapping) for row in rows), key=lambda row: row["id"])
@@ -336,11 +339,12 @@ class InvoiceRepository:
 
 
 class BillingRuns:
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
 
     def start(self, period: str, trigger: str, batches: int) -> int:
-        now = utcnow()
+        now = self.now()
         return self.conn.execute(schema.billing_runs.insert().values(
             period=period, trigger=trigger, status="running" if batches else "finished",
             batches=batches, batches_done=0, started_at=now,
@@ -352,7 +356,7 @@ class BillingRuns:
             batches_done=table.c.batches_done + 1))
         self.conn.execute(table.update().where(
             table.c.id == run_id, table.c.batches_done >= table.c.batches,
-            table.c.status == "running").values(status="finished", finished_at=utcnow()))
+            table.c.status == "running").values(status="finished", finished_at=self.now()))
 
     def get(self, run_id: int) -> dict | None:
         row = self.conn.execute(sa.select(schema.billing_runs)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 
 import jwt
 
+from caas.clock import wall_time
 from caas.domain.sign_in import KnownDevice
 
 ALGORITHM = "HS256"
@@ -25,7 +25,7 @@ def _key(secret: str) -> bytes:
 
 
 def issue(device: KnownDevice, secret: str, ttl_seconds: int) -> str:
-    now = int(time.time())
+    now = int(wall_time())
     claims = {"iss": "caas", "aud": AUDIENCE, "dev": device.device_id,
               "sub": str(device.account_id), "email": device.email, "tenant": device.tenant,
               "iat": now, "exp": now + ttl_seconds}

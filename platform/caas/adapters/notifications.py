@@ -9,7 +9,8 @@ from sqlalchemy.engine import Connection
 
 from caas.adapters import bulk, schema
 from caas.adapters.orders import page
-from caas.adapters.repositories import aware, insert_once, utcnow
+from caas.adapters.repositories import aware, insert_once
+from caas.clock import WALL, TenantClock
 from caas.domain.notifications import Preferences
 
 
@@ -21,14 +22,15 @@ def _notification(row) -> dict:
 class Notifications:
     """Every message on every channel, with its attempts and outcome."""
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
 
     def add_many(self, rows: list[dict]) -> list[int]:
         """Record notifications with one multi-row insert; their ids, in order."""
         if not rows:
             return []
-        now = utcnow()
+        now = self.now()
         return bulk.insert(self.conn, schema.notifications,
                            [{"created_at": now, "updated_at": now, "attempts": 0, **row}
                             for row in rows], returning=schema.notifications.c.id)
@@ -41,14 +43,14 @@ class Notifications:
     def update(self, notification_id: int, **values) -> None:
         self.conn.execute(schema.notifications.update()
                           .where(schema.notifications.c.id == notification_id)
-                          .values(updated_at=utcnow(), **values))
+                          .values(updated_at=self.now(), **values))
 
     def start_attempt(self, notification_id: int, finished: tuple[str, ...]) -> dict | None:
         """Count one more attempt; ``None`` if the notification is ``finished`` already."""
         table = schema.notifications
         counted = self.conn.execute(
             table.update().where(table.c.id == notification_id, table.c.status.not_in(finished))
-            .values(attempts=table.c.attempts + 1, status="sending", updated_at=utcnow())).rowcount
+            .values(attempts=table.c.attempts + 1, status="sending", updated_at=self.now())).rowcount
         return self.get(notification_id) if counted else None
 
     def page(self, offset: int, limit: int, *, recipient_id: int | None = None,
@@ -66,7 +68,8 @@ class Notifications:
 
 
 class NotificationPreferences:
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
 
     def get(self, user_id: int) -> Preferences:
@@ -87,7 +90,7 @@ class NotificationPreferences:
         table = schema.notification_preferences
         values = dict(disabled=sorted(preferences.disabled),
                       quiet_start=_hhmm(preferences.quiet_start),
-                      quiet_end=_hhmm(preferences.quiet_end), updated_at=utcnow())
+                      quiet_end=_hhmm(preferences.quiet_end), updated_at=self.now())
         if not self.conn.execute(table.update().where(table.c.user_id == user_id)
                                  .values(**values)).rowcount:
             self.conn.execute(table.insert().values(user_id=user_id, **values))
@@ -98,13 +101,14 @@ def _hhmm(moment: time | None) -> str | None:
 
 
 class MaintenanceReminders:
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
 
     def claim(self, vin: str, due_date: date, customer_id: int) -> bool:
         """Record the reminder for ``vin`` and ``due_date``; ``False`` if it exists already."""
         return insert_once(self.conn, schema.maintenance_reminders, vin=vin, due_date=due_date,
-                           customer_id=customer_id, created_at=utcnow())
+                           customer_id=customer_id, created_at=self.now())
 
     def owned_vehicles(self) -> list[dict]:
         """Vehicles that have an owner to remind: ``vin``, ``model``, ``plate``, ``customer_id``."""
@@ -119,7 +123,8 @@ class MaintenanceReminders:
 class MaintenanceRecords:
     """The VSS's last answer per vehicle, to show when the VSS cannot answer."""
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
 
     def get(self, vin: str) -> tuple[dict, datetime] | None:
@@ -128,7 +133,7 @@ class MaintenanceRecords:
         return (dict(row.record), aware(row.fetched_at)) if row else None
 
     def put(self, vin: str, record: dict) -> datetime:
-        table, now = schema.maintenance_records, utcnow()
+        table, now = schema.maintenance_records, self.now()
         if not self.conn.execute(table.update().where(table.c.vin == vin)
                                  .values(record=record, fetched_at=now)).rowcount:
             self.conn.execute(table.insert().values(vin=vin, record=record, fetched_at=now))
@@ -141,7 +146,8 @@ _DOCUMENT_FIELDS = [column for column in schema.documents.c if column.name != "c
 class Documents:
     """Stored files: manuals per vehicle model and each sale's contract documents."""
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
 
     def add(self, *, kind: str, title: str, filename: str, content_type: str, content: bytes,
@@ -149,7 +155,7 @@ class Documents:
         return self.conn.execute(schema.documents.insert().values(
             kind=kind, title=title, filename=filename, content_type=content_type,
             content=content, size=len(content), model=model, order_id=order_id,
-            created_at=utcnow())).inserted_primary_key[0]
+            created_at=self.now())).inserted_primary_key[0]
 
     def listed(self, *, models: list[str], order_ids: list[int]) -> list[dict]:
         """Without content: the manuals of ``models`` and the documents of ``order_ids``."""

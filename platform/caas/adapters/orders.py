@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from caas.adapters import schema
-from caas.adapters.repositories import aware, insert_once, utcnow
+from caas.adapters.repositories import aware, insert_once
+from caas.clock import WALL, TenantClock
 from caas.context import Actor
 from caas.domain.money import Money
 from caas.domain.orders import Order, Status, Vehicle
@@ -29,11 +30,12 @@ def page(conn: Connection, query, order_by, offset: int, limit: int):
 
 
 def record_steps(conn: Connection, table: sa.Table, owner_id: int, actor: Actor,
-                 steps: list[tuple[Any, Any, str]]) -> None:
-    """Append ``(source, target, note)`` status changes of one entity to its events ``table``."""
+                 steps: list[tuple[Any, Any, str]], now: datetime) -> None:
+    """Append ``(source, target, note)`` status changes of one entity, made at ``now``, to its
+    events ``table``."""
     if not steps:
         return
-    owner, now = _owner_column(table), utcnow()
+    owner = _owner_column(table)
     conn.execute(table.insert(), [
         {owner.name: owner_id, "at": now, "source": source.value if source else None,
          "target": target.value, "note": note[:500], "actor_role": actor.role,
@@ -61,7 +63,8 @@ def _owner_column(table: sa.Table) -> sa.Column:
 class CatalogRepository:
     """Vehicle models (with their factory options) and commercial plans."""
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
 
     @staticmethod
@@ -76,7 +79,7 @@ class CatalogRepository:
     def add_model(self, code: str, name: str, base_price: Money, options: list[dict]) -> dict:
         self.conn.execute(schema.vehicle_models.insert().values(
             code=code, name=name, base_price_minor=base_price.to_minor(),
-            currency=base_price.currency, created_at=utcnow(),
+            currency=base_price.currency, created_at=self.now(),
             options=[{"code": option["code"], "name": option["name"],
                       "price_minor": option["price"].to_minor()} for option in options]))
         return self.model(code)
@@ -99,7 +102,7 @@ class CatalogRepository:
     def add_plan(self, code: str, name: str, reservation: Money) -> dict:
         self.conn.execute(schema.plans.insert().values(
             code=code, name=name, reservation_minor=reservation.to_minor(),
-            currency=reservation.currency, created_at=utcnow()))
+            currency=reservation.currency, created_at=self.now()))
         return self.plan(code)
 
     def plan(self, code: str) -> dict | None:
@@ -114,12 +117,13 @@ class CatalogRepository:
 class CustomerRepository:
     """What the platform keeps about a customer beyond the account: phone, tax id, address."""
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
 
     def add(self, user_id: int, phone: str, tax_id: str, address: dict) -> None:
         self.conn.execute(schema.customers.insert().values(
-            user_id=user_id, phone=phone, tax_id=tax_id, address=address, created_at=utcnow()))
+            user_id=user_id, phone=phone, tax_id=tax_id, address=address, created_at=self.now()))
 
     def get(self, user_id: int) -> dict | None:
         return self.many([user_id]).get(user_id)
@@ -133,7 +137,8 @@ class CustomerRepository:
 class OrderRepository:
     """Orders and their status history; saving an order records its pending transitions."""
 
-    def __init__(self, conn: Connection, actor: Actor):
+    def __init__(self, conn: Connection, actor: Actor, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
         self.actor = actor
 
@@ -158,7 +163,7 @@ class OrderRepository:
                     updated_at=order.updated_at)
 
     def add(self, order: Order) -> Order:
-        order.created_at = order.updated_at = utcnow()
+        order.created_at = order.updated_at = self.now()
         order.id = self.conn.execute(schema.orders.insert().values(
             reference=order.reference, customer_id=order.customer_id, model=order.model,
             plan=order.plan, options=order.options, price_minor=order.price.to_minor(),
@@ -170,7 +175,7 @@ class OrderRepository:
 
     def save(self, order: Order) -> None:
         """Write ``order`` if nobody changed it since it was read, else raise :class:`StaleOrder`."""
-        order.updated_at = utcnow()
+        order.updated_at = self.now()
         table = schema.orders
         changed = self.conn.execute(
             table.update().where(table.c.id == order.id, table.c.version == order.version)
@@ -182,7 +187,7 @@ class OrderRepository:
 
     def _record(self, order: Order) -> None:
         record_steps(self.conn, schema.order_events, order.id, self.actor,
-                     [(step.source, step.target, step.note) for step in order.pending])
+                     [(step.source, step.target, step.note) for step in order.pending], self.now())
         order.pending.clear()
 
     def get(self, order_id: int) -> Order | None:
@@ -210,7 +215,8 @@ class OrderRepository:
 
 
 class VehicleRepository:
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
 
     @staticmethod
@@ -220,7 +226,7 @@ class VehicleRepository:
                        linked_at=aware(row.linked_at))
 
     def add(self, vehicle: Vehicle) -> None:
-        now = utcnow()
+        now = self.now()
         self.conn.execute(schema.vehicles.insert().values(
             vin=vehicle.vin, model=vehicle.model, status=vehicle.status, order_id=vehicle.order_id,
             plate=vehicle.plate, created_at=now, updated_at=now))
@@ -233,14 +239,14 @@ class VehicleRepository:
         self.conn.execute(schema.vehicles.update().where(schema.vehicles.c.vin == vehicle.vin).values(
             status=vehicle.status, order_id=vehicle.order_id, plate=vehicle.plate,
             linked_user_id=vehicle.linked_user_id, linked_at=vehicle.linked_at,
-            updated_at=utcnow()))
+            updated_at=self.now()))
 
     def claim_from_stock(self, vin: str, order_id: int) -> bool:
         """Assign an unassigned vehicle to ``order_id``; ``False`` if it is not in stock (any more)."""
         table = schema.vehicles
         return bool(self.conn.execute(
             table.update().where(table.c.vin == vin, table.c.status == Vehicle.UNASSIGNED)
-            .values(status="assigned", order_id=order_id, updated_at=utcnow())).rowcount)
+            .values(status="assigned", order_id=order_id, updated_at=self.now())).rowcount)
 
     def link(self, vin: str, user_id: int) -> bool:
         """Bind the vehicle to an app account unless another account holds it already."""
@@ -248,8 +254,8 @@ class VehicleRepository:
         return bool(self.conn.execute(
             table.update().where(table.c.vin == vin, sa.or_(table.c.linked_user_id.is_(None),
                                                             table.c.linked_user_id == user_id))
-            .values(linked_user_id=user_id, linked_at=sa.func.coalesce(table.c.linked_at, utcnow()),
-                    updated_at=utcnow())).rowcount)
+            .values(linked_user_id=user_id, linked_at=sa.func.coalesce(table.c.linked_at, self.now()),
+                    updated_at=self.now())).rowcount)
 
     def stock(self, offset: int, limit: int, model: str | None = None) -> tuple[list[Vehicle], int]:
         query = sa.select(schema.vehicles).where(schema.vehicles.c.status == Vehicle.UNASSIGNED)
@@ -278,7 +284,8 @@ class PaymentRepository:
 
     UNRESOLVED = ("processing", "unknown")
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
 
     def _latest(self, order_id: int, kind: str):
@@ -302,7 +309,7 @@ class PaymentRepository:
         if latest is not None and latest.status in self.UNRESOLVED:
             raise PaymentInProgress(order_id)
         attempt = latest.attempt + 1 if latest is not None else 1
-        now = utcnow()
+        now = self.now()
         values = dict(order_id=order_id, kind=kind, attempt=attempt, status="processing",
                       amount_minor=amount.to_minor(), currency=amount.currency,
                       card_token=card_token, gateway_key=f"{key_prefix}:{kind}:{attempt}",
@@ -332,12 +339,11 @@ class PaymentRepository:
             .order_by(table.c.updated_at).limit(limit))
         return [self._attempt(row) for row in rows if self._unresolved(row, stale_after_seconds)]
 
-    @staticmethod
-    def _unresolved(row, stale_after_seconds: float) -> bool:
+    def _unresolved(self, row, stale_after_seconds: float) -> bool:
         if row.status == "unknown":
             return True
         return row.status == "processing" and \
-            aware(row.updated_at) <= utcnow() - timedelta(seconds=stale_after_seconds)
+            aware(row.updated_at) <= self.now() - timedelta(seconds=stale_after_seconds)
 
     @staticmethod
     def _attempt(row) -> dict:
@@ -351,7 +357,7 @@ class PaymentRepository:
         return bool(self.conn.execute(table.update().where(
             table.c.id == attempt["id"], table.c.status == attempt["status"],
             table.c.updated_at == attempt["updated_at"])
-            .values(status="processing", updated_at=utcnow())).rowcount)
+            .values(status="processing", updated_at=self.now())).rowcount)
 
     def finish(self, payment_id: int, status: str, *, gateway_payment_id: str | None = None,
                settlement: str | None = None, error: str | None = None) -> bool:
@@ -360,7 +366,7 @@ class PaymentRepository:
         return bool(self.conn.execute(table.update().where(
             table.c.id == payment_id, table.c.status.in_(self.UNRESOLVED)).values(
             status=status, gateway_payment_id=gateway_payment_id, settlement=settlement,
-            error=error[:500] if error else None, updated_at=utcnow())).rowcount)
+            error=error[:500] if error else None, updated_at=self.now())).rowcount)
 
     def get(self, payment_id: int) -> dict | None:
         row = self.conn.execute(sa.select(schema.payments)
@@ -386,7 +392,7 @@ class PaymentRepository:
 
     def set_settlement(self, payment_id: int, settlement: str) -> None:
         self.conn.execute(schema.payments.update().where(schema.payments.c.id == payment_id)
-                          .values(settlement=settlement, updated_at=utcnow()))
+                          .values(settlement=settlement, updated_at=self.now()))
 
     def of_orders(self, order_ids: list[int]) -> dict[int, list[dict]]:
         table = schema.payments
@@ -403,7 +409,8 @@ class PaymentRepository:
 class WebhookEvents:
     """Webhook events already handled, so that a replay has no second effect."""
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
 
     def seen(self, system: str, event_id: str) -> dict | None:
@@ -415,13 +422,14 @@ class WebhookEvents:
     def record(self, system: str, event_id: str, payload: dict, outcome: str) -> bool:
         """Record the event; ``False`` if a concurrent delivery recorded it first."""
         return insert_once(self.conn, schema.webhook_events, system=system, event_id=event_id,
-                           payload=payload, outcome=outcome[:200], received_at=utcnow())
+                           payload=payload, outcome=outcome[:200], received_at=self.now())
 
 
 class HeldPaymentEvents:
     """Payment news about payments not known when it came, kept until claimed or refunded."""
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
 
     def hold(self, event: dict) -> bool:
@@ -429,7 +437,7 @@ class HeldPaymentEvents:
         return insert_once(self.conn, schema.held_payment_events, event_id=event["event_id"],
                            payment_id=event["payment_id"],
                            idempotency_key=event.get("idempotency_key"), payload=event,
-                           received_at=utcnow())
+                           received_at=self.now())
 
     def _rows(self, *conditions) -> list[dict]:
         table = schema.held_payment_events
@@ -449,7 +457,7 @@ class HeldPaymentEvents:
     def resolve(self, held_id: int, resolution: str, ticket_id: int | None = None) -> None:
         table = schema.held_payment_events
         self.conn.execute(table.update().where(table.c.id == held_id).values(
-            resolved_at=utcnow(), resolution=resolution, ticket_id=ticket_id))
+            resolved_at=self.now(), resolution=resolution, ticket_id=ticket_id))
 
     def orphaned(self, payment_id: str) -> bool:
         """Whether ``payment_id`` was refunded as an orphan charge."""
@@ -462,7 +470,8 @@ class HeldPaymentEvents:
 class IdempotencyKeys:
     """Stored answers to requests sent with an ``Idempotency-Key``."""
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
 
     def get(self, owner: str, key: str) -> dict | None:
@@ -474,7 +483,7 @@ class IdempotencyKeys:
     def reserve(self, owner: str, key: str, fingerprint: str) -> bool:
         """Claim the key for a request about to run; ``False`` if it is already claimed."""
         return insert_once(self.conn, schema.idempotency_keys, owner=owner, key=key,
-                           fingerprint=fingerprint, created_at=utcnow())
+                           fingerprint=fingerprint, created_at=self.now())
 
     def complete(self, owner: str, key: str, status_code: int, response: Any) -> None:
         table = schema.idempotency_keys
@@ -490,7 +499,8 @@ class IdempotencyKeys:
 class SupportTickets:
     """Cases escalated to staff: failed registrations and activations, payment risks."""
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
 
     def open(self, kind: str, summary: str, details: dict, *, order_id: int | None = None,
@@ -499,7 +509,7 @@ class SupportTickets:
         return self.conn.execute(schema.support_tickets.insert().values(
             kind=kind, status="open", summary=summary[:500], details=details, order_id=order_id,
             service_id=service_id, vin=vin, customer_id=customer_id,
-            created_at=utcnow())).inserted_primary_key[0]
+            created_at=self.now())).inserted_primary_key[0]
 
     def page(self, offset: int, limit: int, *, status: str | None = None,
              kind: str | None = None) -> tuple[list[dict], int]:

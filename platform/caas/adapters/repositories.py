@@ -8,14 +8,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from caas.adapters import bulk, schema
+from caas.clock import WALL, TenantClock
 from caas.context import Actor
 from caas.domain.sign_in import Failures
 from caas.domain.tenants import Tenant
 from caas.domain.users import Operator, User
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -37,7 +34,8 @@ def insert_once(conn: Connection, table: sa.Table, **values) -> bool:
 
 
 class TenantRepository:
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
 
     @staticmethod
@@ -48,7 +46,7 @@ class TenantRepository:
                       secrets=dict(row.secrets))
 
     def add(self, tenant: Tenant) -> Tenant:
-        tenant.created_at = utcnow()
+        tenant.created_at = self.now()
         tenant.id = self.conn.execute(schema.tenants.insert().values(
             slug=tenant.slug, name=tenant.name, country=tenant.country,
             currency=tenant.currency, locales=tenant.locales, timezone=tenant.timezone,
@@ -78,11 +76,12 @@ class TenantRepository:
 
 
 class OperatorRepository:
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
 
     def add(self, operator: Operator) -> Operator:
-        operator.created_at = utcnow()
+        operator.created_at = self.now()
         operator.id = self.conn.execute(schema.operators.insert().values(
             email=operator.email, name=operator.name, password_hash=operator.password_hash,
             created_at=operator.created_at)).inserted_primary_key[0]
@@ -109,7 +108,8 @@ class OperatorRepository:
 
 
 class UserRepository:
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
 
     @staticmethod
@@ -120,7 +120,7 @@ class UserRepository:
                     password_changed_at=aware(row.password_changed_at))
 
     def add(self, user: User) -> User:
-        user.created_at = utcnow()
+        user.created_at = self.now()
         user.id = self.conn.execute(schema.users.insert().values(
             email=user.email, role=user.role, name=user.name, locale=user.locale,
             password_hash=user.password_hash, active=user.active, created_at=user.created_at,
@@ -151,13 +151,14 @@ class UserRepository:
 
     def set_password(self, user_id: int, password_hash: str) -> None:
         self.conn.execute(schema.users.update().where(schema.users.c.id == user_id)
-                          .values(password_hash=password_hash, password_changed_at=utcnow()))
+                          .values(password_hash=password_hash, password_changed_at=self.now()))
 
 
 class AuditLog:
     """Append-only record of changes; nothing here updates or deletes."""
 
-    def __init__(self, conn: Connection, actor: Actor, request_id: str | None):
+    def __init__(self, conn: Connection, actor: Actor, request_id: str | None, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
         self.actor = actor
         self.request_id = request_id
@@ -165,7 +166,7 @@ class AuditLog:
     def record(self, action: str, entity: str, entity_id: Any = None,
                before: dict | None = None, after: dict | None = None) -> None:
         self.conn.execute(schema.audit_log.insert().values(
-            at=utcnow(), actor_role=self.actor.role, actor_id=self.actor.id,
+            at=self.now(), actor_role=self.actor.role, actor_id=self.actor.id,
             actor_email=self.actor.email, action=action, entity=entity,
             entity_id=None if entity_id is None else str(entity_id),
             before=before, after=after, request_id=self.request_id))
@@ -190,7 +191,8 @@ class OutboxRepository:
 
     CLOCK_SKEW_SECONDS = 1
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
         self.added: list[int] = []
 
@@ -201,7 +203,7 @@ class OutboxRepository:
             already claimed and not sent, and the caller completes or releases it. If
             the process dies first, the relay sends it once the lease has run out.
         """
-        now = utcnow()
+        now = self.now()
         outbox_id = self.conn.execute(schema.outbox.insert().values(
             task=task, payload=payload, created_at=now, attempts=1 if hold else 0,
             claimed_at=now if hold else None)).inserted_primary_key[0]
@@ -213,7 +215,7 @@ class OutboxRepository:
         """Queue one job per payload with one multi-row insert (month-end billing's notices)."""
         if not payloads:
             return []
-        now = utcnow()
+        now = self.now()
         ids = bulk.insert(self.conn, schema.outbox,
                           [{"task": task, "payload": payload, "created_at": now, "attempts": 0}
                            for payload in payloads], returning=schema.outbox.c.id)
@@ -226,7 +228,7 @@ class OutboxRepository:
         One statement, so it needs no transaction around it (see ``tenant_writer``).
         """
         table = schema.outbox
-        now = utcnow()
+        now = self.now()
         return self.conn.execute(
             table.update()
             .where(table.c.id == outbox_id, table.c.processed_at.is_(None),
@@ -250,19 +252,19 @@ class OutboxRepository:
     def _finish(self, outbox_id: int, payload: dict, error: str | None) -> None:
         kept = {key: value for key, value in payload.items() if key != "secrets"}
         self.conn.execute(schema.outbox.update().where(schema.outbox.c.id == outbox_id)
-                          .values(processed_at=utcnow(), last_error=error, payload=kept))
+                          .values(processed_at=self.now(), last_error=error, payload=kept))
 
     def release(self, outbox_id: int, error: str, retry_in_seconds: float) -> None:
         """Let the job go after a failed attempt; it is due again ``retry_in_seconds`` from now."""
         self.conn.execute(schema.outbox.update().where(schema.outbox.c.id == outbox_id)
                           .values(claimed_at=None, last_error=error[:2000],
-                                  not_before=utcnow() + timedelta(seconds=retry_in_seconds)))
+                                  not_before=self.now() + timedelta(seconds=retry_in_seconds)))
 
     def pending(self, older_than_seconds: int, lease_seconds: int, limit: int = 500) -> list[int]:
         """Ids of jobs nobody finished: never dispatched, whose worker died, or whose
         retry is overdue (its delayed message was lost)."""
         table = schema.outbox
-        now = utcnow()
+        now = self.now()
         late = now - timedelta(seconds=older_than_seconds)
         rows = self.conn.execute(
             sa.select(table.c.id)

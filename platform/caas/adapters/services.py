@@ -9,7 +9,8 @@ from sqlalchemy.engine import Connection
 
 from caas.adapters import schema
 from caas.adapters.orders import page, read_history, record_steps
-from caas.adapters.repositories import aware, utcnow
+from caas.adapters.repositories import aware
+from caas.clock import WALL, TenantClock
 from caas.context import Actor
 from caas.domain.money import Money
 from caas.domain.services import Service, ServiceStatus
@@ -18,7 +19,8 @@ from caas.domain.services import Service, ServiceStatus
 class CatalogSettings:
     """Which options a tenant sells, at what price and billing."""
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
 
     @staticmethod
@@ -44,7 +46,7 @@ class CatalogSettings:
         table = schema.catalog_options
         values = dict(enabled=enabled, price_minor=price.to_minor(), currency=price.currency,
                       billing=billing, usage_price_minor=usage_price and usage_price.to_minor(),
-                      usage_included=usage_included, updated_at=utcnow())
+                      usage_included=usage_included, updated_at=self.now())
         if not self.conn.execute(table.update().where(table.c.code == code)
                                  .values(**values)).rowcount:
             self.conn.execute(table.insert().values(code=code, **values))
@@ -53,7 +55,8 @@ class CatalogSettings:
 class TenantSettings:
     """Small per-tenant settings, by key, over defaults given by the caller."""
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -64,8 +67,8 @@ class TenantSettings:
     def put(self, key: str, value: Any) -> None:
         table = schema.tenant_settings
         if not self.conn.execute(table.update().where(table.c.key == key)
-                                 .values(value=value, updated_at=utcnow())).rowcount:
-            self.conn.execute(table.insert().values(key=key, value=value, updated_at=utcnow()))
+                                 .values(value=value, updated_at=self.now())).rowcount:
+            self.conn.execute(table.insert().values(key=key, value=value, updated_at=self.now()))
 
 
 class StaleService(Exception):
@@ -77,7 +80,8 @@ class LiveServiceExists(Exception):
 
 
 class ServiceRepository:
-    def __init__(self, conn: Connection, actor: Actor):
+    def __init__(self, conn: Connection, actor: Actor, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
         self.actor = actor
 
@@ -111,7 +115,7 @@ class ServiceRepository:
 
     def add(self, service: Service) -> Service:
         """Insert a new purchase; :class:`LiveServiceExists` if the option is live on the vehicle."""
-        service.created_at = service.updated_at = utcnow()
+        service.created_at = service.updated_at = self.now()
         try:
             with self.conn.begin_nested():
                 service.id = self.conn.execute(schema.services.insert().values(
@@ -128,7 +132,7 @@ class ServiceRepository:
 
     def save(self, service: Service) -> None:
         """Write ``service`` unless someone changed it since it was read (:class:`StaleService`)."""
-        service.updated_at = utcnow()
+        service.updated_at = self.now()
         table = schema.services
         changed = self.conn.execute(
             table.update().where(table.c.id == service.id, table.c.version == service.version)
@@ -139,7 +143,8 @@ class ServiceRepository:
         self._record(service)
 
     def _record(self, service: Service) -> None:
-        record_steps(self.conn, schema.service_events, service.id, self.actor, service.pending)
+        record_steps(self.conn, schema.service_events, service.id, self.actor, service.pending,
+                     self.now())
         service.pending.clear()
 
     def get(self, service_id: int) -> Service | None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
+
+from caas.clock import wall_time
 
 HEADER = "X-CaaS-Signature"
 #: A signature older (or newer) than this many seconds is refused as stale.
@@ -24,7 +25,7 @@ def _digest(secret: str, timestamp: int, body: bytes) -> str:
 
 def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
     """The header value signing ``body`` at ``timestamp`` (now by default)."""
-    timestamp = int(time.time()) if timestamp is None else int(timestamp)
+    timestamp = int(wall_time()) if timestamp is None else int(timestamp)
     return f"t={timestamp},v1={_digest(secret, timestamp, body)}"
 
 
@@ -44,7 +45,7 @@ def verify(secret: str, body: bytes, header: str | None, *, now: float | None = 
     candidates = parts.get("v1", [])
     if not candidates:
         raise BadSignature("malformed signature: no v1 digest")
-    now = time.time() if now is None else now
+    now = wall_time() if now is None else now
     if abs(now - timestamp) > tolerance:
         raise BadSignature("stale signature")
     expected = _digest(secret, timestamp, body)

@@ -1,11 +1,11 @@
 """JWT access tokens bound to a tenant and a role."""
 from __future__ import annotations
 
-import time
 import uuid
 
 import jwt
 
+from caas.clock import wall_time
 from caas.context import Actor
 
 ALGORITHM = "HS256"
@@ -16,7 +16,7 @@ class InvalidToken(Exception):
 
 
 def issue(actor: Actor, secret: str, ttl_seconds: int) -> str:
-    now = int(time.time())
+    now = int(wall_time())
     claims = {"sub": str(actor.id), "role": actor.role, "email": actor.email,
               "tenant": actor.tenant, "iat": now, "exp": now + ttl_seconds,
               "jti": uuid.uuid4().hex, "iss": "caas"}
@@ -34,7 +34,7 @@ def read(token: str, secret: str) -> Actor:
     cached = _verified.get(key)
     if cached is not None:
         expires, actor = cached
-        if time.time() < expires:
+        if wall_time() < expires:
             return actor
         _verified.pop(key, None)
         raise InvalidToken("Signature has expired")

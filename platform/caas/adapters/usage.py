@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from caas.adapters import schema
-from caas.adapters.repositories import utcnow
+from caas.clock import WALL, TenantClock
 
 
 def _utc(instant: datetime) -> datetime:
@@ -16,7 +16,8 @@ def _utc(instant: datetime) -> datetime:
 
 
 class UsageRepository:
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
         self.conn = conn
 
     def get(self, vin: str, metric: str, day: date) -> dict | None:
@@ -29,7 +30,7 @@ class UsageRepository:
             ends_at: datetime, event_id: str) -> None:
         """Record the day's reading, replacing an earlier one of the same day (also one a
         concurrent report inserted meanwhile)."""
-        table, now = schema.daily_usage, utcnow()
+        table, now = schema.daily_usage, self.now()
         values = dict(quantity=quantity, event_id=event_id, updated_at=now)
         update = table.update().where(table.c.vin == vin, table.c.metric == metric,
                                       table.c.day == day).values(**values)

@@ -25,6 +25,7 @@ from flask import Flask, g, jsonify, request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from werkzeug.exceptions import HTTPException
 
+from caas.clock import wall_now
 from caas.sandboxes.webhooks import WebhookSender
 
 FLOW = ("ACCEPTED", "IN_PROGRESS", "READY")
@@ -220,7 +221,7 @@ class FactorySandbox:
         digest = hashlib.sha256(model.encode()).digest()
         vds = "".join(VIN_ALPHABET[byte % len(VIN_ALPHABET)] for byte in digest[:5])
         while True:
-            vin = build_vin(self.wmi, vds, date.today().year, "A", random.randrange(1_000_000))
+            vin = build_vin(self.wmi, vds, wall_now().date().year, "A", random.randrange(1_000_000))
             if vin not in self._vins:
                 self._vins.add(vin)
                 return vin
@@ -275,7 +276,7 @@ class FactorySandbox:
     def _create(self, market: str, data: dict) -> _Order:
         while (order_id := f"FO-{secrets.token_hex(5).upper()}") in self._orders:
             pass
-        estimated = date.today() + timedelta(days=random.randint(30, 90))
+        estimated = wall_now().date() + timedelta(days=random.randint(30, 90))
         order = self._orders[order_id] = _Order(order_id, market, data, estimated)
         return order
 

@@ -56,8 +56,10 @@ import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
+
+from caas.clock import wall_now
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
@@ -147,7 +149,7 @@ def validate_command(body: Any) -> list[str]:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return wall_now()
 
 
 @dataclass

@@ -17,9 +17,10 @@ import itertools
 import json
 import re
 import threading
-from datetime import datetime, timezone
 
 from flask import Flask, Response, request
+
+from caas.clock import wall_now
 
 REQUIRED = {"push": ("to", "title", "body"), "sms": ("to", "text")}
 E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
@@ -74,5 +75,5 @@ class MessagingSandbox:
             if key:
                 self._by_key[key] = message_id
             self._received.append({**body, "id": message_id, "idempotency_key": key,
-                                   "received_at": datetime.now(timezone.utc).isoformat()})
+                                   "received_at": wall_now().isoformat()})
         return _json({"id": message_id}, 202)

@@ -34,7 +34,6 @@ import re
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -42,6 +41,7 @@ from babel.numbers import get_currency_precision
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from caas.clock import wall_now
 from caas.domain.money import Money
 from caas.sandboxes import faults
 from caas.sandboxes.webhooks import WebhookSender
@@ -65,7 +65,7 @@ _CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return wall_now().isoformat()
 
 
 class Refusal(Exception):

@@ -5,10 +5,10 @@ import email
 import email.policy
 import socket
 import threading
-from datetime import datetime, timezone
 
 from aiosmtpd.controller import Controller
 
+from caas.clock import wall_now
 from caas.sandboxes import faults
 
 
@@ -29,7 +29,7 @@ class Mailbox:
             "subject": str(parsed["Subject"]), "language": parsed.get("Content-Language"),
             "message_id": parsed.get("Message-ID"),
             "body": body.get_content() if body is not None else "",
-            "received_at": datetime.now(timezone.utc).isoformat(),
+            "received_at": wall_now().isoformat(),
         }
         with self._lock:
             self._messages.insert(0, record)

@@ -34,6 +34,8 @@ from datetime import date, timedelta
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
+from caas.clock import wall_now
+
 SYSTEM = "vss"
 STATUSES = ("current", "overdue")
 INTERVAL = timedelta(days=365)
@@ -57,7 +59,7 @@ def generated_history(vin: str, maintenance: str = "current", today: date | None
     """One or two services derived from the VIN, newest first, the latest recent enough for a
     ``current`` vehicle or old enough for an ``overdue`` one."""
     digest = hashlib.sha256(vin.encode()).digest()
-    today = today or date.today()
+    today = today or wall_now().date()
     # Current: last serviced 1 to 11 months ago; overdue: 13 to 23 months ago.
     ago = 30 + digest[0] % 301 if maintenance == "current" else 395 + digest[0] % 301
     count = 1 + digest[1] % 2
@@ -86,7 +88,7 @@ def _entry(item: dict) -> dict:
 
 def record(vin: str, maintenance: str, history: list[dict], today: date | None = None) -> dict:
     """The VSS's answer for a vehicle with this status and history (already checked)."""
-    today = today or date.today()
+    today = today or wall_now().date()
     history = sorted(history, key=lambda item: item["date"], reverse=True)
     last = date.fromisoformat(history[0]["date"]) if history else None
     due = last + INTERVAL if last else None

@@ -7,11 +7,11 @@ import threading
 import time
 import uuid
 from collections import deque
-from datetime import datetime, timezone
 from typing import Callable
 
 import httpx
 
+from caas.clock import wall_now
 from caas.adapters import signing
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class WebhookSender:
         if secret is None:
             return None
         body = json.dumps(payload).encode()
-        record = {"at": datetime.now(timezone.utc).isoformat(), "tenant": tenant,
+        record = {"at": wall_now().isoformat(), "tenant": tenant,
                   "system": system, "payload": payload, "status": None}
         try:
             response = self.client.post(

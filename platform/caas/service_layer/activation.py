@@ -15,13 +15,14 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from caas.adapters.iot import CommandFailed, CommandTimedOut, IotError, IotRejected
 from caas.adapters.payments import (Payment, PaymentDeclined, PaymentError, PaymentOutcomeUnknown,
                                     PaymentRejected)
 from caas.adapters.services import LiveServiceExists, StaleService
 from caas.bootstrap import Platform
+from caas.clock import wall_now
 from caas.domain.money import Money
 from caas.domain.services import (PAYMENT_ON_FAILURE, PAYMENT_ON_SUCCESS, RetryPolicy, Service,
                                   ServiceStatus, blocking_reason)
@@ -36,10 +37,6 @@ ACTIVATE = "activate_service"
 PAY = "service_payment"
 DEACTIVATE = "deactivate_service"
 _jitter = random.Random()
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 # --- purchase ---------------------------------------------------------------------
@@ -80,7 +77,7 @@ def purchase(platform: Platform, tenant: Tenant, customer_id: int, vin: str, cod
     policy = _policy(platform, tenant)
     service = Service(customer_id=customer_id, vin=vin, option=code, billing=setting["billing"],
                       price=setting["price"], card_token=card_token,
-                      max_attempts=policy.max_attempts, next_attempt_at=_now())
+                      max_attempts=policy.max_attempts, next_attempt_at=wall_now())
     with platform.tenant_uow(tenant.slug) as uow:
         try:
             uow.services.add(service)
@@ -130,7 +127,7 @@ def _authorized(platform: Platform, tenant: Tenant, service_id: int, payment: Pa
         stored.payment_id, stored.payment_status = payment.id, "authorized"
         stored.move_to(ServiceStatus.ACTIVATING, f"{payment.amount.amount} "
                                                  f"{payment.amount.currency} authorized")
-        stored.next_attempt_at = _now()
+        stored.next_attempt_at = wall_now()
         uow.services.save(stored)
         uow.outbox.add(ACTIVATE, {"service_id": stored.id})
         _audit_payment(uow, stored, "authorized", payment_id=payment.id)
@@ -165,7 +162,7 @@ def _purchase_outcome(platform: Platform, tenant: Tenant, service_id: int, apply
 
 
 def _unresolved_purchases(platform: Platform, uow, **which) -> list[int]:
-    now = uow.now()
+    now = wall_now()  # a purchase's next step is scheduled in real time, like every retry
     return uow.services.unresolved_purchases(
         now - timedelta(seconds=platform.config["CAAS_PAYMENT_LOOKUP_GRACE_SECONDS"]),
         now - timedelta(seconds=platform.config["CAAS_PAYMENT_STALE_SECONDS"]), **which)
@@ -177,7 +174,7 @@ def _authorization_unknown(platform: Platform, tenant: Tenant, service_id: int,
     with platform.tenant_uow(tenant.slug) as uow:
         stored = uow.services.get(service_id)
         stored.payment_status, stored.last_error = "unknown", str(exc)
-        stored.next_attempt_at = _now()
+        stored.next_attempt_at = wall_now()
         stored.pending.append((stored.status, stored.status,
                                "the gateway's answer was lost; confirming the authorization"))
         uow.services.save(stored)
@@ -237,7 +234,7 @@ def run_attempt(platform: Platform, tenant: Tenant, service_id: int) -> None:
     attempt another worker is running, or a retry that is not due yet, is skipped.
     """
     policy = _policy(platform, tenant)
-    now = _now()
+    now = wall_now()
     with platform.tenant_uow(tenant.slug) as uow:
         service = uow.services.get(service_id)
         if service is None or service.status is not ServiceStatus.ACTIVATING:
@@ -265,7 +262,7 @@ def run_attempt(platform: Platform, tenant: Tenant, service_id: int) -> None:
         iot.run(service.vin, f"{tenant.slug}-svc{service.id}-a{service.attempts}",
                 option.activation_payload(service.vin),
                 timeout_seconds=policy.command_timeout_seconds,
-                valid_until=_now() + timedelta(seconds=policy.command_timeout_seconds))
+                valid_until=wall_now() + timedelta(seconds=policy.command_timeout_seconds))
     except IotRejected as exc:
         _give_up(platform, tenant, service_id, f"refused by the IoT API: {exc}")
         return
@@ -299,7 +296,7 @@ def _retry_or_give_up(platform: Platform, tenant: Tenant, service_id: int, polic
             return
         delay = policy.delay(service.attempts, _jitter)
         service.last_error = error
-        service.next_attempt_at = _now() + timedelta(seconds=delay)
+        service.next_attempt_at = wall_now() + timedelta(seconds=delay)
         uow.services.save(service)
         uow.commit()
     log.warning("OTA attempt %s of %s failed; retrying in %.1f s", service.attempts,
@@ -316,7 +313,7 @@ def _succeeded(platform: Platform, tenant: Tenant, service_id: int) -> None:
             uow.commit()
             return
         option = platform.plugins.catalog_options[service.option]
-        service.activated(_now(), option.duration_days)
+        service.activated(uow.now(), option.duration_days)
         service.next_attempt_at = None
         action = PAYMENT_ON_SUCCESS[service.billing]
         service.payment_status = "capturing" if action == "capture" else "releasing"
@@ -352,7 +349,7 @@ def _give_up(platform: Platform, tenant: Tenant, service_id: int, error: str) ->
         if configuration is None:
             uow.outbox.add(DEACTIVATE, {"service_id": service_id})
         service.move_to(ServiceStatus.FAILED, error)
-        service.last_error, service.next_attempt_at, service.ended_at = error, None, _now()
+        service.last_error, service.next_attempt_at, service.ended_at = error, None, uow.now()
         service.payment_status = "releasing"
         uow.services.save(service)
         uow.outbox.add(PAY, {"service_id": service_id, "action": PAYMENT_ON_FAILURE})
@@ -471,7 +468,7 @@ def sweep(platform: Platform, tenant: Tenant) -> int:
     """Send again every activation whose next step is overdue (a lost message, a dead worker)."""
     grace = timedelta(seconds=platform.config["CAAS_OTA_SWEEP_GRACE_SECONDS"])
     with platform.tenant_uow(tenant.slug) as uow:
-        overdue = uow.services.overdue(ServiceStatus.ACTIVATING, _now() - grace)
+        overdue = uow.services.overdue(ServiceStatus.ACTIVATING, wall_now() - grace)
     for service_id in overdue:
         platform.schedule_activation(tenant.slug, service_id, 0)
     return len(overdue)

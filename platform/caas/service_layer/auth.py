@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from caas.adapters import device_tokens, passwords, tokens
-from caas.adapters.repositories import LoginThrottle, utcnow
+from caas.adapters.repositories import LoginThrottle
+from caas.clock import wall_now
 from caas.bootstrap import Platform
 from caas.context import Actor
 from caas.domain.sign_in import KnownDevice, SignInPolicy, client_key
@@ -112,7 +113,7 @@ def _claim(throttle: LoginThrottle, policy: SignInPolicy, email: str,
     The address is counted first and the account (or device) second, in every
     transaction, so that concurrent sign-ins never wait for each other in a circle.
     """
-    now = utcnow()
+    now = wall_now()
     address = None if device else f"address:{client_key(client_address)}"
     if address and not throttle.count_in_window(address, policy.address_max_failures,
                                                  policy.address_window, now):

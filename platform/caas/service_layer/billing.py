@@ -28,7 +28,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from caas.adapters.payments import Payment, PaymentDeclined, PaymentError, PaymentNotAnswered
+from caas.adapters.payments import Payment, PaymentError, PaymentNotAnswered
 from caas.bootstrap import Platform
 from caas.domain import billing as rules
 from caas.domain import usage
@@ -36,8 +36,7 @@ from caas.domain.billing import Period
 from caas.domain.money import Money
 from caas.domain.services import Service, ServiceStatus, withdrawal_refund
 from caas.domain.tenants import Tenant
-from caas.service_layer import (activation, catalog, clock, invoice_documents, notifications,
-                                settlements)
+from caas.service_layer import activation, catalog, invoice_documents, notifications, settlements
 from caas.service_layer.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
@@ -86,7 +85,7 @@ def subscribe(platform: Platform, uow, tenant: Tenant, service: Service) -> None
     """Start billing a monthly service the vehicle just confirmed (in that transaction)."""
     if service.billing != "monthly":
         return
-    started = clock.now(platform, tenant, uow)
+    started = uow.now()
     trial_days = platform.plugins.option(service.option).trial_days
     setting = uow.catalog_settings.get(service.option) or {}
     usage_price = setting.get("usage_price")
@@ -104,7 +103,7 @@ def remind_trials(platform: Platform, tenant: Tenant) -> int:
     into a paid subscription unless they cancel; each is told once."""
     days = platform.config["CAAS_TRIAL_REMINDER_DAYS"]
     with platform.tenant_uow(tenant.slug) as uow:
-        now = clock.now(platform, tenant, uow)
+        now = uow.now()
         due = uow.subscriptions.trials_to_remind(now + timedelta(days=days))
         details = uow.invoices.billing_details(sorted({row["customer_id"] for row in due}))
         _tell_each(uow, tenant, "trial_ending", [(row["customer_id"], {
@@ -132,7 +131,7 @@ def cancel(platform: Platform, tenant: Tenant, customer_id: int, service_id: int
                            "not one.", reason="not_a_subscription")
         if subscription["status"] != "active":
             raise Conflict("This subscription is already cancelled.", reason="already_cancelled")
-        now = clock.now(platform, tenant, uow)
+        now = uow.now()
         period = Period.of(rules.local_day(now, tenant.timezone))
         ends, event = period.bounds(tenant.timezone)[1], "subscription_cancelled"
         if subscription["trial_ends_at"] and now < subscription["trial_ends_at"] < ends:
@@ -167,7 +166,7 @@ def _end_services(platform: Platform, uow, service_ids: list[int], note: str) ->
         service = uow.services.get(service_id)
         if service.status is ServiceStatus.ACTIVE:
             service.move_to(ServiceStatus.ENDED, note)
-            service.ended_at = datetime.now(timezone.utc)
+            service.ended_at = uow.now()
             uow.services.save(service)
             uow.outbox.add(activation.DEACTIVATE, {"service_id": service_id})
 
@@ -175,7 +174,7 @@ def _end_services(platform: Platform, uow, service_ids: list[int], note: str) ->
 def end_due(platform: Platform, tenant: Tenant) -> int:
     """End the cancelled subscriptions whose month end has come; returns how many."""
     with platform.tenant_uow(tenant.slug) as uow:
-        now = clock.now(platform, tenant, uow)
+        now = uow.now()
         due = uow.subscriptions.due_to_end(now)
         rows = {row["id"]: row for row in map(uow.subscriptions.by_id, due)}
         service_ids = []
@@ -190,7 +189,7 @@ def expire(platform: Platform, tenant: Tenant) -> int:
     """Switch off time-limited options whose time is up (e.g. a 30-day boost) and tell
     their owners; returns how many ended."""
     with platform.tenant_uow(tenant.slug) as uow:
-        now = clock.now(platform, tenant, uow)
+        now = uow.now()
         expired = uow.services.expired(now.astimezone(timezone.utc))
         _end_services(platform, uow, expired, "its time is up")
         for service_id in expired:
@@ -223,7 +222,7 @@ def plan_run(platform: Platform, tenant: Tenant, period: Period, *, trigger: str
     start, end = period.bounds(zone)
     end_due(platform, tenant)
     with platform.tenant_uow(tenant.slug) as uow:
-        if not period.closed_by(clock.now(platform, tenant, uow), zone):
+        if not period.closed_by(uow.now(), zone):
             raise Conflict(f"{period} is not over yet in {zone}; it is billed after its last "
                            "day.", reason="period_open")
         customers = uow.subscriptions.billable_customers(str(period), start, end)
@@ -293,7 +292,7 @@ def _write_invoices(platform: Platform, tenant: Tenant, run_id: int, period: Per
     start, end = period.bounds(zone)
     terms = platform.country_of(tenant).payment_terms_days
     with platform.tenant_uow(tenant.slug) as uow:
-        issued = rules.local_day(clock.now(platform, tenant, uow), zone)
+        issued = rules.local_day(uow.now(), zone)
         series = _series("invoice", issued.year)
         # Taken first: a concurrent run waits here, then finds these lines billed.
         uow.invoices.lock_series(series)
@@ -428,7 +427,7 @@ def move_prices(platform: Platform, tenant: Tenant, code: str, notice_days: int)
         setting = uow.catalog_settings.get(code)
         if setting is None or setting["billing"] != "monthly":
             raise NotFound(f"The option {code!r} is not sold monthly here.")
-        today = rules.local_day(clock.now(platform, tenant, uow), tenant.timezone)
+        today = rules.local_day(uow.now(), tenant.timezone)
         notice_ends = today + timedelta(days=notice_days)
         period = Period.of(notice_ends)
         if notice_ends != period.first_day:
@@ -666,7 +665,7 @@ def payment_event(platform: Platform, uow, tenant: Tenant, invoice: dict, event:
 def due_periods(platform: Platform, tenant: Tenant) -> list[Period]:
     """Months ended by the tenant's clock that no finished run has billed, oldest first."""
     with platform.tenant_uow(tenant.slug) as uow:
-        now = clock.now(platform, tenant, uow)
+        now = uow.now()
         earliest = uow.subscriptions.earliest_start()
         last_billed = uow.billing_runs.last_finished_period()
     if earliest is None:
@@ -688,7 +687,7 @@ def _issue(platform: Platform, uow, tenant: Tenant, kind: str, customer_id: int,
            currency: str, lines: list[dict], **fields) -> int:
     """Number and write one invoice or credit note in the caller's transaction."""
     zone = tenant.timezone
-    issued = rules.local_day(clock.now(platform, tenant, uow), zone)
+    issued = rules.local_day(uow.now(), zone)
     series = _series(kind, issued.year)
     uow.invoices.lock_series(series)
     [seq] = uow.invoices.take_numbers(series, 1)
@@ -781,7 +780,7 @@ def credit_withdrawal(platform: Platform, uow, tenant: Tenant, service: Service,
     subscription = uow.subscriptions.by_service(service.id)
     if subscription is None:
         return None
-    uow.subscriptions.end([subscription["id"]], clock.now(platform, tenant, uow), "withdrawn")
+    uow.subscriptions.end([subscription["id"]], uow.now(), "withdrawn")
     # One credit note per invoice not credited yet, crediting each of its lines of the
     # subscription (the month's price and its usage). A paid invoice is refunded; one not
     # paid is cancelled, never to be charged, and one whose charge is still unconfirmed is

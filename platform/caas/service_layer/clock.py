@@ -1,32 +1,22 @@
-"""The billing clock: what time it is for a tenant's subscriptions and invoices.
+"""The tenant's clock: what time it is for its orders, services, subscriptions and invoices.
 
-In production it is the real time. In sandbox mode each tenant's clock can be
+In production it is the real time (:mod:`caas.clock`). In sandbox mode each tenant's clock can be
 moved forward, like a payment provider's test clock, so that the demo and the
 tests cross a month end in seconds; the offset lives in the tenant's database,
 so every web process and worker reads the same time.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from caas.bootstrap import Platform
+from caas.clock import wall_now
 from caas.domain.tenants import Tenant
 from caas.service_layer.errors import Invalid
 
-OFFSET_SETTING = "billing_clock_offset_seconds"
-
-
-def now(platform: Platform, tenant: Tenant, uow=None) -> datetime:
-    """The tenant's billing time; reads the offset in ``uow`` when given."""
-    real = datetime.now(timezone.utc)
-    if not platform.config["CAAS_SANDBOX"]:
-        return real
-    if uow is not None:
-        offset = uow.settings.get(OFFSET_SETTING, 0)
-    else:
-        with platform.tenant_uow(tenant.slug) as reader:
-            offset = reader.settings.get(OFFSET_SETTING, 0)
-    return real + timedelta(seconds=offset)
+def now(platform: Platform, tenant: Tenant) -> datetime:
+    """The tenant's business time (inside a unit of work: ``uow.now()``)."""
+    return platform.tenant_clock(tenant.slug).now()
 
 
 def advance(platform: Platform, tenant: Tenant, *, days: float | None = None,
@@ -38,7 +28,7 @@ def advance(platform: Platform, tenant: Tenant, *, days: float | None = None,
     if (days is None) == (until is None):
         raise Invalid("Give either days or until.", {"days": ["Give days or until."]})
     with platform.tenant_uow(tenant.slug) as uow:
-        current = now(platform, tenant, uow)
+        current = uow.now()
         target = current + timedelta(days=days) if days is not None else until
         if target.tzinfo is None:
             raise Invalid("until needs a time zone.", {"until": ["Needs a time zone."]})
@@ -47,7 +37,7 @@ def advance(platform: Platform, tenant: Tenant, *, days: float | None = None,
         if target < current:
             raise Invalid("A clock only moves forward.", {"until": [
                 f"Must be after the clock's time {current.isoformat()}."]})
-        real = datetime.now(timezone.utc)
-        uow.settings.put(OFFSET_SETTING, (target - real).total_seconds())
+        uow.settings.put(platform.CLOCK_OFFSET_SETTING, (target - wall_now()).total_seconds())
         uow.commit()
+    platform.forget_clock(tenant.slug)
     return target

@@ -4,7 +4,6 @@ They are stored in the tenant's database and served only to their owner and the 
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -64,8 +63,8 @@ def store_contract(uow, tenant: Tenant, order: Order, locale: str, plan_name: st
               "tax_id": order.owner["tax_id"], "model": model_name, "plan": plan_name,
               "options": ", ".join(order.options) or "-", "price": money(order.price),
               "reservation": money(order.reservation), "balance": money(order.final_amount),
-              "date": format_date((order.created_at or datetime.now(timezone.utc)).astimezone(
-                  ZoneInfo(tenant.timezone)).date(), "long", locale=where)}
+              "date": format_date(order.created_at.astimezone(ZoneInfo(tenant.timezone)).date(),
+                                  "long", locale=where)}
     title = t.gettext("Purchase contract %(reference)s") % values
     lines = [title, "",
              t.gettext("Seller: %(tenant)s") % values,

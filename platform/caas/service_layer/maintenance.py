@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from caas.adapters.vss import Maintenance, VssError, VssUnavailable
 from caas.bootstrap import Platform
@@ -37,7 +36,7 @@ def remind(platform: Platform, tenant: Tenant) -> int:
 
     :raises VssUnavailable: the VSS stopped answering; the job is tried again later.
     """
-    today = datetime.now(ZoneInfo(tenant.timezone)).date()
+    today = platform.tenant_clock(tenant.slug).today(tenant.timezone)
     horizon = today + timedelta(days=platform.config["CAAS_MAINTENANCE_NOTICE_DAYS"])
     with platform.tenant_uow(tenant.slug) as uow:
         vehicles = uow.reminders.owned_vehicles()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
+from datetime import time
 from zoneinfo import ZoneInfo
 
 from caas.adapters import mailer
@@ -116,7 +116,7 @@ def notify_each(uow, tenant: Tenant, event: str, message: str, notices: list[Not
     users, profiles = uow.users.many(recipients), uow.customers.many(recipients)
     preferences = uow.preferences.many(recipients)
     table = routing_table(uow)
-    local_time = datetime.now(ZoneInfo(tenant.timezone)).time()
+    local_time = uow.now().astimezone(ZoneInfo(tenant.timezone)).time()
     rows = []
     for notice in notices:
         user, profile = users[notice.recipient_id], profiles.get(notice.recipient_id)
@@ -205,7 +205,7 @@ def deliver(platform: Platform, tenant: Tenant, notification_id: int, secrets: d
             return
         raise RuntimeError(f"{notification['channel']} delivery failed: {error}") from exc
     _record(platform, tenant, notification_id, status=SENT, error=None, subject=subject[:500],
-            sent_at=datetime.now(timezone.utc))
+            sent_at=platform.tenant_clock(tenant.slug).now())
 
 
 def _record(platform: Platform, tenant: Tenant, notification_id: int, **values) -> None:

@@ -8,7 +8,7 @@ cannot fix (bad data) is escalated at once.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import tenacity
 
@@ -109,7 +109,7 @@ def _after_failure(platform: Platform, tenant: Tenant, order_id: int,
         if order.status is not Status.REGISTERING or order.registration_escalated_at:
             return
         paid = uow.payments.succeeded(order.id, "final")
-        now = datetime.now(timezone.utc)
+        now = uow.now()
         waited = now - paid["updated_at"]
         limit = timedelta(seconds=platform.config["CAAS_REGISTRATION_ESCALATE_SECONDS"])
         if not error.permanent and waited < limit:

@@ -1,6 +1,7 @@
 """Units of work: one transaction over the control plane or one tenant database."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Callable
 
 from sqlalchemy.engine import Engine
@@ -8,6 +9,7 @@ from sqlalchemy.engine import Engine
 from caas.adapters import billing, notifications, orders, services, usage
 from caas.adapters import repositories as repo
 from caas.adapters import schema
+from caas.clock import WALL, TenantClock
 from caas.context import current_actor, current_request_id
 
 
@@ -51,43 +53,48 @@ class ControlUnitOfWork(UnitOfWork):
 
 
 class TenantUnitOfWork(UnitOfWork):
-    """A transaction in one tenant's database; its outbox jobs are dispatched after commit."""
+    """A transaction in one tenant's database; its outbox jobs are dispatched after commit.
 
-    @staticmethod
-    def now():
-        """The time the repositories of this unit of work stamp their rows with."""
-        return repo.utcnow()
+    :param clock: the tenant's business time, which its repositories stamp rows with (the
+        outbox, the sign-in throttle and idempotency keys keep the real time).
+    """
 
-    def __init__(self, engine: Engine, tenant_slug: str, on_commit=None,
-                 hook_implemented: Callable[[str], bool] = lambda hook: True):
+    def __init__(self, engine: Engine, tenant_slug: str, clock: TenantClock = WALL,
+                 on_commit=None, hook_implemented: Callable[[str], bool] = lambda hook: True):
         super().__init__(engine, on_commit)
         self.tenant_slug = tenant_slug
+        self.clock = clock
         self._hook_implemented = hook_implemented
 
+    def now(self) -> datetime:
+        """The tenant's business time."""
+        return self.clock.now()
+
     def bind(self, conn) -> None:
-        self.users = repo.UserRepository(conn)
-        self.audit = repo.AuditLog(conn, current_actor(), current_request_id())
+        clock, actor = self.clock, current_actor()
+        self.users = repo.UserRepository(conn, clock)
+        self.audit = repo.AuditLog(conn, actor, current_request_id(), clock)
         self.outbox = repo.OutboxRepository(conn)
         self.events = repo.PluginEvents(self.outbox, self._hook_implemented)
         self.throttle = repo.LoginThrottle(conn, schema.login_failures)
-        self.catalog = orders.CatalogRepository(conn)
-        self.customers = orders.CustomerRepository(conn)
-        self.orders = orders.OrderRepository(conn, current_actor())
-        self.vehicles = orders.VehicleRepository(conn)
-        self.payments = orders.PaymentRepository(conn)
-        self.webhooks = orders.WebhookEvents(conn)
-        self.held_events = orders.HeldPaymentEvents(conn)
+        self.catalog = orders.CatalogRepository(conn, clock)
+        self.customers = orders.CustomerRepository(conn, clock)
+        self.orders = orders.OrderRepository(conn, actor, clock)
+        self.vehicles = orders.VehicleRepository(conn, clock)
+        self.payments = orders.PaymentRepository(conn, clock)
+        self.webhooks = orders.WebhookEvents(conn, clock)
+        self.held_events = orders.HeldPaymentEvents(conn, clock)
         self.idempotency = orders.IdempotencyKeys(conn)
-        self.tickets = orders.SupportTickets(conn)
-        self.catalog_settings = services.CatalogSettings(conn)
+        self.tickets = orders.SupportTickets(conn, clock)
+        self.catalog_settings = services.CatalogSettings(conn, clock)
         self.settings = services.TenantSettings(conn)
-        self.services = services.ServiceRepository(conn, current_actor())
-        self.notifications = notifications.Notifications(conn)
-        self.preferences = notifications.NotificationPreferences(conn)
-        self.reminders = notifications.MaintenanceReminders(conn)
-        self.maintenance = notifications.MaintenanceRecords(conn)
-        self.documents = notifications.Documents(conn)
-        self.subscriptions = billing.SubscriptionRepository(conn)
-        self.invoices = billing.InvoiceRepository(conn)
-        self.billing_runs = billing.BillingRuns(conn)
-        self.usage = usage.UsageRepository(conn)
+        self.services = services.ServiceRepository(conn, actor, clock)
+        self.notifications = notifications.Notifications(conn, clock)
+        self.preferences = notifications.NotificationPreferences(conn, clock)
+        self.reminders = notifications.MaintenanceReminders(conn, clock)
+        self.maintenance = notifications.MaintenanceRecords(conn, clock)
+        self.documents = notifications.Documents(conn, clock)
+        self.subscriptions = billing.SubscriptionRepository(conn, clock)
+        self.invoices = billing.InvoiceRepository(conn, clock)
+        self.billing_runs = billing.BillingRuns(conn, clock)
+        self.usage = usage.UsageRepository(conn, clock)

@@ -14,7 +14,7 @@ from caas.domain import usage
 from caas.domain.billing import Period
 from caas.domain.catalog import CatalogOption
 from caas.domain.tenants import Tenant
-from caas.service_layer import billing, clock
+from caas.service_layer import billing
 from caas.service_layer.catalog import own_vehicle
 from caas.service_layer.errors import Conflict, Invalid, NotFound
 
@@ -51,7 +51,7 @@ def receive_reading(platform: Platform, tenant: Tenant, event: dict) -> str:
             quantity = usage.to_steps(event["quantity"], decimals)
         except usage.InvalidQuantity as exc:
             raise Invalid("Invalid quantity.", {"quantity": [f"{str(exc).capitalize()}."]})
-        now = clock.now(platform, tenant, uow)
+        now = uow.now()
         if day > rules.local_day(now, tenant.timezone):
             raise Invalid("A reading cannot be of a day still to come.", {"day": [
                 "After today in the tenant's time zone."]})

@@ -1,7 +1,7 @@
 """The customer's legal right of withdrawal ("desistimiento") from a service."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -38,8 +38,8 @@ def withdraw(platform: Platform, tenant: Tenant, customer_id: int, service_id: i
     """
     country = platform.country_of(tenant)
     zone = ZoneInfo(tenant.timezone)
-    today = datetime.now(timezone.utc).astimezone(zone).date()
     with platform.tenant_uow(tenant.slug) as uow:
+        today = uow.clock.today(tenant.timezone)
         service = uow.services.get(service_id)
         if service is None or service.customer_id != customer_id:
             raise NotFound(f"Service {service_id} not found.")
@@ -57,7 +57,7 @@ def withdraw(platform: Platform, tenant: Tenant, customer_id: int, service_id: i
         # A capture still on its way counts: the refund job waits for it at the gateway.
         paid = service.price if service.payment_status in ("capturing", "captured") else None
         service.move_to(ServiceStatus.WITHDRAWN, f"withdrawal under {policy.legal_reference}")
-        service.ended_at = datetime.now(timezone.utc)
+        service.ended_at = uow.now()
         uow.outbox.add(activation.DEACTIVATE, {"service_id": service_id})
         refund = None
         if paid is not None:
