@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from caas.adapters import schema
-from caas.adapters.repositories import aware, insert_once, utcnow
+from caas.adapters.repositories import AuditLog, aware, insert_once, utcnow
 from caas.context import Actor
 from caas.domain.money import Money
 from caas.domain.orders import Order, Status, Vehicle
@@ -131,11 +131,12 @@ class CustomerRepository:
 
 
 class OrderRepository:
-    """Orders and their status history; saving an order records its pending transitions."""
+    """Orders and their status history; saving an order records its pending transitions,
+    in the order's history and in the audit log."""
 
-    def __init__(self, conn: Connection, actor: Actor):
+    def __init__(self, conn: Connection, audit: AuditLog):
         self.conn = conn
-        self.actor = actor
+        self.audit = audit
 
     @staticmethod
     def _order(row) -> Order:
@@ -181,8 +182,9 @@ class OrderRepository:
         self._record(order)
 
     def _record(self, order: Order) -> None:
-        record_steps(self.conn, schema.order_events, order.id, self.actor,
-                     [(step.source, step.target, step.note) for step in order.pending])
+        steps = [(step.source, step.target, step.note) for step in order.pending]
+        record_steps(self.conn, schema.order_events, order.id, self.audit.actor, steps)
+        self.audit.steps("order", order.id, steps)
         order.pending.clear()
 
     def get(self, order_id: int) -> Order | None:

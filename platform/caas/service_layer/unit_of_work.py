@@ -72,7 +72,7 @@ class TenantUnitOfWork(UnitOfWork):
         self.throttle = repo.LoginThrottle(conn, schema.login_failures, *self._throttle)
         self.catalog = orders.CatalogRepository(conn)
         self.customers = orders.CustomerRepository(conn)
-        self.orders = orders.OrderRepository(conn, current_actor())
+        self.orders = orders.OrderRepository(conn, self.audit)
         self.vehicles = orders.VehicleRepository(conn)
         self.payments = orders.PaymentRepository(conn)
         self.webhooks = orders.WebhookEvents(conn)
