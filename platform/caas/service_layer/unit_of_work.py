@@ -77,7 +77,7 @@ class TenantUnitOfWork(UnitOfWork):
         self.payments = orders.PaymentRepository(conn)
         self.webhooks = orders.WebhookEvents(conn)
         self.idempotency = orders.IdempotencyKeys(conn)
-        self.tickets = orders.SupportTickets(conn)
+        self.tickets = orders.SupportTickets(conn, self.audit)
         self.catalog_settings = services.CatalogSettings(conn)
         self.settings = services.TenantSettings(conn)
         self.services = services.ServiceRepository(conn, current_actor())
