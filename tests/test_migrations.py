@@ -30,3 +30,29 @@ def test_empty_database_upgrades_to_head_matching_the_models(tmp_path, which, me
     assert migrations.current_revision(engine) == migrations.head_revision(which)
     if which == "tenant":
         platform.tenant_engines.drop_database(slug)
+
+
+def test_tickets_opened_before_their_history_start_it_with_their_opening(shop, operator,
+                                                                          platform):
+    """t0010 gives tickets of an older schema an opening entry, and staff can change them."""
+    from alembic import command
+
+    from test_support_tickets import TICKETS, detail, open_ticket
+    ticket = open_ticket(shop, operator)
+    engine = platform.tenant_engines.get(shop.slug)
+    config = migrations.alembic_config("tenant")
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "t0009")
+    assert migrations.current_revision(engine) == "t0009"
+    migrations.upgrade(engine, "tenant")
+
+    found = detail(shop, ticket["id"])
+    [opened] = found["history"]
+    assert (opened["change"], opened["at"], opened["actor"]["role"]) == (
+        "opened", ticket["created_at"], "system")
+    assert opened["after"] == {"status": "open", "kind": ticket["kind"],
+                               "summary": ticket["summary"]}
+    assert found["updated_at"] == found["created_at"] and found["assignee_id"] is None
+    taken = shop.employee.patch(f"{TICKETS}/{ticket['id']}", json={"status": "in_progress"})
+    assert taken.status_code == 200 and taken.json["status"] == "in_progress"

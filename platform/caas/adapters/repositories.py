@@ -155,7 +155,10 @@ class UserRepository:
 
 
 class AuditLog:
-    """Append-only record of changes; nothing here updates or deletes."""
+    """Append-only record of changes; nothing here updates or deletes.
+
+    Every entry names the actor and request of the unit of work that writes it.
+    """
 
     def __init__(self, conn: Connection, actor: Actor, request_id: str | None, clock: TenantClock = WALL):
         self.now = clock.now
@@ -166,21 +169,51 @@ class AuditLog:
     def record(self, action: str, entity: str, entity_id: Any = None,
                before: dict | None = None, after: dict | None = None) -> None:
         self.conn.execute(schema.audit_log.insert().values(
-            at=self.now(), actor_role=self.actor.role, actor_id=self.actor.id,
-            actor_email=self.actor.email, action=action, entity=entity,
-            entity_id=None if entity_id is None else str(entity_id),
-            before=before, after=after, request_id=self.request_id))
+            **self._entry(self.now(), action, entity, entity_id, before, after)))
+
+    def steps(self, entity: str, entity_id: Any, steps: list[tuple[Any, Any, str]]) -> None:
+        """Record an entity's status changes, one ``<entity>.status_changed`` entry per
+        ``(source, target, note)`` step (as :func:`caas.adapters.orders.record_steps` takes
+        them): before ``{"status": source}`` (``None`` when the entity is new), after
+        ``{"status": target, "note": note}``."""
+        if not steps:
+            return
+        now, action = self.now(), f"{entity}.status_changed"
+        self.conn.execute(schema.audit_log.insert(), [
+            self._entry(now, action, entity, entity_id,
+                        None if source is None else {"status": str(source)},
+                        {"status": str(target), "note": note})
+            for source, target, note in steps])
+
+    def _entry(self, at: datetime, action: str, entity: str, entity_id: Any,
+               before: dict | None, after: dict | None) -> dict:
+        return dict(at=at, actor_role=self.actor.role, actor_id=self.actor.id,
+                    actor_email=self.actor.email, action=action, entity=entity,
+                    entity_id=None if entity_id is None else str(entity_id),
+                    before=before, after=after, request_id=self.request_id)
+
+    #: An ``action`` filter ending with one of these matches every action it starts
+    #: (``order.`` or ``order.*``: ``order.created``, ``order.status_changed``...).
+    PREFIX_MARKS = (".", "*")
 
     def page(self, offset: int, limit: int, filters: dict) -> tuple[list[dict], int]:
+        """Newest first; ``filters`` by column, ``action`` by prefix (:data:`PREFIX_MARKS`),
+        ``since`` (included) and ``until`` (excluded) as aware datetimes."""
         table = schema.audit_log
         query = sa.select(table)
-        for column in ("action", "entity", "entity_id", "actor_email", "actor_role"):
+        for column in ("entity", "entity_id", "actor_id", "actor_email", "actor_role"):
             if filters.get(column):
                 query = query.where(table.c[column] == filters[column])
+        action = filters.get("action")
+        if action and action.endswith(self.PREFIX_MARKS):
+            query = query.where(table.c.action.startswith(action.rstrip("*"), autoescape=True))
+        elif action:
+            query = query.where(table.c.action == action)
+        # Stored as UTC; SQLite compares the text of the time, not the instant.
         if filters.get("since"):
-            query = query.where(table.c.at >= filters["since"])
+            query = query.where(table.c.at >= filters["since"].astimezone(timezone.utc))
         if filters.get("until"):
-            query = query.where(table.c.at < filters["until"])
+            query = query.where(table.c.at < filters["until"].astimezone(timezone.utc))
         total = self.conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar()
         rows = self.conn.execute(query.order_by(table.c.id.desc()).offset(offset).limit(limit))
         return [dict(row._mapping, at=aware(row.at)) for row in rows], total

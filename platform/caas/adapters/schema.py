@@ -254,7 +254,7 @@ support_tickets = Table(
     "support_tickets", tenant_metadata,
     Column("id", Integer, primary_key=True),
     Column("kind", String(40), nullable=False, index=True),
-    Column("status", String(20), nullable=False, index=True),  # open | resolved
+    Column("status", String(20), nullable=False, index=True),  # open | in_progress | resolved
     Column("order_id", Integer, ForeignKey("orders.id")),
     Column("vin", String(17)),
     Column("customer_id", Integer, ForeignKey("users.id")),
@@ -263,6 +263,23 @@ support_tickets = Table(
     Column("details", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("resolved_at", DateTime(timezone=True)),
+    Column("assignee_id", Integer, ForeignKey("users.id"), index=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Bumped by each change of status or assignee, so that two staff never overwrite each other.
+    Column("version", Integer, nullable=False),
+)
+
+ticket_events = Table(
+    "ticket_events", tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", Integer, ForeignKey("support_tickets.id"), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("change", String(20), nullable=False),  # opened | status | assignee | comment
+    Column("before", JSON),
+    Column("after", JSON),
+    Column("actor_role", String(20), nullable=False),
+    Column("actor_id", Integer),
+    Column("actor_email", String(254)),
 )
 
 # --- catalog options and the services bought with them --------------------------

@@ -9,9 +9,8 @@ from sqlalchemy.engine import Connection
 
 from caas.adapters import schema
 from caas.adapters.orders import page, read_history, record_steps
-from caas.adapters.repositories import aware
+from caas.adapters.repositories import AuditLog, aware
 from caas.clock import WALL, TenantClock
-from caas.context import Actor
 from caas.domain.money import Money
 from caas.domain.services import Service, ServiceStatus
 
@@ -80,10 +79,13 @@ class LiveServiceExists(Exception):
 
 
 class ServiceRepository:
-    def __init__(self, conn: Connection, actor: Actor, clock: TenantClock = WALL):
+    """Services and their status history; saving a service records its pending transitions,
+    in the service's history and in the audit log."""
+
+    def __init__(self, conn: Connection, audit: AuditLog, clock: TenantClock = WALL):
         self.now = clock.now
         self.conn = conn
-        self.actor = actor
+        self.audit = audit
 
     @staticmethod
     def _service(row) -> Service:
@@ -143,8 +145,9 @@ class ServiceRepository:
         self._record(service)
 
     def _record(self, service: Service) -> None:
-        record_steps(self.conn, schema.service_events, service.id, self.actor, service.pending,
-                     self.now())
+        record_steps(self.conn, schema.service_events, service.id, self.audit.actor,
+                     service.pending, self.now())
+        self.audit.steps("service", service.id, service.pending)
         service.pending.clear()
 
     def get(self, service_id: int) -> Service | None:

@@ -17,7 +17,10 @@ class Audit(MethodView):
     @blp.response(200, AuditEntrySchema(many=True))
     @blp.paginate()
     def get(self, filters, pagination_parameters):
-        """Who changed what, when; newest first, filterable"""
+        """Who changed what, when, with the state before and after; newest first.
+
+        Filters: actor (id, email, role), action (exact, or a prefix ending with '.' or
+        '*'), entity and entity id, and a time range (since included, until excluded)"""
         with platform().tenant_uow(require_tenant().slug) as uow:
             entries, total = uow.audit.page(pagination_parameters.first_item,
                                             pagination_parameters.page_size, filters)

@@ -1,4 +1,4 @@
-"""Schemas of sales, orders, vehicles, stock, support tickets and webhooks."""
+"""Schemas of sales, orders, vehicles, stock and webhooks."""
 from babel.numbers import format_currency
 from flask_babel import get_locale
 from marshmallow import EXCLUDE, INCLUDE, ValidationError, fields, validate, validates_schema
@@ -205,25 +205,6 @@ class StockQuerySchema(StrictSchema):
 
 class AssignSchema(StrictSchema):
     order_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
-
-
-class TicketQuerySchema(StrictSchema):
-    status = fields.String(validate=validate.OneOf(["open", "resolved"]))
-    kind = fields.String(validate=validate.Length(max=40))
-
-
-class TicketSchema(OutputSchema):
-    id = fields.Integer()
-    kind = fields.String()
-    status = fields.String()
-    order_id = fields.Integer(allow_none=True)
-    vin = fields.String(allow_none=True)
-    customer_id = fields.Integer(allow_none=True)
-    service_id = fields.Integer(allow_none=True)
-    summary = fields.String()
-    details = fields.Dict()
-    created_at = fields.DateTime()
-    resolved_at = fields.DateTime(allow_none=True)
 
 
 class FactoryEventSchema(StrictSchema):

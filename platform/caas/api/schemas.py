@@ -1,5 +1,5 @@
 """Marshmallow schemas shared by the blueprints."""
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from caas.domain.users import MIN_PASSWORD_LENGTH
 
@@ -99,14 +99,26 @@ class StaffSchema(OutputSchema):
 
 
 class AuditQuerySchema(StrictSchema):
-    action = fields.String(validate=validate.Length(max=100))
-    entity = fields.String(validate=validate.Length(max=50))
+    action = fields.String(validate=validate.Length(max=100), metadata={
+        "description": "exact, or a prefix when it ends with '.' or '*' (order. or order.*: "
+                       "every order action)", "example": "order."})
+    entity = fields.String(validate=validate.Length(max=50), metadata={"example": "order"})
     entity_id = fields.String(validate=validate.Length(max=100))
+    actor_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), metadata={
+        "description": "the acting user's id (an operator's for operators)"})
     actor_email = fields.String(validate=validate.Length(max=254))
     actor_role = fields.String(validate=validate.OneOf(
         ["operator", "admin", "employee", "customer", "system"]))
-    since = fields.AwareDateTime()
-    until = fields.AwareDateTime()
+    since = fields.AwareDateTime(metadata={
+        "description": "entries at or after this time; ISO 8601 with its offset",
+        "example": "2026-11-01T00:00:00+01:00"})
+    until = fields.AwareDateTime(metadata={"description": "entries before this time; ISO "
+                                                          "8601 with its offset"})
+
+    @validates_schema
+    def _time_range(self, data, **kwargs):
+        if data.get("since") and data.get("until") and data["since"] >= data["until"]:
+            raise ValidationError("Must be later than since.", "until")
 
 
 class AuditEntrySchema(OutputSchema):

@@ -237,8 +237,15 @@ def plan_run(platform: Platform, tenant: Tenant, period: Period, *, trigger: str
 
 
 def start_run(platform: Platform, tenant: Tenant, period: Period, *, trigger: str) -> dict:
-    """Plan a run of ``period`` and leave its batches to the workers; returns the run."""
+    """Plan a run of ``period`` and leave its batches to the workers; returns the run.
+
+    The run is audited as started by whoever asked for it (``billing.run_started``).
+    """
     plan = plan_run(platform, tenant, period, trigger=trigger, queue=True)
+    with platform.tenant_uow(tenant.slug) as uow:
+        uow.audit.record("billing.run_started", "billing_run", plan.run_id, after={
+            "period": str(period), "trigger": trigger, "batches": len(plan.batches)})
+        uow.commit()
     return run_view(platform, tenant, plan.run_id)
 
 

@@ -12,7 +12,8 @@ OUTCOMES = {"delivered": Status.DELIVERED, "customer_absent": Status.AT_DEALERSH
 
 
 def _hand_over(platform: Platform, tenant: Tenant, order_id: int, source: Status,
-               target: Status, note: str) -> None:
+               target: Status, note: str, *, action: str, outcome: str) -> None:
+    """Move the order from ``source`` to ``target`` and audit it as ``action`` with ``outcome``."""
     with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
         order = order_service.load(uow, order_id)
         # A delivery run starts from transit, a pickup from the dealership: not one for the other.
@@ -23,6 +24,8 @@ def _hand_over(platform: Platform, tenant: Tenant, order_id: int, source: Status
             vehicle.status = "delivered"
             uow.vehicles.save(vehicle)
         order_service.save(uow, tenant, order)
+        uow.audit.record(action, "order", order.id, before={"status": source.value},
+                         after={"status": target.value, "outcome": outcome, "vin": order.vin})
         uow.commit()
 
 
@@ -30,12 +33,13 @@ def record_delivery(platform: Platform, tenant: Tenant, order_id: int, outcome: 
     """The vehicle reached the customer, or went back to the dealership (never left unattended)."""
     note = ("handed over to the customer" if outcome == "delivered"
             else "customer absent; vehicle returned to the dealership")
-    _hand_over(platform, tenant, order_id, Status.IN_TRANSIT, OUTCOMES[outcome], note)
+    _hand_over(platform, tenant, order_id, Status.IN_TRANSIT, OUTCOMES[outcome], note,
+               action="order.delivery", outcome=outcome)
 
 
 def record_pickup(platform: Platform, tenant: Tenant, order_id: int) -> None:
     _hand_over(platform, tenant, order_id, Status.AT_DEALERSHIP, Status.DELIVERED,
-               "collected at the dealership")
+               "collected at the dealership", action="order.pickup", outcome="collected")
 
 
 def stock_page(platform: Platform, tenant: Tenant, offset: int, limit: int,
@@ -86,5 +90,9 @@ def link_vehicle(platform: Platform, tenant: Tenant, customer_id: int, vin: str)
         if not uow.vehicles.link(vin, customer_id):
             raise Conflict("This vehicle is already linked to another account.")
         order_service.save(uow, tenant, order)
+        if vehicle.linked_user_id is None:  # linking again from the same account changes nothing
+            uow.audit.record("vehicle.linked", "vehicle", vin,
+                             before={"vin": vin, "user_id": None},
+                             after={"vin": vin, "user_id": customer_id, "order_id": order.id})
         uow.commit()
         return uow.vehicles.get(vin)

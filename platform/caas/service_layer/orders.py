@@ -4,7 +4,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from caas.adapters.orders import OrderRepository, StaleOrder
-from caas.context import current_actor
+from caas.adapters.repositories import AuditLog
+from caas.context import current_actor, current_request_id
 from caas.domain.orders import IllegalTransition, Order, Status
 from caas.domain.tenants import Tenant
 from caas.service_layer import notifications
@@ -46,7 +47,8 @@ def load(uow, order_id: int, customer_id: int | None = None) -> Order:
 def read(platform, tenant: Tenant, order_id: int) -> Order | None:
     """The order as it is now, read outside any transaction."""
     with platform.tenant_reader(tenant.slug) as conn:
-        return OrderRepository(conn, current_actor()).get(order_id)
+        return OrderRepository(conn, AuditLog(conn, current_actor(), current_request_id())
+                               ).get(order_id)
 
 
 def notify(uow, tenant: Tenant, order: Order, event: str, **context) -> None:

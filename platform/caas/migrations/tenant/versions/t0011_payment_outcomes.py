@@ -2,7 +2,7 @@
 and what a withdrawal owes back
 
 Revision ID: t0011
-Revises: t0009
+Revises: t0010
 Create Date: 2026-12-07 14:00:00.000000
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 't0011'
-down_revision = 't0009'
+down_revision = 't0010'
 branch_labels = None
 depends_on = None
 
