@@ -15,9 +15,10 @@ from caas.tenancy import current_tenant_or_none
 #: Attributes the context filter adds to every record; the plain format shows them itself.
 CONTEXT_ATTRS = ("tenant", "request_id", "user_id", "role")
 #: Libraries whose INFO lines narrate their own workings (Alembic's "Running upgrade ...",
-#: APScheduler's "Added job", the development server's access lines, which ``caas.access``
-#: logs already): kept at WARNING.
-QUIET_LOGGERS = ("alembic", "apscheduler", "werkzeug")
+#: APScheduler's "Added job", httpx's every outgoing request, the SMTP sandbox's every
+#: session, the development server's access lines, which ``caas.access`` logs already):
+#: kept at WARNING.
+QUIET_LOGGERS = ("alembic", "apscheduler", "httpx", "mail.log", "werkzeug")
 
 
 class ContextFilter(logging.Filter):
