@@ -348,6 +348,13 @@ def test_swagger_ui_is_served_with_local_assets_only(client):
     assert f"{API}/openapi.json" in html
 
 
+def test_the_root_redirects_to_the_api_docs(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == f"{API}/docs"
+    assert client.get(response.headers["Location"]).status_code == 200
+
+
 def test_swagger_assets_do_not_escape_their_directory(client):
     for path in (f"{API}/docs/assets/../../../../etc/passwd",
                  f"{API}/docs/assets/%2e%2e/%2e%2e/setup.py",

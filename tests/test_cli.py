@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import caas
+import terminal
 from caas.cli import main
 from conftest import new_slug, platform_config
 
@@ -113,3 +115,48 @@ def test_maintenance_remind_queues_one_job_per_tenant(cli):
     assert one.exit_code == 0 and "reminders of 1 tenants" in one.output
     every = cli("maintenance", "remind")
     assert every.exit_code == 0 and "reminders of 2 tenants" in every.output
+
+
+# --- what a person sees at a terminal ------------------------------------------------------------
+
+#: What Alembic says at INFO while it migrates: never on a command's output.
+ALEMBIC_NOISE = ("alembic", "Context impl", "Will assume", "Running upgrade")
+
+
+@pytest.fixture
+def fresh_environment(tmp_path):
+    """A new platform's environment, logging at INFO in the format the platform picks."""
+    return terminal.environment(platform_config(tmp_path / "instance", CAAS_LOG_LEVEL="INFO"),
+                                drop=("CAAS_LOG_JSON",))
+
+
+def test_version_is_the_platforms():
+    result = CliRunner().invoke(main, ["--version"])
+    assert (result.exit_code, result.output) == (0, f"caas, version {caas.__version__}\n")
+
+
+def test_help_at_a_terminal_is_the_help_alone(fresh_environment, tmp_path):
+    code, output = terminal.run([terminal.CAAS, "--help"], fresh_environment, terminal=True)
+    assert code == 0, output
+    assert output.startswith("Usage: caas [OPTIONS] COMMAND [ARGS]...\n"), output
+    for command in ("db", "run", "seed", "tenants", "sandboxes", "demo", "openapi", "routes"):
+        assert f"\n  {command} " in output, command
+    assert "--version  " in output and "Flask" not in output
+    assert "INFO" not in output and "{" not in output
+    # Listing the commands built no platform: nothing was created in its instance folder.
+    assert not (tmp_path / "instance").exists() or not any((tmp_path / "instance").iterdir())
+
+
+@pytest.mark.parametrize("at_terminal", [True, False], ids=["terminal", "piped"])
+def test_migrating_commands_print_no_alembic_lines(fresh_environment, at_terminal):
+    code, upgraded = terminal.run([terminal.CAAS, "db", "upgrade"], fresh_environment,
+                                  terminal=at_terminal)
+    assert code == 0, upgraded
+    assert "control plane: at head" in upgraded and "tenant databases at head" in upgraded
+    slug = new_slug("quiet")
+    code, created = terminal.run([terminal.CAAS, "tenants", "create", slug, "--name", "Quiet",
+                                  "--country", "ES"], fresh_environment, terminal=at_terminal)
+    assert code == 0, created
+    assert created.strip() == f"created {slug} (ES, EUR, es-ES)"
+    for noise in ALEMBIC_NOISE:
+        assert noise not in upgraded + created, noise

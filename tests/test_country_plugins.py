@@ -24,6 +24,9 @@ POSTAL_CODES = {
     "CH": ("8001", "80010"),
     "IT": ("00186", "0018"),
 }
+#: A registration body the sandboxes' plate functions read: a Swiss plate needs the canton.
+PLATE_BODY = {"address": {"street": "Bahnhofstrasse 1", "city": "Zürich", "postal_code": "8001",
+                          "canton": "ZH"}}
 
 
 @pytest.fixture(scope="module")
@@ -108,12 +111,12 @@ def test_plate_example_matches_the_pattern(country):
                                     999_999, 1_000_000, 79_999_999, 10**9])
 def test_sandbox_plates_match_the_pattern_across_rollovers(country, number):
     registration = importlib.import_module(f"caas_country_{country.code.lower()}.registration")
-    assert country.is_valid_plate(registration.plate_for(number, {}))
+    assert country.is_valid_plate(registration.plate_for(number, PLATE_BODY))
 
 
 def test_sandbox_plates_are_unique_over_a_long_run(country):
     registration = importlib.import_module(f"caas_country_{country.code.lower()}.registration")
-    plates = {registration.plate_for(n, {}) for n in range(1, 30_001)}
+    plates = {registration.plate_for(n, PLATE_BODY) for n in range(1, 30_001)}
     assert len(plates) == 30_000
 
 
@@ -178,12 +181,64 @@ def test_address_validation_checks_the_postal_code(country):
     assert "postal_code" in country.address_errors({**address, "postal_code": bad})
 
 
-@pytest.mark.parametrize("canton, prefix", [
-    ("GE", "GE "), ("ti", "TI "), (None, "ZH "), ("XX", "ZH "),
+def test_an_address_is_kept_as_given_where_the_country_adds_nothing(countries):
+    address = {"street": "Calle Mayor 1", "city": "Madrid", "postal_code": "28013",
+               "floor": "3"}
+    assert countries["ES"].normalised_address(address) == address
+    with pytest.raises(caas.InvalidAddress) as refused:
+        countries["ES"].normalised_address({**address, "city": " "})
+    assert refused.value.errors == {"city": ["Missing data for required field."]}
+
+
+@pytest.mark.parametrize("postal_code, city, canton", [
+    ("8001", "Zürich", "ZH"), ("3011", "Bern", "BE"), ("1204", "Genève", "GE"),
+    ("1003", "Lausanne", "VD"), ("4051", "Basel", "BS"), ("6900", "Lugano", "TI"),
+    ("6003", "Luzern", "LU"), ("9000", "St. Gallen", "SG"), ("1700", "Fribourg", "FR"),
+    ("2000", "Neuchâtel", "NE"), ("1950", "Sion", "VS"), ("7000", "Chur", "GR"),
+    ("8400", "Winterthur", "ZH"), ("6300", "Zug", "ZG"), ("5000", "Aarau", "AG"),
+    ("4500", "Solothurn", "SO"), ("4410", "Liestal", "BL"), ("2800", "Delémont", "JU"),
+    ("8500", "Frauenfeld", "TG"), ("8200", "Schaffhausen", "SH"), ("6430", "Schwyz", "SZ"),
+    ("6460", "Altdorf", "UR"), ("6370", "Stans", "NW"), ("6060", "Sarnen", "OW"),
+    ("8750", "Glarus", "GL"), ("9100", "Herisau", "AR"), ("9050", "Appenzell", "AI"),
 ])
-def test_swiss_plate_comes_from_the_holders_canton(countries, canton, prefix):
+def test_a_swiss_address_gets_the_canton_of_its_postal_code(countries, postal_code, city, canton):
+    address = {"street": "Hauptstrasse 1", "city": city, "postal_code": postal_code}
+    assert countries["CH"].normalised_address(address) == {**address, "canton": canton}
+
+
+def test_a_swiss_canton_given_is_kept_when_it_contradicts_nothing(countries):
     switzerland = countries["CH"]
-    address = {"street": "Rue du Rhône 1", "city": "Genève", "postal_code": "1204"}
+    geneva = {"street": "Rue du Rhône 1", "city": "Genève", "postal_code": "1204"}
+    assert switzerland.normalised_address({**geneva, "canton": " ge "})["canton"] == "GE"
+    # Versoix (GE) and Mies (VD) share the 129x codes: the address says which.
+    border = {"street": "Route de Suisse 1", "city": "Mies", "postal_code": "1295"}
+    assert switzerland.normalised_address({**border, "canton": "VD"})["canton"] == "VD"
+    # A code the table does not know (Liechtenstein's) takes the canton as given.
+    assert switzerland.normalised_address(
+        {"street": "Städtle 1", "city": "Vaduz", "postal_code": "9490", "canton": "SG"}
+    )["canton"] == "SG"
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"postal_code": "9490", "city": "Vaduz"}, "Give the canton: postal code 9490 is in no canton"),
+    ({"postal_code": "1290", "city": "Versoix"}, "Give the canton: postal code 1290 may be in GE or VD"),
+    ({"canton": "XX"}, "Not a Swiss canton: 'XX'"),
+    ({"canton": "ZH"}, "Postal code 1204 is in GE, not ZH."),
+])
+def test_a_swiss_address_without_a_canton_it_can_have_is_refused(countries, changes, message):
+    address = {"street": "Rue du Rhône 1", "city": "Genève", "postal_code": "1204", **changes}
+    errors = countries["CH"].address_errors(address)
+    assert list(errors) == ["canton"] and errors["canton"][0].startswith(message), errors
+
+
+@pytest.mark.parametrize("canton, postal_code, prefix", [
+    ("GE", "1204", "GE "), ("ti", "6900", "TI "),
+    (None, "1204", "GE "), (None, "3011", "BE "), (None, "1003", "VD "),
+])
+def test_swiss_plate_comes_from_the_holders_canton(countries, canton, postal_code, prefix):
+    """Given, or (an address recorded without one) the canton its postal code lies in."""
+    switzerland = countries["CH"]
+    address = {"street": "Rue du Rhône 1", "city": "Genève", "postal_code": postal_code}
     if canton:
         address["canton"] = canton
     adapter = sandbox_adapter(switzerland)
@@ -194,12 +249,31 @@ def test_swiss_plate_comes_from_the_holders_canton(countries, canton, prefix):
     assert result.plate.startswith(prefix) and switzerland.is_valid_plate(result.plate)
 
 
-@pytest.mark.parametrize("address", [None, "GE", ["GE"], {"canton": None}, {}])
-def test_swiss_plate_falls_back_to_zurich_on_odd_addresses(address):
+@pytest.mark.parametrize("address", [
+    {"street": "Städtle 1", "city": "Vaduz", "postal_code": "9490"},  # Liechtenstein
+    {"street": "Route de Suisse 1", "city": "Versoix", "postal_code": "1290"},  # GE or VD
+    {"street": "Rue du Rhône 1", "city": "Genève", "postal_code": "1204", "canton": "XX"},
+])
+def test_the_swiss_office_refuses_a_holder_without_a_canton(countries, address):
+    """Never a plate of a canton nobody named: the sandbox refuses, for good."""
+    switzerland = countries["CH"]
+    adapter = sandbox_adapter(switzerland)
+    try:
+        with pytest.raises(caas.RegistrationError, match="canton") as refused:
+            adapter.register(registration_request(switzerland, owner_address=address))
+    finally:
+        adapter.close()
+    assert refused.value.permanent
+
+
+@pytest.mark.parametrize("address", [None, "GE", ["GE"], {"canton": None}, {}, {"canton": "XX"}])
+def test_swiss_plate_function_refuses_odd_addresses(address):
     from caas_country_ch.registration import plate_for
 
-    assert plate_for(1, {"address": address}) == "ZH 1"
-    assert plate_for(7, {}) == "ZH 7"
+    with pytest.raises(ValueError, match="canton"):
+        plate_for(1, {"address": address})
+    with pytest.raises(ValueError, match="canton"):
+        plate_for(7, {})
 
 
 def test_swiss_plate_function_reads_the_body_not_the_http_request():

@@ -1,5 +1,6 @@
 """The demo catalog of ``caas seed``, ``caas demo sale`` and ``caas demo usage``, walked against
 the test app."""
+import random
 import socket
 import tomllib
 import uuid
@@ -8,7 +9,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from caas import demo
+from caas import demo, demo_customers
 from caas.demo import Credentials, DemoFailed, walk_sale, walk_usage
 from caas.sandboxes import faults
 from caas.seeding import seed_catalog
@@ -114,7 +115,60 @@ def test_the_usage_demo_needs_the_data_priced(walk, shop):
         walk(walker=walk_usage)
 
 
-@pytest.mark.parametrize("country", sorted(demo.CUSTOMERS))
+def test_each_run_sells_to_a_new_person(walk, shop, platform, http):
+    first, second = walk()["customer"], walk()["customer"]
+    assert first["name"] != second["name"] and first["tax_id"] != second["tax_id"]
+    spain = platform.plugins.countries["ES"]
+    for customer in (first, second):
+        assert spain.validate_tax_id(customer["tax_id"]) == customer["tax_id"]
+        signed_in = http.post("/api/v1/auth/token", headers={"X-Tenant": shop.slug}, json={
+            "email": customer["email"], "password": customer["password"]}).json()
+        me = http.get("/api/v1/me", headers={"X-Tenant": shop.slug, "Authorization":
+                                             f"Bearer {signed_in['access_token']}"}).json()
+        assert me["name"] == customer["name"]
+        assert f"customer {customer['name']} <{customer['email']}>, tax id {customer['tax_id']}" \
+            in "\n".join(walk.lines)
+
+
+@pytest.mark.parametrize("country", sorted(demo_customers.TAX_IDS))
+def test_made_up_customers_have_plausible_names_and_valid_distinct_tax_ids(country, platform):
+    rules = platform.plugins.countries[country]
+    contact = demo.demo_tenant(REPO / "tenants", "it-demo").customer if country == "IT" else None
+    rng = random.Random(country)
+    customers = [demo_customers.new_customer(country, contact, rng) for _ in range(300)]
+    tax_ids = [rules.validate_tax_id(customer["tax_id"]) for customer in customers]
+    assert len(set(tax_ids)) == len(customers)
+    names = [customer["name"] for customer in customers]
+    assert len(set(names)) > 0.8 * len(customers)
+    women, men, families = demo_customers.NAMES[country]
+    for name in names:
+        given, family = name.split(" ", 1)
+        surnames = family.split(" ") if country == "ES" else [family]  # the father's, the mother's
+        assert given in women + men and all(surname in families for surname in surnames), name
+    assert all(rules.address_errors(customer["address"]) == {} for customer in customers)
+
+
+def test_an_italian_codice_fiscale_follows_the_persons_name(platform):
+    from stdnum.it import codicefiscale
+    contact = demo.demo_tenant(REPO / "tenants", "it-demo").customer
+    customer = demo_customers.new_customer("IT", contact, random.Random(3))
+    code = customer["tax_id"]
+    given, family = customer["name"].split(" ", 1)
+    family_consonants = [c for c in family.upper().replace(" ", "") if c not in "AEIOU"]
+    assert code[:len(family_consonants[:3])] == "".join(family_consonants[:3])
+    assert codicefiscale.get_birth_date(code).year >= 1950
+    assert contact["address"] == customer["address"] and contact["phone"] == customer["phone"]
+
+
+def test_a_country_the_demo_cannot_make_customers_for_needs_a_full_tenant_file():
+    with pytest.raises(LookupError, match="needs name, tax_id, phone, address"):
+        demo_customers.new_customer("PT")
+    given = {"name": "Rui Costa", "tax_id": "123456789", "phone": "+351 912 345 678",
+             "address": {"street": "Rua Augusta 1", "city": "Lisboa", "postal_code": "1100-048"}}
+    assert demo_customers.new_customer("PT", given) == given
+
+
+@pytest.mark.parametrize("country", sorted(demo_customers.CONTACTS))
 def test_the_demo_customer_of_each_country_passes_its_rules(country, http, make_tenant,
                                                            operator_account, drain, platform):
     shop = make_tenant(country)

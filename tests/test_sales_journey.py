@@ -135,6 +135,46 @@ def test_invalid_customer_data_is_refused_field_by_field_and_creates_nothing(sho
     assert shop.employee.get("/api/v1/orders").json == []
 
 
+@pytest.fixture
+def swiss_shop(make_tenant):
+    made = make_tenant("CH")
+    set_up_catalog(made)
+    return made
+
+
+@pytest.mark.parametrize("postal_code, city, plate", [("3011", "Bern", "BE "),
+                                                      ("1003", "Lausanne", "VD ")])
+def test_a_swiss_sale_takes_the_canton_of_the_postal_code(swiss_shop, operator, postal_code,
+                                                          city, plate):
+    address = {"street": "Hauptstrasse 1", "city": city, "postal_code": postal_code}
+    assert to_in_transit(swiss_shop, operator, "CH", address=address)["plate"].startswith(plate)
+
+
+@pytest.mark.parametrize("address, message", [
+    ({"street": "Städtle 1", "city": "Vaduz", "postal_code": "9490"},
+     "Give the canton: postal code 9490 is in no canton we know."),
+    ({"street": "Route de Suisse 1", "city": "Versoix", "postal_code": "1290"},
+     "Give the canton: postal code 1290 may be in GE or VD."),
+    ({"street": "Rue du Rhône 1", "city": "Genève", "postal_code": "1204", "canton": "XX"},
+     "Not a Swiss canton: 'XX'"),
+    ({"street": "Bahnhofstrasse 1", "city": "Zürich", "postal_code": "8001", "canton": "GE"},
+     "Postal code 8001 is in ZH, not GE."),
+])
+def test_a_swiss_sale_without_a_canton_it_can_have_is_refused(swiss_shop, address, message,
+                                                              mailbox, drain):
+    data = customer("CH", address=address)
+    response = swiss_shop.employee.post("/api/v1/sales", json={"customer": data, "model": MODEL,
+                                                               "plan": PLAN})
+    assert response.status_code == 422, response.json
+    assert (response.json["code"], response.json["message"]) == (
+        422, "The sale has invalid fields; see errors.")
+    [error] = response.json["errors"]["json"]["customer"]["address"]["canton"]
+    assert error.startswith(message), error
+    drain()
+    assert mailbox.messages(data["email"]) == []
+    assert swiss_shop.employee.get("/api/v1/orders").json == []
+
+
 @pytest.mark.parametrize("sale, field", [
     ({"model": "nope", "plan": PLAN}, "model"),
     ({"model": MODEL, "plan": "nope"}, "plan"),

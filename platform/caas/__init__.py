@@ -15,6 +15,7 @@ hookimpl = pluggy.HookimplMarker("caas")
 
 from caas.domain.countries import (  # noqa: E402  (hookimpl must exist first)
     Country,
+    InvalidAddress,
     InvalidTaxId,
     RegistrationRequest,
     RegistrationResult,
@@ -30,6 +31,7 @@ __all__ = [
     "hookimpl",
     "Country",
     "CatalogOption",
+    "InvalidAddress",
     "InvalidTaxId",
     "RegistrationRequest",
     "RegistrationResult",

@@ -43,7 +43,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     # The API is stateless (bearer tokens): no cookie session to open on every request.
     app.session_interface = NoSessions()
-    logs.configure(settings["CAAS_LOG_LEVEL"], settings["CAAS_LOG_JSON"])
+    logs.configure(settings["CAAS_LOG_LEVEL"], logs.json_wanted(
+        configuration.on_off(settings["CAAS_LOG_JSON"]),
+        production=settings["CAAS_ENV"] == "production"))
 
     plugins = Plugins(configuration.allowed_plugins(settings)).load()
     platform = Platform(app.config, plugins)

@@ -10,7 +10,9 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command, with_appcontext
+from flask_smorest.spec import openapi_cli
 
+from caas import __version__
 from caas.app import create_app
 
 
@@ -21,9 +23,15 @@ def _platform():
 class CaasGroup(FlaskGroup):
     def __init__(self, **kwargs):
         super().__init__(create_app=lambda: create_app(), add_default_commands=False,
-                         load_dotenv=False, set_debug_flag=False, **kwargs)
+                         add_version_option=False, load_dotenv=False, set_debug_flag=False,
+                         **kwargs)
+        # Flask's --app, --env-file and --debug: the app is always the platform, configured
+        # from CAAS_* variables (python-dotenv is not installed), so they only confuse --help.
+        self.params = []
         self.add_command(routes_command)
         self.add_command(shell_command)
+        # flask-smorest adds it to the app's commands; here it is listed without building one.
+        self.add_command(openapi_cli)
         self._plugin_commands_added = False
 
     def invoke(self, ctx):
@@ -36,8 +44,9 @@ class CaasGroup(FlaskGroup):
                 app.extensions["caas"].close()
 
     def list_commands(self, ctx):
+        # Not FlaskGroup's: it builds the app (logging, databases, sandboxes) just for --help.
         self._add_plugin_commands()
-        return super().list_commands(ctx)
+        return click.Group.list_commands(self, ctx)
 
     def get_command(self, ctx, name):
         command = super().get_command(ctx, name)
@@ -56,7 +65,8 @@ class CaasGroup(FlaskGroup):
                 "register_commands", cli=self)
 
 
-main = CaasGroup(help="CaaS platform command line.")
+main = click.version_option(__version__, prog_name="caas")(
+    CaasGroup(help="CaaS platform command line."))
 
 
 def _fail(message: str):
@@ -97,6 +107,7 @@ def run(host, port):
     click.echo(f"  API docs (Swagger UI): {base}/api/v1/docs")
     click.echo(f"  OpenAPI document:      {base}/api/v1/openapi.json")
     _print_demo_accounts(Path("tenants"))
+    click.echo("\nPress Ctrl+C to stop.")
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 

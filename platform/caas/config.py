@@ -12,8 +12,20 @@ class ConfigError(RuntimeError):
     pass
 
 
+_ON, _OFF = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
 def _bool(value: str) -> bool:
-    return value.strip().lower() in ("1", "true", "yes", "on")
+    return value.strip().lower() in _ON
+
+
+def on_off(value) -> bool | None:
+    """A switch that may be left to the platform: ``True``/``False`` when set (a bool, or
+    ``"1"``, ``"off"``...), ``None`` when unset, ``"auto"`` or anything else."""
+    if isinstance(value, bool) or value is None:
+        return value
+    text = str(value).strip().lower()
+    return True if text in _ON else False if text in _OFF else None
 
 
 def defaults(instance_path: str) -> dict:
@@ -108,7 +120,8 @@ def defaults(instance_path: str) -> dict:
         # advances orders, on their own after these many seconds (None: only on demand).
         "CAAS_SANDBOX_SETTLE_SECONDS": 3.0,
         "CAAS_SANDBOX_FACTORY_STEP_SECONDS": 20.0,
-        "CAAS_LOG_JSON": True,
+        # None ("auto"): JSON unless stderr is a terminal outside production; 1 or 0 forces it.
+        "CAAS_LOG_JSON": None,
         "CAAS_LOG_LEVEL": "INFO",
         "MAX_CONTENT_LENGTH": 256 * 1024,
     }

@@ -12,6 +12,7 @@ a month end, and the customer reads the invoice with its usage line.
 """
 from __future__ import annotations
 
+import random
 import time
 import tomllib
 import uuid
@@ -24,22 +25,7 @@ from typing import Callable
 import click
 import httpx
 
-#: A customer per bundled country whose tax id, phone and address pass the country's rules.
-CUSTOMERS = {
-    "ES": {"name": "Lucía Martín", "tax_id": "12345678Z", "phone": "+34 612 345 678",
-           "locale": "es-ES",
-           "address": {"street": "Calle Mayor 1", "city": "Madrid", "postal_code": "28013"}},
-    "FR": {"name": "Camille Durand", "tax_id": "732 829 320", "phone": "+33 6 12 34 56 78",
-           "locale": "fr-FR",
-           "address": {"street": "1 rue de Rivoli", "city": "Paris", "postal_code": "75001"}},
-    "DE": {"name": "Jonas Becker", "tax_id": "36 574 261 809", "phone": "+49 1512 3456789",
-           "locale": "de-DE",
-           "address": {"street": "Unter den Linden 1", "city": "Berlin", "postal_code": "10117"}},
-    "CH": {"name": "Léa Favre", "tax_id": "756.1234.5678.97", "phone": "+41 79 123 45 67",
-           "locale": "fr-CH",
-           "address": {"street": "Rue du Rhône 1", "city": "Genève", "postal_code": "1204",
-                       "canton": "GE"}},
-}
+from caas.demo_customers import new_customer
 
 #: The order's statuses along a sale that goes well, in order.
 LIFECYCLE = ("created", "reserved", "factory_ordered", "manufacturing", "vehicle_ready",
@@ -76,7 +62,8 @@ class DemoTenant:
     country: str | None
     employee: Credentials | None
     operator: Credentials | None
-    #: The file's ``[demo_customer]`` (name, tax_id, phone, locale, address), if any.
+    #: The file's ``[demo_customer]`` (phone, locale, address; name and tax_id for a country
+    #: whose customers :mod:`caas.demo_customers` does not make up), if any.
     customer: dict | None = None
 
 
@@ -116,23 +103,26 @@ def walk_sale(client: httpx.Client, *, tenant: str, employee: Credentials,
               plan: str | None = None, options: list[str] | None = None,
               customer: dict | None = None, echo: Callable[[str], None] = click.echo,
               wait: Callable[[float], None] = time.sleep,
-              mail_timeout: float = 10.0, status_timeout: float = 60.0) -> dict:
+              mail_timeout: float = 10.0, status_timeout: float = 60.0,
+              rng: random.Random | None = None) -> dict:
     """Walk one sale to an app-linked vehicle, printing each step; raise :class:`DemoFailed`.
 
     ``wait(seconds)`` is called between polls (the mailbox, an order on its way to a status);
-    ``country`` defaults to the tenant's, looked up with the operator's token; ``customer``
-    (a tenant file's ``[demo_customer]``) to the bundled one of that country. Returns the
-    final order, the customer (email and password), and the linked vehicle.
+    ``country`` defaults to the tenant's, looked up with the operator's token. The customer
+    is a new person (:func:`caas.demo_customers.new_customer`, drawing from ``rng``) with
+    the contact details of ``customer`` (a tenant file's ``[demo_customer]``) or the
+    country's. Returns the final order, the customer (name, tax id, email and password),
+    and the linked vehicle.
     """
     return _SaleWalk(client, tenant, employee, operator, country, model, plan, options, echo,
-                     wait, mail_timeout, status_timeout, customer).run()
+                     wait, mail_timeout, status_timeout, customer, rng).run()
 
 
 def walk_usage(client: httpx.Client, *, daily_quantity: str = "0.800", **walk) -> dict:
     """:func:`walk_sale`, then a premium-connectivity month with ``daily_quantity`` GB a day
     reaching the invoice; returns the sale's result with the ``invoice``."""
     arguments = dict(echo=click.echo, wait=time.sleep, mail_timeout=10.0, status_timeout=60.0,
-                     country=None, model=None, plan=None, options=None, customer=None)
+                     country=None, model=None, plan=None, options=None, customer=None, rng=None)
     arguments.update(walk)
     return _UsageWalk(client, arguments.pop("tenant"), arguments.pop("employee"),
                       arguments.pop("operator"), daily_quantity=daily_quantity,
@@ -141,11 +131,11 @@ def walk_usage(client: httpx.Client, *, daily_quantity: str = "0.800", **walk) -
 
 class _SaleWalk:
     def __init__(self, client, tenant, employee, operator, country, model, plan, options, echo,
-                 wait, mail_timeout, status_timeout, customer=None):
+                 wait, mail_timeout, status_timeout, customer=None, rng=None):
         self.client, self.tenant = client, tenant
         self.employee, self.operator = employee, operator
         self.country, self.model, self.plan = country, model, plan
-        self.options, self.customer = options, customer
+        self.options, self.customer, self.rng = options, customer, rng
         self.echo, self.wait = echo, wait
         self.mail_timeout, self.status_timeout = mail_timeout, status_timeout
         self.number = 0
@@ -168,8 +158,7 @@ class _SaleWalk:
             self.country = self._tenant_country()
         model, plan, options = self._catalog()
 
-        customer = dict(self.customer or _customer(self.country),
-                        email=f"demo-{uuid.uuid4().hex[:8]}@example.test")
+        customer = dict(self._new_customer(), email=f"demo-{uuid.uuid4().hex[:8]}@example.test")
         sale = self._call("Sale", "employee", "POST", "/api/v1/sales", json={
             "customer": customer, "model": model["code"], "plan": plan["code"],
             "options": options}, idempotent=True)
@@ -181,7 +170,8 @@ class _SaleWalk:
                    f"{' + ' + picked if picked else ''}, plan {plan['name']}",
                    f"price {_money(order['price'])}, reservation {_money(order['reservation'])}, "
                    f"due at delivery {_money(order['final_amount'])}",
-                   f"customer {customer['name']} <{customer['email']}> "
+                   f"customer {customer['name']} <{customer['email']}>, tax id "
+                   f"{customer['tax_id']} "
                    f"({'new account' if sale['customer']['created'] else 'existing account'})",
                    status=order["status"])
 
@@ -231,7 +221,14 @@ class _SaleWalk:
 
         self._history(order)
         return {"order": order, "vehicle": vehicle,
-                "customer": {"email": customer["email"], "password": password}}
+                "customer": {"name": customer["name"], "tax_id": customer["tax_id"],
+                             "email": customer["email"], "password": password}}
+
+    def _new_customer(self) -> dict:
+        try:
+            return new_customer(self.country, self.customer, self.rng)
+        except LookupError as unknown:
+            raise DemoFailed("Sale", None, str(unknown)) from None
 
     def _tenant_country(self) -> str:
         self.tokens["operator"] = self._sign_in("Operator sign-in", self.operator, None)
@@ -450,14 +447,6 @@ def _line_text(line: dict) -> str:
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def _customer(country: str) -> dict:
-    try:
-        return dict(CUSTOMERS[country.upper()])
-    except KeyError:
-        raise DemoFailed("Sale", None, f"no demo customer for country {country!r} "
-                                                  f"(known: {', '.join(sorted(CUSTOMERS))})")
 
 
 def _pick(items: list[dict], code: str | None, what: str, key: Callable[[dict], Decimal]) -> dict:

@@ -124,12 +124,13 @@ def init_app(app: Flask) -> Api:
         # Served from the swagger-ui-bundle package so the docs work offline.
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
 
-    from caas.api import (audit, auth, billing, catalog, expediente, health, models,
+    from caas.api import (audit, auth, billing, catalog, expediente, health, home, models,
                           notifications, platform, plugin_settings, sales, services, staff, stock,
                           support, webhooks)
     for module in (platform, auth, staff, audit, models, catalog, sales, stock, services, billing,
                    support, webhooks, notifications, expediente, plugin_settings):
         api.register_blueprint(module.blp, url_prefix=f"{API_PREFIX}{module.PREFIX}")
     app.register_blueprint(health.blp)
+    app.register_blueprint(home.blp)
     _register_error_handlers(app)
     return api

@@ -17,6 +17,14 @@ class InvalidTaxId(ValueError):
     """The tax id does not validate for this country."""
 
 
+class InvalidAddress(ValueError):
+    """A postal address the country refuses; ``errors`` maps its fields to messages."""
+
+    def __init__(self, errors: Mapping[str, list[str]]):
+        super().__init__("; ".join(f"{key}: {' '.join(texts)}" for key, texts in errors.items()))
+        self.errors = {key: list(texts) for key, texts in errors.items()}
+
+
 def stdnum_validator(*modules: ModuleType, kinds: Iterable[str] | None = None) -> Callable[[str], str]:
     """Build a ``tax_id_validator`` from python-stdnum modules.
 
@@ -146,6 +154,9 @@ class Country:
         (the gapless counter of that series and year).
     :param invoice_vat_rate: the name of the ``vat_rates`` entry applied to services.
     :param payment_terms_days: days between an invoice's issue and due dates.
+    :param address_normaliser: the country's own address rules, run on an address that has
+        street, city and a valid postal code: returns the address to keep (e.g. completed
+        with the Swiss canton its postal code lies in) or raises :class:`InvalidAddress`.
     """
 
     code: str
@@ -166,6 +177,7 @@ class Country:
     invoice_number_format: str = "{series}-{year}-{seq:06d}"
     invoice_vat_rate: str = "standard"
     payment_terms_days: int = 0
+    address_normaliser: Callable[[Mapping[str, str]], Mapping[str, str]] | None = None
 
     def __post_init__(self):
         if not re.fullmatch(r"[A-Z]{2}", self.code):
@@ -201,8 +213,12 @@ class Country:
     def is_valid_plate(self, plate: str) -> bool:
         return re.fullmatch(self.plate_pattern, plate) is not None
 
-    def address_errors(self, address: Mapping[str, str]) -> dict[str, list[str]]:
-        """Field errors of a postal address (empty when it is valid)."""
+    def normalised_address(self, address: Mapping[str, str]) -> dict[str, str]:
+        """The address to keep, or :class:`InvalidAddress` with its field errors.
+
+        ``street``, ``city`` and ``postal_code`` are required and the postal code must match
+        ``postal_code_pattern``; then ``address_normaliser``, if any, has its say.
+        """
         errors: dict[str, list[str]] = {}
         for required in ("street", "city", "postal_code"):
             if not str(address.get(required, "")).strip():
@@ -210,4 +226,16 @@ class Country:
         postal = str(address.get("postal_code", "")).strip()
         if postal and not re.fullmatch(self.postal_code_pattern, postal):
             errors["postal_code"] = [f"Not a valid postal code for {self.name}."]
-        return errors
+        if errors:
+            raise InvalidAddress(errors)
+        if self.address_normaliser is None:
+            return dict(address)
+        return dict(self.address_normaliser(address))
+
+    def address_errors(self, address: Mapping[str, str]) -> dict[str, list[str]]:
+        """Field errors of a postal address (empty when it is valid)."""
+        try:
+            self.normalised_address(address)
+        except InvalidAddress as invalid:
+            return invalid.errors
+        return {}

@@ -30,7 +30,8 @@ def registration_sandbox(
     :param required_fields: JSON fields the body refuses to do without (422).
     :param plates: ``(sequence_number, body) -> plate`` in the country's format;
         ``body`` is the registration's parsed JSON, already checked for the
-        required fields (its contents are otherwise unvalidated).
+        required fields (its contents are otherwise unvalidated). A ``ValueError``
+        refuses the registration: 422 with its message.
     :param answer: ``(plate, reference, body) -> JSON answer`` in the body's spelling.
     """
     app = Flask(name)
@@ -48,7 +49,10 @@ def registration_sandbox(
         if missing:
             return jsonify(error="missing fields", fields=missing), 422
         with lock:
-            plate = plates(next(counter), body)
+            try:
+                plate = plates(next(counter), body)
+            except ValueError as refused:
+                return jsonify(error=str(refused)), 422
             reference = uuid.uuid4().hex[:12].upper()
             issued[reference] = {"plate": plate, "body": body,
                                  "authorization": request.headers.get("Authorization")}

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from caas.adapters.orders import CatalogRepository
 from caas.bootstrap import Platform
 from caas.context import Actor
-from caas.domain.countries import InvalidTaxId
+from caas.domain.countries import InvalidAddress, InvalidTaxId
 from caas.domain.money import Money
 from caas.domain.orders import Order, order_price
 from caas.domain.tenants import Tenant
@@ -80,9 +80,10 @@ def _customer_errors(platform: Platform, tenant: Tenant, customer: dict) -> tupl
         normalised["tax_id"] = country.validate_tax_id(customer["tax_id"])
     except InvalidTaxId as exc:
         errors["tax_id"] = [f"Not a valid tax id for {country.name}: {exc}"]
-    address_errors = country.address_errors(customer["address"])
-    if address_errors:
-        errors["address"] = address_errors
+    try:
+        normalised["address"] = country.normalised_address(customer["address"])
+    except InvalidAddress as invalid:
+        errors["address"] = invalid.errors
     try:
         number = phonenumbers.parse(customer["phone"], tenant.country)
         if not phonenumbers.is_valid_number(number):
@@ -138,7 +139,7 @@ def register_sale(platform: Platform, tenant: Tenant, seller: Actor, *, customer
             account = add_account(uow, tenant, email=customer["email"], role="customer",
                                   name=customer["name"], locale=normalised["locale"])
             uow.customers.add(account.id, normalised["phone"], normalised["tax_id"],
-                              dict(customer["address"]))
+                              normalised["address"])
         elif account.role != "customer":
             raise Conflict("This email belongs to a staff account; use another one for the customer.")
 
@@ -146,7 +147,7 @@ def register_sale(platform: Platform, tenant: Tenant, seller: Actor, *, customer
                       model=model, plan=plan, options=options, price=price,
                       reservation=chosen_plan["reservation"], created_by=seller.id,
                       owner={"name": customer["name"], "tax_id": normalised["tax_id"],
-                             "address": dict(customer["address"])})
+                             "address": normalised["address"]})
         order_service.save(uow, tenant, order)
         documents.store_contract(uow, tenant, order, account.locale, chosen_plan["name"],
                                   vehicle_model["name"])

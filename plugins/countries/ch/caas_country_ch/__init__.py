@@ -5,7 +5,8 @@ from stdnum.ch import ssn, uid
 
 from caas import Country, WithdrawalPolicy, hookimpl, stdnum_validator
 
-from caas_country_ch.registration import CANTONS, StvaClient, sandbox
+from caas_country_ch.cantons import CANTONS, with_canton
+from caas_country_ch.registration import StvaClient, sandbox
 
 #: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
 caas_plugin_api = "1.0"
@@ -37,6 +38,8 @@ SWITZERLAND = Country(
     plate_pattern=rf"(?:{'|'.join(CANTONS)}) [1-9][0-9]{{0,5}}",
     plate_example="ZH 123456",
     postal_code_pattern=r"[1-9][0-9]{3}",
+    # Plates and registration go by the holder's canton: given, or from the postal code.
+    address_normaliser=with_canton,
     registration_adapter=StvaClient,
     registration_sandbox=sandbox,
     tax_id_samples={

@@ -1,13 +1,12 @@
 """Client and sandbox of a cantonal road traffic office (Strassenverkehrsamt) API."""
 from typing import Any, Mapping
 
-from caas import RegistrationResult
+from caas import InvalidAddress, RegistrationResult
 from caas.adapters.registration import JsonRegistrationClient
 from caas.sandboxes.registration import registration_sandbox
 
-CANTONS = ("AG", "AI", "AR", "BE", "BL", "BS", "FR", "GE", "GL", "GR", "JU", "LU", "NE",
-           "NW", "OW", "SG", "SH", "SO", "SZ", "TG", "TI", "UR", "VD", "VS", "ZG", "ZH")
-DEFAULT_CANTON = "ZH"
+from caas_country_ch.cantons import CANTONS, with_canton
+
 REQUIRED = ("vin", "model", "holder_name", "holder_id", "address")
 
 
@@ -20,18 +19,32 @@ class StvaClient(JsonRegistrationClient):
             "model": request.model,
             "holder_name": request.owner_name,
             "holder_id": request.owner_tax_id,
-            "address": dict(request.owner_address),
+            "address": _with_canton_if_known(request.owner_address),
         }
 
     def from_response(self, payload):
         return RegistrationResult(plate=payload["plate"], reference=payload["dossier"])
 
 
+def _with_canton_if_known(address: Mapping[str, str]) -> dict:
+    """Sales keep the canton; an address recorded without one gets its postal code's, where
+    that is sure. Otherwise it goes as it is, and the office refuses it."""
+    try:
+        return with_canton(address)
+    except InvalidAddress:
+        return dict(address)
+
+
 def holder_canton(body: Mapping[str, Any]) -> str:
-    """The canton of the holder's address in a registration body, else ZH."""
+    """The canton of the holder's address in a registration body.
+
+    :raises ValueError: no valid canton (the sandbox answers 422, as the office would).
+    """
     address = body.get("address")
     canton = str(address.get("canton") or "").upper() if isinstance(address, Mapping) else ""
-    return canton if canton in CANTONS else DEFAULT_CANTON
+    if canton not in CANTONS:
+        raise ValueError(f"the holder's address has no valid canton ({canton or 'none'})")
+    return canton
 
 
 def plate_for(number: int, body: Mapping[str, Any]) -> str:
