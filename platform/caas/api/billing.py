@@ -5,7 +5,7 @@ from marshmallow import fields, validate
 
 from caas.api import Blueprint
 from caas.api.order_schemas import money
-from caas.api.schemas import OutputSchema, StrictSchema
+from caas.api.schemas import OutputSchema, StrictSchema, Timestamp
 from caas.api.security import BEARER, own_customer_id, platform, require_tenant, roles
 from caas.domain.billing import PERIOD_PATTERN, Period
 from caas.service_layer import billing
@@ -75,8 +75,8 @@ class BillingRunSchema(OutputSchema):
     status = fields.String(metadata={"enum": ["running", "finished"]})
     batches = fields.Integer()
     batches_done = fields.Integer()
-    started_at = fields.DateTime()
-    finished_at = fields.DateTime(allow_none=True)
+    started_at = Timestamp()
+    finished_at = Timestamp(allow_none=True)
     invoices = fields.Integer(metadata={"description": "invoices the run created"})
     by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
     amounts = fields.List(money(), metadata={"description": "invoiced, per currency"})

@@ -3,7 +3,7 @@ from marshmallow import fields, validate
 
 from caas.api.billing import InvoiceSchema
 from caas.api.order_schemas import OrderSchema, ServiceSchema
-from caas.api.schemas import OutputSchema, StrictSchema
+from caas.api.schemas import OutputSchema, StrictSchema, Timestamp
 from caas.domain.notifications import CHANNELS, EVENTS
 
 STATUSES = ["queued", "sending", "retrying", "sent", "failed", "skipped"]
@@ -25,8 +25,8 @@ class NotificationSchema(OutputSchema):
     order_id = fields.Integer(allow_none=True)
     service_id = fields.Integer(allow_none=True)
     vin = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    sent_at = fields.DateTime(allow_none=True)
+    created_at = Timestamp()
+    sent_at = Timestamp(allow_none=True)
 
 
 class NotificationQuerySchema(StrictSchema):
@@ -80,7 +80,7 @@ class ExpedienteVehicleSchema(OutputSchema):
     order_id = fields.Integer()
     order_status = fields.String()
     linked = fields.Boolean()
-    linked_at = fields.DateTime(allow_none=True)
+    linked_at = Timestamp(allow_none=True)
 
 
 class DocumentSchema(OutputSchema):
@@ -92,7 +92,7 @@ class DocumentSchema(OutputSchema):
     size = fields.Integer()
     model = fields.String(allow_none=True)
     order_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = Timestamp()
     url = fields.Function(lambda document: f"/api/v1/documents/{document['id']}")
 
 
@@ -108,7 +108,7 @@ class MaintenanceSchema(OutputSchema):
     available = fields.Boolean(metadata={"description": "false: the VSS never answered for it"})
     stale = fields.Boolean(metadata={"description": "true: the VSS is unavailable; this is its "
                                                     "last answer, from fetched_at"})
-    fetched_at = fields.DateTime(allow_none=True)
+    fetched_at = Timestamp(allow_none=True)
     error = fields.String(allow_none=True)
     status = fields.String()
     last_service = fields.String(allow_none=True)

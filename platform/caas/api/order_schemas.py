@@ -3,7 +3,7 @@ from babel.numbers import format_currency
 from flask_babel import get_locale
 from marshmallow import EXCLUDE, INCLUDE, ValidationError, fields, validate, validates_schema
 
-from caas.api.schemas import OutputSchema, StrictSchema
+from caas.api.schemas import OutputSchema, StrictSchema, Timestamp
 from caas.domain.billing import PERIOD_PATTERN
 from caas.domain.orders import Status
 
@@ -127,7 +127,7 @@ class ActorSchema(OutputSchema):
 
 
 class TransitionSchema(OutputSchema):
-    at = fields.DateTime()
+    at = Timestamp()
     from_ = fields.String(attribute="from", data_key="from")
     to = fields.String()
     note = fields.String()
@@ -140,7 +140,7 @@ class PaymentSchema(OutputSchema):
     status = fields.String()
     amount = money()
     settlement = fields.String(allow_none=True)
-    at = fields.DateTime()
+    at = Timestamp()
 
 
 class OrderSchema(OutputSchema):
@@ -158,9 +158,9 @@ class OrderSchema(OutputSchema):
     plate = fields.String(allow_none=True)
     factory_order_id = fields.String(allow_none=True)
     estimated_date = fields.Date(allow_none=True)
-    registration_escalated_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    registration_escalated_at = Timestamp(allow_none=True)
+    created_at = Timestamp()
+    updated_at = Timestamp()
     history = fields.List(fields.Nested(TransitionSchema))
     payments = fields.List(fields.Nested(PaymentSchema))
 
@@ -196,7 +196,7 @@ class VehicleSchema(OutputSchema):
     status = fields.String()
     plate = fields.String(allow_none=True)
     linked = fields.Function(lambda vehicle: vehicle.linked_user_id is not None)
-    linked_at = fields.DateTime(allow_none=True)
+    linked_at = Timestamp(allow_none=True)
 
 
 class StockQuerySchema(StrictSchema):
@@ -358,19 +358,19 @@ class ServiceSchema(OutputSchema):
     attempts = fields.Integer()
     max_attempts = fields.Integer()
     last_error = fields.String(allow_none=True)
-    activated_at = fields.DateTime(allow_none=True)
-    expires_at = fields.DateTime(allow_none=True)
-    ended_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
+    activated_at = Timestamp(allow_none=True)
+    expires_at = Timestamp(allow_none=True)
+    ended_at = Timestamp(allow_none=True)
+    created_at = Timestamp()
     history = fields.List(fields.Nested(TransitionSchema))
 
 
 class SubscriptionSchema(OutputSchema):
     id = fields.Integer()
     status = fields.String(metadata={"enum": ["active", "cancelling", "ended"]})
-    started_at = fields.DateTime()
-    cancel_at = fields.DateTime(allow_none=True, metadata={
+    started_at = Timestamp()
+    cancel_at = Timestamp(allow_none=True, metadata={
         "description": "when a cancellation takes effect: the end of the month"})
-    ended_at = fields.DateTime(allow_none=True)
+    ended_at = Timestamp(allow_none=True)
     end_reason = fields.String(allow_none=True, metadata={
         "enum": ["cancelled", "payment_failed", "withdrawn"]})

@@ -1,7 +1,22 @@
 """Marshmallow schemas shared by the blueprints."""
+from datetime import timezone
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from caas.domain.users import MIN_PASSWORD_LENGTH
+
+
+class Timestamp(fields.AwareDateTime):
+    """An instant, always with its UTC offset: read only with one, and written with one even
+    when the database handed back a naive value (everything stored is UTC)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=timezone.utc, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class StrictSchema(Schema):
@@ -30,7 +45,7 @@ class TenantSchema(OutputSchema):
     locales = fields.List(fields.String())
     timezone = fields.String()
     status = fields.String()
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class PluginSchema(OutputSchema):
@@ -95,7 +110,7 @@ class StaffSchema(OutputSchema):
     role = fields.String()
     locale = fields.String()
     active = fields.Boolean()
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class AuditQuerySchema(StrictSchema):
@@ -123,7 +138,7 @@ class AuditQuerySchema(StrictSchema):
 
 class AuditEntrySchema(OutputSchema):
     id = fields.Integer()
-    at = fields.DateTime()
+    at = Timestamp()
     actor_role = fields.String()
     actor_id = fields.Integer(allow_none=True)
     actor_email = fields.String(allow_none=True)

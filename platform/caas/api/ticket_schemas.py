@@ -2,7 +2,7 @@
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from caas.api.order_schemas import ActorSchema
-from caas.api.schemas import OutputSchema, StrictSchema
+from caas.api.schemas import OutputSchema, StrictSchema, Timestamp
 from caas.domain.tickets import MAX_COMMENT_LENGTH, ChangeKind, TicketStatus
 
 STATUSES = [status.value for status in TicketStatus]
@@ -30,15 +30,15 @@ class TicketSchema(OutputSchema):
     service_id = fields.Integer(allow_none=True)
     summary = fields.String()
     details = fields.Dict()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime(metadata={"description": "the latest change or comment"})
-    resolved_at = fields.DateTime(allow_none=True, metadata={
+    created_at = Timestamp()
+    updated_at = Timestamp(metadata={"description": "the latest change or comment"})
+    resolved_at = Timestamp(allow_none=True, metadata={
         "description": "when it was resolved; null while open or once reopened"})
 
 
 class TicketChangeSchema(OutputSchema):
     id = fields.Integer()
-    at = fields.DateTime()
+    at = Timestamp()
     change = fields.String(metadata={"enum": [kind.value for kind in ChangeKind]})
     before = fields.Dict(allow_none=True, metadata={
         "description": "what changed as it was, e.g. {\"status\": \"open\"}; null for an "
@@ -51,7 +51,7 @@ class TicketChangeSchema(OutputSchema):
 
 class TicketCommentSchema(OutputSchema):
     id = fields.Integer(metadata={"description": "the comment's entry in the history"})
-    at = fields.DateTime()
+    at = Timestamp()
     author = fields.Nested(ActorSchema)
     body = fields.String()
 
