@@ -36,6 +36,15 @@ def receive(platform: Platform, tenant: Tenant, event: dict) -> str:
     raise Conflict("The payment's subject keeps changing; please retry.")
 
 
+def _claim(platform: Platform, tenant: Tenant, held: dict) -> bool:
+    """Apply held news to its payment if one here knows it now; ``False`` while none does (or
+    its subject is changing right now: the next pass tries again)."""
+    try:
+        return _apply(platform, tenant, held["payload"], held["id"]) != "held"
+    except StaleService:
+        return False
+
+
 def _apply(platform: Platform, tenant: Tenant, event: dict, held_id: int | None = None) -> str:
     with platform.tenant_uow(tenant.slug) as uow:
         if held_id is None and uow.webhooks.seen("payments", event["event_id"]):
@@ -97,7 +106,7 @@ def apply_held(platform: Platform, tenant: Tenant, *, payment_ids=(), keys=()) -
         return 0
     with platform.tenant_uow(tenant.slug) as uow:
         held = uow.held_events.matching(list(payment_ids), list(keys))
-    return sum(_apply(platform, tenant, row["payload"], row["id"]) != "held" for row in held)
+    return sum(_claim(platform, tenant, row) for row in held)
 
 
 def release_held(platform: Platform, tenant: Tenant) -> int:
@@ -109,7 +118,7 @@ def release_held(platform: Platform, tenant: Tenant) -> int:
         expired = uow.now() - timedelta(seconds=grace)
     settled = 0
     for row in held:
-        if _apply(platform, tenant, row["payload"], row["id"]) != "held":
+        if _claim(platform, tenant, row):
             settled += 1
         elif row["received_at"] <= expired:
             _orphan(platform, tenant, row)
