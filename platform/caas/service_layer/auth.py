@@ -5,9 +5,10 @@ from caas.adapters import passwords, tokens
 from caas.bootstrap import Platform
 from caas.context import Actor
 from caas.domain.tenants import Tenant
+from caas.i18n import lazy_gettext
 from caas.service_layer.errors import Throttled, Unauthorized
 
-WRONG_CREDENTIALS = "Wrong email or password."
+WRONG_CREDENTIALS = lazy_gettext("Wrong email or password.")
 
 
 def issue_token(platform: Platform, email: str, password: str, client_ip: str,
@@ -27,7 +28,8 @@ def issue_token(platform: Platform, email: str, password: str, client_ip: str,
     with uow:
         wait = max(uow.throttle.retry_after(key) for key in keys)
         if wait:
-            raise Throttled("Too many failed logins; try again later.", retry_after=wait)
+            raise Throttled(lazy_gettext("Too many failed logins; try again later."),
+                            retry_after=wait)
         if tenant is None:
             person = uow.operators.by_email(email)
         else:
@@ -42,8 +44,10 @@ def issue_token(platform: Platform, email: str, password: str, client_ip: str,
         for key in keys:
             uow.throttle.clear(key)
         uow.commit()
+    # The person's language travels in the token: every answer to them is written in it.
     actor = Actor(role=person.role, id=person.id, email=person.email,
-                  tenant=tenant.slug if tenant else None)
+                  tenant=tenant.slug if tenant else None,
+                  locale=person.locale if tenant else None)
     return tokens.issue(actor, platform.config["CAAS_SECRET_KEY"],
                         platform.config["CAAS_TOKEN_TTL_SECONDS"]), actor
 
@@ -56,7 +60,7 @@ def actor_from_token(platform: Platform, token: str, tenant: Tenant | None) -> A
     try:
         actor = tokens.read(token, platform.config["CAAS_SECRET_KEY"])
     except tokens.InvalidToken:
-        raise Unauthorized("Invalid or expired token.")
+        raise Unauthorized(lazy_gettext("Invalid or expired token."))
     if actor.role != "operator" and (tenant is None or actor.tenant != tenant.slug):
-        raise Unauthorized("This token is not valid for this tenant.")
+        raise Unauthorized(lazy_gettext("This token is not valid for this tenant."))
     return actor
