@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from caas.bootstrap import Platform
 from caas.domain.tenants import Tenant
+from caas.i18n import lazy_gettext
 from caas.service_layer.errors import Invalid
 
 OFFSET_SETTING = "billing_clock_offset_seconds"
@@ -36,17 +37,21 @@ def advance(platform: Platform, tenant: Tenant, *, days: float | None = None,
     :raises Invalid: neither or both given, or a time in the clock's past.
     """
     if (days is None) == (until is None):
-        raise Invalid("Give either days or until.", {"days": ["Give days or until."]})
+        raise Invalid(lazy_gettext("Give either days or until."),
+                      {"days": [lazy_gettext("Give days or until.")]})
     with platform.tenant_uow(tenant.slug) as uow:
         current = now(platform, tenant, uow)
         target = current + timedelta(days=days) if days is not None else until
         if target.tzinfo is None:
-            raise Invalid("until needs a time zone.", {"until": ["Needs a time zone."]})
+            raise Invalid(lazy_gettext("until needs a time zone."),
+                          {"until": [lazy_gettext("Needs a time zone.")]})
         if target.year >= 2900:
-            raise Invalid("That is too far ahead.", {"until": ["Must be before the year 2900."]})
+            raise Invalid(lazy_gettext("That is too far ahead."),
+                          {"until": [lazy_gettext("Must be before the year 2900.")]})
         if target < current:
-            raise Invalid("A clock only moves forward.", {"until": [
-                f"Must be after the clock's time {current.isoformat()}."]})
+            raise Invalid(lazy_gettext("A clock only moves forward."), {"until": [
+                lazy_gettext("Must be after the clock's time %(time)s.",
+                             time=current.isoformat())]})
         real = datetime.now(timezone.utc)
         uow.settings.put(OFFSET_SETTING, (target - real).total_seconds())
         uow.commit()

@@ -16,6 +16,7 @@ from caas.adapters.payments import PaymentDeclined, PaymentError
 from caas.bootstrap import Platform
 from caas.domain.orders import Status, Vehicle
 from caas.domain.tenants import Tenant
+from caas.i18n import lazy_gettext
 from caas.service_layer import activation, billing, factory, registration
 from caas.service_layer import orders as order_service
 from caas.service_layer.errors import Conflict, NotFound, PaymentRequired, gateway_refusal
@@ -35,9 +36,12 @@ def _start(platform: Platform, tenant: Tenant, order_id: int, kind: str):
                                          f"{tenant.slug}:{order.reference}",
                                          platform.config["CAAS_PAYMENT_STALE_SECONDS"])
         except PaymentInProgress:
-            raise Conflict("A payment for this order is already being processed.")
+            raise Conflict(lazy_gettext("A payment for this order is already being processed."))
         except AlreadyPaid:
-            raise Conflict(f"The {kind} payment of this order has already been made.")
+            raise Conflict({
+                "reservation": lazy_gettext("The reservation of this order has already been paid."),
+                "final": lazy_gettext("The final payment of this order has already been made."),
+            }[kind])
         uow.commit()
     return order, amount, attempt
 
@@ -75,8 +79,8 @@ def pay_reservation(platform: Platform, tenant: Tenant, order_id: int, card_toke
     try:
         order, payment, attempt = _charge(platform, tenant, order_id, "reservation", card_token)
     except PaymentDeclined as exc:
-        raise PaymentRequired(f"The card was declined ({exc.code}); nothing was charged. "
-                              "Try another card.") from exc
+        raise PaymentRequired(lazy_gettext("The card was declined (%(code)s); nothing was "
+                                           "charged. Try another card.", code=exc.code)) from exc
     with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
         uow.payments.finish(attempt["id"], "succeeded", gateway_payment_id=payment.id,
                             settlement=payment.settlement)
@@ -100,8 +104,9 @@ def pay_final(platform: Platform, tenant: Tenant, order_id: int, card_token: str
         order, payment, attempt = _charge(platform, tenant, order_id, "final", card_token)
     except PaymentDeclined as exc:
         _release_vehicle(platform, tenant, order_id)
-        raise PaymentRequired(f"The card was declined ({exc.code}). The order has been "
-                              "cancelled and its vehicle returned to stock.") from exc
+        raise PaymentRequired(lazy_gettext("The card was declined (%(code)s). The order has "
+                                           "been cancelled and its vehicle returned to stock.",
+                                           code=exc.code)) from exc
     with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
         uow.payments.finish(attempt["id"], "succeeded", gateway_payment_id=payment.id,
                             settlement=payment.settlement)
@@ -139,7 +144,7 @@ def receive_payment_event(platform: Platform, tenant: Tenant, event: dict) -> st
             return _apply_payment_event(platform, tenant, event)
         except StaleService:
             continue  # the activation moved on meanwhile: read it again
-    raise Conflict("The payment's subject keeps changing; please retry.")
+    raise Conflict(lazy_gettext("The payment's subject keeps changing; please retry."))
 
 
 def _apply_payment_event(platform: Platform, tenant: Tenant, event: dict) -> str:
@@ -158,7 +163,8 @@ def _apply_payment_event(platform: Platform, tenant: Tenant, event: dict) -> str
         elif event["type"] != "refund.settled":
             payment = uow.payments.by_gateway_id(event["payment_id"])
             if payment is None:
-                raise NotFound(f"Payment {event['payment_id']!r} is unknown.")
+                raise NotFound(lazy_gettext("Payment '%(id)s' is unknown.",
+                                            id=event["payment_id"]))
             settlement = "settled" if event["type"] == "payment.settled" else "failed"
             uow.payments.set_settlement(payment["id"], settlement)
             if settlement == "failed":
