@@ -3,13 +3,14 @@
 Plugin authors import what they need from here::
 
     from caas import hookimpl, Country, WithdrawalPolicy, stdnum_validator
+    from caas import CatalogOption, N_   # N_: texts the plugin's catalogs translate
 """
 import pluggy
 
 __version__ = "0.1.0"
 
 #: Version of the plugin contract declared in :mod:`caas.hookspecs`.
-PLUGIN_API_VERSION = "1.0"
+PLUGIN_API_VERSION = "1.1"
 
 hookimpl = pluggy.HookimplMarker("caas")
 
@@ -23,6 +24,7 @@ from caas.domain.countries import (  # noqa: E402  (hookimpl must exist first)
     stdnum_validator,
 )
 from caas.domain.catalog import CatalogOption, UsageMetric  # noqa: E402
+from caas.i18n import N_  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -30,6 +32,7 @@ __all__ = [
     "hookimpl",
     "Country",
     "CatalogOption",
+    "N_",
     "InvalidTaxId",
     "RegistrationRequest",
     "RegistrationResult",
