@@ -390,7 +390,8 @@ def unit_symbol(unit: str, locale: str) -> str:
 def format_quantity(value, unit: str | None, locale: str) -> str:
     """A quantity with its unit as ``locale`` writes it, without insignificant zeros:
     ``10.000`` GB is "10 GB" everywhere, ``0.800`` is "0.8 GB" in English and "0,8 GB" in
-    Spanish, ``1234.5`` is "1,234.5 GB" in English and "1.234,5 GB" in Spanish."""
+    Spanish, ``1234.5`` is "1,234.5 GB" in English and "1.234,5 GB" in Spanish. The number
+    and its unit are never broken across lines (a no-break space between them)."""
     where = babel_locale(locale)
     number = Decimal(str(value))
     number = number.quantize(Decimal(1)) if number == number.to_integral_value() \
@@ -400,7 +401,8 @@ def format_quantity(value, unit: str | None, locale: str) -> str:
         return text
     if unit in CLDR_UNITS:
         try:
-            return format_unit(text, CLDR_UNITS[unit], length="short", locale=where)
+            return format_unit(text, CLDR_UNITS[unit], length="short",
+                               locale=where).replace(" ", "\u00a0")
         except UnknownUnitError:
             pass
     return f"{text}\u00a0{unit}"
