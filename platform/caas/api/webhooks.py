@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from flask import request
+from flask import g, request
 from flask.views import MethodView
 from marshmallow import ValidationError
 
@@ -32,6 +32,8 @@ SIGNATURE = {"in": "header", "name": signing.HEADER, "required": True,
 
 def _receive(slug: str, system: str, schema, use_case):
     tenant = platform().tenant(slug)
+    # The path names the tenant (no X-Tenant): its default language for the answer.
+    g.tenant = tenant
     body = request.get_data()
     secret = tenant.secrets.get(system)
     if secret is None:
