@@ -15,18 +15,18 @@ from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
 
+from caas import i18n
 from caas.adapters import mailer
 from caas.adapters.iot import IotRejected
 from caas.adapters.notifications import Notifications
 from caas.adapters.messaging import ProviderRejected
 from caas.bootstrap import Platform
 from caas.domain import notifications as rules
+from caas.domain.billing import local_day
 from caas.domain.notifications import (DISPLAY, EMAIL, OPTIONAL_CHANNELS, PUSH, SMS, Preferences,
                                        RoutingError, RoutingTable)
-from caas.domain.billing import local_day
 from caas.domain.orders import Status
 from caas.domain.tenants import Tenant
-from caas import i18n
 from caas.i18n import exception_text, lazy_gettext
 from caas.service_layer import catalog, clock, messages
 from caas.service_layer.errors import Invalid, NotFound
