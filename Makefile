@@ -21,20 +21,31 @@ $(STAMP): setup.cfg pyproject.toml $(PLUGIN_PROJECTS)
 # through their register_translations hook).
 CATALOGS := $(wildcard translations/*/LC_MESSAGES/messages.po) \
 	$(wildcard plugins/*/*/*/translations/*/LC_MESSAGES/messages.po)
+# The bundled plugins' packages that ship catalogs (their texts are marked N_).
+PLUGIN_CATALOGS := $(patsubst %/translations/messages.pot,%,$(wildcard plugins/*/*/*/translations/messages.pot))
 
 translations: $(CATALOGS:.po=.mo)
 
 %/LC_MESSAGES/messages.mo: %/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
 
-## Extract messages from the code into translations/messages.pot.
+## Extract messages from the code into translations/messages.pot (gettext, lazy_gettext
+## and N_ calls), and each bundled plugin's into <package>/translations/messages.pot.
 translations-extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k gettext -o translations/messages.pot \
+	$(BIN)/pybabel extract -F babel.cfg -k gettext -k lazy_gettext -o translations/messages.pot \
 		--project=caas --copyright-holder=CaaS .
+	for package in $(PLUGIN_CATALOGS); do \
+		$(BIN)/pybabel extract -k lazy_gettext -o $$package/translations/messages.pot \
+			--project=$$(basename $$package) --copyright-holder=CaaS $$package || exit 1; \
+	done
 
-## Merge new messages into every language's .po file.
+## Merge new messages into every language's .po file (the platform's and the plugins').
 translations-update: translations-extract
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -D messages
+	for package in $(PLUGIN_CATALOGS); do \
+		$(BIN)/pybabel update -i $$package/translations/messages.pot \
+			-d $$package/translations -D messages || exit 1; \
+	done
 
 run: install
 	$(BIN)/caas db upgrade

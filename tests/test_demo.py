@@ -11,6 +11,7 @@ import pytest
 
 from caas import demo, demo_customers
 from caas.demo import Credentials, DemoFailed, walk_sale, walk_usage
+from caas.i18n import format_quantity
 from caas.sandboxes import faults
 from caas.seeding import seed_catalog
 from caas.service_layer.sales import models_page, plans_page
@@ -100,12 +101,15 @@ def test_the_usage_demo_bills_a_month_of_connectivity_data(walk, shop):
     result = walk(walker=walk_usage, status_timeout=30)
     [line] = [line for line in result["invoice"]["lines"] if line["kind"] == "usage"]
     assert line["unit"] == "GB" and line["included"] == "10.000"
+    assert line["included_display"] == "10\xa0GB"  # never "10.000 GB": ten thousand in Spanish
     assert line["unit_price"]["amount"] == "1.50"
     output = "\n".join(walk.lines)
     titles = [line[4:].split("  ")[0] for line in walk.lines if line[:3].strip().endswith(".")]
     assert titles[-5:] == ["Connectivity offer", "Subscription", "Telemetry", "Billing clock",
                            "Invoice"]
-    assert f"{line['quantity']} GB used, 10.000 GB included" in output
+    # In English throughout: quantities without insignificant zeros, the metric by its code.
+    assert f"{format_quantity(line['quantity'], 'GB', 'en')} used, 10\xa0GB included" in output
+    assert "reports 0.8\xa0GB of data a day" in output and "datos" not in output
     assert "daily reports sent" in output
 
 
@@ -260,7 +264,7 @@ def test_a_failed_step_says_which_with_the_status_and_the_error_message(walk, sh
         walk(country="ES")
     assert failed.value.step == "Reservation payment"
     assert failed.value.status == 503
-    assert "nothing was charged" in failed.value.message
+    assert "no se ha cobrado nada" in failed.value.message  # the Spanish employee's language
     assert str(failed.value).startswith("step 3 (Reservation payment) failed, HTTP 503: ")
     assert "→ order status: created" in "\n".join(walk.lines)
 
@@ -312,7 +316,8 @@ def test_caas_demo_usage_walks_a_billed_month(cli, monkeypatch, app, worker, sho
     result = _demo_command(cli, monkeypatch, app, shop, operator_account, "usage",
                            "--daily-quantity", "1.000")
     assert result.exit_code == 0, result.output
-    assert "GB used, 10.000 GB included" in result.output
+    assert "GB used, 10\xa0GB included" in result.output
+    assert "reports 1\xa0GB of data a day" in result.output
     assert "its data usage is on the invoice" in result.output
 
 

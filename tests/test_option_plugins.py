@@ -3,6 +3,7 @@ import re
 
 import pytest
 
+from caas.i18n import option_name, translation
 from caas.plugins import Plugins
 
 LANGUAGES = ("en", "es", "fr", "de", "it")
@@ -38,7 +39,7 @@ def distribution(code):
 def test_each_option_is_its_own_distribution_on_the_entry_point(plugins):
     for code in CODES:
         record = plugins.loaded[code]
-        assert (record.distribution, record.version) == (distribution(code), "1.0.0")
+        assert (record.distribution, record.version) == (distribution(code), "1.1.0")
         assert record.catalog_options == [code] and record.error is None
 
 
@@ -46,21 +47,27 @@ def test_the_plugins_endpoint_lists_them(operator):
     by_name = {p["name"]: p for p in operator.get("/api/v1/platform/plugins").json["plugins"]}
     for code in CODES:
         assert by_name[code]["distribution"] == distribution(code)
-        assert by_name[code]["version"] == "1.0.0"
+        assert by_name[code]["version"] == "1.1.0"
         assert by_name[code]["catalog_options"] == [code]
         assert by_name[code]["countries"] == [] and by_name[code]["error"] is None
 
 
-def test_names_and_descriptions_in_every_language(option):
-    for texts in (option.names, option.descriptions):
-        assert set(texts) == set(LANGUAGES)
-        assert all(isinstance(text, str) and text and text == text.strip()
-                   for text in texts.values())
+def test_names_and_descriptions_are_english_translated_by_the_plugins_catalogs(option):
+    texts = [option.name, option.description] + ([option.usage.name] if option.usage else [])
+    for english in texts:
+        assert isinstance(english, str) and english and english == english.strip()
+        translated = {language: translation(english, language) for language in LANGUAGES}
+        assert all(translated.values()), translated
         # Translated, not copied from English.
-        assert len(set(texts.values())) == len(LANGUAGES)
+        assert len(set(translated.values())) == len(LANGUAGES)
+    # The texts come from the catalogs, not from a dict per language.
+    assert not option.names and not option.descriptions
     for language in LANGUAGES:
-        assert option.name(f"{language}-CH") == option.name(language) == option.names[language]
-    assert option.name("pt-PT") == option.name("nl") == option.names["en"]
+        assert (option_name(option, f"{language}-CH") == option_name(option, f"{language}_CH")
+                == option_name(option, language) == translation(option.name, language))
+    assert option_name(option, "pt-PT") == option_name(option, "nl") == option.name
+    # A language no catalog has: the tenant's default language, then English.
+    assert option_name(option, "pt-PT", "it-IT") == translation(option.name, "it")
 
 
 def test_billing_duration_and_maintenance(option):

@@ -30,7 +30,7 @@ def load_declaring(site, name, declaration):
     return Plugins(allowed={entry}).load(), entry
 
 
-@pytest.mark.parametrize("declared", ["2.0", "1.1", "0.9", "one"])
+@pytest.mark.parametrize("declared", ["2.0", "1.2", "0.9", "one"])
 def test_an_incompatible_plugin_is_refused_naming_it_and_both_versions(site, caplog, declared):
     plugins, entry = load_declaring(site, f"api{declared.replace('.', '')}",
                                     f'caas_plugin_api = "{declared}"')
@@ -62,7 +62,7 @@ def test_the_platform_lists_the_refusal(site, tmp_path):
         declaration='caas_plugin_api = "3.0"'))
     app = build_app(tmp_path / "instance")
     record = app.extensions["caas"].plugins.loaded["test-future"]
-    assert "written for plugin API 3.0; this core provides plugin API 1.0" in record.error
+    assert "written for plugin API 3.0; this core provides plugin API 1.1" in record.error
     assert {"ES", "IT"} <= set(app.extensions["caas"].plugins.countries)
 
 

@@ -207,7 +207,7 @@ def test_a_declined_reservation_changes_nothing_and_another_card_can_pay(shop, o
     sold = sell(shop)["order"]
     declined = pay(shop, sold["id"], token="tok_decline")
     assert declined.status_code == 402
-    assert declined.json["code"] == 402 and "declined" in declined.json["message"]
+    assert declined.json["code"] == 402 and "rechazada" in declined.json["message"]
     assert order(shop, sold["id"])["status"] == "created"
     assert pay(shop, sold["id"]).json["status"] == "factory_ordered"
     types = [entry["type"] for entry in _ledger(operator, shop.slug)]
@@ -228,7 +228,7 @@ def test_payment_gateway_unavailable_refuses_at_once_and_orders_nothing(shop, op
         platform.external.breakers["payments"].open()
     response = pay(shop, sold["id"], token=token)
     assert response.status_code == 503
-    assert "nothing was charged" in response.json["message"]
+    assert "no se ha cobrado nada" in response.json["message"]  # the employee's Spanish
     assert order(shop, sold["id"])["status"] == "created"
     factory_orders = operator.get(f"/sandbox/factory/orders?tenant={shop.slug}").json["orders"]
     assert sold["reference"] not in {o["reference"] for o in factory_orders}

@@ -41,13 +41,19 @@ SEAT_MASSAGE = {
     "activate": '{"comfort.seat_massage.enabled": True, "comfort.seat_massage.programs": 5}',
     "deactivate": '{"comfort.seat_massage.enabled": False}',
     "billing_modes": '("monthly",)',
-    **{f"names.{lang}": repr(text) for lang, text in {
-        "en": "Seat massage", "es": "Masaje en los asientos", "fr": "Sièges massants",
-        "de": "Massagesitze", "it": "Sedili massaggianti"}.items()},
-    **{f"descriptions.{lang}": repr(text) for lang, text in {
-        "en": "Five massage programs.", "es": "Cinco programas de masaje.",
-        "fr": "Cinq programmes de massage.", "de": "Fünf Massageprogramme.",
-        "it": "Cinque programmi di massaggio."}.items()},
+    "name": '"Seat massage"',
+    "description": '"Five massage programs."',
+}
+#: What the author's translators write in the catalogs, by language.
+SEAT_MASSAGE_TEXTS = {
+    "Seat massage": {"en": "Seat massage", "es": "Masaje en los asientos",
+                     "fr": "Sièges massants", "de": "Massagesitze",
+                     "it": "Sedili massaggianti"},
+    "Five massage programs.": {"en": "Five massage programs.",
+                               "es": "Cinco programas de masaje.",
+                               "fr": "Cinq programmes de massage.",
+                               "de": "Fünf Massageprogramme.",
+                               "it": "Cinque programmi di massaggio."},
 }
 
 
@@ -88,20 +94,56 @@ def test_a_generated_country_installs_and_passes_the_kit_once_filled_in(tmp_path
     assert " passed" in run.stdout and "failed" not in run.stdout
 
 
+def translate(package: Path, texts: dict[str, dict[str, str]]) -> None:
+    """What its translations/README.txt tells the author: pybabel extract and init, then
+    translate every message (no compile step: the platform reads the .po files too)."""
+    from babel.messages.frontend import CommandLineInterface
+    from babel.messages.pofile import read_po, write_po
+
+    from caas.i18n import SUPPORTED_LANGUAGES
+
+    folder = package / "translations"
+    pybabel = CommandLineInterface().run
+    pybabel(["pybabel", "-q", "extract", "-o", str(folder / "messages.pot"), str(package)])
+    for language in SUPPORTED_LANGUAGES:
+        pybabel(["pybabel", "-q", "init", "-i", str(folder / "messages.pot"), "-d", str(folder),
+                 "-l", language])
+        po_file = folder / language / "LC_MESSAGES" / "messages.po"
+        with po_file.open("rb") as source:
+            catalog = read_po(source)
+        for message in catalog:
+            if message.id:
+                message.string = texts[message.id][language]
+        with po_file.open("wb") as target:
+            write_po(target, catalog)
+
+
 def test_a_generated_option_installs_and_passes_the_kit_once_filled_in(tmp_path):
     folder = generate(tmp_path, "option", "seat_massage",
                       "--output", str(tmp_path / "caas-option-seat-massage"))
     fill(folder, SEAT_MASSAGE)
+    translate(folder / "caas_option_seat_massage", SEAT_MASSAGE_TEXTS)
     run = install_and_test(folder, tmp_path / "site")
     assert run.returncode == 0, run.stdout + run.stderr
     assert " passed" in run.stdout and "failed" not in run.stdout
+    # The kit checked the catalogs (it skips that check when there are none).
+    assert "skipped" not in run.stdout, run.stdout
+
+
+def test_a_generated_option_without_its_translations_fails_the_kit(tmp_path):
+    folder = generate(tmp_path, "option", "seat_massage",
+                      "--output", str(tmp_path / "caas-option-seat-massage"))
+    fill(folder, SEAT_MASSAGE)
+    run = install_and_test(folder, tmp_path / "site")
+    assert run.returncode != 0
+    assert "'Seat massage' is not translated in es, fr, de, it" in run.stdout
 
 
 def test_an_unfilled_plugin_names_the_first_missing_piece(tmp_path, monkeypatch):
     folder = generate(tmp_path, "option", "seat_massage",
                       "--output", str(tmp_path / "caas-option-seat-massage"))
     monkeypatch.syspath_prepend(str(folder))
-    with pytest.raises(NotImplementedError, match="fill in names.en"):
+    with pytest.raises(NotImplementedError, match="fill in name "):
         importlib.import_module("caas_option_seat_massage")
 
 

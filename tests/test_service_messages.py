@@ -12,7 +12,7 @@ from babel.numbers import format_currency
 from caas.i18n import babel_locale
 from caas.service_layer.catalog import reason_text
 from caas.service_layer.messages import SERVICE_EVENTS, build, service_update_email
-from caas.service_layer.withdrawal import refusal_text
+from caas.service_layer.withdrawal import refusal
 
 LOCALES = ("en", "es-ES", "fr-FR", "de-DE", "de-CH", "fr-CH", "it-CH")
 TRANSLATED = [locale for locale in LOCALES if locale != "en"]
@@ -42,7 +42,7 @@ def _paragraphs(email):
 
 
 def _refusal(reason, locale, fallback="en"):
-    return refusal_text(reason, locale, fallback, country="Spain", days=14, last_day=LAST_DAY)
+    return refusal(reason, country="ES", days=14, last_day=LAST_DAY).render(locale, fallback)
 
 
 def test_the_events_are_the_documented_ones():
@@ -153,9 +153,78 @@ def test_window_over_dates_read_naturally(locale, expected):
     assert expected in _refusal("window_over", locale)
 
 
-@pytest.mark.parametrize("locale", LOCALES)
-def test_refusals_carry_their_values(locale):
-    assert "Spain" in _refusal("no_statutory_right", locale)
+@pytest.mark.parametrize("locale, country", [
+    ("en", "Spain"), ("es-ES", "España"), ("fr-FR", "Espagne"), ("de-DE", "Spanien"),
+    ("de-CH", "Spanien"), ("fr-CH", "Espagne"), ("it-CH", "Spagna")])
+def test_refusals_carry_their_values(locale, country):
+    # The country's name in the customer's language, not the plugin's English one.
+    assert country in _refusal("no_statutory_right", locale)
     assert "14" in _refusal("not_qualifying", locale)
     texts = {_refusal(reason, locale) for reason in REFUSALS}
     assert len(texts) == len(REFUSALS)
+
+
+# --- what the customer pays, by billing ----------------------------------------------------
+
+def _billed(event, billing, locale="en"):
+    trial = {"trial_ends": "2026-03-15"} if billing == "trial" else {}
+    return service_update_email("ana@example.test", locale, "en", name="Ana",
+                                tenant_name="CaaS Demo", event=event, option="Range+", vin=VIN,
+                                amount={"amount": "19.90", "currency": "EUR"},
+                                billing=billing, **trial).body
+
+
+def test_an_active_one_time_option_says_its_payment_was_taken():
+    assert "The payment of €19.90 has been confirmed." in _billed("service_active", "one_time")
+
+
+def test_an_active_monthly_option_says_it_is_billed_in_arrears_and_nothing_was_charged():
+    body = _billed("service_active", "monthly")
+    assert "billed monthly in arrears: €19.90 a month" in body
+    assert "Nothing has been charged now." in body and "confirmed" not in body
+
+
+def test_an_option_in_its_free_trial_says_until_when_and_what_it_costs_after():
+    body = _billed("service_active", "trial")
+    assert "Your free trial runs until March 15, 2026. After that it costs €19.90 a month" in body
+    assert "confirmed" not in body
+
+
+def test_a_failed_subscription_says_none_started_and_the_hold_was_released():
+    assert "the payment of €19.90 has been released" in _billed("service_failed", "one_time")
+    for billing in ("monthly", "trial"):
+        body = _billed("service_failed", billing)
+        assert "no subscription has started" in body and "hold of €19.90" in body
+
+
+def test_a_withdrawal_says_what_happens_to_the_money_for_each_billing():
+    texts = {billing: _billed("service_withdrawn", billing)
+             for billing in ("one_time", "monthly", "trial")}
+    assert "refunded to your card under the applicable law" in texts["one_time"]
+    assert "the month under way will not be billed" in texts["monthly"]
+    assert "nothing has been charged, and nothing will be" in texts["trial"]
+
+
+@pytest.mark.parametrize("billing, trial_ends", [("trial", None), ("monthly", "2026-03-15"),
+                                                 ("yearly", None)])
+def test_a_billing_and_its_trial_date_go_together(billing, trial_ends):
+    with pytest.raises(ValueError):
+        service_update_email("a@b.c", "en", "en", name="Ana", tenant_name="CaaS",
+                             event="service_active", option="X", vin=VIN, amount=AMOUNT,
+                             billing=billing, trial_ends=trial_ends)
+
+
+def test_the_overdue_maintenance_reminder_says_overdue_not_due():
+    from caas.service_layer.messages import maintenance_due_email
+    for locale in LOCALES:
+        due, overdue = (maintenance_due_email("a@b.c", locale, "en", name="Ana",
+                                              tenant_name="CaaS", vin=VIN, plate="1234 KLM",
+                                              due_date="2026-03-01", overdue=flag)
+                        for flag in (False, True))
+        assert due.subject != overdue.subject
+        assert due.body.split("\n\n")[1] != overdue.body.split("\n\n")[1]
+    english = maintenance_due_email("a@b.c", "en", "en", name="Ana", tenant_name="CaaS",
+                                    vin=VIN, plate="1234 KLM", due_date="2026-03-01",
+                                    overdue=True)
+    assert english.subject == "The maintenance of your vehicle 1234 KLM is overdue"
+    assert "is overdue: it was due on March 1, 2026." in english.body

@@ -117,6 +117,26 @@ def test_a_purchase_is_authorized_activated_over_the_air_then_captured(shop, own
                                                            ("capture", "249.00")]
 
 
+@pytest.mark.parametrize("option, says, never", [
+    ("heated_seats", "Se ha confirmado el pago de 249,00", "mes vencido"),
+    ("extended_range", "Se factura mensualmente a mes vencido: 19,90", "Se ha confirmado el pago"),
+    ("premium_connectivity", "Su prueba gratuita dura hasta el", "Se ha confirmado el pago"),
+])
+def test_the_activation_email_says_what_the_customer_pays(shop, owned, drain, mailbox, option,
+                                                          says, never):
+    """A one-time price was taken; a monthly one is billed in arrears (the hold released);
+    a free trial costs nothing until it ends."""
+    buyer, vin = owned
+    email = buyer.get("/api/v1/me").json["email"]
+    assert _buy(buyer, vin, option).status_code == 202
+    drain()
+    [active] = [m for m in mailbox.messages(email) if "activado" in m["body"]][:1]
+    body = active["body"].replace("\xa0", " ")
+    assert says in body and never not in body
+    if option == "premium_connectivity":
+        assert "9,90 € al mes" in body and "Ahora no se ha cobrado nada" in body
+
+
 def test_a_monthly_option_holds_the_card_and_releases_it_once_active(shop, owned, operator,
                                                                      drain):
     buyer, vin = owned
@@ -240,7 +260,7 @@ def test_gateway_down_refuses_at_once(shop, owned, operator, iot):
     buyer, vin = owned
     faults.set_mode("payments", faults.Mode("down"))
     refused = _buy(buyer, vin)
-    assert refused.status_code == 503 and "nothing was charged" in refused.json["message"]
+    assert refused.status_code == 503 and "no se ha cobrado nada" in refused.json["message"]
     assert iot.commands(vin) == []
     assert _ledger(operator, shop.slug, "service-1") == []
 
@@ -382,7 +402,7 @@ def test_no_withdrawal_in_switzerland(make_tenant, operator, client, mailbox, dr
     drain()
     refused = buyer.post(f"/api/v1/services/{bought['id']}/withdrawal")
     assert refused.status_code == 409 and refused.json["reason"] == "no_statutory_right"
-    assert "Suisse" in refused.json["message"] or "Switzerland" in refused.json["message"]
+    assert "Suisse" in refused.json["message"]  # in the customer's French, named in French
     assert _service(buyer, bought["id"])["status"] == "active"
 
 

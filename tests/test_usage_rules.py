@@ -9,6 +9,7 @@ from caas import CatalogOption, UsageMetric
 from caas.domain.money import Money
 from caas.domain.usage import (InvalidQuantity, UsagePricing, day_bounds, from_steps,
                                metric_decimals, to_steps, usage_charge)
+from caas.i18n import metric_name
 
 DATA = UsageMetric(metric="data", unit="GB", names={"en": "data"})
 
@@ -66,7 +67,10 @@ def test_only_a_monthly_option_declares_a_usage_metric():
         _option(billing_modes=("one_time",))
     with pytest.raises(ValueError):
         _option(usage="data")
-    assert _option().usage.name("fr-CH") == "data"
+    assert _option().usage.name == "data"
+    # Given the older way, with only English (and no catalog translating it): English.
+    fuel = UsageMetric(metric="fuel", unit="l", names={"en": "fuel burnt"})
+    assert fuel.name == "fuel burnt" and metric_name(fuel, "fr-CH") == "fuel burnt"
 
 
 def test_a_metric_is_kept_in_the_finest_steps_any_option_declares():

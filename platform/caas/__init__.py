@@ -3,13 +3,15 @@
 Plugin authors import what they need from here::
 
     from caas import hookimpl, Country, WithdrawalPolicy, stdnum_validator
+    from caas import CatalogOption, N_   # N_: texts the plugin's catalogs translate
+    from caas import lazy_gettext        # a text with values, translated when it is read
 """
 import pluggy
 
 __version__ = "0.1.0"
 
 #: Version of the plugin contract declared in :mod:`caas.hookspecs`.
-PLUGIN_API_VERSION = "1.0"
+PLUGIN_API_VERSION = "1.1"
 
 hookimpl = pluggy.HookimplMarker("caas")
 
@@ -24,6 +26,7 @@ from caas.domain.countries import (  # noqa: E402  (hookimpl must exist first)
     stdnum_validator,
 )
 from caas.domain.catalog import CatalogOption, UsageMetric  # noqa: E402
+from caas.i18n import N_, lazy_gettext  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -32,6 +35,8 @@ __all__ = [
     "Country",
     "CatalogOption",
     "InvalidAddress",
+    "N_",
+    "lazy_gettext",
     "InvalidTaxId",
     "RegistrationRequest",
     "RegistrationResult",

@@ -57,10 +57,8 @@ def create_app(config: dict | None = None) -> Flask:
     platform.schedule_activation = tasks.schedule_activation
 
     from caas import api, web
-    from caas.i18n import init_babel
     web.init_app(app)
     api.init_app(app)
-    init_babel(app)
     from caas.adapters.external import ExternalSystems
     sandboxes = None
     if settings["CAAS_SANDBOX"]:

@@ -78,7 +78,8 @@ def _service_call(function, *args, **kwargs):
     try:
         return function(*args, **kwargs)
     except ServiceError as exc:
-        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())
+        # The command line speaks English: the messages' str().
+        details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items())
         _fail(f"{exc.message} {details}".strip())
 
 

@@ -13,6 +13,7 @@ class Actor:
     id: int | None = None
     email: str | None = None
     tenant: str | None = None  # the tenant the token belongs to; None for operators
+    locale: str | None = None  # the person's language (customers and staff); None: operators
 
 
 SYSTEM = Actor(role="system", email="system")

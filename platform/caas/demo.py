@@ -406,9 +406,9 @@ class _UsageWalk(_SaleWalk):
                              f"{self.OPTION}'s data: set usage_price with PUT "
                              f"/api/v1/catalog/options/{self.OPTION} (admin) or `caas seed`")
         unit = offer["usage"]["unit"]
-        self._step("Connectivity offer", f"{offer['name']}: {_money(offer['price'])} a month, "
-                   f"{offer['included']} {unit} included, then {_money(offer['usage_price'])} "
-                   f"per {unit}")
+        self._step("Connectivity offer", f"{offer['code']}: {_money(offer['price'])} a month, "
+                   f"{_quantity(offer['included'], unit)} included, then "
+                   f"{_money(offer['usage_price'])} per {unit}")
         bought = self._call("Subscription", "customer", "POST",
                             f"/api/v1/vehicles/{vin}/services", idempotent=True,
                             json={"option": self.OPTION, "card_token": "tok_ok"})
@@ -420,8 +420,9 @@ class _UsageWalk(_SaleWalk):
         self._call("Telemetry", "operator", "PUT", f"/sandbox/telemetry/vehicles/{vin}",
                    json={"tenant": self.tenant, "metric": offer["usage"]["metric"],
                          "daily_quantity": self.daily_quantity})
-        self._step("Telemetry", f"the vehicle reports {self.daily_quantity} {unit} of "
-                                f"{offer['usage']['name']} a day")
+        self._step("Telemetry", f"the vehicle reports "
+                                f"{_quantity(self.daily_quantity, unit)} of "
+                                f"{offer['usage']['metric']} a day")
         clock = self._call("Billing clock", "operator", "POST",
                            f"/sandbox/clock/{self.tenant}/advance", json={"days": 45})
         self._step("Billing clock", f"45 days on: {_when(clock['now'])}, past the trial and a "
@@ -441,8 +442,10 @@ class _UsageWalk(_SaleWalk):
 def _line_text(line: dict) -> str:
     if line["kind"] == "usage":
         unit = line["unit"]
-        return (f"{line['quantity']} {unit} used, {line['included']} {unit} included, "
-                f"{line['billed']} {unit} × {_money(line['unit_price'])} = {_money(line['total'])}")
+        return (f"{_quantity(line['quantity'], unit)} used, "
+                f"{_quantity(line['included'], unit)} included, "
+                f"{_quantity(line['billed'], unit)} × {_money(line['unit_price'])} = "
+                f"{_money(line['total'])}")
     return f"{line['days']} of {line['days_in_period']} days = {_money(line['total'])}"
 
 
@@ -475,10 +478,23 @@ def _when(at: str | None) -> str:
         return at
 
 
+# The demo speaks English: its lines, and the amounts and quantities in them, whatever the
+# language the API answers its callers in (names of models and options are the tenant's).
+
+def _quantity(value: str, unit: str) -> str:
+    """A quantity as the demo writes it: "0.8 GB", "10 GB"."""
+    from caas.i18n import format_quantity
+
+    return format_quantity(value, unit, "en")
+
+
 def _money(value: dict | None) -> str:
+    """An amount as the demo writes it: "€1,000.00"."""
     if not value:
         return "?"
-    return value.get("display") or f"{value['amount']} {value['currency']}"
+    from babel.numbers import format_currency
+
+    return format_currency(Decimal(value["amount"]), value["currency"], locale="en")
 
 
 def _password_in(body: str) -> str:

@@ -1,13 +1,22 @@
-"""Message catalogs from ``translations/`` (and from plugins), with language fallback."""
+"""Message catalogs from ``translations/`` (and from plugins), with language fallback; texts
+translated once their reader is known (:class:`LazyText`); plugins' texts; quantities.
+
+Locales are stored as ``de-CH`` (:func:`normalize_locale`); Babel reads them as ``de_CH``
+(:func:`babel_locale`).
+"""
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.numbers import format_decimal
 from babel.support import Translations
+from babel.units import UnknownUnitError, format_unit
 
 DOMAIN = "messages"
 SUPPORTED_LANGUAGES = ("en", "es", "fr", "de", "it")
@@ -54,13 +63,38 @@ def catalog_gaps(folder, language: str) -> list[str]:
     return gaps
 
 
-def babel_locale(locale: str) -> str:
-    """``de-CH`` → ``de_CH``; unknown locales fall back to English."""
-    try:
-        return str(Locale.parse(locale.replace("-", "_")))
-    except (ValueError, UnknownLocaleError, AttributeError):
-        return "en"
+# --- locales ---------------------------------------------------------------------------
 
+def normalize_locale(locale: str) -> str:
+    """The one spelling the platform stores: ``de_CH``, ``de-ch`` and ``de-CH`` are ``de-CH``.
+
+    :raises ValueError: not a locale Babel knows.
+    """
+    try:
+        parsed = Locale.parse(str(locale).strip().replace("-", "_"))
+    except (ValueError, TypeError, UnknownLocaleError) as exc:
+        raise ValueError(f"unknown locale {locale!r}") from exc
+    return str(parsed).replace("_", "-")
+
+
+def babel_locale(locale: str) -> str:
+    """``de-CH`` → ``de_CH``; a region Babel does not know for the language (``es-CH``)
+    → the language (``es``); an unknown language → English."""
+    text = str(locale or "").strip().replace("-", "_")
+    for candidate in (text, text.split("_")[0]):
+        try:
+            return str(Locale.parse(candidate))
+        except (ValueError, UnknownLocaleError):
+            continue
+    return "en"
+
+
+def language_of(locale: str) -> str:
+    """``de-CH`` and ``de_CH`` → ``de``."""
+    return babel_locale(locale).split("_")[0]
+
+
+# --- catalogs --------------------------------------------------------------------------
 
 #: Catalog folders the loaded plugins ship (``register_translations``), in load order.
 _plugin_directories: list[str] = []
@@ -81,6 +115,30 @@ def clear_caches() -> None:
     formatting_locale.cache_clear()
 
 
+def _plugin_catalog(directory: str, locale: str) -> Translations | None:
+    """A plugin's catalog of ``locale`` in ``directory``: the compiled ``.mo``, else the
+    ``.po`` source read as it is (fuzzy entries left out), so a plugin may ship sources only;
+    ``None`` when it has neither."""
+    from io import BytesIO
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    compiled = Translations.load(directory, [babel_locale(locale)], DOMAIN)
+    if isinstance(compiled, Translations):
+        return compiled
+    for name in dict.fromkeys((babel_locale(locale), language_of(locale))):
+        source = Path(directory) / name / "LC_MESSAGES" / f"{DOMAIN}.po"
+        if source.is_file():
+            with source.open("rb") as handle:
+                catalog = read_po(handle, locale=name)
+            buffer = BytesIO()
+            write_mo(buffer, catalog)
+            buffer.seek(0)
+            return Translations(buffer, domain=DOMAIN)
+    return None
+
+
 def _catalog(locale: str):
     """The core catalog of ``locale``, with the messages only plugins' catalogs have.
 
@@ -89,8 +147,8 @@ def _catalog(locale: str):
     where = [babel_locale(locale)]
     chosen = Translations.load(str(translations_dir()), where, DOMAIN)
     for directory in _plugin_directories:
-        extra = Translations.load(directory, where, DOMAIN)
-        if not isinstance(extra, Translations):
+        extra = _plugin_catalog(directory, locale)
+        if extra is None:
             continue  # no catalog for this language there
         if not isinstance(chosen, Translations):
             chosen = extra
@@ -116,11 +174,19 @@ def translations(locale: str, fallback: str = "en") -> Translations:
     language), then to the source text: never an error or a bare message id.
 
     ``de-CH`` finds ``de_CH`` first and then ``de``. Plugins' catalogs count as the core's.
+    ``fallback=""``: the source text straight away.
     """
     chosen = _catalog(locale)
     if fallback and babel_locale(fallback) != babel_locale(locale):
         chosen.add_fallback(_catalog(fallback))
     return chosen
+
+
+def translation(msgid: str, locale: str) -> str | None:
+    """``msgid`` as ``locale``'s own catalog (the core's or a plugin's) translates it, without
+    falling back to another language; ``None`` where it does not."""
+    catalog = getattr(translations(locale, ""), "_catalog", {})
+    return catalog.get(msgid) or None
 
 
 def _load(directory, locale: str, fallback: str) -> Translations:
@@ -138,16 +204,205 @@ def plugin_translations(package: str, locale: str, fallback: str = "en") -> Tran
     return _load(resources.files(package) / "translations", locale, fallback)
 
 
-def init_babel(app) -> None:
-    """Request locale: the user's, else ``Accept-Language`` among the tenant's, else its default."""
-    from flask import g, request
-    from flask_babel import Babel
+# --- texts translated when read ----------------------------------------------------------
 
-    def select_locale():
-        tenant = g.get("tenant")
-        offered = [babel_locale(locale) for locale in tenant.locales] if tenant else list(
-            SUPPORTED_LANGUAGES)
-        return request.accept_languages.best_match(offered) or offered[0]
+def N_(message: str) -> str:  # noqa: N802 (pybabel's default marker)
+    """Mark ``message`` for the catalogs (``pybabel extract`` finds it) and leave it as it is:
+    it is translated where it is shown. Plugins mark their options' names with it."""
+    return message
 
-    Babel(app, locale_selector=select_locale,
-          default_translation_directories=str(translations_dir()))
+
+class Localized:
+    """A text written in the language of whoever reads it: :meth:`render` gives it in a
+    locale, ``str()`` in English (for logs and the command line)."""
+
+    __slots__ = ()
+
+    def render(self, locale: str, fallback: str = "en") -> str:
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.render("en", "")
+
+
+class LazyText(Localized):
+    """A message whose language is chosen when it is read: its English text (the message id)
+    and the values of its ``%(name)s`` placeholders (which may be :class:`Localized` too).
+
+    Use cases raise their errors with it (:func:`lazy_gettext`), so that they stay free of
+    any request: the API renders it in the language of the response (:func:`render`).
+    """
+
+    __slots__ = ("msgid", "values")
+
+    def __init__(self, msgid: str, **values):
+        self.msgid = msgid
+        self.values = values
+
+    def render(self, locale: str, fallback: str = "en") -> str:
+        text = translations(locale, fallback).gettext(self.msgid)
+        if not self.values:
+            return text
+        return text % {name: render(value, locale, fallback)
+                       for name, value in self.values.items()}
+
+    def __repr__(self) -> str:
+        return f"LazyText({self.msgid!r}, {self.values!r})"
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, LazyText) and (self.msgid, self.values)
+                == (other.msgid, other.values))
+
+    def __hash__(self) -> int:
+        return hash(self.msgid)
+
+
+def lazy_gettext(msgid: str, **values) -> LazyText:
+    """Mark ``msgid`` for translation (``pybabel extract -k lazy_gettext``) and translate it
+    later, in the reader's language."""
+    return LazyText(msgid, **values)
+
+
+class CountryName(Localized):
+    """A country's name in the reader's language (Babel's), from its ISO code."""
+
+    __slots__ = ("code",)
+
+    def __init__(self, code: str):
+        self.code = code
+
+    def render(self, locale: str, fallback: str = "en") -> str:
+        territories = Locale.parse(formatting_locale(locale, fallback)).territories
+        return territories.get(self.code, self.code)
+
+
+class ListText(Localized):
+    """Items joined the way the reader's language does: "NIF or NIE", "NIF o NIE"."""
+
+    __slots__ = ("items", "style")
+
+    def __init__(self, items, style: str = "standard"):
+        self.items = [str(item) for item in items]
+        self.style = style  # Babel's: "standard" (and), "or"
+
+    def render(self, locale: str, fallback: str = "en") -> str:
+        from babel.lists import format_list
+
+        return format_list(self.items, style=self.style,
+                           locale=formatting_locale(locale, fallback))
+
+
+class DateText(Localized):
+    """A day written long, the way the reader's language does ("15 de marzo de 2026")."""
+
+    __slots__ = ("day",)
+
+    def __init__(self, day):
+        self.day = day
+
+    def render(self, locale: str, fallback: str = "en") -> str:
+        from babel.dates import format_date
+
+        return format_date(self.day, format="long", locale=formatting_locale(locale, fallback))
+
+
+def render(value, locale: str, fallback: str = "en"):
+    """``value`` with every :class:`Localized` text in it, at any depth of lists and dicts,
+    in ``locale``'s language; anything else is left as it is."""
+    if isinstance(value, Localized):
+        return value.render(locale, fallback)
+    if isinstance(value, Mapping):
+        return {key: render(item, locale, fallback) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [render(item, locale, fallback) for item in value]
+    return value
+
+
+def exception_text(error: Exception) -> Localized | str:
+    """What an exception raised with a :class:`Localized` text (a domain rule's refusal)
+    says, still to be rendered; its English ``str()`` for any other."""
+    return error.args[0] if error.args and isinstance(error.args[0], Localized) else str(error)
+
+
+# --- plugins' texts ----------------------------------------------------------------------
+
+def localized(msgid: str, by_language: Mapping[str, str], locale: str,
+              fallback: str = "en") -> str:
+    """A plugin's text (an option's name...) in ``locale``'s language.
+
+    The plugin's catalogs translate its English text ``msgid``; ``by_language`` is the older
+    way, a text per language given with the option, still read for plugins that do so. Then
+    the same in the ``fallback`` (the tenant's default) language, then English.
+    """
+    for where in (locale, fallback):
+        if not where:
+            continue
+        language = language_of(where)
+        found = translation(msgid, where) or by_language.get(language)
+        if found:
+            return found
+        if language == "en":
+            break  # the message id is the English text
+    return msgid
+
+
+def option_name(option, locale: str, fallback: str = "en") -> str:
+    """A :class:`caas.CatalogOption`'s name in ``locale``'s language (see :func:`localized`)."""
+    return localized(option.name, option.names, locale, fallback)
+
+
+def option_description(option, locale: str, fallback: str = "en") -> str:
+    if not option.description:
+        return ""
+    return localized(option.description, option.descriptions, locale, fallback)
+
+
+def metric_name(metric, locale: str, fallback: str = "en") -> str:
+    """What a :class:`caas.UsageMetric` measures, in ``locale``'s language."""
+    return localized(metric.name, metric.names, locale, fallback)
+
+
+# --- quantities --------------------------------------------------------------------------
+
+#: The CLDR units of the symbols usage metrics declare, so that Babel writes each the way
+#: its language does ("Go" in French); other symbols are written as declared.
+CLDR_UNITS = {
+    "B": "digital-byte", "kB": "digital-kilobyte", "MB": "digital-megabyte",
+    "GB": "digital-gigabyte", "TB": "digital-terabyte",
+    "Wh": "energy-watt-hour", "kWh": "energy-kilowatt-hour",
+    "m": "length-meter", "km": "length-kilometer",
+    "s": "duration-second", "min": "duration-minute", "h": "duration-hour",
+    "l": "volume-liter", "L": "volume-liter",
+}
+
+
+def unit_symbol(unit: str, locale: str) -> str:
+    """How ``locale`` writes the unit ``unit`` alone ("per Go" in French); else as declared."""
+    if unit in CLDR_UNITS:
+        try:
+            return format_unit("0", CLDR_UNITS[unit], length="short",
+                               locale=babel_locale(locale)).replace("0", "", 1).strip()
+        except UnknownUnitError:
+            pass
+    return unit
+
+
+def format_quantity(value, unit: str | None, locale: str) -> str:
+    """A quantity with its unit as ``locale`` writes it, without insignificant zeros:
+    ``10.000`` GB is "10 GB" everywhere, ``0.800`` is "0.8 GB" in English and "0,8 GB" in
+    Spanish, ``1234.5`` is "1,234.5 GB" in English and "1.234,5 GB" in Spanish. The number
+    and its unit are never broken across lines (a no-break space between them)."""
+    where = babel_locale(locale)
+    number = Decimal(str(value))
+    number = number.quantize(Decimal(1)) if number == number.to_integral_value() \
+        else number.normalize()
+    text = format_decimal(number, locale=where, decimal_quantization=False)
+    if not unit:
+        return text
+    if unit in CLDR_UNITS:
+        try:
+            return format_unit(text, CLDR_UNITS[unit], length="short",
+                               locale=where).replace(" ", "\u00a0")
+        except UnknownUnitError:
+            pass
+    return f"{text}\u00a0{unit}"

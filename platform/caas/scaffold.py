@@ -59,13 +59,17 @@ Fill in every `FILL_IN(...)` in `$module/` first (`grep -rn FILL_IN $module`).
 '''
 
 _TRANSLATIONS_README = '''\
-Message catalogs of this plugin's own texts (domain "messages"), if it has any:
+Message catalogs of this plugin's texts (domain "messages"): the English texts marked
+N_("...") in the code are the message ids, translated here per language.
 
     pybabel extract -o $module/translations/messages.pot $module
-    pybabel init -i $module/translations/messages.pot -d $module/translations -l it
+    pybabel init -i $module/translations/messages.pot -d $module/translations -l $language
+    # (once per language: $languages; pybabel update after a change)
+    # translate each msgstr, then, optionally (the platform also reads the .po files):
     pybabel compile -d $module/translations
 
-Load them with caas.i18n.plugin_translations("$module", locale). Once messages.pot
+The platform finds them through the register_translations hook; a plugin's own texts
+are read with caas.i18n.plugin_translations("$module", locale). Once messages.pot
 exists, the conformance kit checks that every language the plugin is used in is
 translated completely.
 '''
@@ -158,7 +162,9 @@ def sandbox():
 
 _OPTION = '''\
 """$title: an on-car service unlocked over the air."""
-from caas import CatalogOption, hookimpl
+from pathlib import Path
+
+from caas import CatalogOption, N_, hookimpl
 
 #: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
 caas_plugin_api = "$api_version"
@@ -176,23 +182,27 @@ def deactivate(vin):
 
 OPTION = CatalogOption(
     code="$code",
-    names={
-$names    },
-    descriptions={
-$descriptions    },
+    # In English, the message ids of translations/ (see its README.txt): every language
+    # the platform speaks ($languages) needs their translation there.
+    name=N_(FILL_IN("name", "the option's name in English")),
+    description=N_(FILL_IN("description", "one sentence of marketing copy in English")),
     billing_modes=FILL_IN("billing_modes", "('one_time',), ('monthly',) or both"),
     activation_payload=activate,
     deactivation_payload=deactivate,
     # Optional: duration_days=30, requires_maintenance=True, compatible_models=("urbano",),
     # trial_days=14, and for a monthly option billed by use beyond an included quantity:
-    # usage=UsageMetric(metric="data", unit="GB", names={"en": "data", ...}) (import it
-    # from caas).
+    # usage=UsageMetric(metric="data", unit="GB", name=N_("data")) (import it from caas).
 )
 
 
 @hookimpl
 def register_catalog_options():
     return [OPTION]
+
+
+@hookimpl
+def register_translations():
+    return [Path(__file__).parent / "translations"]
 '''
 
 _TEST = '''\
@@ -224,21 +234,13 @@ def new_country(code: str, target: Path) -> Path:
 
 def new_option(name: str, target: Path) -> Path:
     """Lay out ``caas-option-<name>`` in ``target``; returns ``target``."""
-    from caas.i18n import SUPPORTED_LANGUAGES
-
     code = name.replace("-", "_").lower()
     if not re.fullmatch(r"[a-z][a-z0-9_]{1,40}", code):
         raise ScaffoldError(f"an option code is lower-case letters, digits and '_', not {name!r}")
     title = code.replace("_", " ").capitalize()
-
-    def texts(kind: str) -> str:
-        return "".join(f'        "{language}": FILL_IN("{kind}.{language}", "in {language}"),\n'
-                       for language in SUPPORTED_LANGUAGES)
-
     values = _values("catalog option", f"caas-option-{code.replace('_', '-')}", code,
                      f"caas_option_{code}", title, code=code, extra_dependencies="",
-                     suite="OptionConformance", names=texts("names"),
-                     descriptions=texts("descriptions"))
+                     suite="OptionConformance")
     return _write(target, values, {"__init__.py": _OPTION})
 
 
@@ -249,9 +251,12 @@ def fill_in(source: str, values: dict[str, str]) -> str:
 
 
 def _values(kind, dist, entry, module, title, **more) -> dict[str, str]:
+    from caas.i18n import SUPPORTED_LANGUAGES
+
     return {"kind": kind, "dist": dist, "entry": entry, "module": module, "title": title,
             "api_version": PLUGIN_API_VERSION, "core_version": __version__,
-            "fill_in_function": _FILL_IN_FUNCTION, **more}
+            "fill_in_function": _FILL_IN_FUNCTION, "languages": ", ".join(SUPPORTED_LANGUAGES),
+            "language": SUPPORTED_LANGUAGES[1], **more}
 
 
 def _write(target: Path, values: dict[str, str], package_files: dict[str, str]) -> Path:

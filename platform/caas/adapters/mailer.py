@@ -2,20 +2,32 @@
 from __future__ import annotations
 
 import smtplib
-from email.message import EmailMessage
+from email.header import Header
+from email.mime.text import MIMEText
 from email.utils import make_msgid
+
+
+def compose(config: dict, email, message_id: str | None = None) -> MIMEText:
+    """The message as it goes on the wire.
+
+    The subject is written as UTF-8 encoded words (RFC 2047), folded between words of at
+    most 75 characters: decoded, it is exactly the subject. (The ``email`` package's own
+    folding moves a subject that just fails to fit after ``Subject:`` to a continuation
+    line, and receivers then read it with a leading space.)
+    """
+    message = MIMEText(email.body, "plain", "utf-8")
+    message["From"] = config["CAAS_MAIL_FROM"]
+    message["To"] = email.to
+    message["Subject"] = Header(email.subject, "utf-8", header_name="Subject")
+    message["Content-Language"] = email.locale
+    message["Message-ID"] = message_id or make_msgid(domain="caas.example")
+    return message
 
 
 def send(config: dict, email, message_id: str | None = None) -> None:
     """Send ``email``; a resend with the same ``message_id`` lets receivers drop the copy."""
     host, port = smtp_address(config)
-    message = EmailMessage()
-    message.set_content(email.body)  # first: it resets the Content-* headers
-    message["From"] = config["CAAS_MAIL_FROM"]
-    message["To"] = email.to
-    message["Subject"] = email.subject
-    message["Content-Language"] = email.locale
-    message["Message-ID"] = message_id or make_msgid(domain="caas.example")
+    message = compose(config, email, message_id)
     with smtplib.SMTP(host, port, timeout=15) as smtp:
         if config.get("CAAS_SMTP_STARTTLS"):
             smtp.starttls()

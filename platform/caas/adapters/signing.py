@@ -10,13 +10,16 @@ import hmac
 
 from caas.clock import wall_time
 
+from caas.i18n import lazy_gettext
+
 HEADER = "X-CaaS-Signature"
 #: A signature older (or newer) than this many seconds is refused as stale.
 TOLERANCE_SECONDS = 300
 
 
 class BadSignature(Exception):
-    """The signature is missing, malformed, wrong or stale; the message says which."""
+    """The signature is missing, malformed, wrong or stale; the message says which (a
+    :class:`~caas.i18n.LazyText` fragment, English as ``str()``)."""
 
 
 def _digest(secret: str, timestamp: int, body: bytes) -> str:
@@ -33,7 +36,7 @@ def verify(secret: str, body: bytes, header: str | None, *, now: float | None = 
            tolerance: int = TOLERANCE_SECONDS) -> None:
     """Check ``header`` against ``body``; raise :class:`BadSignature` unless it is valid and fresh."""
     if not header:
-        raise BadSignature("missing signature")
+        raise BadSignature(lazy_gettext("missing signature"))
     parts: dict[str, list[str]] = {}
     for item in header.split(","):
         key, _, value = item.strip().partition("=")
@@ -41,14 +44,14 @@ def verify(secret: str, body: bytes, header: str | None, *, now: float | None = 
     try:
         timestamp = int(parts["t"][0])
     except (KeyError, ValueError):
-        raise BadSignature("malformed signature: no timestamp") from None
+        raise BadSignature(lazy_gettext("malformed signature: no timestamp")) from None
     candidates = parts.get("v1", [])
     if not candidates:
-        raise BadSignature("malformed signature: no v1 digest")
+        raise BadSignature(lazy_gettext("malformed signature: no v1 digest"))
     now = wall_time() if now is None else now
     if abs(now - timestamp) > tolerance:
-        raise BadSignature("stale signature")
+        raise BadSignature(lazy_gettext("stale signature"))
     expected = _digest(secret, timestamp, body)
     # Several v1 values are allowed so that a secret can be rolled over without downtime.
     if not any(hmac.compare_digest(expected, candidate) for candidate in candidates):
-        raise BadSignature("wrong signature")
+        raise BadSignature(lazy_gettext("wrong signature"))

@@ -18,7 +18,7 @@ class InvalidToken(Exception):
 def issue(actor: Actor, secret: str, ttl_seconds: int) -> str:
     now = int(wall_time())
     claims = {"sub": str(actor.id), "role": actor.role, "email": actor.email,
-              "tenant": actor.tenant, "iat": now, "exp": now + ttl_seconds,
+              "tenant": actor.tenant, "locale": actor.locale, "iat": now, "exp": now + ttl_seconds,
               "jti": uuid.uuid4().hex, "iss": "caas"}
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
@@ -52,4 +52,4 @@ def _decode(token: str, secret: str) -> tuple[Actor, int]:
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc
     return Actor(role=claims["role"], id=int(claims["sub"]), email=claims.get("email"),
-                 tenant=claims.get("tenant")), claims["exp"]
+                 tenant=claims.get("tenant"), locale=claims.get("locale")), claims["exp"]

@@ -11,6 +11,7 @@ from flask_smorest import abort
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
+from caas.i18n import lazy_gettext
 from caas.plugins import PluginFailure
 from caas.service_layer.errors import ServiceError, Throttled
 from caas.tenancy import NoTenant, UnknownTenant
@@ -20,13 +21,18 @@ API_PREFIX = "/api/v1"
 
 
 class Api(SmorestApi):
-    """The project's Api: every HTTP error carries a human ``message``."""
+    """The project's Api: every HTTP error carries a human ``message``, and it and the field
+    errors are in the language of the response."""
 
     def handle_http_exception(self, error: HTTPException):
+        from caas.api import field_messages, language
+
         payload, status, headers = super().handle_http_exception(error)
         if "message" not in payload:
-            payload["message"] = ("The request has invalid fields; see errors."
-                                  if "errors" in payload else error.description)
+            payload["message"] = field_messages.http_message(
+                422 if "errors" in payload else status)
+        payload.update(language.render({key: payload[key] for key in ("message", "errors")
+                                        if key in payload}))
         # Keep the exception's own headers, e.g. ``Allow`` on a 405, which the parent drops.
         headers = dict(headers or {})
         for name, value in error.get_headers():
@@ -54,12 +60,15 @@ class Blueprint(SmorestBlueprint):
     PAGINATION_ARGUMENTS_PARSER = _PaginationParser()
 
 
-def error_response(status: int, message: str, errors: dict | None = None, headers=None,
-                   **extra):
+def error_response(status: int, message, errors: dict | None = None, headers=None, **extra):
+    """The contract's error body; ``message`` and ``errors`` (text or
+    :class:`~caas.i18n.LazyText`) in the language of the response."""
     from http import HTTPStatus
-    body = {"code": status, "status": HTTPStatus(status).phrase, "message": message}
+
+    from caas.api.language import render
+    body = {"code": status, "status": HTTPStatus(status).phrase, "message": render(message)}
     if errors:
-        body["errors"] = errors
+        body["errors"] = render(errors)
     body.update(extra)
     response = jsonify(body)
     response.status_code = status
@@ -84,23 +93,25 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(UnknownTenant)
     def unknown_tenant(error: UnknownTenant):
-        return error_response(404, f"Unknown tenant {error.slug!r}.")
+        return error_response(404, lazy_gettext("Unknown tenant '%(slug)s'.", slug=error.slug))
 
     @app.errorhandler(NoTenant)
     def no_tenant(error: NoTenant):
-        return error_response(400, "This endpoint needs the X-Tenant header.")
+        return error_response(400, lazy_gettext("This endpoint needs the X-Tenant header."))
 
     @app.errorhandler(PluginFailure)
     def plugin_failure(error: PluginFailure):
-        return error_response(503, f"The plugin {error.plugin!r} failed; the operators have been "
-                                   "alerted. Please try again later.")
+        return error_response(503, lazy_gettext(
+            "The plugin '%(plugin)s' failed; the operators have been alerted. Please try again "
+            "later.", plugin=error.plugin))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return app.extensions["caas_api"].handle_http_exception(error)
         log.exception("unhandled error")
-        return error_response(500, "Internal error; it has been logged with this request's id.")
+        return error_response(500, lazy_gettext(
+            "Internal error; it has been logged with this request's id."))
 
 
 def init_app(app: Flask) -> Api:

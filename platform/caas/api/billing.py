@@ -4,14 +4,19 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from caas.api import Blueprint
-from caas.api.order_schemas import money
+from caas.api.order_schemas import displayed_quantity, money
 from caas.api.schemas import OutputSchema, StrictSchema, Timestamp
 from caas.api.security import BEARER, own_customer_id, platform, require_tenant, roles
 from caas.domain.billing import PERIOD_PATTERN, Period
+from caas.i18n import N_
 from caas.service_layer import billing
 
 PREFIX = ""
 blp = Blueprint("billing", __name__, description="Invoices, credit notes and month-end billing")
+
+
+def _unit(line) -> str | None:
+    return line.get("unit")
 
 
 class InvoiceLineSchema(OutputSchema):
@@ -32,6 +37,9 @@ class InvoiceLineSchema(OutputSchema):
     billed = fields.String(allow_none=True, metadata={"description": "used beyond included"})
     unit = fields.String(allow_none=True, metadata={"example": "GB"})
     unit_price = money("per unit billed, VAT included")
+    quantity_display = displayed_quantity("quantity", _unit, "the quantity used")
+    included_display = displayed_quantity("included", _unit, "the quantity included")
+    billed_display = displayed_quantity("billed", _unit, "the quantity billed")
 
 
 class InvoiceSchema(OutputSchema):
@@ -60,7 +68,7 @@ class InvoiceSchema(OutputSchema):
 
 class RunRequestSchema(StrictSchema):
     period = fields.String(required=True, validate=validate.Regexp(
-        PERIOD_PATTERN, error="A month written YYYY-MM."))
+        PERIOD_PATTERN, error=N_("A month written YYYY-MM.")))
 
 
 class InvoiceCountSchema(OutputSchema):

@@ -1,10 +1,9 @@
 """The tenant's catalog of options (admin) and its OTA settings."""
 from flask.views import MethodView
-from flask_babel import get_locale
-
-from caas.api import Blueprint
 from marshmallow import fields, validate
 
+from caas.api import Blueprint
+from caas.api.language import request_locale
 from caas.api.order_schemas import OptionSchema, OptionSettingSchema, OtaSettingsSchema, money
 from caas.api.schemas import OutputSchema, StrictSchema
 from caas.api.security import BEARER, platform, require_tenant, roles
@@ -14,10 +13,6 @@ PREFIX = ""
 blp = Blueprint("catalog", __name__, description="Catalog options and OTA settings (role admin)")
 
 
-def locale() -> str:
-    return str(get_locale() or "en")
-
-
 @blp.route("/catalog/options")
 class Options(MethodView):
     @blp.doc(security=BEARER)
@@ -25,7 +20,7 @@ class Options(MethodView):
     @blp.response(200, OptionSchema(many=True))
     def get(self):
         """Every option the loaded plugins offer, with this tenant's settings"""
-        return catalog.admin_catalog(platform(), require_tenant(), locale())
+        return catalog.admin_catalog(platform(), require_tenant(), request_locale())
 
 
 @blp.route("/catalog/options/<string:code>")
@@ -36,7 +31,8 @@ class Option(MethodView):
     @blp.response(200, OptionSchema)
     def put(self, data, code):
         """Enable or disable an option, with its price and billing in the tenant currency"""
-        return catalog.set_option(platform(), require_tenant(), code, locale=locale(), **data)
+        return catalog.set_option(platform(), require_tenant(), code, locale=request_locale(),
+                                  **data)
 
 
 class PriceMoveSchema(StrictSchema):

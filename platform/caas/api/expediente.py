@@ -5,6 +5,7 @@ from flask.views import MethodView
 from caas.api import Blueprint
 from caas.api.notification_schemas import DocumentSchema, ExpedienteSchema, ManualQuerySchema
 from caas.api.security import BEARER, platform, require_tenant, roles
+from caas.i18n import lazy_gettext
 from caas.service_layer import documents, expediente
 from caas.service_layer.errors import Invalid, UnsupportedMediaType
 
@@ -62,9 +63,11 @@ class ModelManual(MethodView):
         """Add the owner's manual of a model (the file is the request body)"""
         content_type = request.mimetype
         if content_type not in documents.MANUAL_TYPES:
-            raise UnsupportedMediaType(f"A manual is one of {', '.join(documents.MANUAL_TYPES)}.")
+            raise UnsupportedMediaType(lazy_gettext(
+                "A manual is one of %(types)s.", types=", ".join(documents.MANUAL_TYPES)))
         content = request.get_data()
         if not content:
-            raise Invalid("The manual is empty.", {"body": ["The file is empty."]})
+            raise Invalid(lazy_gettext("The manual is empty."),
+                          {"body": [lazy_gettext("The file is empty.")]})
         return documents.store_manual(platform(), require_tenant(), code, query["title"],
                                       query["filename"], request.content_type, content)

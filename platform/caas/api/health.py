@@ -7,6 +7,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 
 from caas.adapters.repositories import TenantRepository
 from caas.api import error_response
+from caas.i18n import lazy_gettext
 
 blp = Blueprint("health", __name__)
 
@@ -46,7 +47,7 @@ def readyz():
     probe("broker", lambda: ping(current_app.extensions["caas_broker"]))
     if all(value == "ok" for value in checks.values()):
         return {"status": "ready", "checks": checks}
-    response = error_response(503, "Not ready.", checks)
+    response = error_response(503, lazy_gettext("Not ready."), checks)
     return response
 
 

@@ -16,6 +16,7 @@ from flask import g, jsonify, request
 
 from caas.api import service_error_response
 from caas.api.security import platform, require_tenant
+from caas.i18n import lazy_gettext
 from caas.service_layer.errors import Conflict, Invalid, ServiceError
 
 HEADER = "Idempotency-Key"
@@ -44,8 +45,8 @@ def idempotent(view):
         if key is None:
             return view(*args, **kwargs)
         if not _KEY.match(key):
-            raise Invalid("Invalid Idempotency-Key.",
-                          {HEADER: ["1 to 255 visible ASCII characters."]})
+            raise Invalid(lazy_gettext("Invalid Idempotency-Key."),
+                          {HEADER: [lazy_gettext("1 to 255 visible ASCII characters.")]})
         tenant = require_tenant()
         owner = f"{g.actor.role}:{g.actor.id}"
         fingerprint = _fingerprint()
@@ -74,9 +75,10 @@ def idempotent(view):
 
 def _replay(stored: dict, fingerprint: str):
     if stored["fingerprint"] != fingerprint:
-        raise Conflict("This Idempotency-Key was used for a different request.")
+        raise Conflict(lazy_gettext("This Idempotency-Key was used for a different request."))
     if stored["status_code"] is None:
-        raise Conflict("A request with this Idempotency-Key is still being processed.")
+        raise Conflict(lazy_gettext("A request with this Idempotency-Key is still being "
+                                    "processed."))
     response = jsonify(stored["response"])
     response.status_code = stored["status_code"]
     response.headers["Idempotent-Replayed"] = "true"

@@ -5,6 +5,7 @@ from caas.api.billing import InvoiceSchema
 from caas.api.order_schemas import OrderSchema, ServiceSchema
 from caas.api.schemas import OutputSchema, StrictSchema, Timestamp
 from caas.domain.notifications import CHANNELS, EVENTS
+from caas.i18n import N_
 
 STATUSES = ["queued", "sending", "retrying", "sent", "failed", "skipped"]
 
@@ -135,4 +136,5 @@ class ExpedienteSchema(OutputSchema):
 class ManualQuerySchema(StrictSchema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     filename = fields.String(required=True, validate=validate.Regexp(
-        r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$", error="Letters, digits, '_', '.' and '-'."))
+        r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$",
+        error=N_("Letters, digits, '_', '.' and '-'.")))

@@ -1,18 +1,20 @@
 """Schemas of sales, orders, vehicles, stock and webhooks."""
 from babel.numbers import format_currency
-from flask_babel import get_locale
 from marshmallow import EXCLUDE, INCLUDE, ValidationError, fields, validate, validates_schema
 
+from caas.api.language import formatting_locale
 from caas.api.schemas import OutputSchema, StrictSchema, Timestamp
 from caas.domain.billing import PERIOD_PATTERN
 from caas.domain.orders import Status
+from caas.i18n import N_, format_quantity
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$",
-                       error="Letters, digits, '_', '.' and '-'; at most 40.")
+                       error=N_("Letters, digits, '_', '.' and '-'; at most 40."))
 #: Card tokens come from the gateway's card form: the platform never sees card numbers.
-CARD_TOKEN = validate.Regexp(r"^tok_[A-Za-z0-9_]{1,60}$", error="Not a card token (tok_...).")
+CARD_TOKEN = validate.Regexp(r"^tok_[A-Za-z0-9_]{1,60}$",
+                             error=N_("Not a card token (tok_...)."))
 AMOUNT = validate.Regexp(r"^[0-9]{1,9}(\.[0-9]{1,2})?$",
-                         error="A decimal amount such as 49.90 (at most two decimals).")
+                         error=N_("A decimal amount such as 49.90 (at most two decimals)."))
 
 
 def amount(description: str, required: bool = True, **kwargs):
@@ -30,7 +32,21 @@ class MoneyField(fields.Field):
         rounded = value.rounded()
         return {"amount": str(rounded.amount), "currency": rounded.currency,
                 "display": format_currency(rounded.amount, rounded.currency,
-                                           locale=str(get_locale() or "en"))}
+                                           locale=formatting_locale())}
+
+
+def displayed_quantity(value_key: str, unit_of, description: str) -> fields.Function:
+    """A quantity with its unit, written for the caller's locale: ``"10 GB"``, ``"0,8 GB"``.
+
+    :param value_key: the item's key of the quantity (a decimal string, e.g. ``"10.000"``).
+    :param unit_of: ``(item) -> unit`` symbol.
+    """
+    def display(item):
+        value = item.get(value_key)
+        return None if value is None else format_quantity(value, unit_of(item), formatting_locale())
+    return fields.Function(display, dump_only=True, allow_none=True, metadata={
+        "description": f"{description}, with its unit, written for the caller's locale",
+        "example": "10 GB"})
 
 
 MONEY_DOC = {"type": "object", "properties": {"amount": {"type": "string", "example": "49.00"},
@@ -96,11 +112,11 @@ class AddressSchema(StrictSchema):
     def _country_keys(self, data, original, **kwargs):
         extra = {key: value for key, value in original.items() if key not in self.fields}
         if len(extra) > 10:
-            raise ValidationError("At most 10 country-specific keys.")
+            raise ValidationError(N_("At most 10 country-specific keys."))
         for key, value in extra.items():
             if not (isinstance(key, str) and len(key) <= 40 and isinstance(value, str)
                     and len(value) <= 100):
-                raise ValidationError("Short text (at most 100 characters).", key)
+                raise ValidationError(N_("Short text (at most 100 characters)."), key)
 
 
 class CustomerInSchema(StrictSchema):
@@ -232,7 +248,7 @@ class PaymentEventSchema(StrictSchema):
 
 
 QUANTITY = validate.Regexp(r"^[0-9]{1,12}(\.[0-9]{1,6})?$",
-                          error="A decimal quantity such as 1.250, zero or more.")
+                          error=N_("A decimal quantity such as 1.250, zero or more."))
 
 
 class TelemetryEventSchema(StrictSchema):
@@ -265,7 +281,7 @@ class OptionSettingSchema(StrictSchema):
 
 class UsageQuerySchema(StrictSchema):
     period = fields.String(validate=validate.Regexp(PERIOD_PATTERN,
-                                                    error="A month written YYYY-MM."))
+                                                    error=N_("A month written YYYY-MM.")))
 
 
 class DailyUsageSchema(OutputSchema):
@@ -277,6 +293,7 @@ class MetricUsageSchema(OutputSchema):
     metric = fields.String(metadata={"example": "data"})
     unit = fields.String(allow_none=True, metadata={"example": "GB"})
     total = fields.String()
+    total_display = displayed_quantity("total", lambda item: item.get("unit"), "the total")
     days = fields.List(fields.Nested(DailyUsageSchema))
 
 
@@ -309,6 +326,8 @@ class OptionSchema(OutputSchema):
                           metadata={"description": "what the option measures, if anything"})
     usage_price = money("per unit of usage beyond the included quantity")
     included = fields.String(allow_none=True, metadata={"description": "per month"})
+    included_display = displayed_quantity(
+        "included", lambda item: (item.get("usage") or {}).get("unit"), "the quantity included")
 
 
 class VehicleOptionSchema(OptionSchema):

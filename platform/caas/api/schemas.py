@@ -4,6 +4,7 @@ from datetime import timezone
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from caas.domain.users import MIN_PASSWORD_LENGTH
+from caas.i18n import N_
 
 
 class Timestamp(fields.AwareDateTime):
@@ -133,7 +134,7 @@ class AuditQuerySchema(StrictSchema):
     @validates_schema
     def _time_range(self, data, **kwargs):
         if data.get("since") and data.get("until") and data["since"] >= data["until"]:
-            raise ValidationError("Must be later than since.", "until")
+            raise ValidationError(N_("Must be later than since."), "until")
 
 
 class AuditEntrySchema(OutputSchema):

@@ -6,6 +6,7 @@ import functools
 from flask import current_app, g, request
 
 from caas.context import Actor, actor_var
+from caas.i18n import lazy_gettext
 from caas.service_layer.auth import actor_from_token
 from caas.service_layer.errors import Forbidden, Unauthorized
 from caas.tenancy import NoTenant
@@ -37,7 +38,7 @@ def authenticate() -> Actor:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Missing bearer token.")
+        raise Unauthorized(lazy_gettext("Missing bearer token."))
     actor = actor_from_token(platform(), token.strip(), g.get("tenant"))
     g.actor = actor
     actor_var.set(actor)
@@ -57,7 +58,7 @@ def roles(*allowed: str, tenant: bool = True):
             actor = authenticate()
             permitted = actor.role in allowed or (actor.role == "operator" and "admin" in allowed)
             if not permitted:
-                raise Forbidden("Your role may not do this.")
+                raise Forbidden(lazy_gettext("Your role may not do this."))
             return view(*args, **kwargs)
         return wrapper
     return decorator

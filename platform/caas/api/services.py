@@ -4,7 +4,7 @@ from flask import g
 from flask.views import MethodView
 
 from caas.api import Blueprint
-from caas.api.catalog import locale
+from caas.api.language import request_locale
 from caas.api.idempotency import PARAMETER, idempotent
 from caas.api.order_schemas import (PurchaseSchema, ServiceSchema, SubscriptionSchema,
                                     UsageQuerySchema, VehicleOptionSchema, VehicleUsageSchema)
@@ -25,7 +25,7 @@ class VehicleCatalog(MethodView):
     def get(self, vin):
         """Options for this vehicle, priced, each available or blocked with the reason"""
         return catalog.vehicle_catalog(platform(), require_tenant(), vin, own_customer_id(),
-                                       locale())
+                                       request_locale())
 
 
 @blp.route("/vehicles/<string:vin>/usage")

@@ -2,6 +2,7 @@
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from caas.api.order_schemas import ActorSchema
+from caas.i18n import N_
 from caas.api.schemas import OutputSchema, StrictSchema, Timestamp
 from caas.domain.tickets import MAX_COMMENT_LENGTH, ChangeKind, TicketStatus
 
@@ -72,7 +73,7 @@ class TicketUpdateSchema(StrictSchema):
     @validates_schema
     def _something(self, data, **kwargs):
         if not data:
-            raise ValidationError("Give a status, an assignee_id or both.")
+            raise ValidationError(N_("Give a status, an assignee_id or both."))
 
 
 class TicketCommentCreateSchema(StrictSchema):

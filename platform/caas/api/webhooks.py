@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from flask import request
+from flask import g, request
 from flask.views import MethodView
 from marshmallow import ValidationError
 
@@ -17,6 +17,7 @@ from caas.api.order_schemas import (FactoryEventSchema, PaymentEventSchema,
                                     TelemetryEventSchema, WebhookAnswerSchema)
 from caas.api.security import platform
 from caas.context import Actor, actor_var
+from caas.i18n import exception_text, lazy_gettext
 from caas.service_layer import factory, settlements, usage
 from caas.tenancy import tenant_context
 
@@ -31,20 +32,24 @@ SIGNATURE = {"in": "header", "name": signing.HEADER, "required": True,
 
 def _receive(slug: str, system: str, schema, use_case):
     tenant = platform().tenant(slug)
+    # The path names the tenant (no X-Tenant): its default language for the answer.
+    g.tenant = tenant
     body = request.get_data()
     secret = tenant.secrets.get(system)
     if secret is None:
-        return error_response(401, f"Webhook refused: no {system} secret for this tenant.")
+        return error_response(401, lazy_gettext(
+            "Webhook refused: no %(system)s secret for this tenant.", system=system))
     try:
         signing.verify(secret, body, request.headers.get(signing.HEADER))
     except signing.BadSignature as exc:
-        return error_response(401, f"Webhook refused: {exc}.")
+        return error_response(401, lazy_gettext("Webhook refused: %(reason)s.",
+                                                reason=exception_text(exc)))
     try:
         event = schema.load(json.loads(body))
     except (ValueError, TypeError):
-        return error_response(400, "The body is not valid JSON.")
+        return error_response(400, lazy_gettext("The body is not valid JSON."))
     except ValidationError as exc:
-        return error_response(422, "The event has invalid fields; see errors.",
+        return error_response(422, lazy_gettext("The event has invalid fields; see errors."),
                               {"json": exc.normalized_messages()})
     token = actor_var.set(Actor(role="system", email=f"{system}-webhook"))
     try:

@@ -15,16 +15,21 @@ class UsageMetric:
     """What a monthly option measures and may bill by use, e.g. connectivity data in GB.
 
     :param metric: the code telemetry reports it under, lower-case with underscores.
-    :param unit: the unit's symbol, the same in every language (``"GB"``).
-    :param names: what is measured, by language (``{"en": "data", "es": "datos"}``).
+    :param unit: the unit's symbol as declared (``"GB"``); the platform writes known units
+        the way each language does (``caas.i18n.CLDR_UNITS``).
+    :param name: what is measured, in English (``"data"``); the plugin's message catalogs
+        translate it (``register_translations``).
     :param decimals: decimal places a quantity may have; quantities are kept as whole
         numbers of that fraction of the unit (3: thousandths of a GB), never as floats.
+    :param names: the older way to translate ``name``: a text per language
+        (``{"en": "data", "es": "datos"}``), still read when the catalogs lack one.
     """
 
     metric: str
     unit: str
-    names: Mapping[str, str]
+    names: Mapping[str, str] = field(default_factory=dict)
     decimals: int = 3
+    name: str = ""
 
     def __post_init__(self):
         if not METRIC_PATTERN.match(self.metric or ""):
@@ -33,15 +38,16 @@ class UsageMetric:
             raise ValueError("a usage metric needs a unit of at most 16 characters")
         if not 0 <= self.decimals <= MAX_DECIMALS:
             raise ValueError(f"a usage metric has 0 to {MAX_DECIMALS} decimals")
-        if "en" not in self.names:
-            raise ValueError("a usage metric needs at least an English name")
-
-    def name(self, locale: str) -> str:
-        return self.names.get(_language(locale)) or self.names["en"]
+        _english(self, "name", "names", "a usage metric needs an English name")
 
 
-def _language(locale: str) -> str:
-    return locale.replace("-", "_").split("_")[0]
+def _english(declared, text: str, by_language: str, missing: str) -> None:
+    """Fill ``text`` (the English source) from ``by_language["en"]`` for a plugin that gives
+    only texts per language; a frozen dataclass is set through ``object.__setattr__``."""
+    english = getattr(declared, text) or getattr(declared, by_language).get("en", "")
+    if missing and not str(english).strip():
+        raise ValueError(missing)
+    object.__setattr__(declared, text, english)
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,9 @@ class CatalogOption:
     """An option unlocked over the air ("opción disponible").
 
     :param code: stable identifier, lower-case with underscores.
-    :param names: localised display names by language (``{"en": ..., "es": ...}``).
+    :param name: the display name in English; the plugin's message catalogs translate it
+        (``register_translations``), with this text as the message id.
+    :param description: one sentence of marketing copy in English, translated the same way.
     :param billing_modes: allowed subset of ``("one_time", "monthly")``.
     :param duration_days: how long one purchase lasts; ``None`` for permanent
         or open-ended subscriptions.
@@ -61,36 +69,42 @@ class CatalogOption:
         cancelled, and the customer is reminded before. ``0``: no trial.
     :param usage: what the option measures (:class:`UsageMetric`), for tenants that price its
         use beyond an included quantity; monthly options only. ``None``: flat price.
+    :param names: the older way to translate ``name``: display names by language
+        (``{"en": ..., "es": ...}``), still read when the catalogs lack one; ``name``
+        defaults to ``names["en"]``.
+    :param descriptions: the same for ``description``.
     """
 
     code: str
-    names: Mapping[str, str]
-    descriptions: Mapping[str, str]
-    billing_modes: tuple[str, ...]
-    activation_payload: Callable[[str], Mapping[str, Any]]
-    deactivation_payload: Callable[[str], Mapping[str, Any]]
+    # names and descriptions keep their places for plugins that pass them by position.
+    names: Mapping[str, str] = field(default_factory=dict)
+    descriptions: Mapping[str, str] = field(default_factory=dict)
+    billing_modes: tuple[str, ...] = ()
+    activation_payload: Callable[[str], Mapping[str, Any]] | None = None
+    deactivation_payload: Callable[[str], Mapping[str, Any]] | None = None
     duration_days: int | None = None
     requires_maintenance: bool = False
     compatible_models: tuple[str, ...] = field(default_factory=tuple)
     trial_days: int = 0
     usage: UsageMetric | None = None
+    name: str = ""
+    description: str = ""
 
     def __post_init__(self):
         unknown = set(self.billing_modes) - set(BILLING_MODES)
         if not self.billing_modes or unknown:
             raise ValueError(f"billing_modes must be a non-empty subset of {BILLING_MODES}")
+        if not callable(self.activation_payload) or not callable(self.deactivation_payload):
+            raise ValueError("an option needs an activation_payload and a deactivation_payload")
         if self.trial_days < 0:
             raise ValueError("trial_days cannot be negative")
-        if "en" not in self.names:
-            raise ValueError("an option needs at least an English name")
+        _english(self, "name", "names", "an option needs an English name")
+        _english(self, "description", "descriptions", "")
         if self.usage is not None:
             if not isinstance(self.usage, UsageMetric):
                 raise ValueError("usage must be a UsageMetric")
             if "monthly" not in self.billing_modes:
                 raise ValueError("only a monthly option can be priced by usage")
-
-    def name(self, locale: str) -> str:
-        return self.names.get(_language(locale)) or self.names["en"]
 
     def fits(self, model: str) -> bool:
         return not self.compatible_models or model in self.compatible_models

@@ -12,6 +12,8 @@ from decimal import Decimal
 from types import ModuleType
 from typing import Any, Callable, Iterable, Mapping, Protocol
 
+from caas.i18n import CountryName, ListText, lazy_gettext
+
 
 class InvalidTaxId(ValueError):
     """The tax id does not validate for this country."""
@@ -54,7 +56,8 @@ def stdnum_validator(*modules: ModuleType, kinds: Iterable[str] | None = None) -
                 return module.validate(value)
             except ValidationError:
                 continue
-        raise InvalidTaxId(f"not a valid {accepted}: {value!r}")
+        raise InvalidTaxId(lazy_gettext("Not a valid %(kinds)s: '%(value)s'.",
+                                        kinds=ListText(names, "or"), value=value))
 
     validate_tax_id.__doc__ = f"Return the compact {accepted}, or raise InvalidTaxId."
     return validate_tax_id
@@ -222,10 +225,11 @@ class Country:
         errors: dict[str, list[str]] = {}
         for required in ("street", "city", "postal_code"):
             if not str(address.get(required, "")).strip():
-                errors[required] = ["Missing data for required field."]
+                errors[required] = [lazy_gettext("Missing data for required field.")]
         postal = str(address.get("postal_code", "")).strip()
         if postal and not re.fullmatch(self.postal_code_pattern, postal):
-            errors["postal_code"] = [f"Not a valid postal code for {self.name}."]
+            errors["postal_code"] = [lazy_gettext("Not a valid postal code for %(country)s.",
+                                                  country=CountryName(self.code))]
         if errors:
             raise InvalidAddress(errors)
         if self.address_normaliser is None:

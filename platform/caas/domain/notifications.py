@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import time
+
+from caas.i18n import lazy_gettext
 from typing import Mapping
 
 EMAIL, PUSH, SMS, DISPLAY = "email", "push", "sms", "vehicle_display"
@@ -57,22 +59,24 @@ QUIET_HOURS = "quiet_hours"
 class RoutingError(ValueError):
     """A routing change the rules refuse; ``field`` names what is wrong."""
 
-    def __init__(self, message: str, field: str = "channels"):
+    def __init__(self, message, field: str = "channels"):
         super().__init__(message)
         self.field = field
 
 
 def _checked(event: str, channels) -> tuple[str, ...]:
     if event not in ROUTES:
-        raise RoutingError(f"Unknown event {event!r}.", "event")
+        raise RoutingError(lazy_gettext("Unknown event '%(event)s'.", event=event), "event")
     unknown = sorted(set(channels) - set(CHANNELS))
     if unknown:
-        raise RoutingError(f"Unknown channels: {', '.join(unknown)}.")
+        raise RoutingError(lazy_gettext("Unknown channels: %(channels)s.",
+                                        channels=", ".join(unknown)))
     chosen = tuple(channel for channel in CHANNELS if channel in set(channels))
     if not chosen:
-        raise RoutingError("An event needs at least one channel.")
+        raise RoutingError(lazy_gettext("An event needs at least one channel."))
     if event in LOCKED and chosen != ROUTES[event]:
-        raise RoutingError(f"{event} is always sent by {', '.join(ROUTES[event])} only.")
+        raise RoutingError(lazy_gettext("%(event)s is always sent by %(channels)s only.",
+                                        event=event, channels=", ".join(ROUTES[event])))
     return chosen
 
 
@@ -93,7 +97,7 @@ class RoutingTable:
 
     def channels(self, event: str) -> tuple[str, ...]:
         if event not in ROUTES:
-            raise RoutingError(f"Unknown event {event!r}.", "event")
+            raise RoutingError(lazy_gettext("Unknown event '%(event)s'.", event=event), "event")
         if event in LOCKED:
             return ROUTES[event]
         return self.overrides.get(event, ROUTES[event])

@@ -16,10 +16,12 @@ from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from caas.domain.money import Money
+from caas.i18n import lazy_gettext
 
 
 class InvalidQuantity(ValueError):
-    """Not a non-negative decimal with at most the metric's decimals."""
+    """Not a non-negative decimal with at most the metric's decimals (its text says which,
+    in the reader's language: :func:`caas.i18n.exception_text`)."""
 
 
 def to_steps(quantity: str | Decimal, decimals: int) -> int:
@@ -30,12 +32,14 @@ def to_steps(quantity: str | Decimal, decimals: int) -> int:
     try:
         value = Decimal(str(quantity))
     except InvalidOperation:
-        raise InvalidQuantity(f"{quantity!r} is not a decimal number")
+        raise InvalidQuantity(lazy_gettext("'%(quantity)s' is not a decimal number.",
+                                           quantity=quantity))
     if not value.is_finite() or value < 0:
-        raise InvalidQuantity("a quantity is zero or more")
+        raise InvalidQuantity(lazy_gettext("A quantity is zero or more."))
     steps = value.scaleb(decimals)
     if steps != steps.to_integral_value():
-        raise InvalidQuantity(f"a quantity has at most {decimals} decimals")
+        raise InvalidQuantity(lazy_gettext("A quantity has at most %(decimals)s decimals.",
+                                           decimals=decimals))
     return int(steps)
 
 

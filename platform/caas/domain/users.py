@@ -6,6 +6,8 @@ import string
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from caas.i18n import lazy_gettext
+
 OPERATOR, ADMIN, EMPLOYEE, CUSTOMER = "operator", "admin", "employee", "customer"
 TENANT_ROLES = (ADMIN, EMPLOYEE, CUSTOMER)
 STAFF_ROLES = (ADMIN, EMPLOYEE)
@@ -51,9 +53,10 @@ class WeakPassword(ValueError):
 def check_password_strength(password: str) -> None:
     """Refuse passwords that are too short or made of one character class."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword(f"Password must have at least {MIN_PASSWORD_LENGTH} characters.")
+        raise WeakPassword(lazy_gettext("Password must have at least %(length)s characters.",
+                                        length=MIN_PASSWORD_LENGTH))
     if password.isdigit() or password.isalpha():
-        raise WeakPassword("Password must mix letters with digits or symbols.")
+        raise WeakPassword(lazy_gettext("Password must mix letters with digits or symbols."))
 
 
 def generate_password(length: int = 16) -> str:

@@ -29,6 +29,8 @@ class Mailbox:
             "subject": str(parsed["Subject"]), "language": parsed.get("Content-Language"),
             "message_id": parsed.get("Message-ID"),
             "body": body.get_content() if body is not None else "",
+            # As received: what a test of the encoding (headers, folding) reads.
+            "raw": envelope.content.decode("ascii", "replace"),
             "received_at": wall_now().isoformat(),
         }
         with self._lock:

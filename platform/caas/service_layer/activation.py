@@ -27,6 +27,7 @@ from caas.domain.money import Money
 from caas.domain.services import (PAYMENT_ON_FAILURE, PAYMENT_ON_SUCCESS, RetryPolicy, Service,
                                   ServiceStatus, blocking_reason)
 from caas.domain.tenants import Tenant
+from caas.i18n import lazy_gettext
 from caas.service_layer import billing, catalog
 from caas.service_layer.errors import Conflict, NotFound, PaymentRequired, gateway_refusal
 # The customer's notices about their service go through the notification engine.
@@ -56,7 +57,7 @@ def purchase(platform: Platform, tenant: Tenant, customer_id: int, vin: str, cod
         vehicle = catalog.own_vehicle(uow, vin, customer_id)
         setting = uow.catalog_settings.get(code)
         if setting is None or not setting["enabled"] or code not in platform.plugins.catalog_options:
-            raise NotFound(f"The option {code!r} is not offered.")
+            raise NotFound(lazy_gettext("The option '%(code)s' is not offered.", code=code))
         option = platform.plugins.option(code)
         live = code in uow.services.live_options(vin)
         unresolved = _unresolved_purchases(platform, uow, vin=vin, option=code) if live else []
@@ -71,9 +72,7 @@ def purchase(platform: Platform, tenant: Tenant, customer_id: int, vin: str, cod
                              needs_maintenance=option.requires_maintenance,
                              maintenance_overdue=overdue)
     if reason:
-        customer_locale = _locale_of(platform, tenant, customer_id)
-        raise Conflict(catalog.reason_text(reason, customer_locale, tenant.default_locale),
-                       reason=reason)
+        raise Conflict(catalog.REASONS[reason], reason=reason)
     policy = _policy(platform, tenant)
     service = Service(customer_id=customer_id, vin=vin, option=code, billing=setting["billing"],
                       price=setting["price"], card_token=card_token,
@@ -82,15 +81,10 @@ def purchase(platform: Platform, tenant: Tenant, customer_id: int, vin: str, cod
         try:
             uow.services.add(service)
         except LiveServiceExists:
-            raise Conflict("This option is already being bought for this vehicle.",
+            raise Conflict(lazy_gettext("This option is already being bought for this vehicle."),
                            reason="already_active")
         uow.commit()
     return _authorize(platform, tenant, service)
-
-
-def _locale_of(platform: Platform, tenant: Tenant, user_id: int) -> str:
-    with platform.tenant_uow(tenant.slug) as uow:
-        return uow.users.get(user_id).locale
 
 
 def _policy(platform: Platform, tenant: Tenant) -> RetryPolicy:
@@ -116,7 +110,8 @@ def _authorize(platform: Platform, tenant: Tenant, service: Service) -> dict:
     except PaymentError as exc:
         _not_authorized(platform, tenant, service.id, exc)
         if isinstance(exc, PaymentDeclined):
-            raise PaymentRequired(f"The card was declined ({exc.code}); nothing was charged.")
+            raise PaymentRequired(lazy_gettext("The card was declined (%(code)s); nothing was "
+                                               "charged.", code=exc.code))
         raise gateway_refusal(exc) from exc
     return _authorized(platform, tenant, service.id, payment)
 
@@ -158,7 +153,7 @@ def _purchase_outcome(platform: Platform, tenant: Tenant, service_id: int, apply
             view = service_views(uow, [stored])[0]
             uow.commit()
             return view
-    raise Conflict("This purchase keeps changing; please read it again.")
+    raise Conflict(lazy_gettext("This purchase keeps changing; please read it again."))
 
 
 def _unresolved_purchases(platform: Platform, uow, **which) -> list[int]:
@@ -536,5 +531,5 @@ def service_view(platform: Platform, tenant: Tenant, service_id: int,
     with platform.tenant_uow(tenant.slug) as uow:
         service = uow.services.get(service_id)
         if service is None or (customer_id is not None and service.customer_id != customer_id):
-            raise NotFound(f"Service {service_id} not found.")
+            raise NotFound(lazy_gettext("Service %(id)s not found.", id=service_id))
         return service_views(uow, [service])[0]

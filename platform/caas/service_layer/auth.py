@@ -9,17 +9,18 @@ from datetime import datetime, timedelta
 
 from caas.adapters import device_tokens, passwords, tokens
 from caas.adapters.repositories import LoginThrottle
-from caas.clock import wall_now
 from caas.bootstrap import Platform
+from caas.clock import wall_now
 from caas.context import Actor
 from caas.domain.sign_in import KnownDevice, SignInPolicy, client_key
 from caas.domain.tenants import Tenant
+from caas.i18n import lazy_gettext
 from caas.service_layer.errors import Throttled, Unauthorized
 
 log = logging.getLogger(__name__)
 
-WRONG_CREDENTIALS = "Wrong email or password."
-TOO_MANY_FAILURES = "Too many failed sign-ins; try again later."
+WRONG_CREDENTIALS = lazy_gettext("Wrong email or password.")
+TOO_MANY_FAILURES = lazy_gettext("Too many failed sign-ins; try again later.")
 #: Reads of an account's count while concurrent attempts keep changing it, before giving up.
 CLAIM_TRIES = 5
 
@@ -86,7 +87,9 @@ def issue_token(platform: Platform, email: str, password: str, client_address: s
         uow.throttle.clear(claim.key)
         uow.commit()
     device = device or KnownDevice(secrets.token_urlsafe(16), slug, person.id, email)
-    actor = Actor(role=person.role, id=person.id, email=person.email, tenant=slug)
+    # The person's language travels in the token: every answer to them is written in it.
+    actor = Actor(role=person.role, id=person.id, email=person.email, tenant=slug,
+                  locale=person.locale if tenant else None)
     return SignedIn(
         tokens.issue(actor, config["CAAS_SECRET_KEY"], config["CAAS_TOKEN_TTL_SECONDS"]),
         actor,
@@ -144,7 +147,7 @@ def actor_from_token(platform: Platform, token: str, tenant: Tenant | None) -> A
     try:
         actor = tokens.read(token, platform.config["CAAS_SECRET_KEY"])
     except tokens.InvalidToken:
-        raise Unauthorized("Invalid or expired token.")
+        raise Unauthorized(lazy_gettext("Invalid or expired token."))
     if actor.role != "operator" and (tenant is None or actor.tenant != tenant.slug):
-        raise Unauthorized("This token is not valid for this tenant.")
+        raise Unauthorized(lazy_gettext("This token is not valid for this tenant."))
     return actor

@@ -36,6 +36,7 @@ from caas.domain.billing import Period
 from caas.domain.money import Money
 from caas.domain.services import Service, ServiceStatus, withdrawal_refund
 from caas.domain.tenants import Tenant
+from caas.i18n import lazy_gettext, option_name
 from caas.service_layer import activation, catalog, invoice_documents, notifications, settlements
 from caas.service_layer.errors import Conflict, NotFound
 
@@ -54,7 +55,7 @@ def _rate(platform: Platform, tenant: Tenant) -> Decimal:
 
 def _option_name(platform: Platform, code: str, locale: str) -> str:
     option = platform.plugins.catalog_options.get(code)
-    return option.name(locale) if option else code
+    return option_name(option, locale) if option else code
 
 
 def _tell(uow, tenant: Tenant, customer_id: int, event: str, **context) -> None:
@@ -124,13 +125,14 @@ def cancel(platform: Platform, tenant: Tenant, customer_id: int, service_id: int
     with platform.tenant_uow(tenant.slug) as uow:
         service = uow.services.get(service_id)
         if service is None or service.customer_id != customer_id:
-            raise NotFound(f"Service {service_id} not found.")
+            raise NotFound(lazy_gettext("Service %(id)s not found.", id=service_id))
         subscription = uow.subscriptions.by_service(service_id)
         if subscription is None:
-            raise Conflict("Only a monthly subscription can be cancelled; this service is "
-                           "not one.", reason="not_a_subscription")
+            raise Conflict(lazy_gettext("Only a monthly subscription can be cancelled; this "
+                                        "service is not one."), reason="not_a_subscription")
         if subscription["status"] != "active":
-            raise Conflict("This subscription is already cancelled.", reason="already_cancelled")
+            raise Conflict(lazy_gettext("This subscription is already cancelled."),
+                           reason="already_cancelled")
         now = uow.now()
         period = Period.of(rules.local_day(now, tenant.timezone))
         ends, event = period.bounds(tenant.timezone)[1], "subscription_cancelled"
@@ -223,8 +225,9 @@ def plan_run(platform: Platform, tenant: Tenant, period: Period, *, trigger: str
     end_due(platform, tenant)
     with platform.tenant_uow(tenant.slug) as uow:
         if not period.closed_by(uow.now(), zone):
-            raise Conflict(f"{period} is not over yet in {zone}; it is billed after its last "
-                           "day.", reason="period_open")
+            raise Conflict(lazy_gettext("%(period)s is not over yet in %(zone)s; it is billed "
+                                        "after its last day.", period=str(period), zone=zone),
+                           reason="period_open")
         customers = uow.subscriptions.billable_customers(str(period), start, end)
         batches = [customers[i:i + batch_size] for i in range(0, len(customers), batch_size)]
         run_id = uow.billing_runs.start(str(period), trigger, len(batches))
@@ -433,7 +436,8 @@ def move_prices(platform: Platform, tenant: Tenant, code: str, notice_days: int)
     with platform.tenant_uow(tenant.slug) as uow:
         setting = uow.catalog_settings.get(code)
         if setting is None or setting["billing"] != "monthly":
-            raise NotFound(f"The option {code!r} is not sold monthly here.")
+            raise NotFound(lazy_gettext("The option '%(code)s' is not sold monthly here.",
+                                        code=code))
         today = rules.local_day(uow.now(), tenant.timezone)
         notice_ends = today + timedelta(days=notice_days)
         period = Period.of(notice_ends)
@@ -900,7 +904,7 @@ def invoice(platform: Platform, tenant: Tenant, invoice_id: int,
     with platform.tenant_uow(tenant.slug) as uow:
         found = uow.invoices.get(invoice_id)
         if found is None or (customer_id is not None and found["customer_id"] != customer_id):
-            raise NotFound(f"Invoice {invoice_id} not found.")
+            raise NotFound(lazy_gettext("Invoice %(id)s not found.", id=invoice_id))
         return _invoice_view(found, uow.invoices.lines([invoice_id])[invoice_id])
 
 
@@ -919,7 +923,7 @@ def run_view(platform: Platform, tenant: Tenant, run_id: int) -> dict:
     with platform.tenant_uow(tenant.slug) as uow:
         found = uow.billing_runs.get(run_id)
         if found is None:
-            raise NotFound(f"Billing run {run_id} not found.")
+            raise NotFound(lazy_gettext("Billing run %(id)s not found.", id=run_id))
         outcome = uow.invoices.run_outcome(run_id)
         failures = uow.invoices.failures(run_id)
     amounts: dict[str, Money] = {}

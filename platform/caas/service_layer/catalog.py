@@ -10,32 +10,36 @@ from caas.domain import usage
 from caas.domain.money import Money
 from caas.domain.services import blocking_reason
 from caas.domain.tenants import Tenant
-from caas.i18n import translations
+from caas.i18n import (exception_text, lazy_gettext, metric_name, option_description,
+                       option_name)
 from caas.service_layer.errors import Invalid, NotFound
 
 OTA_SETTINGS = "ota"
 
 
+#: Why an option cannot be bought (:func:`caas.domain.services.blocking_reason`).
+REASONS = {
+    "incompatible": lazy_gettext("This option is not available for your vehicle model."),
+    "already_active": lazy_gettext("This option is already active on your vehicle."),
+    "maintenance_overdue": lazy_gettext("Your vehicle's maintenance is overdue. Please "
+                                        "complete the scheduled service first."),
+}
+
+
 def reason_text(reason: str, locale: str, fallback: str) -> str:
-    """Why an option is blocked, in the customer's language."""
-    t = translations(locale, fallback)
-    return {
-        "incompatible": t.gettext("This option is not available for your vehicle model."),
-        "already_active": t.gettext("This option is already active on your vehicle."),
-        "maintenance_overdue": t.gettext("Your vehicle's maintenance is overdue. Please complete "
-                                         "the scheduled service first."),
-    }[reason]
+    """Why an option is blocked, in the reader's language."""
+    return REASONS[reason].render(locale, fallback)
 
 
-def _describe(option, locale: str) -> dict:
-    return {"code": option.code, "name": option.name(locale),
-            "description": option.descriptions.get(locale.split("-")[0])
-            or option.descriptions.get("en", ""),
+def _describe(option, locale: str, fallback: str) -> dict:
+    """The option as the catalogs show it, its texts in ``locale``'s language."""
+    return {"code": option.code, "name": option_name(option, locale, fallback),
+            "description": option_description(option, locale, fallback),
             "billing_modes": list(option.billing_modes), "duration_days": option.duration_days,
             "requires_maintenance": option.requires_maintenance,
             "compatible_models": list(option.compatible_models),
             "usage": option.usage and {"metric": option.usage.metric, "unit": option.usage.unit,
-                                       "name": option.usage.name(locale),
+                                       "name": metric_name(option.usage, locale, fallback),
                                        "decimals": option.usage.decimals}}
 
 
@@ -57,7 +61,8 @@ def admin_catalog(platform: Platform, tenant: Tenant, locale: str) -> list[dict]
     with platform.tenant_uow(tenant.slug) as uow:
         settings = uow.catalog_settings.all()
     unset = {"enabled": False, "price": None, "billing": None}
-    return [{**_describe(option, locale), **{key: settings.get(code, unset)[key] for key in unset},
+    return [{**_describe(option, locale, tenant.default_locale),
+             **{key: settings.get(code, unset)[key] for key in unset},
              **usage_pricing(platform, option, settings.get(code, {}))}
             for code, option in sorted(platform.plugins.catalog_options.items())]
 
@@ -69,13 +74,14 @@ def set_option(platform: Platform, tenant: Tenant, code: str, *, enabled: bool,
     option with a usage metric, what its use beyond ``included`` costs per unit."""
     option = platform.plugins.catalog_options.get(code)
     if option is None:
-        raise NotFound(f"No loaded plugin offers the option {code!r}.")
+        raise NotFound(lazy_gettext("No loaded plugin offers the option '%(code)s'.", code=code))
     if billing not in option.billing_modes:
-        raise Invalid("Billing mode not offered by this option.", {"billing": [
-            f"Must be one of {', '.join(option.billing_modes)}."]})
+        raise Invalid(lazy_gettext("Billing mode not offered by this option."), {"billing": [
+            lazy_gettext("Must be one of %(choices)s.", choices=", ".join(option.billing_modes))]})
     amount = Money(Decimal(price), tenant.currency)
     if enabled and amount.amount <= 0:
-        raise Invalid("An enabled option needs a price.", {"price": ["Must be above zero."]})
+        raise Invalid(lazy_gettext("An enabled option needs a price."),
+                      {"price": [lazy_gettext("Must be above zero.")]})
     unit_price, included_steps = _checked_usage(platform, option, billing, usage_price, included,
                                                 tenant.currency)
     with platform.tenant_uow(tenant.slug) as uow:
@@ -95,19 +101,21 @@ def _checked_usage(platform: Platform, option, billing: str, usage_price: str | 
     """The usage price and included steps, for a monthly option with a usage metric only."""
     if usage_price is None:
         if included is not None:
-            raise Invalid("An included quantity goes with a usage price.", {"included": [
-                "Set usage_price too."]})
+            raise Invalid(lazy_gettext("An included quantity goes with a usage price."),
+                          {"included": [lazy_gettext("Set usage_price too.")]})
         return None, None
     if option.usage is None:
-        raise Invalid("This option measures no usage.", {"usage_price": [
-            f"{option.code} has no usage metric; it is priced per month only."]})
+        raise Invalid(lazy_gettext("This option measures no usage."), {"usage_price": [
+            lazy_gettext("%(code)s has no usage metric; it is priced per month only.",
+                         code=option.code)]})
     if billing != "monthly":
-        raise Invalid("Usage is billed monthly.", {"usage_price": [
-            "Only with the monthly billing mode."]})
+        raise Invalid(lazy_gettext("Usage is billed monthly."), {"usage_price": [
+            lazy_gettext("Only with the monthly billing mode.")]})
     try:
         steps = usage.to_steps(included or "0", _decimals(platform, option))
     except usage.InvalidQuantity as exc:
-        raise Invalid("Invalid included quantity.", {"included": [f"{str(exc).capitalize()}."]})
+        raise Invalid(lazy_gettext("Invalid included quantity."),
+                      {"included": [exception_text(exc)]})
     return Money(Decimal(usage_price), currency), steps
 
 
@@ -151,7 +159,7 @@ def own_vehicle(uow, vin: str, customer_id: int | None):
     """The vehicle ``vin``; for a customer (``customer_id``) only one linked to their account."""
     vehicle = uow.vehicles.get(vin)
     if vehicle is None or (customer_id is not None and vehicle.linked_user_id != customer_id):
-        raise NotFound(f"Vehicle {vin} not found among your vehicles.")
+        raise NotFound(lazy_gettext("Vehicle %(vin)s not found among your vehicles.", vin=vin))
     return vehicle
 
 
@@ -182,7 +190,8 @@ def vehicle_catalog(platform: Platform, tenant: Tenant, vin: str, customer_id: i
                                  needs_maintenance=option.requires_maintenance,
                                  maintenance_overdue=overdue)
         items.append(dict(
-            _describe(option, locale), **usage_pricing(platform, option, setting),
+            _describe(option, locale, tenant.default_locale),
+            **usage_pricing(platform, option, setting),
             billing=setting["billing"], price=setting["price"],
             available=reason is None, reason=reason,
             reason_text=reason and reason_text(reason, locale, tenant.default_locale),

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from caas.bootstrap import Platform
 from caas.clock import wall_now
 from caas.domain.tenants import Tenant
+from caas.i18n import lazy_gettext
 from caas.service_layer.errors import Invalid
 
 def now(platform: Platform, tenant: Tenant) -> datetime:
@@ -26,17 +27,21 @@ def advance(platform: Platform, tenant: Tenant, *, days: float | None = None,
     :raises Invalid: neither or both given, or a time in the clock's past.
     """
     if (days is None) == (until is None):
-        raise Invalid("Give either days or until.", {"days": ["Give days or until."]})
+        raise Invalid(lazy_gettext("Give either days or until."),
+                      {"days": [lazy_gettext("Give days or until.")]})
     with platform.tenant_uow(tenant.slug) as uow:
         current = uow.now()
         target = current + timedelta(days=days) if days is not None else until
         if target.tzinfo is None:
-            raise Invalid("until needs a time zone.", {"until": ["Needs a time zone."]})
+            raise Invalid(lazy_gettext("until needs a time zone."),
+                          {"until": [lazy_gettext("Needs a time zone.")]})
         if target.year >= 2900:
-            raise Invalid("That is too far ahead.", {"until": ["Must be before the year 2900."]})
+            raise Invalid(lazy_gettext("That is too far ahead."),
+                          {"until": [lazy_gettext("Must be before the year 2900.")]})
         if target < current:
-            raise Invalid("A clock only moves forward.", {"until": [
-                f"Must be after the clock's time {current.isoformat()}."]})
+            raise Invalid(lazy_gettext("A clock only moves forward."), {"until": [
+                lazy_gettext("Must be after the clock's time %(time)s.",
+                             time=current.isoformat())]})
         uow.settings.put(platform.CLOCK_OFFSET_SETTING, (target - wall_now()).total_seconds())
         uow.commit()
     platform.forget_clock(tenant.slug)

@@ -4,9 +4,12 @@ from __future__ import annotations
 from caas.bootstrap import Platform
 from caas.domain.orders import Status, Vehicle
 from caas.domain.tenants import Tenant
+from caas.i18n import lazy_gettext
 from caas.service_layer import factory
 from caas.service_layer import orders as order_service
 from caas.service_layer.errors import Conflict, Invalid, NotFound
+
+LINKED_ELSEWHERE = lazy_gettext("This vehicle is already linked to another account.")
 
 OUTCOMES = {"delivered": Status.DELIVERED, "customer_absent": Status.AT_DEALERSHIP}
 
@@ -56,14 +59,17 @@ def assign_stock(platform: Platform, tenant: Tenant, vin: str, order_id: int) ->
     with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
         vehicle = uow.vehicles.get(vin)
         if vehicle is None or vehicle.status != Vehicle.UNASSIGNED:
-            raise NotFound(f"No unassigned vehicle {vin} in stock.")
+            raise NotFound(lazy_gettext("No unassigned vehicle %(vin)s in stock.", vin=vin))
         order = order_service.load(uow, order_id)
         if order.model != vehicle.model:
-            raise Invalid("The vehicle is another model.", {"order_id": [
-                f"Order {order.reference} is for {order.model}, the vehicle is a {vehicle.model}."]})
+            raise Invalid(lazy_gettext("The vehicle is another model."), {"order_id": [
+                lazy_gettext("Order %(reference)s is for %(model)s, the vehicle is a %(other)s.",
+                             reference=order.reference, model=order.model,
+                             other=vehicle.model)]})
         order.assign_vehicle(vin, "assigned from stock")
         if not uow.vehicles.claim_from_stock(vin, order.id):
-            raise Conflict(f"Vehicle {vin} was just assigned to another order.")
+            raise Conflict(lazy_gettext("Vehicle %(vin)s was just assigned to another order.",
+                                        vin=vin))
         if order.factory_order_id:
             uow.outbox.add(factory.CANCEL, {"factory_order_id": order.factory_order_id})
         order_service.save(uow, tenant, order,
@@ -79,16 +85,18 @@ def link_vehicle(platform: Platform, tenant: Tenant, customer_id: int, vin: str)
         order = uow.orders.get(vehicle.order_id) if vehicle and vehicle.order_id else None
         # Someone else's vehicle looks the same as no vehicle: VINs are not to be probed.
         if order is None or order.customer_id != customer_id:
-            raise NotFound(f"Vehicle {vin} not found among your vehicles.")
+            raise NotFound(lazy_gettext("Vehicle %(vin)s not found among your vehicles.",
+                                        vin=vin))
         if vehicle.linked_user_id not in (None, customer_id):
-            raise Conflict("This vehicle is already linked to another account.")
+            raise Conflict(LINKED_ELSEWHERE)
         if order.status is Status.DELIVERED:
             order.move_to(Status.OPERATIONAL, "mobile app linked")
         elif order.status is not Status.OPERATIONAL:
-            raise Conflict(f"The vehicle can be linked once delivered; the order is "
-                           f"{order.status.value}.", current_status=order.status.value)
+            raise Conflict(lazy_gettext("The vehicle can be linked once delivered; the order is "
+                                        "%(status)s.", status=order.status.value),
+                           current_status=order.status.value)
         if not uow.vehicles.link(vin, customer_id):
-            raise Conflict("This vehicle is already linked to another account.")
+            raise Conflict(LINKED_ELSEWHERE)
         order_service.save(uow, tenant, order)
         if vehicle.linked_user_id is None:  # linking again from the same account changes nothing
             uow.audit.record("vehicle.linked", "vehicle", vin,

@@ -12,7 +12,7 @@ from babel.numbers import format_currency
 from caas.bootstrap import Platform
 from caas.domain.orders import Order
 from caas.domain.tenants import Tenant
-from caas.i18n import babel_locale, translations
+from caas.i18n import babel_locale, lazy_gettext, translations
 from caas.service_layer.errors import NotFound
 
 CONTRACT, MANUAL = "contract", "manual"
@@ -31,7 +31,7 @@ def document(platform: Platform, tenant: Tenant, document_id: int,
                     else found["model"] in {order.model for order in orders})
             found = found if mine else None
     if found is None:
-        raise NotFound(f"Document {document_id} not found.")
+        raise NotFound(lazy_gettext("Document %(id)s not found.", id=document_id))
     return found
 
 
@@ -40,7 +40,7 @@ def store_manual(platform: Platform, tenant: Tenant, model: str, title: str, fil
     """Keep the owner's manual of vehicle ``model`` (a new version is a new document)."""
     with platform.tenant_uow(tenant.slug) as uow:
         if uow.catalog.model(model) is None:
-            raise NotFound(f"Unknown model {model!r}.")
+            raise NotFound(lazy_gettext("Unknown model '%(model)s'.", model=model))
         document_id = uow.documents.add(kind=MANUAL, model=model, title=title, filename=filename,
                                         content_type=content_type, content=content)
         uow.audit.record("document.manual_added", "document", document_id,

@@ -1,10 +1,15 @@
-"""Errors use cases raise; the HTTP layer maps each to a status code."""
+"""Errors use cases raise; the HTTP layer maps each to a status code.
+
+Their message and field errors are :class:`~caas.i18n.LazyText` (``lazy_gettext``): the
+HTTP layer renders them in the language of the response; ``str()`` is English.
+"""
+from caas.i18n import lazy_gettext
 
 
 class ServiceError(Exception):
     status = 400
 
-    def __init__(self, message: str, errors: dict | None = None, **details):
+    def __init__(self, message, errors: dict | None = None, **details):
         super().__init__(message)
         self.message = message
         self.errors = errors or {}
@@ -44,7 +49,7 @@ class UnsupportedMediaType(ServiceError):
 class Throttled(ServiceError):
     status = 429
 
-    def __init__(self, message: str, retry_after: int):
+    def __init__(self, message, retry_after: int):
         super().__init__(message, retry_after=retry_after)
         self.retry_after = retry_after
 
@@ -58,7 +63,7 @@ def gateway_refusal(exc) -> ServiceError:
     than the card (:class:`~caas.adapters.payments.PaymentRejected`, or an outage)."""
     from caas.adapters.payments import PaymentRejected
     if isinstance(exc, PaymentRejected):
-        return Invalid(f"The payment gateway refused the request: {exc}",
-                       {"card_token": [str(exc)]})
-    return Unavailable("The payment gateway is unavailable; nothing was charged. "
-                       "Please try again later.")
+        return Invalid(lazy_gettext("The payment gateway refused the request: %(reason)s",
+                                    reason=str(exc)), {"card_token": [str(exc)]})
+    return Unavailable(lazy_gettext("The payment gateway is unavailable; nothing was charged. "
+                                    "Please try again later."))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from caas.bootstrap import Platform
 from caas.domain.orders import Order
 from caas.domain.tenants import Tenant
+from caas.i18n import lazy_gettext
 from caas.service_layer import activation, billing, sales
 from caas.service_layer.errors import NotFound
 from caas.service_layer.maintenance import maintenance_view
@@ -21,7 +22,7 @@ def expediente(platform: Platform, tenant: Tenant, customer_id: int) -> dict:
     with platform.tenant_uow(tenant.slug) as uow:
         user = uow.users.get(customer_id)
         if user is None or user.role != "customer":
-            raise NotFound(f"Customer {customer_id} not found.")
+            raise NotFound(lazy_gettext("Customer %(id)s not found.", id=customer_id))
         profile = uow.customers.get(customer_id) or {}
         orders, _ = uow.orders.page(0, 1000, customer_id=customer_id)
         order_views = sales.views(uow, orders)

@@ -13,6 +13,7 @@ from caas.adapters.factory import FactoryRejected, FactoryUnavailable
 from caas.bootstrap import Platform
 from caas.domain.orders import Order, Status, Vehicle
 from caas.domain.tenants import Tenant
+from caas.i18n import lazy_gettext
 from caas.service_layer import orders as order_service
 from caas.service_layer.errors import Invalid, NotFound
 
@@ -100,11 +101,13 @@ def receive_factory_event(platform: Platform, tenant: Tenant, event: dict) -> st
             return "duplicate"
         order = uow.orders.by_factory_order(event["order_id"])
         if order is None:
-            raise NotFound(f"Factory order {event['order_id']!r} is unknown.")
+            raise NotFound(lazy_gettext("Factory order '%(id)s' is unknown.",
+                                        id=event["order_id"]))
         vin = event.get("vin")
         if event["status"] == "READY":
             if not vin:
-                raise Invalid("A READY report needs the VIN.", {"vin": ["Missing."]})
+                raise Invalid(lazy_gettext("A READY report needs the VIN."),
+                              {"vin": [lazy_gettext("Missing.")]})
             outcome = _vehicle_ready(uow, order, vin)
         elif order.apply_factory_status(event["status"], vin):
             outcome = f"order {order.status.value}"

@@ -6,16 +6,16 @@ rates and dates are formatted for the invoice's locale by Babel.
 """
 from __future__ import annotations
 
-from decimal import Decimal
 from functools import lru_cache
 
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_currency, format_percent
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from caas.bootstrap import Platform
 from caas.domain.tenants import Tenant
-from caas.i18n import babel_locale, translations
+from caas.i18n import (babel_locale, format_quantity, metric_name, option_name, translations,
+                       unit_symbol)
 
 
 @lru_cache(maxsize=1)
@@ -43,18 +43,20 @@ def _statuses(t) -> dict:
             "credited": t.gettext("credited")}
 
 
-def _usage_text(t, line: dict, option, where: str, money) -> str:
+def _usage_text(t, line: dict, option, locale: str, fallback: str, money) -> str:
     """``Premium connectivity, data: 12.5 GB used, 10 GB included, 2.5 GB at 2.00 € per GB``."""
     unit = line["unit"]
 
     def quantity(value: str) -> str:
-        return f"{format_decimal(Decimal(value).normalize(), locale=where)}\u00a0{unit}"
+        return format_quantity(value, unit, locale)
     return t.gettext("%(option)s, %(metric)s: %(used)s used, %(included)s included, "
                      "%(billed)s at %(price)s per %(unit)s") % {
-        "option": option.name(where) if option else line["option"],
-        "metric": option.usage.name(where) if option and option.usage else unit,
+        "option": option_name(option, locale, fallback) if option else line["option"],
+        "metric": metric_name(option.usage, locale, fallback) if option and option.usage
+        else unit,
         "used": quantity(line["quantity"]), "included": quantity(line["included"]),
-        "billed": quantity(line["billed"]), "price": money(line["unit_price"]), "unit": unit}
+        "billed": quantity(line["billed"]), "price": money(line["unit_price"]),
+        "unit": unit_symbol(unit, locale)}
 
 
 def _line_text(t, line: dict, option: str, where: str) -> str:
@@ -78,15 +80,15 @@ def render_html(platform: Platform, tenant: Tenant, invoice: dict,
     def money(value) -> str:
         return format_currency(value.amount, value.currency, locale=where)
 
-    def option_name(code: str) -> str:
+    def name(code: str) -> str:
         option = platform.plugins.catalog_options.get(code)
-        return option.name(locale) if option else code
+        return option_name(option, locale, tenant.default_locale) if option else code
 
     def description(line: dict) -> str:
         if line["kind"] == "usage":
             return _usage_text(t, line, platform.plugins.catalog_options.get(line["option"]),
-                               where, money)
-        return _line_text(t, line, option_name(line["option"]), where)
+                               locale, tenant.default_locale, money)
+        return _line_text(t, line, name(line["option"]), where)
 
     lines = [{"description": description(line),
               "net": money(line["net"]), "vat": money(line["vat"]),

@@ -9,10 +9,10 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_time, get_datetime_format
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency
 from babel.support import NullTranslations
 
-from caas.i18n import formatting_locale, translations
+from caas.i18n import format_quantity, formatting_locale, translations, unit_symbol
 
 
 @dataclass(frozen=True)
@@ -239,30 +239,58 @@ def _compose(t: NullTranslations, values: Mapping, subject: str, sentences: list
     return Email(to=to, subject=subject % values, body=body, locale=locale)
 
 
-# Services bought for a vehicle (catalog options activated over the air).
+# Services bought for a vehicle (catalog options activated over the air). What the
+# customer pays differs by billing (``SERVICE_BILLINGS``): a one-time price is taken when
+# the vehicle confirms the option; a monthly one is billed in arrears (the purchase's hold
+# is released); a free trial costs nothing until it ends.
+
+#: The billings a service message is written for; ``trial``: a monthly option in its trial.
+SERVICE_BILLINGS = ("one_time", "monthly", "trial")
+
 
 def _service_active(t: NullTranslations, v: Mapping) -> _Texts:
+    payment = {
+        "one_time": t.gettext("The payment of %(amount)s has been confirmed."),
+        "monthly": t.gettext("It is billed monthly in arrears: %(amount)s a month, charged "
+                             "at the end of each month of use. Nothing has been charged now."),
+        "trial": t.gettext("Your free trial runs until %(trial_ends)s. After that it costs "
+                           "%(amount)s a month, billed at the end of each month, unless you "
+                           "cancel it before. Nothing has been charged now."),
+    }[v["billing"]]
     return t.gettext("%(option)s is now active on your vehicle"), [
         t.gettext("%(option)s has been activated on your vehicle %(vin)s and is ready to use."),
         t.gettext("It has been active since %(activated_at)s.") if v["activated_at"] else None,
-        t.gettext("The payment of %(amount)s has been confirmed."),
+        payment,
     ]
 
 
 def _service_failed(t: NullTranslations, v: Mapping) -> _Texts:
+    released = (
+        t.gettext("You have not been charged: the payment of %(amount)s has been released.")
+        if v["billing"] == "one_time"
+        else t.gettext("You have not been charged and no subscription has started: the hold "
+                       "of %(amount)s on your card has been released."))
     return t.gettext("We could not activate %(option)s"), [
         t.gettext("We could not activate %(option)s on your vehicle %(vin)s because of a "
                   "technical problem."),
-        t.gettext("You have not been charged: the payment of %(amount)s has been released."),
+        released,
         t.gettext("Our technical support team has been informed and will look into it."),
     ]
 
 
 def _service_withdrawn(t: NullTranslations, v: Mapping) -> _Texts:
+    refund = {
+        "one_time": t.gettext("The service is being switched off and any amount paid will be "
+                              "refunded to your card under the applicable law."),
+        "monthly": t.gettext("The subscription is being switched off and the month under way "
+                             "will not be billed; what you paid for it is credited and "
+                             "refunded to your card."),
+        "trial": t.gettext("The service is being switched off during its free trial: nothing "
+                           "has been charged, and nothing will be."),
+    }[v["billing"]]
     return t.gettext("Your withdrawal from %(option)s"), [
         t.gettext("We have received your withdrawal from %(option)s on your vehicle %(vin)s."),
-        t.gettext("The service is being switched off and any amount paid will be refunded "
-                  "to your card under the applicable law."),
+        refund,
     ]
 
 
@@ -285,18 +313,24 @@ SERVICE_EVENTS: dict[str, Callable[[NullTranslations, Mapping], _Texts]] = {
 def service_update_email(to: str, locale: str, fallback_locale: str, *, name: str,
                          tenant_name: str, event: str, option: str, vin: str,
                          amount: Mapping, activated_at: str | None = None,
-                         timezone: str | None = None) -> Email:
+                         timezone: str | None = None, billing: str = "one_time",
+                         trial_ends: str | None = None) -> Email:
     """The message about a service bought for a vehicle; ``option`` is its localised name.
 
-    ``activated_at`` (ISO 8601) is shown in the tenant's ``timezone``.
+    ``activated_at`` (ISO 8601) is shown in the tenant's ``timezone``. ``billing`` is one of
+    :data:`SERVICE_BILLINGS` (``amount`` is then the price, or the monthly price);
+    ``trial_ends`` (an ISO date) the last day of a trial.
     """
     texts = SERVICE_EVENTS.get(event)
     if texts is None:
         raise ValueError(f"unknown service event {event!r}")
+    if billing not in SERVICE_BILLINGS or (billing == "trial") != bool(trial_ends):
+        raise ValueError(f"billing {billing!r} with trial_ends {trial_ends!r}")
     t = translations(locale, fallback_locale)
     where = formatting_locale(locale, fallback_locale)
     values = {"name": name, "tenant": tenant_name, "option": option, "vin": vin,
-              "amount": _format_amount(amount, where),
+              "amount": _format_amount(amount, where), "billing": billing,
+              "trial_ends": _format_date(trial_ends, where),
               "activated_at": _format_moment(activated_at, where, timezone)}
     subject, sentences = texts(t, values)
     return _compose(t, values, subject, sentences, to, locale)
@@ -309,10 +343,11 @@ def maintenance_due_email(to: str, locale: str, fallback_locale: str, *, name: s
     t = translations(locale, fallback_locale)
     values = {"name": name, "tenant": tenant_name, "vehicle": plate or vin,
               "due_date": _format_date(due_date, formatting_locale(locale, fallback_locale))}
-    subject = t.gettext("Your vehicle %(vehicle)s is due for maintenance")
+    subject = (t.gettext("The maintenance of your vehicle %(vehicle)s is overdue") if overdue
+               else t.gettext("Your vehicle %(vehicle)s is due for maintenance"))
     sentences = [
         t.gettext("According to the workshop records, the maintenance of your vehicle "
-                  "%(vehicle)s was due on %(due_date)s.") if overdue
+                  "%(vehicle)s is overdue: it was due on %(due_date)s.") if overdue
         else t.gettext("According to the workshop records, the next maintenance of your "
                        "vehicle %(vehicle)s is due on %(due_date)s."),
         t.gettext("Please book an appointment with an authorised workshop."),
@@ -403,7 +438,8 @@ def billing_update_email(to: str, locale: str, fallback_locale: str, *, name: st
     """The message about a customer's subscriptions and invoices.
 
     ``options`` are the localised names of the options concerned; ``date`` an ISO date;
-    ``usage`` a usage price (``{"price": money dict, "included": "10.000", "unit": "GB"}``).
+    ``usage`` a usage price (``{"price": money dict, "included": "10.000", "unit": "GB"}``),
+    its quantity written by the locale's rules ("10 GB").
     """
     texts = BILLING_EVENTS.get(event)
     if texts is None:
@@ -414,9 +450,9 @@ def billing_update_email(to: str, locale: str, fallback_locale: str, *, name: st
               "invoice": invoice, "amount": _format_amount(amount, where),
               "options": ", ".join(options or ()), "date": _format_date(date, where)}
     if usage:
-        included = format_decimal(Decimal(usage["included"]).normalize(), locale=where)
-        values.update(unit=usage["unit"], usage_price=_format_amount(usage["price"], where),
-                      included=f"{included}\u00a0{usage['unit']}")
+        values.update(unit=unit_symbol(usage["unit"], where),
+                      usage_price=_format_amount(usage["price"], where),
+                      included=format_quantity(usage["included"], usage["unit"], where))
     subject, sentences = texts(t, values)
     return _compose(t, values, subject, sentences, to, locale)
 

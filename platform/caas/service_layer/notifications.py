@@ -15,18 +15,20 @@ from dataclasses import dataclass
 from datetime import time
 from zoneinfo import ZoneInfo
 
+from caas import i18n
 from caas.adapters import mailer
 from caas.adapters.iot import IotRejected
 from caas.adapters.notifications import Notifications
 from caas.adapters.messaging import ProviderRejected
 from caas.bootstrap import Platform
 from caas.domain import notifications as rules
+from caas.domain.billing import local_day
 from caas.domain.notifications import (DISPLAY, EMAIL, OPTIONAL_CHANNELS, PUSH, SMS, Preferences,
                                        RoutingError, RoutingTable)
 from caas.domain.orders import Status
 from caas.domain.tenants import Tenant
-from caas.i18n import translations
-from caas.service_layer import catalog, messages
+from caas.i18n import exception_text, lazy_gettext
+from caas.service_layer import catalog, clock, messages
 from caas.service_layer.errors import Invalid, NotFound
 
 log = logging.getLogger(__name__)
@@ -159,21 +161,31 @@ def service_notice(platform: Platform, uow, tenant: Tenant, service, event: str)
     option = platform.plugins.catalog_options.get(service.option)
     context = {"event": event, "vin": service.vin, "amount": service.price.to_dict(),
                "option": option_name(option, service.option, customer.locale,
-                                     tenant.default_locale)}
+                                     tenant.default_locale),
+               **_billing(platform, uow, tenant, service)}
     if event == "service_active" and service.activated_at:
         context.update(activated_at=service.activated_at.isoformat(), timezone=tenant.timezone)
     notify(uow, tenant, service.customer_id, ROUTED_AS[event], "service_update", context,
            service_id=service.id, vin=service.vin)
 
 
+def _billing(platform: Platform, uow, tenant: Tenant, service) -> dict:
+    """How the service is paid, for its messages (``messages.SERVICE_BILLINGS``): a monthly
+    option still in its free trial says so, with the trial's last day."""
+    if service.billing != "monthly":
+        return {"billing": "one_time"}
+    subscription = uow.subscriptions.by_service(service.id)
+    trial_ends = subscription and subscription["trial_ends_at"]
+    if trial_ends and trial_ends > clock.now(platform, tenant, uow):
+        return {"billing": "trial",
+                "trial_ends": local_day(trial_ends, tenant.timezone).isoformat()}
+    return {"billing": "monthly"}
+
+
 def option_name(option, code: str, locale: str, fallback: str) -> str:
-    """An option's name in ``locale``: its plugin's names, else its catalogs, else English."""
-    if option is None:
-        return code
-    language = locale.replace("-", "_").split("_")[0]
-    if language in option.names:
-        return option.names[language]
-    return translations(locale, fallback).gettext(option.names["en"])
+    """An option's name in ``locale`` (:func:`caas.i18n.option_name`); its code when no
+    loaded plugin offers it any more."""
+    return i18n.option_name(option, locale, fallback) if option is not None else code
 
 
 # --- delivery: one job per notification -------------------------------------------
@@ -259,7 +271,7 @@ def set_route(platform: Platform, tenant: Tenant, event: str, channels: list[str
     :raises NotFound: unknown event. :raises Invalid: unknown channel, or a locked event.
     """
     if event not in rules.ROUTES:
-        raise NotFound(f"No notification event {event!r}.")
+        raise NotFound(lazy_gettext("No notification event '%(event)s'.", event=event))
     with platform.tenant_uow(tenant.slug) as uow:
         before = dict(uow.settings.get(ROUTES_SETTING, {}))
         after = {key: value for key, value in before.items() if key != event}
@@ -268,7 +280,7 @@ def set_route(platform: Platform, tenant: Tenant, event: str, channels: list[str
         try:
             table = RoutingTable.with_overrides(after)
         except RoutingError as exc:
-            raise Invalid(str(exc), {exc.field: [str(exc)]})
+            raise Invalid(exception_text(exc), {exc.field: [exception_text(exc)]})
         uow.settings.put(ROUTES_SETTING, {key: list(value)
                                           for key, value in table.overrides.items()})
         uow.audit.record("settings.notification_route", "settings", event,
@@ -311,8 +323,8 @@ def set_preferences(platform: Platform, tenant: Tenant, user_id: int, channels: 
             start = quiet_hours["start"] if quiet_hours else None
             end = quiet_hours["end"] if quiet_hours else None
         if start is not None and start == end:
-            raise Invalid("Quiet hours need a start and a different end.",
-                          {"quiet_hours": ["Start and end are the same."]})
+            raise Invalid(lazy_gettext("Quiet hours need a start and a different end."),
+                          {"quiet_hours": [lazy_gettext("Start and end are the same.")]})
         chosen = Preferences(frozenset(disabled), _minute(start), _minute(end))
         uow.preferences.put(user_id, chosen)
         uow.commit()

@@ -8,6 +8,7 @@ from caas.adapters.repositories import AuditLog
 from caas.context import current_actor, current_request_id
 from caas.domain.orders import IllegalTransition, Order, Status
 from caas.domain.tenants import Tenant
+from caas.i18n import N_, LazyText, lazy_gettext
 from caas.service_layer import notifications
 from caas.service_layer.errors import Conflict, NotFound
 
@@ -24,23 +25,37 @@ NOTICES = {
 }
 
 
+#: The steps an order may be refused (``Order.require``'s actions), in the reader's language.
+ACTIONS = {
+    "reservation payment": N_("The order is %(status)s; it cannot take the reservation "
+                              "payment."),
+    "final payment": N_("The order is %(status)s; it cannot take the final payment."),
+    "registration": N_("The order is %(status)s; it cannot be registered."),
+}
+
+
 @contextmanager
 def transitions():
     """Turn a refused or lost-race transition into a 409 that names the order's status."""
     try:
         yield
     except IllegalTransition as exc:
-        raise Conflict(f"The order is {exc.current.value}; it cannot go to {exc.target}.",
-                       current_status=exc.current.value) from None
+        status = exc.current.value
+        message = (LazyText(ACTIONS[exc.target], status=status) if exc.target in ACTIONS
+                   else lazy_gettext("The order is %(status)s; it cannot go to %(target)s.",
+                                     status=status, target=getattr(exc.target, "value",
+                                                                   exc.target)))
+        raise Conflict(message, current_status=status) from None
     except StaleOrder:
-        raise Conflict("The order was changed by someone else meanwhile; reload it and retry.")
+        raise Conflict(lazy_gettext("The order was changed by someone else meanwhile; reload it "
+                                    "and retry."))
 
 
 def load(uow, order_id: int, customer_id: int | None = None) -> Order:
     """The order ``order_id``; with ``customer_id``, only if it is that customer's (else 404)."""
     order = uow.orders.get(order_id)
     if order is None or (customer_id is not None and order.customer_id != customer_id):
-        raise NotFound(f"Order {order_id} not found.")
+        raise NotFound(lazy_gettext("Order %(id)s not found.", id=order_id))
     return order
 
 

@@ -29,6 +29,7 @@ from caas.bootstrap import Platform
 from caas.domain.money import Money
 from caas.domain.orders import Status, Vehicle
 from caas.domain.tenants import Tenant
+from caas.i18n import lazy_gettext
 from caas.service_layer import factory, registration, settlements
 from caas.service_layer import orders as order_service
 from caas.service_layer.errors import Conflict, PaymentRequired, gateway_refusal
@@ -36,6 +37,7 @@ from caas.service_layer.errors import Conflict, PaymentRequired, gateway_refusal
 log = logging.getLogger(__name__)
 
 KINDS = {"reservation": Status.CREATED, "final": Status.PENDING_FINAL_PAYMENT}
+IN_PROGRESS = lazy_gettext("A payment for this order is already being processed.")
 SUCCEEDED, UNKNOWN = "succeeded", "unknown"
 
 
@@ -81,9 +83,12 @@ def _start(platform: Platform, tenant: Tenant, order_id: int, kind: str, card_to
             attempt = uow.payments.start(order.id, kind, amount, f"{tenant.slug}:{order.reference}",
                                          card_token)
         except PaymentInProgress:
-            raise Conflict("A payment for this order is already being processed.")
+            raise Conflict(IN_PROGRESS)
         except AlreadyPaid:
-            raise Conflict(f"The {kind} payment of this order has already been made.")
+            raise Conflict({
+                "reservation": lazy_gettext("The reservation of this order has already been paid."),
+                "final": lazy_gettext("The final payment of this order has already been made."),
+            }[kind])
         uow.commit()
     return attempt
 
@@ -146,7 +151,7 @@ def reconcile_attempt(platform: Platform, tenant: Tenant, attempt: dict, *,
         taken = uow.payments.resume(attempt)
         uow.commit()
     if not taken:
-        raise Conflict("A payment for this order is already being processed.")
+        raise Conflict(IN_PROGRESS)
     return _send(platform, tenant, attempt, interactive=True, resent=True)
 
 
@@ -208,10 +213,11 @@ def _declined(platform: Platform, tenant: Tenant, attempt: dict, exc: PaymentDec
     if not interactive:
         return "declined"
     if release:
-        raise PaymentRequired(f"The card was declined ({exc.code}). The order has been "
-                              "cancelled and its vehicle returned to stock.") from exc
-    raise PaymentRequired(f"The card was declined ({exc.code}); nothing was charged. "
-                          "Try another card.") from exc
+        raise PaymentRequired(lazy_gettext("The card was declined (%(code)s). The order has "
+                                           "been cancelled and its vehicle returned to stock.",
+                                           code=exc.code)) from exc
+    raise PaymentRequired(lazy_gettext("The card was declined (%(code)s); nothing was "
+                                       "charged. Try another card.", code=exc.code)) from exc
 
 
 def _failed(platform: Platform, tenant: Tenant, attempt: dict, exc: PaymentError,

@@ -11,6 +11,7 @@ import marshmallow
 from caas.adapters.services import TenantSettings
 from caas.bootstrap import Platform
 from caas.domain.tenants import Tenant
+from caas.i18n import lazy_gettext
 from caas.service_layer.errors import Invalid, NotFound
 
 MASK = "********"
@@ -28,7 +29,8 @@ def _schema(platform: Platform, tenant: Tenant, name: str) -> marshmallow.Schema
     # A country plugin serves only the tenants of its countries.
     if (record is None or record.error or schema is None
             or (record.countries and tenant.country not in record.countries)):
-        raise NotFound(f"No plugin {name!r} with settings for this tenant.")
+        raise NotFound(lazy_gettext("No plugin '%(name)s' with settings for this tenant.",
+                                    name=name))
     return schema
 
 
@@ -85,7 +87,7 @@ def replace(platform: Platform, tenant: Tenant, name: str, payload: dict) -> dic
         try:
             schema.load(candidate)
         except marshmallow.ValidationError as exc:
-            raise Invalid("Invalid plugin settings.", _field_errors(exc.messages))
+            raise Invalid(lazy_gettext("Invalid plugin settings."), _field_errors(exc.messages))
         uow.settings.put(_key(name), candidate)
         uow.audit.record("settings.plugin", "plugin_settings", name,
                          before=_masked(schema, before), after=_masked(schema, candidate))

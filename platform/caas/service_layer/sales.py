@@ -14,6 +14,7 @@ from caas.domain.countries import InvalidAddress, InvalidTaxId
 from caas.domain.money import Money
 from caas.domain.orders import Order, order_price
 from caas.domain.tenants import Tenant
+from caas.i18n import exception_text, lazy_gettext
 from caas.service_layer import documents
 from caas.service_layer import orders as order_service
 from caas.service_layer.errors import Conflict, Invalid
@@ -27,19 +28,21 @@ def add_model(platform: Platform, tenant: Tenant, *, code: str, name: str, base_
     """Add a vehicle model with its base price and factory options, in the tenant currency."""
     codes = [option["code"] for option in options]
     if len(set(codes)) != len(codes):
-        raise Invalid("Option codes repeat.", {"options": ["Each option code must be unique."]})
+        raise Invalid(lazy_gettext("Option codes repeat."),
+                      {"options": [lazy_gettext("Each option code must be unique.")]})
     currency = tenant.currency
     try:
         with platform.tenant_uow(tenant.slug) as uow:
             if uow.catalog.model(code):
-                raise Conflict(f"A model with code {code!r} already exists.")
+                raise Conflict(lazy_gettext("A model with code '%(code)s' already exists.",
+                                            code=code))
             model = uow.catalog.add_model(code, name, Money(base_price, currency), [
                 dict(option, price=Money(option["price"], currency)) for option in options])
             uow.audit.record("model.created", "model", code, after={
                 "name": name, "base_price": model["base_price"].to_dict(), "options": codes})
             uow.commit()
     except IntegrityError:
-        raise Conflict(f"A model with code {code!r} already exists.")
+        raise Conflict(lazy_gettext("A model with code '%(code)s' already exists.", code=code))
     return model
 
 
@@ -49,13 +52,14 @@ def add_plan(platform: Platform, tenant: Tenant, *, code: str, name: str,
     try:
         with platform.tenant_uow(tenant.slug) as uow:
             if uow.catalog.plan(code):
-                raise Conflict(f"A plan with code {code!r} already exists.")
+                raise Conflict(lazy_gettext("A plan with code '%(code)s' already exists.",
+                                            code=code))
             plan = uow.catalog.add_plan(code, name, Money(reservation, tenant.currency))
             uow.audit.record("plan.created", "plan", code, after={
                 "name": name, "reservation": plan["reservation"].to_dict()})
             uow.commit()
     except IntegrityError:
-        raise Conflict(f"A plan with code {code!r} already exists.")
+        raise Conflict(lazy_gettext("A plan with code '%(code)s' already exists.", code=code))
     return plan
 
 
@@ -74,12 +78,12 @@ def plans_page(platform: Platform, tenant: Tenant, offset: int, limit: int):
 def _customer_errors(platform: Platform, tenant: Tenant, customer: dict) -> tuple[dict, dict]:
     """Check what the country and phone rules say; returns (normalised fields, field errors)."""
     country = platform.country_of(tenant)
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list] = {}
     normalised = {}
     try:
         normalised["tax_id"] = country.validate_tax_id(customer["tax_id"])
     except InvalidTaxId as exc:
-        errors["tax_id"] = [f"Not a valid tax id for {country.name}: {exc}"]
+        errors["tax_id"] = [exception_text(exc)]
     try:
         normalised["address"] = country.normalised_address(customer["address"])
     except InvalidAddress as invalid:
@@ -91,10 +95,11 @@ def _customer_errors(platform: Platform, tenant: Tenant, customer: dict) -> tupl
         normalised["phone"] = phonenumbers.format_number(number,
                                                          phonenumbers.PhoneNumberFormat.E164)
     except phonenumbers.NumberParseException:
-        errors["phone"] = ["Not a valid phone number."]
-    locale = customer.get("locale") or tenant.default_locale
-    if locale not in tenant.locales:
-        errors["locale"] = [f"Must be one of {', '.join(tenant.locales)}."]
+        errors["phone"] = [lazy_gettext("Not a valid phone number.")]
+    locale = tenant.offered_locale(customer.get("locale"))
+    if locale is None:
+        errors["locale"] = [lazy_gettext("Must be one of %(choices)s.",
+                                         choices=", ".join(tenant.locales))]
     normalised["locale"] = locale
     return normalised, errors
 
@@ -116,22 +121,23 @@ def register_sale(platform: Platform, tenant: Tenant, seller: Actor, *, customer
         chosen_plan = uow.catalog.plan(plan)
         sale_errors = {}
         if vehicle_model is None:
-            sale_errors["model"] = [f"Unknown model {model!r}."]
+            sale_errors["model"] = [lazy_gettext("Unknown model '%(model)s'.", model=model)]
         else:
             offered = {option["code"]: option for option in vehicle_model["options"]}
             unknown = [code for code in options if code not in offered]
             if unknown:
-                sale_errors["options"] = [f"Not offered for {model}: {', '.join(unknown)}."]
+                sale_errors["options"] = [lazy_gettext("Not offered for %(model)s: %(codes)s.",
+                                                       model=model, codes=", ".join(unknown))]
         if chosen_plan is None:
-            sale_errors["plan"] = [f"Unknown plan {plan!r}."]
+            sale_errors["plan"] = [lazy_gettext("Unknown plan '%(plan)s'.", plan=plan)]
         if errors or sale_errors:
-            raise Invalid("The sale has invalid fields; see errors.",
+            raise Invalid(lazy_gettext("The sale has invalid fields; see errors."),
                           dict(sale_errors, **({"customer": errors} if errors else {})))
         price = order_price(vehicle_model["base_price"].amount,
                             [offered[code]["price"].amount for code in options], tenant.currency)
         if chosen_plan["reservation"].amount > price.amount:
-            raise Invalid("The plan's reservation exceeds the vehicle's price.",
-                          {"plan": ["Reservation larger than the price."]})
+            raise Invalid(lazy_gettext("The plan's reservation exceeds the vehicle's price."),
+                          {"plan": [lazy_gettext("Reservation larger than the price.")]})
 
         account = uow.users.by_email(customer["email"].strip().lower())
         created = account is None
@@ -141,7 +147,8 @@ def register_sale(platform: Platform, tenant: Tenant, seller: Actor, *, customer
             uow.customers.add(account.id, normalised["phone"], normalised["tax_id"],
                               normalised["address"])
         elif account.role != "customer":
-            raise Conflict("This email belongs to a staff account; use another one for the customer.")
+            raise Conflict(lazy_gettext("This email belongs to a staff account; use another one "
+                                        "for the customer."))
 
         order = Order(reference=f"ORD-{secrets.token_hex(5).upper()}", customer_id=account.id,
                       model=model, plan=plan, options=options, price=price,

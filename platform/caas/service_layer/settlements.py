@@ -16,6 +16,7 @@ from caas.adapters.services import StaleService
 from caas.bootstrap import Platform
 from caas.domain.money import Money
 from caas.domain.tenants import Tenant
+from caas.i18n import lazy_gettext
 from caas.service_layer import activation, billing
 from caas.service_layer.errors import Conflict
 
@@ -33,7 +34,7 @@ def receive(platform: Platform, tenant: Tenant, event: dict) -> str:
             return _apply(platform, tenant, event)
         except StaleService:
             continue  # the activation moved on meanwhile: read it again
-    raise Conflict("The payment's subject keeps changing; please retry.")
+    raise Conflict(lazy_gettext("The payment's subject keeps changing; please retry."))
 
 
 def _claim(platform: Platform, tenant: Tenant, held: dict) -> bool:

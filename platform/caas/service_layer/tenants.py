@@ -4,12 +4,12 @@ from __future__ import annotations
 import logging
 import secrets
 
-from babel import Locale, UnknownLocaleError
 from sqlalchemy.exc import IntegrityError
 
 from caas.adapters import migrations
 from caas.bootstrap import Platform
 from caas.domain.tenants import InvalidSlug, Tenant, check_slug
+from caas.i18n import CountryName, exception_text, language_of, lazy_gettext, normalize_locale
 from caas.service_layer.errors import Conflict, Invalid
 from caas.tenancy import tenant_context
 
@@ -17,16 +17,26 @@ log = logging.getLogger(__name__)
 EXTERNAL_SYSTEMS = ("factory", "payments", "telemetry")
 
 
-def _check_locales(locales: list[str], allowed: tuple[str, ...]) -> list[str]:
+def _check_locales(locales: list[str], country) -> list[str]:
+    """The tenant's locales, each spelt ``de-CH``: the country's, and English ones (``en-GB``,
+    ``en-CH``...) besides them; the first is the default."""
+    allowed = [normalize_locale(locale) for locale in country.locales]
+    checked = []
     for locale in locales:
         try:
-            Locale.parse(locale, sep="-")
-        except (ValueError, UnknownLocaleError):
-            raise Invalid("Invalid locale.", {"locales": [f"Unknown locale {locale!r}."]})
-        if locale not in allowed:
-            raise Invalid("Locale not offered by the country.",
-                          {"locales": [f"{locale!r} is not one of {', '.join(allowed)}."]})
-    return list(dict.fromkeys(locales))
+            checked.append(normalize_locale(locale))
+        except ValueError:
+            raise Invalid(lazy_gettext("Invalid locale."), {"locales": [
+                lazy_gettext("Unknown locale '%(locale)s'.", locale=locale)]})
+        if checked[-1] not in allowed and language_of(checked[-1]) != "en":
+            raise Invalid(lazy_gettext("Locale not offered by the country."), {"locales": [
+                lazy_gettext("'%(locale)s' is not one of %(choices)s, nor English.",
+                             locale=locale, choices=", ".join(allowed))]})
+    if not set(checked) & set(allowed):
+        raise Invalid(lazy_gettext("A tenant speaks its country's language."), {"locales": [
+            lazy_gettext("Give one of %(choices)s too (English may come besides).",
+                         choices=", ".join(allowed))]})
+    return list(dict.fromkeys(checked))
 
 
 def create_tenant(platform: Platform, slug: str, name: str, country: str,
@@ -39,19 +49,20 @@ def create_tenant(platform: Platform, slug: str, name: str, country: str,
     try:
         check_slug(slug)
     except InvalidSlug as exc:
-        raise Invalid("Invalid tenant slug.", {"slug": [str(exc)]})
+        raise Invalid(lazy_gettext("Invalid tenant slug."), {"slug": [exception_text(exc)]})
     code = (country or "").upper()
     if code not in platform.plugins.countries:
-        raise Invalid("Unknown country.", {"country": [
-            f"No country plugin provides {country!r}; loaded: "
-            f"{', '.join(sorted(platform.plugins.countries)) or 'none'}."]})
+        raise Invalid(lazy_gettext("Unknown country."), {"country": [lazy_gettext(
+            "No country plugin provides '%(country)s'; loaded: %(loaded)s.", country=country,
+            loaded=", ".join(sorted(platform.plugins.countries)) or "-")]})
     plugin_country = platform.plugins.countries[code]
-    locales = _check_locales(locales or list(plugin_country.locales), plugin_country.locales)
+    locales = _check_locales(locales or list(plugin_country.locales), plugin_country)
     currency = (currency or plugin_country.currency).upper()
     # The country decides the currency (prices, VAT and invoices follow it).
     if currency != plugin_country.currency:
-        raise Invalid("Currency does not match the country.", {"currency": [
-            f"{plugin_country.name} tenants use {plugin_country.currency}."]})
+        raise Invalid(lazy_gettext("Currency does not match the country."), {"currency": [
+            lazy_gettext("Tenants in %(country)s use %(currency)s.", country=CountryName(code),
+                         currency=plugin_country.currency)]})
 
     tenant = Tenant(slug=slug, name=name, country=code, currency=currency, locales=locales,
                     timezone=plugin_country.timezone, status="provisioning",
@@ -61,7 +72,7 @@ def create_tenant(platform: Platform, slug: str, name: str, country: str,
             uow.tenants.add(tenant)
             uow.commit()
     except IntegrityError:
-        raise Conflict(f"A tenant with slug {slug!r} already exists.")
+        raise Conflict(lazy_gettext("A tenant with slug '%(slug)s' already exists.", slug=slug))
     try:
         platform.tenant_engines.create_database(slug)
         migrations.upgrade(platform.tenant_engines.get(slug), "tenant")

@@ -6,6 +6,7 @@ from caas.bootstrap import Platform
 from caas.domain.tickets import ChangeKind, EmptyComment, Ticket
 from caas.domain.tenants import Tenant
 from caas.domain.users import STAFF_ROLES
+from caas.i18n import lazy_gettext
 from caas.service_layer.errors import Conflict, Invalid, NotFound
 
 
@@ -46,7 +47,8 @@ def comment(platform: Platform, tenant: Tenant, ticket_id: int, body: str) -> di
         try:
             ticket.comment(body)
         except EmptyComment:
-            raise Invalid("The comment is empty.", {"body": ["Write something."]}) from None
+            raise Invalid(lazy_gettext("The comment is empty."),
+                          {"body": [lazy_gettext("Write something.")]}) from None
         [comment_id] = _save(uow, ticket)
         uow.commit()
         return next(entry for entry in _comments(uow.tickets.history(ticket.id))
@@ -56,23 +58,24 @@ def comment(platform: Platform, tenant: Tenant, ticket_id: int, body: str) -> di
 def _load(uow, ticket_id: int) -> Ticket:
     ticket = uow.tickets.get(ticket_id)
     if ticket is None:
-        raise NotFound(f"Ticket {ticket_id} not found.")
+        raise NotFound(lazy_gettext("Ticket %(id)s not found.", id=ticket_id))
     return ticket
 
 
 def _require_staff(uow, user_id: int) -> None:
     person = uow.users.get(user_id)
     if person is None or person.role not in STAFF_ROLES or not person.active:
-        raise Invalid("The assignee must be a staff member of this tenant.", {
-            "assignee_id": [f"No active employee or admin has the id {user_id}."]})
+        raise Invalid(lazy_gettext("The assignee must be a staff member of this tenant."), {
+            "assignee_id": [lazy_gettext("No active employee or admin has the id %(id)s.",
+                                         id=user_id)]})
 
 
 def _save(uow, ticket: Ticket) -> list[int]:
     try:
         return uow.tickets.save(ticket)
     except StaleTicket:
-        raise Conflict("The ticket was changed by someone else meanwhile; reload it and "
-                       "retry.") from None
+        raise Conflict(lazy_gettext("The ticket was changed by someone else meanwhile; reload "
+                                    "it and retry.")) from None
 
 
 def _comments(history: list[dict]) -> list[dict]:

@@ -14,6 +14,7 @@ from caas.domain import usage
 from caas.domain.billing import Period
 from caas.domain.catalog import CatalogOption
 from caas.domain.tenants import Tenant
+from caas.i18n import exception_text, lazy_gettext
 from caas.service_layer import billing
 from caas.service_layer.catalog import own_vehicle
 from caas.service_layer.errors import Conflict, Invalid, NotFound
@@ -40,21 +41,21 @@ def receive_reading(platform: Platform, tenant: Tenant, event: dict) -> str:
         if uow.webhooks.seen(SYSTEM, event["event_id"]):
             return "duplicate"
         if uow.vehicles.get(vin) is None:
-            raise NotFound(f"Vehicle {vin} is not one of this tenant's.")
+            raise NotFound(lazy_gettext("Vehicle %(vin)s is not one of this tenant's.", vin=vin))
         options = measuring(platform, metric)
         sold = uow.catalog_settings.all()
         if not any(code in sold for code in options):
-            raise Invalid("No option of this catalog measures that metric.", {"metric": [
-                f"Unknown metric {metric!r}."]})
+            raise Invalid(lazy_gettext("No option of this catalog measures that metric."),
+                          {"metric": [lazy_gettext("Unknown metric '%(metric)s'.", metric=metric)]})
         decimals = usage.metric_decimals(platform.plugins.catalog_options.values(), metric)
         try:
             quantity = usage.to_steps(event["quantity"], decimals)
         except usage.InvalidQuantity as exc:
-            raise Invalid("Invalid quantity.", {"quantity": [f"{str(exc).capitalize()}."]})
+            raise Invalid(lazy_gettext("Invalid quantity."), {"quantity": [exception_text(exc)]})
         now = uow.now()
         if day > rules.local_day(now, tenant.timezone):
-            raise Invalid("A reading cannot be of a day still to come.", {"day": [
-                "After today in the tenant's time zone."]})
+            raise Invalid(lazy_gettext("A reading cannot be of a day still to come."), {"day": [
+                lazy_gettext("After today in the tenant's time zone.")]})
         period = Period.of(day)
         if period.closed_by(now, tenant.timezone):
             # Its run may be under way: taken as the run takes it first, so the reading is
@@ -63,8 +64,9 @@ def receive_reading(platform: Platform, tenant: Tenant, event: dict) -> str:
             year = rules.local_day(now, tenant.timezone).year
             uow.invoices.lock_series(f"{billing.SERIES['invoice']}-{year}")
         if uow.usage.invoiced(vin, list(options), str(period)):
-            raise Conflict(f"The usage of {period} is already invoiced for this vehicle; it "
-                           "can no longer change.", reason="period_invoiced")
+            raise Conflict(lazy_gettext("The usage of %(period)s is already invoiced for this "
+                                        "vehicle; it can no longer change.", period=str(period)),
+                           reason="period_invoiced")
         before = uow.usage.get(vin, metric, day)
         starts, ends = usage.day_bounds(day, tenant.timezone)
         uow.usage.put(vin=vin, metric=metric, day=day, quantity=quantity, starts_at=starts,

@@ -10,6 +10,7 @@ from caas.domain.notifications import CREDENTIALS_GENERATED
 from caas.domain.tenants import Tenant
 from caas.domain.users import (STAFF_ROLES, Operator, User, WeakPassword, check_password_strength,
                                generate_password)
+from caas.i18n import exception_text, lazy_gettext
 from caas.service_layer import notifications
 from caas.service_layer.errors import Conflict, Invalid, NotFound, Unauthorized
 
@@ -18,7 +19,7 @@ def _strong(password: str, field: str = "password") -> str:
     try:
         check_password_strength(password)
     except WeakPassword as exc:
-        raise Invalid("Password too weak.", {field: [str(exc)]})
+        raise Invalid(lazy_gettext("Password too weak."), {field: [exception_text(exc)]})
     return password
 
 
@@ -30,7 +31,8 @@ def create_operator(platform: Platform, email: str, password: str, name: str = "
             uow.operators.add(operator)
             uow.commit()
     except IntegrityError:
-        raise Conflict(f"An operator with email {email!r} already exists.")
+        raise Conflict(lazy_gettext("An operator with email '%(email)s' already exists.",
+                                    email=email))
     return operator
 
 
@@ -47,16 +49,17 @@ def add_account(uow, tenant: Tenant, *, email: str, role: str, name: str,
 
     :raises Conflict: the email already has an account in this tenant.
     """
-    locale = locale or tenant.default_locale
-    if locale not in tenant.locales:
-        raise Invalid("Locale not used by this tenant.",
-                      {"locale": [f"Must be one of {', '.join(tenant.locales)}."]})
+    offered = tenant.offered_locale(locale)
+    if offered is None:
+        raise Invalid(lazy_gettext("Locale not used by this tenant."), {"locale": [
+            lazy_gettext("Must be one of %(choices)s.", choices=", ".join(tenant.locales))]})
     generated = password is None
     password = generate_password() if generated else _strong(password)
-    user = User(email=email.strip().lower(), role=role, name=name, locale=locale,
+    user = User(email=email.strip().lower(), role=role, name=name, locale=offered,
                 password_hash=passwords.hash_password(password))
     if uow.users.by_email(user.email):
-        raise Conflict(f"An account with email {user.email!r} already exists.")
+        raise Conflict(lazy_gettext("An account with email '%(email)s' already exists.",
+                                    email=user.email))
     uow.users.add(user)
     uow.audit.record("user.created", "user", user.id, after=_public(user))
     if generated:
@@ -74,15 +77,16 @@ def provision_user(platform: Platform, tenant: Tenant, **account) -> User:
             user = add_account(uow, tenant, **account)
             uow.commit()
     except IntegrityError:
-        raise Conflict(f"An account with email {account['email'].strip().lower()!r} "
-                       "already exists.")
+        raise Conflict(lazy_gettext("An account with email '%(email)s' already exists.",
+                                    email=account["email"].strip().lower()))
     return user
 
 
 def provision_staff(platform: Platform, tenant: Tenant, *, email: str, role: str, name: str,
                     locale: str | None = None) -> User:
     if role not in STAFF_ROLES:
-        raise Invalid("Invalid role.", {"role": [f"Must be one of {', '.join(STAFF_ROLES)}."]})
+        raise Invalid(lazy_gettext("Invalid role."), {"role": [
+            lazy_gettext("Must be one of %(choices)s.", choices=", ".join(STAFF_ROLES))]})
     return provision_user(platform, tenant, email=email, role=role, name=name, locale=locale)
 
 
@@ -91,15 +95,16 @@ def change_password(platform: Platform, tenant: Tenant | None, person_id: int,
     """Change one's own password after proving the old one."""
     _strong(new_password, "new_password")
     if old_password == new_password:
-        raise Invalid("The new password must differ.", {"new_password": ["Same as the old one."]})
+        raise Invalid(lazy_gettext("The new password must differ."),
+                      {"new_password": [lazy_gettext("Same as the old one.")]})
     uow = platform.tenant_uow(tenant.slug) if tenant else platform.control_uow()
     with uow:
         repository = uow.users if tenant else uow.operators
         person = repository.get(person_id)
         if person is None:
-            raise NotFound("Account not found.")
+            raise NotFound(lazy_gettext("Account not found."))
         if not passwords.verify_password(person.password_hash, old_password):
-            raise Unauthorized("The old password is wrong.")
+            raise Unauthorized(lazy_gettext("The old password is wrong."))
         new_hash = passwords.hash_password(new_password)
         if tenant:
             uow.users.set_password(person_id, new_hash)
@@ -123,5 +128,5 @@ def get_account(platform: Platform, tenant: Tenant | None, person_id: int):
         with platform.control_reader() as conn:
             person = OperatorRepository(conn).get(person_id)
     if person is None or (tenant and not person.active):
-        raise Unauthorized("This account no longer exists.")
+        raise Unauthorized(lazy_gettext("This account no longer exists."))
     return person

@@ -4,31 +4,31 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-
 from caas.bootstrap import Platform
 from caas.domain import services as rules
 from caas.domain.services import ServiceStatus
 from caas.domain.tenants import Tenant
-from caas.i18n import babel_locale, translations
+from caas.i18n import CountryName, DateText, LazyText, lazy_gettext
 from caas.service_layer import activation, billing
 from caas.service_layer.errors import Conflict, NotFound
 
 
-def refusal_text(reason: str, locale: str, fallback: str, *, country: str, days: int,
-                 last_day) -> str:
-    """Why the withdrawal is refused, in the customer's language."""
-    t = translations(locale, fallback)
-    values = {"country": country, "days": days,
-              "date": format_date(last_day, format="long", locale=babel_locale(locale))}
+def refusal(reason: str, *, country: str, days: int, last_day) -> LazyText:
+    """Why the withdrawal is refused, to be read in the customer's language.
+
+    :param country: the tenant's country code (its name is written in that language).
+    """
+    values = {"country": CountryName(country), "days": days, "date": DateText(last_day)}
     return {
-        rules.NO_RIGHT: t.gettext("The law of %(country)s grants no right of withdrawal for "
-                                  "this service."),
-        rules.NOT_QUALIFYING: t.gettext("This service lasts %(days)s days or less and carries "
-                                        "no right of withdrawal."),
-        rules.WINDOW_OVER: t.gettext("The %(days)s-day withdrawal period ended on %(date)s."),
-        rules.NOT_ACTIVE: t.gettext("Only an active service can be withdrawn from."),
-    }[reason] % values
+        rules.NO_RIGHT: lazy_gettext("The law of %(country)s grants no right of withdrawal "
+                                     "for this service.", **values),
+        rules.NOT_QUALIFYING: lazy_gettext("This service lasts %(days)s days or less and "
+                                           "carries no right of withdrawal.", **values),
+        rules.WINDOW_OVER: lazy_gettext("The %(days)s-day withdrawal period ended on "
+                                        "%(date)s.", **values),
+        rules.NOT_ACTIVE: lazy_gettext("Only an active service can be withdrawn from.",
+                                       **values),
+    }[reason]
 
 
 def withdraw(platform: Platform, tenant: Tenant, customer_id: int, service_id: int):
@@ -42,17 +42,16 @@ def withdraw(platform: Platform, tenant: Tenant, customer_id: int, service_id: i
         today = uow.clock.today(tenant.timezone)
         service = uow.services.get(service_id)
         if service is None or service.customer_id != customer_id:
-            raise NotFound(f"Service {service_id} not found.")
+            raise NotFound(lazy_gettext("Service %(id)s not found.", id=service_id))
         option = platform.plugins.catalog_options[service.option]
         bought_on = service.created_at.astimezone(zone).date()
         policy = country.withdrawal
         reason = rules.withdrawal_refusal(policy, service.status, option.duration_days,
                                           bought_on, today)
         if reason:
-            customer = uow.users.get(customer_id)
-            message = refusal_text(reason, customer.locale, tenant.default_locale,
-                                   country=country.name, days=policy.days or option.duration_days
-                                   or 0, last_day=bought_on + timedelta(days=policy.days))
+            message = refusal(reason, country=country.code, days=policy.days
+                              or option.duration_days or 0,
+                              last_day=bought_on + timedelta(days=policy.days))
             raise Conflict(message, reason=reason)
         # A capture still on its way counts: the refund job waits for it at the gateway.
         paid = service.price if service.payment_status in ("capturing", "captured") else None

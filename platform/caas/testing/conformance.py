@@ -179,11 +179,21 @@ class OptionConformance(_PluginConformance):
         return list(SUPPORTED_LANGUAGES)
 
     def test_names_and_descriptions_in_every_platform_language(self, options, languages):
+        """The English name and description (and the usage metric's name) are translated
+        into every platform language: by the plugin's catalogs (``register_translations``),
+        or the older way, by ``names``/``descriptions``."""
+        from caas.i18n import translation
+
         for option in options:
-            usage_names = (option.usage.names,) if option.usage else ()
-            for texts in (option.names, option.descriptions, *usage_names):
-                missing = [lang for lang in languages if not str(texts.get(lang, "")).strip()]
-                assert not missing, f"{option.code}: no text in {', '.join(missing)}"
+            texts = [(option.name, option.names), (option.description, option.descriptions)]
+            if option.usage:
+                texts.append((option.usage.name, option.usage.names))
+            for english, by_language in texts:
+                assert english.strip(), f"{option.code}: give the name and description in English"
+                missing = [lang for lang in languages if lang != "en" and not (
+                    translation(english, lang) or str(by_language.get(lang, "")).strip())]
+                assert not missing, (f"{option.code}: {english!r} is not translated in "
+                                     f"{', '.join(missing)}")
 
     def test_billing_and_duration_are_consistent(self, options):
         for option in options:

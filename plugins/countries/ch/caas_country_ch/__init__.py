@@ -1,5 +1,6 @@
 """Switzerland: CHF, Swiss VAT (MWST/TVA/IVA), cantonal vehicle registration."""
 from decimal import Decimal
+from pathlib import Path
 
 from stdnum.ch import ssn, uid
 
@@ -9,7 +10,7 @@ from caas_country_ch.cantons import CANTONS, with_canton
 from caas_country_ch.registration import StvaClient, sandbox
 
 #: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
-caas_plugin_api = "1.0"
+caas_plugin_api = "1.1"
 
 
 TAX_ID_KINDS = ("AHV", "UID")
@@ -54,3 +55,9 @@ SWITZERLAND = Country(
 @hookimpl
 def register_countries():
     return [SWITZERLAND]
+
+
+@hookimpl
+def register_translations():
+    """The catalogs translating this plugin's messages (a canton refused or missing)."""
+    return [Path(__file__).parent / "translations"]

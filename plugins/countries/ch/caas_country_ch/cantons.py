@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import Mapping
 
-from caas import InvalidAddress
+from caas import InvalidAddress, lazy_gettext
 
 CANTONS = ("AG", "AI", "AR", "BE", "BL", "BS", "FR", "GE", "GL", "GR", "JU", "LU", "NE",
            "NW", "OW", "SG", "SH", "SO", "SZ", "TG", "TI", "UR", "VD", "VS", "ZG", "ZH")
@@ -98,16 +98,19 @@ def with_canton(address: Mapping[str, str]) -> dict[str, str]:
     possible = cantons_of(postal_code)
     if given:
         if given not in CANTONS:
-            raise InvalidAddress({"canton": [
-                f"Not a Swiss canton: {given!r} (one of {', '.join(CANTONS)})."]})
+            raise InvalidAddress({"canton": [lazy_gettext(
+                "Not a Swiss canton: %(canton)s (one of %(cantons)s).", canton=given,
+                cantons=", ".join(CANTONS))]})
         if possible and given not in possible:
-            raise InvalidAddress({"canton": [
-                f"Postal code {postal_code} is in {' or '.join(possible)}, not {given}."]})
+            raise InvalidAddress({"canton": [lazy_gettext(
+                "Postal code %(code)s is in %(cantons)s, not %(canton)s.", code=postal_code,
+                cantons="/".join(possible), canton=given)]})
         return {**address, "canton": given}
     if len(possible) == 1:
         return {**address, "canton": possible[0]}
     if possible:
-        reason = f"postal code {postal_code} may be in {' or '.join(possible)}"
-    else:
-        reason = f"postal code {postal_code} is in no canton we know"
-    raise InvalidAddress({"canton": [f"Give the canton: {reason}."]})
+        raise InvalidAddress({"canton": [lazy_gettext(
+            "Give the canton: postal code %(code)s may be in %(cantons)s.", code=postal_code,
+            cantons="/".join(possible))]})
+    raise InvalidAddress({"canton": [lazy_gettext(
+        "Give the canton: postal code %(code)s is in no canton we know.", code=postal_code)]})

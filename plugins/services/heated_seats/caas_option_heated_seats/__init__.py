@@ -1,8 +1,10 @@
 """Heated seats: front seat heating, bought once and kept for the life of the car."""
-from caas import CatalogOption, hookimpl
+from pathlib import Path
+
+from caas import CatalogOption, N_, hookimpl
 
 #: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
-caas_plugin_api = "1.0"
+caas_plugin_api = "1.1"
 
 LEVELS = 3
 
@@ -17,20 +19,8 @@ def deactivate(vin):
 
 HEATED_SEATS = CatalogOption(
     code="heated_seats",
-    names={
-        "en": "Heated seats",
-        "es": "Asientos calefactados",
-        "fr": "Sièges chauffants",
-        "de": "Sitzheizung",
-        "it": "Sedili riscaldati",
-    },
-    descriptions={
-        "en": "Warm front seats in seconds, with three heat levels.",
-        "es": "Asientos delanteros calientes en segundos, con tres niveles de calor.",
-        "fr": "Des sièges avant chauds en quelques secondes, avec trois niveaux de chauffe.",
-        "de": "Warme Vordersitze in Sekunden, mit drei Heizstufen.",
-        "it": "Sedili anteriori caldi in pochi secondi, con tre livelli di riscaldamento.",
-    },
+    name=N_("Heated seats"),
+    description=N_("Warm front seats in seconds, with three heat levels."),
     billing_modes=("one_time",),
     activation_payload=activate,
     deactivation_payload=deactivate,
@@ -40,3 +30,9 @@ HEATED_SEATS = CatalogOption(
 @hookimpl
 def register_catalog_options():
     return [HEATED_SEATS]
+
+
+@hookimpl
+def register_translations():
+    """The catalogs translating the texts marked N_ above (pybabel compiles them)."""
+    return [Path(__file__).parent / "translations"]

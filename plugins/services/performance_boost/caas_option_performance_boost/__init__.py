@@ -1,8 +1,10 @@
 """Performance boost: more motor power and launch control for 30 days, bought once."""
-from caas import CatalogOption, hookimpl
+from pathlib import Path
+
+from caas import CatalogOption, N_, hookimpl
 
 #: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
-caas_plugin_api = "1.0"
+caas_plugin_api = "1.1"
 
 #: Extra peak power over the model's standard rating, within its type approval.
 EXTRA_POWER_PCT = 15
@@ -22,21 +24,8 @@ def deactivate(vin):
 
 PERFORMANCE_BOOST = CatalogOption(
     code="performance_boost",
-    names={
-        "en": "Performance boost",
-        "es": "Impulso de potencia",
-        "fr": "Boost de performances",
-        "de": "Leistungsboost",
-        "it": "Boost di potenza",
-    },
-    descriptions={
-        "en": "More power and sharper acceleration for 30 days, with launch control.",
-        "es": "Más potencia y una aceleración más viva durante 30 días, con control de salida.",
-        "fr": "Plus de puissance et des accélérations plus vives pendant 30 jours, "
-              "avec launch control.",
-        "de": "Mehr Leistung und spontanere Beschleunigung für 30 Tage, mit Launch Control.",
-        "it": "Più potenza e accelerazioni più brillanti per 30 giorni, con launch control.",
-    },
+    name=N_("Performance boost"),
+    description=N_("More power and sharper acceleration for 30 days, with launch control."),
     billing_modes=("one_time",),
     activation_payload=activate,
     deactivation_payload=deactivate,
@@ -49,3 +38,9 @@ PERFORMANCE_BOOST = CatalogOption(
 @hookimpl
 def register_catalog_options():
     return [PERFORMANCE_BOOST]
+
+
+@hookimpl
+def register_translations():
+    """The catalogs translating the texts marked N_ above (pybabel compiles them)."""
+    return [Path(__file__).parent / "translations"]
