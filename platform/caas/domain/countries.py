@@ -23,7 +23,8 @@ class InvalidAddress(ValueError):
     """A postal address the country refuses; ``errors`` maps its fields to messages."""
 
     def __init__(self, errors: Mapping[str, list[str]]):
-        super().__init__("; ".join(f"{key}: {' '.join(texts)}" for key, texts in errors.items()))
+        super().__init__("; ".join(f"{key}: {' '.join(map(str, texts))}"
+                                   for key, texts in errors.items()))
         self.errors = {key: list(texts) for key, texts in errors.items()}
 
 
