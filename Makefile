@@ -52,14 +52,17 @@ run: install
 	$(BIN)/caas seed
 	$(BIN)/caas run --port $(PORT)
 
+# Every core runs tests (pytest-xdist); a single file runs alone with .venv/bin/pytest FILE.
+TEST_WORKERS ?= auto
+
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --maxprocesses 4
 
 ## The same suite on PostgreSQL + Redis (what CI runs after `make test`).
 test-postgres: install
 	CAAS_TEST_DATABASE_URL=$${CAAS_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres} \
 	CAAS_TEST_BROKER_URL=$${CAAS_TEST_BROKER_URL:-redis://127.0.0.1:6379/15} \
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --maxprocesses 4
 
 ## The foundation benchmark, then the OTA one, then month-end billing (see bench/README.md). BENCH_ARGS goes to both
 ## (e.g. BENCH_ARGS=--quick); BENCH_RUN_ARGS only to bench/run.py (e.g. --backends sqlite),

@@ -19,7 +19,24 @@ from caas.jobs import broker as broker_module
 from caas.tenancy import tenant_context
 
 PG_URL = os.environ.get("CAAS_TEST_DATABASE_URL")
-BROKER_URL = os.environ.get("CAAS_TEST_BROKER_URL", "memory://")
+#: The pytest-xdist worker this process is ("gw0", "gw1"...); "" when the run is not split.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _broker_of_this_worker(url: str) -> str:
+    """The broker of this test process: each xdist worker gets a Redis database of its own,
+    since workers would otherwise take each other's jobs (and flush them at start)."""
+    if not WORKER or url.startswith("memory://"):
+        return url
+    if not url.startswith("redis"):
+        raise pytest.UsageError(f"{url}: a broker shared by xdist workers; run without -n, "
+                                "or use a redis:// broker")
+    broker = make_url(url)
+    base = int(broker.database or 0)
+    return broker.set(database=str((base + int(WORKER[2:])) % 16)).render_as_string(False)
+
+
+BROKER_URL = _broker_of_this_worker(os.environ.get("CAAS_TEST_BROKER_URL", "memory://"))
 RUN_ID = uuid.uuid4().hex[:6]
 _slugs = itertools.count(1)
 

@@ -187,7 +187,8 @@ def test_an_address_is_kept_as_given_where_the_country_adds_nothing(countries):
     assert countries["ES"].normalised_address(address) == address
     with pytest.raises(caas.InvalidAddress) as refused:
         countries["ES"].normalised_address({**address, "city": " "})
-    assert refused.value.errors == {"city": ["Missing data for required field."]}
+    assert {field: [str(text) for text in texts] for field, texts in refused.value.errors.items()
+            } == {"city": ["Missing data for required field."]}
 
 
 @pytest.mark.parametrize("postal_code, city, canton", [
@@ -221,14 +222,14 @@ def test_a_swiss_canton_given_is_kept_when_it_contradicts_nothing(countries):
 
 @pytest.mark.parametrize("changes, message", [
     ({"postal_code": "9490", "city": "Vaduz"}, "Give the canton: postal code 9490 is in no canton"),
-    ({"postal_code": "1290", "city": "Versoix"}, "Give the canton: postal code 1290 may be in GE or VD"),
-    ({"canton": "XX"}, "Not a Swiss canton: 'XX'"),
+    ({"postal_code": "1290", "city": "Versoix"}, "Give the canton: postal code 1290 may be in GE/VD"),
+    ({"canton": "XX"}, "Not a Swiss canton: XX"),
     ({"canton": "ZH"}, "Postal code 1204 is in GE, not ZH."),
 ])
 def test_a_swiss_address_without_a_canton_it_can_have_is_refused(countries, changes, message):
     address = {"street": "Rue du Rhône 1", "city": "Genève", "postal_code": "1204", **changes}
     errors = countries["CH"].address_errors(address)
-    assert list(errors) == ["canton"] and errors["canton"][0].startswith(message), errors
+    assert list(errors) == ["canton"] and str(errors["canton"][0]).startswith(message), errors
 
 
 @pytest.mark.parametrize("canton, postal_code, prefix", [

@@ -28,7 +28,7 @@ from caas.domain.notifications import (DISPLAY, EMAIL, OPTIONAL_CHANNELS, PUSH, 
 from caas.domain.orders import Status
 from caas.domain.tenants import Tenant
 from caas.i18n import exception_text, lazy_gettext
-from caas.service_layer import catalog, clock, messages
+from caas.service_layer import catalog, messages
 from caas.service_layer.errors import Invalid, NotFound
 
 log = logging.getLogger(__name__)
@@ -176,7 +176,7 @@ def _billing(platform: Platform, uow, tenant: Tenant, service) -> dict:
         return {"billing": "one_time"}
     subscription = uow.subscriptions.by_service(service.id)
     trial_ends = subscription and subscription["trial_ends_at"]
-    if trial_ends and trial_ends > clock.now(platform, tenant, uow):
+    if trial_ends and trial_ends > uow.now():
         return {"billing": "trial",
                 "trial_ends": local_day(trial_ends, tenant.timezone).isoformat()}
     return {"billing": "monthly"}
