@@ -196,8 +196,9 @@ payments = Table(
     Column("order_id", Integer, ForeignKey("orders.id"), nullable=False, index=True),
     Column("kind", String(20), nullable=False),  # reservation | final
     Column("attempt", Integer, nullable=False),
-    # processing | succeeded | declined | failed | unknown (answer lost: reconcile by key)
-    Column("status", String(20), nullable=False),
+    # processing | succeeded | declined | failed | unknown (answer lost: reconcile by key);
+    # indexed: the reconciliation pass looks for the unresolved ones.
+    Column("status", String(20), nullable=False, index=True),
     Column("amount_minor", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("gateway_key", String(120), nullable=False, unique=True),
@@ -319,7 +320,8 @@ services = Table(
     Column("currency", String(3), nullable=False),
     Column("card_token", String(80), nullable=False),  # the gateway's token, never a card number
     Column("payment_id", String(60), index=True),
-    Column("payment_status", String(20), nullable=False),
+    # Indexed: the reconciliation pass looks for holds nobody will capture.
+    Column("payment_status", String(20), nullable=False, index=True),
     Column("refunded_minor", BigInteger, nullable=False),
     Column("refund_due_minor", BigInteger),  # owed back by a withdrawal
     Column("attempts", Integer, nullable=False),

@@ -20,6 +20,8 @@ def upgrade():
         batch_op.add_column(sa.Column('card_token', sa.String(80), nullable=True))
     with op.batch_alter_table('services') as batch_op:
         batch_op.add_column(sa.Column('refund_due_minor', sa.BigInteger, nullable=True))
+    op.create_index('ix_services_payment_status', 'services', ['payment_status'])
+    op.create_index('ix_payments_status', 'payments', ['status'])
     op.create_table(
         'held_payment_events',
         sa.Column('id', sa.Integer, primary_key=True),
@@ -36,6 +38,8 @@ def upgrade():
 
 def downgrade():
     op.drop_table('held_payment_events')
+    op.drop_index('ix_payments_status', 'payments')
+    op.drop_index('ix_services_payment_status', 'services')
     with op.batch_alter_table('services') as batch_op:
         batch_op.drop_column('refund_due_minor')
     with op.batch_alter_table('payments') as batch_op:
