@@ -58,7 +58,8 @@ def create_tenants(env: dict[str, str], count: int, label: str) -> list[dict[str
             with tenant_context(tenant):
                 user = provision_user(platform, tenant, email=f"admin@{tenant.slug}.test",
                                       role="admin", name="Bench admin", password=PASSWORD)
-            actor = Actor(role=user.role, id=user.id, email=user.email, tenant=tenant.slug)
+            actor = Actor(role=user.role, id=user.id, email=user.email, tenant=tenant.slug,
+                          locale=user.locale)
             token = tokens.issue(actor, secret, ttl)
             if number == 1:
                 _check_against_login(app, actor, secret)
