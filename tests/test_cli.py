@@ -160,3 +160,11 @@ def test_migrating_commands_print_no_alembic_lines(fresh_environment, at_termina
     assert created.strip() == f"created {slug} (ES, EUR, es-ES)"
     for noise in ALEMBIC_NOISE:
         assert noise not in upgraded + created, noise
+
+
+def test_payments_are_reconciled_where_the_gateway_is_shared(cli):
+    # The embedded sandboxes live in the `caas run` process: a lookup from here would ask a
+    # gateway of this process's own, which knows none of its charges.
+    refused = cli("payments", "reconcile")
+    assert refused.exit_code != 0 and "CAAS_PAYMENTS_URL" in refused.output
+    assert cli("billing", "reconcile").exit_code != 0

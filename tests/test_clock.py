@@ -38,6 +38,8 @@ REAL_TIME = {
     "caas.service_layer.activation._authorized.held": "the activation's first attempt",
     "caas.service_layer.activation._authorization_unknown": "when to look the key up",
     "caas.service_layer.activation._unresolved_purchases": "purchases due a lookup",
+    "caas.service_layer.activation._lookup_grace_over": "when a lost authorization may be "
+                                                        "called never made",
     "caas.service_layer.activation.run_attempt": "an attempt's lease and the command's validity",
     "caas.service_layer.activation._retry_or_give_up": "the next attempt's backoff",
     "caas.service_layer.activation.sweep": "activations whose lease ran out",

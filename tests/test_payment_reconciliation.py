@@ -63,6 +63,31 @@ def test_news_of_a_payment_whose_answer_was_lost_is_held_then_claimed_by_its_key
     assert {"payment.unknown", "payment.succeeded"} <= set(actions)
 
 
+def test_the_gateways_record_is_applied_at_once_and_its_silence_only_after_the_grace(
+        shop, operator, reconcile, app, monkeypatch):
+    monkeypatch.setitem(app.config, "CAAS_PAYMENT_LOOKUP_GRACE_SECONDS", 60)
+    charged, never = sell(shop)["order"], sell(shop)["order"]
+    faults.set_mode("payments", LOST)  # the gateway charges; the answer and the lookup are lost
+    assert pay(shop, charged["id"]).status_code == 202
+    # A 503 before acting, and no lookup to tell: nothing was charged, but who could know?
+    faults.set_mode("payments", faults.Mode("failing", operations=["charge", "lookup"]))
+    assert pay(shop, never["id"]).status_code == 202
+    assert reconcile(shop)["order_payments"] == 2
+
+    def attempts(order):
+        return [p["status"] for p in shop.employee.get(f"/api/v1/orders/{order['id']}").json[
+            "payments"]]
+    assert attempts(charged) == ["succeeded"]  # found at the gateway: applied at the first pass
+    assert attempts(never) == ["unknown"]  # unknown to the gateway, but it may be on its way
+    monkeypatch.setitem(app.config, "CAAS_PAYMENT_LOOKUP_GRACE_SECONDS", 0)
+    reconcile(shop)
+    assert attempts(never) == ["failed"]
+    assert Ledger(operator, shop.slug, never["reference"]).entries == []
+    # A new attempt, with a key of its own, may now charge it.
+    assert pay(shop, never["id"]).status_code == 200
+    assert attempts(never) == ["failed", "succeeded"]
+
+
 def test_a_charge_no_payment_claims_is_refunded_in_full_with_a_ticket(
         shop, operator, reconcile, app):
     platform = app.extensions["caas"]

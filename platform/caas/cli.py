@@ -316,6 +316,14 @@ def ota_sweep(every):
         time.sleep(every)
 
 
+def _gateway_shared_or_fail() -> None:
+    """Refuse to ask a gateway of this process's own: with the embedded sandboxes, the
+    charges live in the ``caas run`` process, and a lookup here would find none of them."""
+    if _platform().external.payments_in_process():
+        _fail("the payments sandbox lives in the `caas run` process, which reconciles every "
+              "few seconds by itself; set CAAS_PAYMENTS_URL to reconcile from here")
+
+
 @main.group()
 def payments():
     """Payments whose outcome is not known yet."""
@@ -328,6 +336,7 @@ def payments_reconcile(every):
     """Ask the gateway, by key, about every payment whose answer was lost, every hold nothing
     will capture, every unconfirmed month-end charge, and news about unknown payments."""
     from caas.jobs.tasks import reconcile_payments
+    _gateway_shared_or_fail()
     while True:
         click.echo(f"looked at {reconcile_payments(_platform())} payments")
         if not every:
@@ -410,6 +419,7 @@ def billing_reconcile():
     """Ask the gateway about every invoice whose charge went unanswered, in every tenant."""
     from caas.service_layer import billing as use_case
     from caas.tenancy import tenant_context
+    _gateway_shared_or_fail()
     looked = 0
     for tenant in _platform().tenants():
         if tenant.status == "active":

@@ -334,14 +334,15 @@ class PaymentRepository:
             return None
         return self._attempt(latest)
 
-    def all_unresolved(self, stale_after_seconds: float, older_than: datetime,
-                       limit: int = 500) -> list[dict]:
-        """Every unresolved attempt last touched before ``older_than``, oldest first."""
+    def all_unresolved(self, stale_after_seconds: float, limit: int = 500) -> list[dict]:
+        """Every unresolved attempt, oldest first."""
         table = schema.payments
-        rows = self.conn.execute(sa.select(table).where(
-            table.c.status.in_(self.UNRESOLVED), table.c.updated_at < older_than)
+        stale = self.now() - timedelta(seconds=stale_after_seconds)
+        rows = self.conn.execute(sa.select(table).where(sa.or_(
+            table.c.status == "unknown",
+            sa.and_(table.c.status == "processing", table.c.updated_at <= stale)))
             .order_by(table.c.updated_at).limit(limit))
-        return [self._attempt(row) for row in rows if self._unresolved(row, stale_after_seconds)]
+        return [self._attempt(row) for row in rows]
 
     def _unresolved(self, row, stale_after_seconds: float) -> bool:
         if row.status == "unknown":

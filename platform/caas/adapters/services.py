@@ -160,19 +160,14 @@ class ServiceRepository:
                                 .where(schema.services.c.payment_id == payment_id)).first()
         return self._service(row) if row else None
 
-    def unresolved_purchases(self, unknown_before: datetime, stale_before: datetime, *,
-                             vin: str | None = None, option: str | None = None,
-                             limit: int = 500) -> list[int]:
+    def unresolved_purchases(self, stale_before: datetime, *, vin: str | None = None,
+                             option: str | None = None, limit: int = 500) -> list[int]:
         """Ids of purchases still waiting for their authorization whose outcome must be looked
-        up: its answer was lost before ``unknown_before``, or its process died (no sign of
-        life since ``stale_before``)."""
+        up: its answer was lost, or its process died (no sign of life since ``stale_before``)."""
         table = schema.services
         query = sa.select(table.c.id).where(
             table.c.status == ServiceStatus.PAYING.value,
-            sa.or_(sa.and_(table.c.payment_status == "unknown",
-                           table.c.next_attempt_at < unknown_before),
-                   sa.and_(table.c.payment_status != "unknown",
-                           table.c.next_attempt_at < stale_before)))
+            sa.or_(table.c.payment_status == "unknown", table.c.next_attempt_at < stale_before))
         if vin is not None:
             query = query.where(table.c.live_key == f"{vin}:{option}")
         return list(self.conn.execute(query.order_by(table.c.id).limit(limit)).scalars())

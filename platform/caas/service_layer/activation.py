@@ -157,10 +157,15 @@ def _purchase_outcome(platform: Platform, tenant: Tenant, service_id: int, apply
 
 
 def _unresolved_purchases(platform: Platform, uow, **which) -> list[int]:
-    now = wall_now()  # a purchase's next step is scheduled in real time, like every retry
-    return uow.services.unresolved_purchases(
-        now - timedelta(seconds=platform.config["CAAS_PAYMENT_LOOKUP_GRACE_SECONDS"]),
-        now - timedelta(seconds=platform.config["CAAS_PAYMENT_STALE_SECONDS"]), **which)
+    # A purchase's next step is scheduled in real time, like every retry.
+    stale = wall_now() - timedelta(seconds=platform.config["CAAS_PAYMENT_STALE_SECONDS"])
+    return uow.services.unresolved_purchases(stale, **which)
+
+
+def _lookup_grace_over(platform: Platform, service: Service) -> bool:
+    """Whether the authorization was sent long enough ago for the gateway to know of it."""
+    grace = timedelta(seconds=platform.config["CAAS_PAYMENT_LOOKUP_GRACE_SECONDS"])
+    return service.next_attempt_at is None or service.next_attempt_at <= wall_now() - grace
 
 
 def _authorization_unknown(platform: Platform, tenant: Tenant, service_id: int,
@@ -191,8 +196,6 @@ def reconcile_authorization(platform: Platform, tenant: Tenant, service_id: int)
     """
     with platform.tenant_uow(tenant.slug) as uow:
         service = uow.services.get(service_id)
-        grace_over = service_id in _unresolved_purchases(platform, uow, vin=service.vin,
-                                                         option=service.option)
     if service.status is not ServiceStatus.PAYING:
         return service.status.value
     try:
@@ -200,7 +203,7 @@ def reconcile_authorization(platform: Platform, tenant: Tenant, service_id: int)
     except PaymentError:
         return service.status.value  # the gateway cannot be asked: the next pass asks again
     if found is None:
-        if not grace_over:
+        if not _lookup_grace_over(platform, service):
             return service.status.value
         _not_authorized(platform, tenant, service_id,
                         PaymentError("the gateway never acted on the authorization"))

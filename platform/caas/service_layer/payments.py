@@ -264,11 +264,9 @@ def _release_vehicle(uow, tenant: Tenant, order) -> None:
 # --- the reconciliation pass ---------------------------------------------------------
 
 def reconcile(platform: Platform, tenant: Tenant) -> int:
-    """Reconcile every unresolved attempt of the tenant whose grace has passed; how many."""
-    grace = timedelta(seconds=platform.config["CAAS_PAYMENT_LOOKUP_GRACE_SECONDS"])
+    """Reconcile every unresolved attempt of the tenant; returns how many were looked up."""
     with platform.tenant_uow(tenant.slug) as uow:
-        attempts = uow.payments.all_unresolved(platform.config["CAAS_PAYMENT_STALE_SECONDS"],
-                                               uow.now() - grace)
+        attempts = uow.payments.all_unresolved(platform.config["CAAS_PAYMENT_STALE_SECONDS"])
     for attempt in attempts:
         reconcile_attempt(platform, tenant, attempt)
     return len(attempts)
