@@ -1,4 +1,4 @@
 """WSGI entry point for gunicorn: ``gunicorn wsgi:app``."""
-from caas.app import create_app
+from caas.entrypoints.http.app import create_app
 
 app = create_app()

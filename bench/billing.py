@@ -30,8 +30,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from caas.adapters import migrations, schema
-from caas.app import create_app
+from caas.adapters.sql import migrations, tables
+from caas.entrypoints.http.app import create_app
 from caas.domain.billing import Period, last_closed_period
 from caas.service_layer import billing
 from caas.service_layer.tenants import create_tenant
@@ -75,28 +75,28 @@ def _customers_and_subscriptions(engine, slug: str, count: int, currency: str,
     with engine.begin() as conn:
         for first in range(0, count, 5000):
             n = min(5000, count - first)
-            ids = list(conn.execute(schema.users.insert().returning(
-                schema.users.c.id, sort_by_parameter_order=True), [
+            ids = list(conn.execute(tables.users.insert().returning(
+                tables.users.c.id, sort_by_parameter_order=True), [
                 {"email": f"c{first + i}@{slug}.bench", "role": "customer", "name": f"C {i}",
                  "locale": "en", "password_hash": "x", "active": True, "created_at": now}
                 for i in range(n)]).scalars())
-            conn.execute(schema.customers.insert(), [
+            conn.execute(tables.customers.insert(), [
                 {"user_id": uid, "phone": "+34612345678", "tax_id": "12345678Z",
                  "address": {"street": "Calle Mayor 1", "city": "Madrid",
                              "postal_code": "28013"}, "created_at": now} for uid in ids])
             vins = [f"VB{uid:015d}" for uid in ids]
-            conn.execute(schema.vehicles.insert(), [
+            conn.execute(tables.vehicles.insert(), [
                 {"vin": vin, "model": "urbano", "status": "operational", "linked_user_id": uid,
                  "created_at": now, "updated_at": now} for vin, uid in zip(vins, ids)])
-            service_ids = list(conn.execute(schema.services.insert().returning(
-                schema.services.c.id, sort_by_parameter_order=True), [
+            service_ids = list(conn.execute(tables.services.insert().returning(
+                tables.services.c.id, sort_by_parameter_order=True), [
                 {"customer_id": uid, "vin": vin, "option": "extended_range",
                  "billing": "monthly", "status": "active", "price_minor": 1990,
                  "currency": currency, "card_token": "tok_ok", "payment_status": "voided",
                  "refunded_minor": 0, "attempts": 1, "max_attempts": 5,
                  "activated_at": started, "created_at": started, "updated_at": now,
                  "version": 1} for vin, uid in zip(vins, ids)]).scalars())
-            conn.execute(schema.subscriptions.insert(), [
+            conn.execute(tables.subscriptions.insert(), [
                 {"service_id": sid, "customer_id": uid, "vin": vin, "option": "extended_range",
                  "price_minor": 1990, "currency": currency, "card_token": "tok_ok",
                  "status": "active", "started_at": started, "created_at": now,
@@ -115,22 +115,22 @@ def _bulk_insert_baseline(platform, slug: str, rows: int) -> float:
     now = datetime.now(timezone.utc)
     today = now.date()
     with engine.begin() as conn:
-        user = conn.execute(schema.users.insert().values(
+        user = conn.execute(tables.users.insert().values(
             email=f"baseline@{slug}.bench", role="customer", name="B", locale="en",
             password_hash="x", active=True, created_at=now)).inserted_primary_key[0]
     started = time.perf_counter()
     with engine.begin() as conn:
         for first in range(0, rows, BATCH):
             n = min(BATCH, rows - first)
-            ids = list(conn.execute(schema.invoices.insert().returning(
-                schema.invoices.c.id, sort_by_parameter_order=True), [
+            ids = list(conn.execute(tables.invoices.insert().returning(
+                tables.invoices.c.id, sort_by_parameter_order=True), [
                 {"number": f"B-{first + i}", "kind": "invoice", "customer_id": user,
                  "period": "2026-01", "currency": "EUR", "net_minor": 1645, "vat_minor": 345,
                  "total_minor": 1990, "customer_name": "B", "customer_tax_id": "12345678Z",
                  "customer_address": {}, "locale": "en", "issue_date": today,
                  "due_date": today, "status": "paid", "created_at": now, "updated_at": now}
                 for i in range(n)]).scalars())
-            conn.execute(schema.invoice_lines.insert(), [
+            conn.execute(tables.invoice_lines.insert(), [
                 {"invoice_id": invoice_id, "kind": "subscription", "period": "2026-01",
                  "option": "extended_range", "days": 31, "days_in_period": 31,
                  "net_minor": 1645, "vat_rate": "0.21", "vat_minor": 345, "total_minor": 1990}
@@ -143,15 +143,15 @@ def _send_receipts(app, platform, tenants) -> tuple[int, float]:
     jobs = {}
     for tenant in tenants:
         with platform.tenant_uow(tenant.slug) as uow:
-            jobs[tenant.slug] = uow.conn.execute(sa.select(schema.outbox.c.payload).where(
-                schema.outbox.c.task == billing.RECEIPTS)).scalars().all()
+            jobs[tenant.slug] = uow.conn.execute(sa.select(tables.outbox.c.payload).where(
+                tables.outbox.c.task == billing.RECEIPTS)).scalars().all()
     sent = 0
     began = time.perf_counter()
     with app.app_context():
         for tenant in tenants:
             with tenant_context(tenant):
                 for payload in jobs[tenant.slug]:
-                    sent += billing.send_receipts(platform, tenant, payload["invoice_ids"])
+                    sent += billing.send_receipts(platform.for_tenant(tenant), payload["invoice_ids"])
     return sent, time.perf_counter() - began
 
 
@@ -187,7 +187,7 @@ def _measure(url: str, size: int, instance: str) -> dict:
         with app.app_context():
             for tenant in tenants:
                 with tenant_context(tenant):
-                    outcome = billing.run(platform, tenant, period, trigger="bench",
+                    outcome = billing.run(platform.for_tenant(tenant), period, trigger="bench",
                                           batch_size=BATCH)
                 billed += outcome["invoices"]
                 charges += outcome["by_status"].get("paid", 0)

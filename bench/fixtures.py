@@ -4,8 +4,9 @@ from __future__ import annotations
 import time
 
 from caas import config as configuration
-from caas.adapters import migrations, tokens
-from caas.app import create_app
+from caas.adapters import tokens
+from caas.adapters.sql import migrations
+from caas.entrypoints.http.app import create_app
 from caas.context import Actor
 from caas.service_layer.tenants import create_tenant
 from caas.service_layer.users import provision_user
@@ -56,7 +57,7 @@ def create_tenants(env: dict[str, str], count: int, label: str) -> list[dict[str
             tenant = create_tenant(platform, slug(number), f"Bench tenant {number}",
                                    COUNTRIES[number % len(COUNTRIES)])
             with tenant_context(tenant):
-                user = provision_user(platform, tenant, email=f"admin@{tenant.slug}.test",
+                user = provision_user(platform.for_tenant(tenant), email=f"admin@{tenant.slug}.test",
                                       role="admin", name="Bench admin", password=PASSWORD)
             actor = Actor(role=user.role, id=user.id, email=user.email, tenant=tenant.slug,
                           locale=user.locale)

@@ -2,7 +2,7 @@
 
 Not the measured figure (one thread, profiler overhead): a breakdown of one
 activation's work, by job and by what the time is spent in, to read next to it.
-The jobs are the real handlers (:func:`caas.jobs.tasks.run`) against the same
+The jobs are the real handlers (:func:`caas.entrypoints.worker.outbox.run`) against the same
 databases, sandbox server and broker (the jobs they queue are sent to it, as a
 worker would, and run here next), logging at the workers' level (INFO, JSON,
 into a file).
@@ -103,8 +103,8 @@ def _logging_like_a_worker(log_file: Path):
 
 def run(app, platform, suffix: str, count: int, log_file: Path) -> dict:
     """``count`` purchases on a tenant of their own, then every job, inline and profiled."""
-    from caas.adapters import schema
-    from caas.jobs import tasks
+    from caas.adapters.sql import tables
+    from caas.entrypoints.worker import outbox
     from caas.tenancy import tenant_context
 
     slug = f"otabench-{suffix}-p"
@@ -112,7 +112,7 @@ def run(app, platform, suffix: str, count: int, log_file: Path) -> dict:
     dispatch, platform.dispatch = platform.dispatch, None  # activate jobs run below, not sent
     fleet_setup.purchase_all(platform, fleet, 1, "profile", progress_every=count)
     platform.dispatch = dispatch
-    outbox = schema.outbox
+    outbox = tables.outbox
     profiler = cProfile.Profile()
     wall: dict[str, float] = defaultdict(float)
     runs: Counter = Counter()
@@ -130,7 +130,7 @@ def run(app, platform, suffix: str, count: int, log_file: Path) -> dict:
                 began = time.perf_counter()
                 profiler.enable()
                 try:
-                    tasks.run(job.id)
+                    outbox.run(job.id)
                 except Exception as exc:  # counted: an inline run has no broker retry
                     errors[f"{job.task}: {type(exc).__name__}"] += 1
                     with platform.tenant_uow(slug) as uow:  # do not run it again here

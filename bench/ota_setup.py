@@ -22,7 +22,9 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
-from caas.adapters import migrations, passwords, schema
+from caas.adapters import passwords
+
+from caas.adapters.sql import migrations, tables
 from caas.context import Actor, actor_var
 from caas.domain.orders import Vehicle
 from caas.domain.users import User
@@ -66,10 +68,10 @@ def create_fleet(platform, slug: str, purchases: int, ota: dict | None = None) -
     tenant = create_tenant(platform, slug, f"OTA bench {slug}", COUNTRY)
     locale = tenant.default_locale
     for code, (price, billing) in OPTIONS.items():
-        catalog.set_option(platform, tenant, code, enabled=True, price=price, billing=billing,
+        catalog.set_option(platform.for_tenant(tenant), code, enabled=True, price=price, billing=billing,
                            locale=locale)
     if ota:
-        catalog.set_ota_settings(platform, tenant, {**catalog.ota_settings(platform, tenant),
+        catalog.set_ota_settings(platform.for_tenant(tenant), {**catalog.ota_settings(platform.for_tenant(tenant)),
                                                     **ota})
     vehicles = math.ceil(purchases / len(OPTIONS))
     customers = math.ceil(vehicles / VEHICLES_PER_CUSTOMER)
@@ -113,7 +115,7 @@ def purchase_all(platform, fleet: Fleet, threads: int, label: str,
         token = actor_var.set(Actor(role="customer", id=customer_id, tenant=tenant.slug))
         try:
             with tenant_context(tenant):
-                activation.purchase(platform, tenant, customer_id, vin, code, CARD)
+                activation.purchase(platform.for_tenant(tenant), customer_id, vin, code, CARD)
             outcome = None
         except Exception as exc:  # counted and reported, the run goes on
             outcome = f"{type(exc).__name__}: {str(exc)[:120]}"
@@ -146,7 +148,7 @@ def _aware(moment):
 
 def progress(platform, slug: str) -> dict:
     """Services per status and payment status, and the outbox's unfinished jobs."""
-    services, outbox = schema.services, schema.outbox
+    services, outbox = tables.services, tables.outbox
     with platform.tenant_reader(slug) as conn:
         statuses = dict(conn.execute(sa.select(services.c.status, sa.func.count())
                                      .group_by(services.c.status)).all())
@@ -177,7 +179,7 @@ def terminal(state: dict) -> int:
 
 def pending_activations(platform, slug: str) -> list[int]:
     """Ids of the unsent ``activate_service`` jobs (purchases made with dispatch off)."""
-    outbox = schema.outbox
+    outbox = tables.outbox
     with platform.tenant_reader(slug) as conn:
         return [row.id for row in conn.execute(
             sa.select(outbox.c.id).where(outbox.c.task == activation.ACTIVATE,
@@ -187,7 +189,7 @@ def pending_activations(platform, slug: str) -> list[int]:
 
 def milestones(platform, slug: str) -> dict:
     """When the last service became active, and when the last payment was settled."""
-    services, events = schema.services, schema.service_events
+    services, events = tables.services, tables.service_events
     with platform.tenant_reader(slug) as conn:
         active = conn.execute(sa.select(sa.func.max(services.c.activated_at))).scalar()
         paid = conn.execute(sa.select(sa.func.max(events.c.at)).where(
@@ -196,14 +198,14 @@ def milestones(platform, slug: str) -> dict:
 
 
 def jobs_by_task(platform, slug: str) -> dict[str, int]:
-    outbox = schema.outbox
+    outbox = tables.outbox
     with platform.tenant_reader(slug) as conn:
         return dict(conn.execute(sa.select(outbox.c.task, sa.func.count())
                                  .group_by(outbox.c.task)).all())
 
 
 def services(platform, slug: str) -> list[dict]:
-    table = schema.services
+    table = tables.services
     with platform.tenant_reader(slug) as conn:
         return [dict(row._mapping) for row in conn.execute(sa.select(
             table.c.id, table.c.vin, table.c.option, table.c.billing, table.c.status,
@@ -213,7 +215,7 @@ def services(platform, slug: str) -> list[dict]:
 
 def outbox_report(platform, slug: str) -> dict:
     """Jobs left unprocessed and abandoned (by task, with one last error each), and retried."""
-    outbox = schema.outbox
+    outbox = tables.outbox
     with platform.tenant_reader(slug) as conn:
         rows = conn.execute(sa.select(outbox.c.task, outbox.c.last_error, outbox.c.attempts,
                                       outbox.c.processed_at)
@@ -233,7 +235,7 @@ def outbox_report(platform, slug: str) -> dict:
 
 def jobs_total(platform, slug: str) -> int:
     with platform.tenant_reader(slug) as conn:
-        return conn.execute(sa.select(sa.func.count()).select_from(schema.outbox)).scalar()
+        return conn.execute(sa.select(sa.func.count()).select_from(tables.outbox)).scalar()
 
 
 #: Leftover broker messages that still stand for work to do.
@@ -242,7 +244,7 @@ PENDING_KINDS = ("job not done", "activation not finished", "job unknown")
 
 def classify_messages(platform, slug: str, messages: list[dict]) -> dict[str, int]:
     """What each message left in the broker stands for: work still to do, or a stale copy."""
-    outbox, table = schema.outbox, schema.services
+    outbox, table = tables.outbox, tables.services
     with platform.tenant_reader(slug) as conn:
         jobs = {row.id: row for row in conn.execute(
             sa.select(outbox.c.id, outbox.c.processed_at, outbox.c.last_error))}
@@ -270,7 +272,7 @@ def classify_messages(platform, slug: str, messages: list[dict]) -> dict[str, in
 
 
 def tickets(platform, slug: str, kind: str = "ota_failed") -> int:
-    table = schema.support_tickets
+    table = tables.support_tickets
     with platform.tenant_reader(slug) as conn:
         return conn.execute(sa.select(sa.func.count()).where(table.c.kind == kind)).scalar()
 

@@ -4,7 +4,7 @@ Configured entirely from the ``CAAS_*`` variables the bench passes to gunicorn.
 """
 from __future__ import annotations
 
-from caas.app import create_app
+from caas.entrypoints.http.app import create_app
 
 from worker_header import WorkerHeader
 

@@ -13,9 +13,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from caas.adapters import migrations
-from caas.app import create_app
-from caas.jobs import broker as broker_module
+from caas.adapters.sql import migrations
+from caas.entrypoints.http.app import create_app
+from caas.entrypoints.worker import broker as broker_module
 from caas.tenancy import tenant_context
 
 PG_URL = os.environ.get("CAAS_TEST_DATABASE_URL")
@@ -251,7 +251,7 @@ def make_tenant(app, client):
         tenant = create_tenant(platform, slug, f"Tenant {slug}", country, locales)
         with tenant_context(tenant):
             for role in ("admin", "employee"):
-                provision_user(platform, tenant, email=f"{role}@{slug}.test", role=role,
+                provision_user(platform.for_tenant(tenant), email=f"{role}@{slug}.test", role=role,
                                name=role.title(), password=ADMIN_PASSWORD)
         ns = type("TenantUnderTest", (), {})()
         ns.slug, ns.tenant = slug, tenant

@@ -213,7 +213,7 @@ def test_an_unexpected_error_is_500_without_a_stack_trace(app, tmp_path):
         other.extensions["caas"].close()
         # Building an app binds this process's job broker to it: give it back to
         # the shared app at once, so that its pending jobs never run in the other.
-        from caas.jobs import broker
+        from caas.entrypoints.worker import broker
         broker.setup(app)
 
 

@@ -113,7 +113,7 @@ def test_each_paid_invoice_sends_its_receipt_once(make_tenant, operator, client,
     assert len(receipts()) == 1 and "13,72" in receipts()[0]["body"]
     # The receipts job again, as when its worker died before marking it done: nothing more.
     with app.app_context():
-        assert billing.send_receipts(app.extensions["caas"], shop.tenant, [invoice["id"]]) == 0
+        assert billing.send_receipts(app.extensions["caas"].for_tenant(shop.tenant), [invoice["id"]]) == 0
     drain()
     assert len(receipts()) == 1
 
@@ -207,8 +207,8 @@ def test_an_unanswered_charge_is_reconciled_from_the_gateway_never_charged_twice
     assert len(_charges(operator, shop.slug)) == 1  # the gateway did charge
     platform = app.extensions["caas"]
     with app.app_context():
-        assert billing.reconcile(platform, shop.tenant, grace_seconds=0) == 1
-        assert billing.reconcile(platform, shop.tenant, grace_seconds=0) == 0
+        assert billing.reconcile(platform.for_tenant(shop.tenant), grace_seconds=0) == 1
+        assert billing.reconcile(platform.for_tenant(shop.tenant), grace_seconds=0) == 0
     assert buyer.get("/api/v1/invoices").json[0]["status"] == "paid"
     assert len(_charges(operator, shop.slug)) == 1
     assert buyer.get(f"/api/v1/services/{service_id}").json["status"] == "active"
@@ -224,7 +224,7 @@ def test_a_charge_that_never_reached_the_gateway_is_made_once_after_asking(
     for breaker in platform.external.breakers.values():
         breaker.close()
     with app.app_context():
-        billing.reconcile(platform, shop.tenant, grace_seconds=0)
+        billing.reconcile(platform.for_tenant(shop.tenant), grace_seconds=0)
     assert buyer.get("/api/v1/invoices").json[0]["status"] == "paid"
     assert len(_charges(operator, shop.slug)) == 1
 
@@ -250,7 +250,7 @@ def test_runs_at_once_bill_each_subscription_once_with_gapless_numbers(
     def bill():
         try:
             with app.app_context():
-                results.append(billing.run(platform, shop.tenant, Period.parse("2028-02"),
+                results.append(billing.run(platform.for_tenant(shop.tenant), Period.parse("2028-02"),
                                            batch_size=1))
         except Exception as exc:  # reported by the assertion below
             errors.append(exc)
@@ -392,7 +392,7 @@ def test_withdrawing_from_a_subscription_credits_its_invoices_and_stops_billing(
 
 def test_caas_billing_run_bills_a_month_with_a_progress_bar(make_tenant, operator, client,
                                                            mailbox, drain, app):
-    from caas.cli import billing_run
+    from caas.entrypoints.cli import billing_run
     shop = _shop(make_tenant)
     buyer, vin = linked_vehicle(shop, operator, client, mailbox, drain)
     _advance(operator, shop.slug, FEB_10_2028.isoformat())
@@ -407,7 +407,7 @@ def test_caas_billing_run_bills_a_month_with_a_progress_bar(make_tenant, operato
     # Moved without the clock's own job, so that the command is the one that bills.
     with app.app_context():
         from caas.service_layer import clock
-        clock.advance(app.extensions["caas"], shop.tenant, days=30)
+        clock.advance(app.extensions["caas"].for_tenant(shop.tenant), days=30)
     result = runner.invoke(billing_run, ["--tenant", shop.slug, "--period", "2028-02"])
     assert result.exit_code == 0, result.output
     assert "billing" in result.output and "1 invoices (13.72 EUR); 1 paid" in result.output
@@ -540,11 +540,11 @@ def test_a_withdrawal_before_settlement_is_credited_once_the_invoice_is_issued(
 def test_the_scheduler_checks_every_tenant_on_its_cron_schedule(make_tenant, operator, client,
                                                                  mailbox, drain, billing_drain,
                                                                  app):
-    from caas.jobs import scheduler
+    from caas.entrypoints.worker import scheduler
     shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain)
     with app.app_context():
         from caas.service_layer import clock
-        clock.advance(app.extensions["caas"], shop.tenant, days=30)  # no billing job sent
+        clock.advance(app.extensions["caas"].for_tenant(shop.tenant), days=30)  # no billing job sent
     running = scheduler.background(app, "5 * * * *")
     try:
         [job] = running.get_jobs()

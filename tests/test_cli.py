@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 import caas
 import terminal
-from caas.cli import main
+from caas.entrypoints.cli import main
 from conftest import new_slug, platform_config
 
 REPO = Path(__file__).resolve().parents[1]
@@ -57,7 +57,7 @@ def test_tenants_operators_and_users(cli):
 def demo_databases_dropped():
     """The demo slugs are fixed, so on PostgreSQL their databases are dropped after the test."""
     yield
-    from caas.app import create_app
+    from caas.entrypoints.http.app import create_app
     platform = create_app().extensions["caas"]
     for tenant in platform.tenants():
         platform.tenant_engines.drop_database(tenant.slug)
@@ -80,7 +80,7 @@ def test_db_upgrade_reports_a_failing_tenant_and_upgrades_the_others(cli, tmp_pa
     good, bad = new_slug("ok"), new_slug("ko")
     for slug in (good, bad):
         assert cli("tenants", "create", slug, "--name", slug, "--country", "ES").exit_code == 0
-    from caas.app import create_app
+    from caas.entrypoints.http.app import create_app
     app = create_app()
     url = app.extensions["caas"].tenant_engines.url_for(bad)
     app.extensions["caas"].close()

@@ -9,11 +9,11 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from caas import demo, demo_customers
-from caas.demo import Credentials, DemoFailed, walk_sale, walk_usage
+from caas.entrypoints.tooling import demo, demo_customers
+from caas.entrypoints.tooling.demo import Credentials, DemoFailed, walk_sale, walk_usage
 from caas.i18n import format_quantity
 from caas.sandboxes import faults
-from caas.seeding import seed_catalog
+from caas.entrypoints.tooling.seeding import seed_catalog
 from caas.service_layer.sales import models_page, plans_page
 from caas.service_layer.users import create_operator
 from conftest import ADMIN_PASSWORD, OPERATOR_PASSWORD
@@ -360,13 +360,13 @@ def test_seed_creates_the_demo_catalog_and_is_idempotent(cli, demo_databases_dro
     again = cli("seed", "--folder", str(REPO / "tenants"))
     assert "created 0 tenants, 0 accounts, 0 models, 0 plans" in again.output
 
-    from caas.app import create_app
+    from caas.entrypoints.http.app import create_app
     platform = create_app().extensions["caas"]
     try:
         catalogs = {}
         for tenant in platform.tenants():
-            models, _ = models_page(platform, tenant, 0, 100)
-            plans, _ = plans_page(platform, tenant, 0, 100)
+            models, _ = models_page(platform.for_tenant(tenant), 0, 100)
+            plans, _ = plans_page(platform.for_tenant(tenant), 0, 100)
             catalogs[tenant.slug] = ({m["code"]: m for m in models}, {p["code"]: p for p in plans})
     finally:
         platform.close()
@@ -396,7 +396,7 @@ def test_seeding_adds_a_missing_catalog_to_an_existing_tenant(platform, tenant):
                         "options": [{"code": "paint_red", "name": "Red", "price": "600.00"}]}],
             "plans": [{"code": "standard", "name": "Standard", "reservation": "1000.00"}],
             "catalog": [{"code": "heated_seats", "price": "249.00", "billing": "one_time"}]}
-    assert seed_catalog(platform, tenant.tenant, data) == {"models": 1, "plans": 1, "options": 1}
-    assert seed_catalog(platform, tenant.tenant, data) == {"models": 0, "plans": 0, "options": 0}
-    [model], _ = models_page(platform, tenant.tenant, 0, 10)
+    assert seed_catalog(platform.for_tenant(tenant.tenant), data) == {"models": 1, "plans": 1, "options": 1}
+    assert seed_catalog(platform.for_tenant(tenant.tenant), data) == {"models": 0, "plans": 0, "options": 0}
+    [model], _ = models_page(platform.for_tenant(tenant.tenant), 0, 10)
     assert model["options"][0]["price"].amount == Decimal("600.00")

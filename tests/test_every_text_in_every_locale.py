@@ -23,9 +23,9 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 from marshmallow import fields, validate
 
-import caas.api
+import caas.entrypoints.http.api
 from caas import i18n
-from caas.api import field_messages
+from caas.entrypoints.http.api import field_messages
 from caas.i18n import (SUPPORTED_LANGUAGES, LazyText, catalog_gaps, format_quantity,
                        translation, translations, translations_dir)
 from caas.plugins import Plugins
@@ -190,15 +190,15 @@ def test_each_billing_has_its_own_service_message(plugins, event, distinct):
 
 def _input_schemas():
     """Every input schema of the API (``StrictSchema`` and the sandboxes' own)."""
-    for module in pkgutil.walk_packages(caas.api.__path__, "caas.api."):
+    for module in pkgutil.walk_packages(caas.entrypoints.http.api.__path__, "caas.entrypoints.http.api."):
         importlib.import_module(module.name)
     seen, pending = set(), list(marshmallow.Schema.__subclasses__())
     while pending:
         schema = pending.pop()
         pending += schema.__subclasses__()
-        if schema.__module__.startswith("caas.api") and schema not in seen:
+        if schema.__module__.startswith("caas.entrypoints.http.api") and schema not in seen:
             seen.add(schema)
-    from caas.api.schemas import OutputSchema
+    from caas.entrypoints.http.api.schemas import OutputSchema
     return sorted((schema for schema in seen if not issubclass(schema, OutputSchema)),
                   key=lambda schema: schema.__qualname__)
 

@@ -9,7 +9,7 @@ import httpx
 import pybreaker
 import pytest
 
-from caas.adapters.iot import (CommandFailed, CommandTimedOut, IotClient, IotRejected,
+from caas.adapters.http.iot import (CommandFailed, CommandTimedOut, IotClient, IotRejected,
                                IotUnavailable)
 from caas.sandboxes import faults
 from caas.sandboxes.iot import COMMAND_SCHEMA, ECU_REJECTED, EXPIRED, IotSandbox, validate_command

@@ -14,7 +14,7 @@ import pytest
 from babel.numbers import format_currency
 
 from caas import i18n
-from caas.adapters import mailer
+from caas.adapters import mail
 from caas.i18n import format_quantity, translation, translations
 from caas.service_layer.messages import Email, build
 from conftest import login, new_slug, password_in
@@ -206,7 +206,7 @@ def test_a_price_move_states_the_included_quantity_without_insignificant_zeros()
 ])
 def test_a_subject_decodes_exactly_as_written(subject, mailbox):
     to = f"subject-{abs(hash(subject))}@example.test"
-    mailer.send({"CAAS_MAIL_FROM": "CaaS <no-reply@caas.example>"},
+    mail.send({"CAAS_MAIL_FROM": "CaaS <no-reply@caas.example>"},
                 Email(to=to, subject=subject, body="Grüße", locale="de-DE"))
     [received] = mailbox.messages(to)
     raw = received["raw"].encode("ascii")

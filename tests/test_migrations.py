@@ -3,13 +3,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from caas.adapters import migrations, schema
-from caas.adapters.engines import make_engine
+from caas.adapters.sql import migrations, tables
+from caas.adapters.sql.engines import make_engine
 from conftest import build_app, new_slug
 
 
-@pytest.mark.parametrize("which, metadata", [("control", schema.control_metadata),
-                                             ("tenant", schema.tenant_metadata)])
+@pytest.mark.parametrize("which, metadata", [("control", tables.control_metadata),
+                                             ("tenant", tables.tenant_metadata)])
 def test_empty_database_upgrades_to_head_matching_the_models(tmp_path, which, metadata):
     app = build_app(tmp_path)  # a fresh control plane on the configured backend
     platform = app.extensions["caas"]

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from caas.adapters import schema
-from caas.adapters.messaging import ProviderRejected, ProviderUnavailable
-from caas.jobs.notifications import schedule_reminders
+from caas.adapters.sql import tables
+from caas.adapters.http.messaging import ProviderRejected, ProviderUnavailable
+from caas.entrypoints.worker.reminders import schedule_reminders
 from caas.tenancy import tenant_context
 from journey import linked_vehicle
 
@@ -92,7 +92,7 @@ def test_reminders_are_sent_once_per_due_date(shop, owned, platform, sandboxes, 
         due = date.today() + timedelta(days=3)
         assert uow.reminders.claim(vin, due, customer_id) is False
         with pytest.raises(sa.exc.IntegrityError):
-            uow.conn.execute(schema.maintenance_reminders.insert().values(
+            uow.conn.execute(tables.maintenance_reminders.insert().values(
                 vin=vin, due_date=due, customer_id=customer_id, created_at=sa.func.now()))
 
 
@@ -105,8 +105,8 @@ def test_reminders_wait_for_the_vss_and_do_not_duplicate_after_it_is_back(
         schedule_reminders(platform, [shop.slug])
         with platform.tenant_engines.get(shop.slug).connect() as conn:
             assert _wait_for(lambda: conn.execute(
-                sa.select(schema.outbox.c.last_error)
-                .where(schema.outbox.c.task == "remind_maintenance")).scalar())
+                sa.select(tables.outbox.c.last_error)
+                .where(tables.outbox.c.task == "remind_maintenance")).scalar())
         assert _reminders(buyer) == {}
     finally:
         operator.put("/sandbox/vss/mode", json={"mode": "up"})

@@ -8,8 +8,8 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from caas.adapters import schema
-from caas.jobs.tasks import dispatch, relay
+from caas.adapters.sql import tables
+from caas.entrypoints.worker.outbox import dispatch, relay
 from caas.service_layer.users import provision_user
 from caas.tenancy import tenant_context
 from conftest import ADMIN_PASSWORD, login, password_in
@@ -64,8 +64,8 @@ def test_rolled_back_transaction_sends_no_email(platform, tenant, drain, mailbox
 
     def recorded():
         with platform.tenant_engines.get(tenant.slug).connect() as conn:
-            return conn.execute(sa.select(sa.func.count()).select_from(schema.notifications)
-                                .where(schema.notifications.c.recipient_id == me["id"])).scalar()
+            return conn.execute(sa.select(sa.func.count()).select_from(tables.notifications)
+                                .where(tables.notifications.c.recipient_id == me["id"])).scalar()
     emails, notices = len(mailbox.messages(me["email"])), recorded()
     with pytest.raises(RuntimeError), tenant_context(tenant.tenant):
         with platform.tenant_uow(tenant.slug) as uow:
@@ -78,13 +78,13 @@ def test_rolled_back_transaction_sends_no_email(platform, tenant, drain, mailbox
     assert len(mailbox.messages(me["email"])) == emails
     assert recorded() == notices
     with platform.tenant_engines.get(tenant.slug).connect() as conn:
-        rows = conn.execute(sa.select(schema.outbox.c.payload)).scalars().all()
+        rows = conn.execute(sa.select(tables.outbox.c.payload)).scalars().all()
     assert not any(row.get("secrets") == {"password": "x"} for row in rows)
 
 
 CRASH_AFTER_COMMIT = textwrap.dedent("""
     import os, sys
-    from caas.app import create_app
+    from caas.entrypoints.http.app import create_app
     from caas.service_layer.users import provision_user
     from caas.tenancy import tenant_context
     import conftest
@@ -95,7 +95,7 @@ CRASH_AFTER_COMMIT = textwrap.dedent("""
     platform.dispatch = None  # the process dies before anything reaches a broker
     tenant = platform.tenant(sys.argv[4])
     with tenant_context(tenant):
-        provision_user(platform, tenant, email=sys.argv[5], role="employee", name="Kim")
+        provision_user(platform.for_tenant(tenant), email=sys.argv[5], role="employee", name="Kim")
     os._exit(9)
 """)
 
@@ -119,7 +119,7 @@ def test_crash_after_commit_still_sends_the_email_exactly_once(app, platform, te
     # Relaying again, or a duplicate delivery of the same job, sends nothing more.
     relay(platform, older_than_seconds=0)
     with platform.tenant_engines.get(tenant.slug).connect() as conn:
-        ids = conn.execute(sa.select(schema.outbox.c.id)).scalars().all()
+        ids = conn.execute(sa.select(tables.outbox.c.id)).scalars().all()
     dispatch(tenant.slug, ids)
     drain()
     [message] = mailbox.messages(email)
@@ -127,14 +127,14 @@ def test_crash_after_commit_still_sends_the_email_exactly_once(app, platform, te
     assert message["message_id"].startswith(f"<{tenant.slug}.")
     # The generated password does not stay in the database once sent.
     with platform.tenant_engines.get(tenant.slug).connect() as conn:
-        payloads = conn.execute(sa.select(schema.outbox.c.payload)).scalars().all()
+        payloads = conn.execute(sa.select(tables.outbox.c.payload)).scalars().all()
     assert payloads and not any("secrets" in payload for payload in payloads)
 
 
 def _email_notification(platform, slug, email):
     with platform.tenant_engines.get(slug).connect() as conn:
-        return conn.execute(sa.select(schema.notifications).where(
-            schema.notifications.c.destination == email)).first()
+        return conn.execute(sa.select(tables.notifications).where(
+            tables.notifications.c.destination == email)).first()
 
 
 def test_smtp_outage_is_retried_until_delivered(platform, tenant, drain, mailbox, operator):
@@ -145,9 +145,9 @@ def test_smtp_outage_is_retried_until_delivered(platform, tenant, drain, mailbox
                                                         "role": "employee"}).status_code == 201
         with platform.tenant_engines.get(tenant.slug).connect() as conn:
             for _ in range(50):
-                row = conn.execute(sa.select(schema.outbox)
-                                   .where(schema.outbox.c.task == "deliver_notification")
-                                   .order_by(schema.outbox.c.id.desc())).first()
+                row = conn.execute(sa.select(tables.outbox)
+                                   .where(tables.outbox.c.task == "deliver_notification")
+                                   .order_by(tables.outbox.c.id.desc())).first()
                 if row.last_error:
                     break
                 time.sleep(0.1)
@@ -173,9 +173,9 @@ def test_a_failed_job_waits_out_its_backoff_whoever_sends_it_again(
 
     def job():
         with platform.tenant_engines.get(tenant.slug).connect() as conn:
-            return conn.execute(sa.select(schema.outbox)
-                                .where(schema.outbox.c.task == "deliver_notification")
-                                .order_by(schema.outbox.c.id.desc())).first()
+            return conn.execute(sa.select(tables.outbox)
+                                .where(tables.outbox.c.task == "deliver_notification")
+                                .order_by(tables.outbox.c.id.desc())).first()
     try:
         assert tenant.admin.post("/api/v1/staff", json={"email": email, "name": "P",
                                                         "role": "employee"}).status_code == 201
@@ -211,9 +211,9 @@ def test_a_job_failing_for_good_is_abandoned_with_its_error_and_without_secrets(
     finally:
         operator.put("/sandbox/smtp/mode", json={"mode": "up"})
     with platform.tenant_engines.get(tenant.slug).connect() as conn:
-        row = conn.execute(sa.select(schema.outbox)
-                           .where(schema.outbox.c.task == "deliver_notification")
-                           .order_by(schema.outbox.c.id.desc())).first()
+        row = conn.execute(sa.select(tables.outbox)
+                           .where(tables.outbox.c.task == "deliver_notification")
+                           .order_by(tables.outbox.c.id.desc())).first()
     notification = _email_notification(platform, tenant.slug, email)
     assert row.payload["notification_id"] == notification.id and row.attempts == 2
     assert row.processed_at is not None and "secrets" not in row.payload

@@ -101,7 +101,7 @@ def world(shop, operator, client, mailbox, drain, app, monkeypatch):
             for _ in range(2):  # a job the pass queued runs, and its news is claimed
                 drain_all()
                 with app.app_context(), tenant_context(shop.tenant):
-                    reconciliation.reconcile(platform, shop.tenant)
+                    reconciliation.reconcile(platform.for_tenant(shop.tenant))
             drain_all()
 
         def settle_all(self, ledger: Ledger, mode: faults.Mode | None):

@@ -10,8 +10,10 @@ import pybreaker
 import pytest
 from flask import Flask, request
 
-from caas.adapters import breakers, signing
-from caas.adapters.payments import (PaymentDeclined, PaymentGateway, PaymentOutcomeUnknown,
+from caas.adapters import signing
+
+from caas.adapters.http import breakers
+from caas.adapters.http.payments import (PaymentDeclined, PaymentGateway, PaymentOutcomeUnknown,
                                     PaymentRejected, PaymentUnavailable)
 from caas.domain.money import Money
 from caas.sandboxes import faults

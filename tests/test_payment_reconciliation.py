@@ -27,7 +27,7 @@ def reconcile(app, drain, monkeypatch):
     def run(shop):
         faults.set_mode("payments", faults.Mode())
         with app.app_context(), tenant_context(shop.tenant):
-            looked = reconciliation.reconcile(platform, shop.tenant)
+            looked = reconciliation.reconcile(platform.for_tenant(shop.tenant))
         drain()
         return looked
     return run

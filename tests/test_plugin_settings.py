@@ -60,7 +60,7 @@ def test_a_secret_left_out_keeps_its_value(tenant, trial_plugin, platform):
     again = tenant.admin.put(url(trial_plugin), json={"trial_days": 30})
     assert again.status_code == 200, again.json
     assert again.json["secrets"] == {"api_key": True}
-    assert stored(platform, tenant.tenant, trial_plugin) == {"api_key": SECRET, "trial_days": 30}
+    assert stored(platform.for_tenant(tenant.tenant), trial_plugin) == {"api_key": SECRET, "trial_days": 30}
 
 
 INVALID = [

@@ -8,8 +8,8 @@ import sys
 import pytest
 
 import terminal
-from caas.adapters.engines import TenantEngines
-from caas.app import create_app
+from caas.adapters.sql.engines import TenantEngines
+from caas.entrypoints.http.app import create_app
 from caas.config import ConfigError
 from conftest import platform_config
 
@@ -92,7 +92,7 @@ def test_plain_logs_name_the_tenant_and_the_request(app, tenant):
 
 
 #: A request to a platform built from the environment, which logs one access line.
-ONE_REQUEST = ("from caas.app import create_app; create_app().test_client().get("
+ONE_REQUEST = ("from caas.entrypoints.http.app import create_app; create_app().test_client().get("
                "'/healthz', headers={'X-Request-ID': 'log-format-1'})")
 PRODUCTION = {"CAAS_ENV": "production", "CAAS_SECRET_KEY": "p" * 40, "CAAS_SANDBOX": "0",
               **{f"CAAS_{system}_URL": "http://127.0.0.1:9" for system in (

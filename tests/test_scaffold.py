@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from caas.cli import main
-from caas.scaffold import MARKER, fill_in
+from caas.entrypoints.cli import main
+from caas.entrypoints.tooling.scaffold import MARKER, fill_in
 
 AUSTRIA = {
     "tax_id_kinds": '("UID", "TIN")',

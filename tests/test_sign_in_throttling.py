@@ -16,7 +16,7 @@ import jwt
 import pytest
 import time_machine
 
-from caas.jobs import broker as broker_module
+from caas.entrypoints.worker import broker as broker_module
 from caas.service_layer.users import create_operator, provision_user
 from caas.tenancy import tenant_context
 from conftest import ADMIN_PASSWORD, OPERATOR_PASSWORD, build_app
@@ -170,7 +170,7 @@ def test_a_forged_expired_or_other_accounts_device_token_gives_no_bypass(
     owner = f"employee@{first.slug}.test"
     # The same email with an account in the second tenant, and an operator.
     with tenant_context(second.tenant):
-        provision_user(app.extensions["caas"], second.tenant, email=owner, role="employee",
+        provision_user(app.extensions["caas"].for_tenant(second.tenant), email=owner, role="employee",
                        name="Namesake", password=ADMIN_PASSWORD)
     operator = new_operator(app.extensions["caas"])
     monkeypatch.setitem(app.config, "CAAS_DEVICE_TOKEN_TTL_SECONDS", 60)

@@ -2,7 +2,7 @@
 import pytest
 import sqlalchemy as sa
 
-from caas.adapters import migrations
+from caas.adapters.sql import migrations
 from conftest import login, new_slug, ADMIN_PASSWORD
 
 

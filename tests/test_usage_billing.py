@@ -7,7 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from caas import CatalogOption, UsageMetric, hookimpl
-from caas.adapters import migrations, signing
+from caas.adapters import signing
+from caas.adapters.sql import migrations
 from caas.sandboxes import faults
 from conftest import build_app
 from journey import linked_vehicle
@@ -412,18 +413,18 @@ def _days_ahead(days):
 
 def test_tenants_created_before_the_telemetry_feed_get_its_secret(tmp_path):
     from alembic import command
-    from caas.adapters import schema
+    from caas.adapters.sql import tables
     engine = build_app(tmp_path).extensions["caas"].control_engine
     config = migrations.alembic_config("control")
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.downgrade(config, "c0001")
-        conn.execute(schema.tenants.insert().values(
+        conn.execute(tables.tenants.insert().values(
             slug="old", name="Old", country="ES", currency="EUR", locales=["es-ES"],
             timezone="Europe/Madrid", status="active",
             secrets={"factory": "f", "payments": "p"}, created_at=datetime.now(timezone.utc)))
     migrations.upgrade(engine, "control")
     with engine.connect() as conn:
-        [secrets] = conn.execute(sa.select(schema.tenants.c.secrets)
-                                 .where(schema.tenants.c.slug == "old")).scalars()
+        [secrets] = conn.execute(sa.select(tables.tenants.c.secrets)
+                                 .where(tables.tenants.c.slug == "old")).scalars()
     assert secrets["factory"] == "f" and len(secrets["telemetry"]) == 64

@@ -4,41 +4,21 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from contextlib import contextmanager
 
-from caas.adapters.engines import TenantEngines, make_engine
-from caas.adapters.repositories import TenantRepository
-from caas.adapters.services import TenantSettings
+from caas.adapters.sql.engines import TenantEngines, make_engine, reading, single_write
+from caas.adapters.sql.repositories import TenantRepository
+from caas.adapters.sql import migrations
+from caas.adapters.sql.services import TenantSettings
+from caas.adapters.sql.unit_of_work import ControlUnitOfWork, TenantReader, TenantUnitOfWork
 from caas.clock import WALL, TenantClock
 from caas.domain.services import backoff
 from caas.domain.tenants import Tenant
 from caas.plugins import Plugins
-from caas.service_layer.unit_of_work import ControlUnitOfWork, TenantUnitOfWork
+from caas.service_layer import clock
+from caas.service_layer.context import TenantContext
 from caas.tenancy import UnknownTenant
 
 log = logging.getLogger(__name__)
-
-
-@contextmanager
-def _reader(engine):
-    """A connection for one read. On a database server, autocommit spares the BEGIN and
-    ROLLBACK round trips; SQLite runs in process, where switching modes costs more."""
-    with engine.connect() as conn:
-        if conn.dialect.name != "sqlite":
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        yield conn
-
-
-@contextmanager
-def _single_write(engine):
-    """A connection for one write that commits by itself: autocommit on a database server
-    (no BEGIN and COMMIT round trips), a short transaction on SQLite."""
-    if engine.dialect.name == "sqlite":
-        with engine.begin() as conn:
-            yield conn
-        return
-    with engine.connect() as conn:
-        yield conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
 class ExpiringCache:
@@ -102,9 +82,6 @@ class Platform:
 
     # --- time ----------------------------------------------------------------
 
-    #: Where a tenant's test-clock offset is kept, in its own settings (sandbox mode only).
-    CLOCK_OFFSET_SETTING = "billing_clock_offset_seconds"
-
     def tenant_clock(self, slug: str) -> TenantClock:
         """The tenant's business clock: the real time in production; in sandbox mode, moved
         ahead by the tenant's test-clock offset (cached like other hot settings, and
@@ -115,7 +92,7 @@ class Platform:
 
     def _read_clock(self, slug: str) -> TenantClock:
         with self.tenant_reader(slug) as conn:
-            return TenantClock(TenantSettings(conn).get(self.CLOCK_OFFSET_SETTING, 0))
+            return TenantClock(TenantSettings(conn).get(clock.OFFSET_SETTING, 0))
 
     def forget_clock(self, slug: str) -> None:
         self.settings_cache.forget(f"clock:{slug}")
@@ -123,14 +100,14 @@ class Platform:
     # --- one statement, no transaction to begin and end ------------------------
 
     def tenant_reader(self, slug: str):
-        return _reader(self.tenant_engines.get(slug))
+        return reading(self.tenant_engines.get(slug))
 
     def control_reader(self):
-        return _reader(self.control_engine)
+        return reading(self.control_engine)
 
     def tenant_writer(self, slug: str):
         """A connection for one tenant write that needs no transaction around it."""
-        return _single_write(self.tenant_engines.get(slug))
+        return single_write(self.tenant_engines.get(slug))
 
     def _after_tenant_commit(self, uow: TenantUnitOfWork) -> None:
         if uow.outbox.added:
@@ -182,8 +159,64 @@ class Platform:
     def country_of(self, tenant: Tenant):
         return self.plugins.country(tenant.country)
 
+    # --- what use cases receive ----------------------------------------------------
+
+    def for_tenant(self, tenant: Tenant) -> TenantContext:
+        """The context a use case acting for ``tenant`` receives."""
+        return TenantContext(tenant, units=_TenantUnits(self, tenant.slug),
+                             gateways=self.external.for_tenant(
+                                 tenant, self.plugins.countries.get(tenant.country)),
+                             plugins=self.plugins,
+                             settings=self.config, jobs=_Jobs(self, tenant.slug),
+                             cache=self.settings_cache)
+
+    def provision(self, slug: str) -> None:
+        """Create tenant ``slug``'s database, at the latest schema."""
+        self.tenant_engines.create_database(slug)
+        migrations.upgrade(self.tenant_engines.get(slug), "tenant")
+
+    def unprovision(self, slug: str) -> None:
+        self.tenant_engines.drop_database(slug)
+
     def close(self) -> None:
         if self.external is not None:
             self.external.close()
         self.tenant_engines.dispose_all()
         self.control_engine.dispose()
+
+
+class _TenantUnits:
+    """A tenant's units of work over its database, stamped with its clock."""
+
+    def __init__(self, platform: Platform, slug: str):
+        self.platform, self.slug = platform, slug
+
+    def transaction(self) -> TenantUnitOfWork:
+        return self.platform.tenant_uow(self.slug)
+
+    def reader(self) -> TenantReader:
+        platform = self.platform
+        return TenantReader(platform.tenant_engines.get(self.slug), self.slug, self.clock(),
+                            hook_implemented=platform.plugins.implements)
+
+    def clock(self) -> TenantClock:
+        return self.platform.tenant_clock(self.slug)
+
+    def forget_clock(self) -> None:
+        self.platform.forget_clock(self.slug)
+
+
+class _Jobs:
+    """A tenant's background jobs, handed to the broker."""
+
+    def __init__(self, platform: Platform, slug: str):
+        self.platform, self.slug = platform, slug
+
+    def send(self, outbox_ids: list[int], delay_seconds: float = 0) -> None:
+        self.platform.send_jobs(self.slug, outbox_ids, delay_seconds)
+
+    def activate_later(self, service_id: int, delay_seconds: float) -> None:
+        self.platform.schedule_activation(self.slug, service_id, delay_seconds)
+
+    def retry_delay(self, attempts: int) -> float:
+        return self.platform.job_retry_delay(attempts)

@@ -4,8 +4,8 @@ from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
-from caas.api import Blueprint
-from caas.api.security import BEARER, roles
+from caas.entrypoints.http.api import Blueprint
+from caas.entrypoints.http.api.security import BEARER, roles
 from caas.sandboxes import faults, smtp
 
 blp = Blueprint("sandbox", __name__, url_prefix="/sandbox",
@@ -273,7 +273,7 @@ class TelemetryReport(MethodView):
         if vehicle is None:
             abort(404, message=f"The telemetry sandbox does not play {vin}.")
         found = _tenant(vehicle["tenant"])
-        day = data.get("day") or local_day(clock.now(_platform(), found), found.timezone)
+        day = data.get("day") or local_day(clock.now(_platform().for_tenant(found)), found.timezone)
         return sandbox.report(vin, day, data.get("quantity"), data.get("metric"))
 
 
@@ -290,7 +290,7 @@ class Clock(MethodView):
         """The tenant's billing clock"""
         from caas.service_layer import clock
         found = _tenant(tenant)
-        return {"tenant": tenant, "now": clock.now(_platform(), found).isoformat()}
+        return {"tenant": tenant, "now": clock.now(_platform().for_tenant(found)).isoformat()}
 
 
 @blp.route("/clock/<string:tenant>/advance")
@@ -302,11 +302,11 @@ class ClockAdvance(MethodView):
         """Move the tenant's billing clock forward (`days` or `until`), like a test clock;
         months it closes are then billed"""
         from caas.domain.billing import local_day
-        from caas.jobs.tasks import billing_tick
+        from caas.entrypoints.worker.outbox import billing_tick
         from caas.service_layer import clock
         found = _tenant(tenant)
-        before = clock.now(_platform(), found)
-        now = clock.advance(_platform(), found, days=data.get("days"), until=data.get("until"))
+        before = clock.now(_platform().for_tenant(found))
+        now = clock.advance(_platform().for_tenant(found), days=data.get("days"), until=data.get("until"))
         # The vehicles report the days that passed before the months they close are billed.
         reports = _sandboxes().telemetry.days_passed(tenant, local_day(before, found.timezone),
                                                      local_day(now, found.timezone))

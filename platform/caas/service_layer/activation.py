@@ -17,11 +17,10 @@ import random
 import uuid
 from datetime import timedelta
 
-from caas.adapters.iot import CommandFailed, CommandTimedOut, IotError, IotRejected
-from caas.adapters.payments import (Payment, PaymentDeclined, PaymentError, PaymentOutcomeUnknown,
+from caas.adapters.http.iot import CommandFailed, CommandTimedOut, IotError, IotRejected
+from caas.adapters.http.payments import (Payment, PaymentDeclined, PaymentError, PaymentOutcomeUnknown,
                                     PaymentRejected)
-from caas.adapters.services import LiveServiceExists, StaleService
-from caas.bootstrap import Platform
+from caas.adapters.sql.services import LiveServiceExists, StaleService
 from caas.clock import wall_now
 from caas.domain.money import Money
 from caas.domain.services import (PAYMENT_ON_FAILURE, PAYMENT_ON_SUCCESS, RetryPolicy, Service,
@@ -32,6 +31,7 @@ from caas.service_layer import billing, catalog
 from caas.service_layer.errors import Conflict, NotFound, PaymentRequired, gateway_refusal
 # The customer's notices about their service go through the notification engine.
 from caas.service_layer.notifications import service_notice as notify
+from caas.service_layer.context import TenantContext
 
 log = logging.getLogger(__name__)
 ACTIVATE = "activate_service"
@@ -42,7 +42,7 @@ _jitter = random.Random()
 
 # --- purchase ---------------------------------------------------------------------
 
-def purchase(platform: Platform, tenant: Tenant, customer_id: int, vin: str, code: str,
+def purchase(ctx: TenantContext, customer_id: int, vin: str, code: str,
              card_token: str) -> dict:
     """Check eligibility, authorize the price, and queue the activation.
 
@@ -53,42 +53,42 @@ def purchase(platform: Platform, tenant: Tenant, customer_id: int, vin: str, cod
     :raises PaymentRequired: the card was declined. :raises Unavailable: the gateway did
         not act; nothing was authorized.
     """
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         vehicle = catalog.own_vehicle(uow, vin, customer_id)
         setting = uow.catalog_settings.get(code)
-        if setting is None or not setting["enabled"] or code not in platform.plugins.catalog_options:
+        if setting is None or not setting["enabled"] or code not in ctx.plugins.catalog_options:
             raise NotFound(lazy_gettext("The option '%(code)s' is not offered.", code=code))
-        option = platform.plugins.option(code)
+        option = ctx.plugins.option(code)
         live = code in uow.services.live_options(vin)
-        unresolved = _unresolved_purchases(platform, uow, vin=vin, option=code) if live else []
+        unresolved = _unresolved_purchases(ctx, uow, vin=vin, option=code) if live else []
     if unresolved:
         # A purchase of this option whose authorization went unanswered: settle it first.
-        reconcile_authorization(platform, tenant, unresolved[0])
-        with platform.tenant_uow(tenant.slug) as uow:
+        reconcile_authorization(ctx, unresolved[0])
+        with ctx.uow() as uow:
             live = code in uow.services.live_options(vin)
-    overdue = (catalog.maintenance_overdue(platform, tenant, vin)
+    overdue = (catalog.maintenance_overdue(ctx, vin)
                if option.requires_maintenance else None)
     reason = blocking_reason(compatible=option.fits(vehicle.model), live=live,
                              needs_maintenance=option.requires_maintenance,
                              maintenance_overdue=overdue)
     if reason:
         raise Conflict(catalog.REASONS[reason], reason=reason)
-    policy = _policy(platform, tenant)
+    policy = _policy(ctx)
     service = Service(customer_id=customer_id, vin=vin, option=code, billing=setting["billing"],
                       price=setting["price"], card_token=card_token,
                       max_attempts=policy.max_attempts, next_attempt_at=wall_now())
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         try:
             uow.services.add(service)
         except LiveServiceExists:
             raise Conflict(lazy_gettext("This option is already being bought for this vehicle."),
                            reason="already_active")
         uow.commit()
-    return _authorize(platform, tenant, service)
+    return _authorize(ctx, service)
 
 
-def _policy(platform: Platform, tenant: Tenant) -> RetryPolicy:
-    settings = catalog.ota_settings(platform, tenant)
+def _policy(ctx: TenantContext) -> RetryPolicy:
+    settings = catalog.ota_settings(ctx)
     return RetryPolicy(max_attempts=settings["max_attempts"],
                        base_seconds=settings["backoff_seconds"],
                        command_timeout_seconds=settings["command_timeout_seconds"])
@@ -98,25 +98,25 @@ def _key(tenant: Tenant, service: Service, step: str) -> str:
     return f"{tenant.slug}:service:{service.id}:{step}"
 
 
-def _authorize(platform: Platform, tenant: Tenant, service: Service) -> dict:
-    gateway = platform.external.payments(tenant)
+def _authorize(ctx: TenantContext, service: Service) -> dict:
+    gateway = ctx.gateways.payments
     try:
         payment = gateway.authorize(service.price, service.card_token,
-                                    idempotency_key=_key(tenant, service, "authorize"),
+                                    idempotency_key=_key(ctx.tenant, service, "authorize"),
                                     reference=f"service-{service.id}",
                                     description=f"{service.option} for {service.vin}")
     except PaymentOutcomeUnknown as exc:
-        return _authorization_unknown(platform, tenant, service.id, exc)
+        return _authorization_unknown(ctx, service.id, exc)
     except PaymentError as exc:
-        _not_authorized(platform, tenant, service.id, exc)
+        _not_authorized(ctx, service.id, exc)
         if isinstance(exc, PaymentDeclined):
             raise PaymentRequired(lazy_gettext("The card was declined (%(code)s); nothing was "
                                                "charged.", code=exc.code))
         raise gateway_refusal(exc) from exc
-    return _authorized(platform, tenant, service.id, payment)
+    return _authorized(ctx, service.id, payment)
 
 
-def _authorized(platform: Platform, tenant: Tenant, service_id: int, payment: Payment) -> dict:
+def _authorized(ctx: TenantContext, service_id: int, payment: Payment) -> dict:
     """The price is held: queue the activation (once, whoever learns of it first)."""
     def held(uow, stored: Service) -> None:
         stored.payment_id, stored.payment_status = payment.id, "authorized"
@@ -126,24 +126,24 @@ def _authorized(platform: Platform, tenant: Tenant, service_id: int, payment: Pa
         uow.services.save(stored)
         uow.outbox.add(ACTIVATE, {"service_id": stored.id})
         _audit_payment(uow, stored, "authorized", payment_id=payment.id)
-    return _purchase_outcome(platform, tenant, service_id, held)
+    return _purchase_outcome(ctx, service_id, held)
 
 
-def _not_authorized(platform: Platform, tenant: Tenant, service_id: int, exc: PaymentError) -> None:
+def _not_authorized(ctx: TenantContext, service_id: int, exc: PaymentError) -> None:
     """Declined, or known not to have happened: the purchase ends, nothing held."""
     def refused(uow, stored: Service) -> None:
         stored.move_to(ServiceStatus.PAYMENT_FAILED, f"payment: {exc}")
         stored.payment_status, stored.next_attempt_at = "none", None
         uow.services.save(stored)
         _audit_payment(uow, stored, "not_authorized", error=str(exc))
-    _purchase_outcome(platform, tenant, service_id, refused)
+    _purchase_outcome(ctx, service_id, refused)
 
 
-def _purchase_outcome(platform: Platform, tenant: Tenant, service_id: int, apply) -> dict:
+def _purchase_outcome(ctx: TenantContext, service_id: int, apply) -> dict:
     """Apply the authorization's outcome to a purchase still ``paying``, once: a purchase a
     concurrent reconciliation settled first is left as it is. Returns the service's view."""
     for _ in range(3):
-        with platform.tenant_uow(tenant.slug) as uow:
+        with ctx.uow() as uow:
             stored = uow.services.get(service_id)
             if stored.status is ServiceStatus.PAYING:
                 try:
@@ -156,22 +156,22 @@ def _purchase_outcome(platform: Platform, tenant: Tenant, service_id: int, apply
     raise Conflict(lazy_gettext("This purchase keeps changing; please read it again."))
 
 
-def _unresolved_purchases(platform: Platform, uow, **which) -> list[int]:
+def _unresolved_purchases(ctx: TenantContext, uow, **which) -> list[int]:
     # A purchase's next step is scheduled in real time, like every retry.
-    stale = wall_now() - timedelta(seconds=platform.config["CAAS_PAYMENT_STALE_SECONDS"])
+    stale = wall_now() - timedelta(seconds=ctx.settings["CAAS_PAYMENT_STALE_SECONDS"])
     return uow.services.unresolved_purchases(stale, **which)
 
 
-def _lookup_grace_over(platform: Platform, service: Service) -> bool:
+def _lookup_grace_over(ctx: TenantContext, service: Service) -> bool:
     """Whether the authorization was sent long enough ago for the gateway to know of it."""
-    grace = timedelta(seconds=platform.config["CAAS_PAYMENT_LOOKUP_GRACE_SECONDS"])
+    grace = timedelta(seconds=ctx.settings["CAAS_PAYMENT_LOOKUP_GRACE_SECONDS"])
     return service.next_attempt_at is None or service.next_attempt_at <= wall_now() - grace
 
 
-def _authorization_unknown(platform: Platform, tenant: Tenant, service_id: int,
+def _authorization_unknown(ctx: TenantContext, service_id: int,
                            exc: PaymentError) -> dict:
     """The gateway's answer was lost: the purchase stays ``paying`` until its key is looked up."""
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         stored = uow.services.get(service_id)
         stored.payment_status, stored.last_error = "unknown", str(exc)
         stored.next_attempt_at = wall_now()
@@ -186,7 +186,7 @@ def _authorization_unknown(platform: Platform, tenant: Tenant, service_id: int,
     return view
 
 
-def reconcile_authorization(platform: Platform, tenant: Tenant, service_id: int) -> str:
+def reconcile_authorization(ctx: TenantContext, service_id: int) -> str:
     """Settle a purchase whose authorization went unanswered (or whose process died asking),
     by asking the gateway what it did with the purchase's key: held, the activation goes on
     as if the answer had just come; declined or never made (once
@@ -194,26 +194,26 @@ def reconcile_authorization(platform: Platform, tenant: Tenant, service_id: int)
 
     :returns: the service's status now.
     """
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         service = uow.services.get(service_id)
     if service.status is not ServiceStatus.PAYING:
         return service.status.value
     try:
-        found = platform.external.payments(tenant).lookup(_key(tenant, service, "authorize"))
+        found = ctx.gateways.payments.lookup(_key(ctx.tenant, service, "authorize"))
     except PaymentError:
         return service.status.value  # the gateway cannot be asked: the next pass asks again
     if found is None:
-        if not _lookup_grace_over(platform, service):
+        if not _lookup_grace_over(ctx, service):
             return service.status.value
-        _not_authorized(platform, tenant, service_id,
+        _not_authorized(ctx, service_id,
                         PaymentError("the gateway never acted on the authorization"))
         return ServiceStatus.PAYMENT_FAILED.value
     try:
         payment = found.result(Payment.from_json)
     except PaymentError as exc:
-        _not_authorized(platform, tenant, service_id, exc)
+        _not_authorized(ctx, service_id, exc)
         return ServiceStatus.PAYMENT_FAILED.value
-    return _authorized(platform, tenant, service_id, payment)["status"]
+    return _authorized(ctx, service_id, payment)["status"]
 
 
 def _audit_payment(uow, service: Service, outcome: str, **after) -> None:
@@ -225,15 +225,15 @@ def _audit_payment(uow, service: Service, outcome: str, **after) -> None:
 
 # --- the OTA activation --------------------------------------------------------------
 
-def run_attempt(platform: Platform, tenant: Tenant, service_id: int) -> None:
+def run_attempt(ctx: TenantContext, service_id: int) -> None:
     """One activation attempt; schedules the next one or finishes the service.
 
     Safe to call for any message about the service: a finished service, an
     attempt another worker is running, or a retry that is not due yet, is skipped.
     """
-    policy = _policy(platform, tenant)
+    policy = _policy(ctx)
     now = wall_now()
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         service = uow.services.get(service_id)
         if service is None or service.status is not ServiceStatus.ACTIVATING:
             return
@@ -242,32 +242,32 @@ def run_attempt(platform: Platform, tenant: Tenant, service_id: int) -> None:
         if service.attempts >= service.max_attempts:
             attempt_error = service.last_error or "no attempts left"
             uow.commit()
-            _give_up(platform, tenant, service_id, attempt_error)
+            _give_up(ctx, service_id, attempt_error)
             return
         service.attempts += 1
         # A lease: if this worker dies mid-command, the sweeper takes over once it expires.
         service.next_attempt_at = now + timedelta(
-            seconds=policy.command_timeout_seconds + platform.config["CAAS_OTA_SWEEP_GRACE_SECONDS"])
+            seconds=policy.command_timeout_seconds + ctx.settings["CAAS_OTA_SWEEP_GRACE_SECONDS"])
         try:
             uow.services.save(service)
         except StaleService:
             return
         uow.commit()
-    option = platform.plugins.option(service.option)
-    iot = platform.external.iot(tenant)
+    option = ctx.plugins.option(service.option)
+    iot = ctx.gateways.iot
     try:
         # valid_until: a command that outlives its attempt must never apply later, unpaid.
-        iot.run(service.vin, f"{tenant.slug}-svc{service.id}-a{service.attempts}",
+        iot.run(service.vin, f"{ctx.tenant.slug}-svc{service.id}-a{service.attempts}",
                 option.activation_payload(service.vin),
                 timeout_seconds=policy.command_timeout_seconds,
                 valid_until=wall_now() + timedelta(seconds=policy.command_timeout_seconds))
     except IotRejected as exc:
-        _give_up(platform, tenant, service_id, f"refused by the IoT API: {exc}")
+        _give_up(ctx, service_id, f"refused by the IoT API: {exc}")
         return
     except (CommandFailed, CommandTimedOut, IotError) as exc:
-        _retry_or_give_up(platform, tenant, service_id, policy, _describe_failure(exc))
+        _retry_or_give_up(ctx, service_id, policy, _describe_failure(exc))
         return
-    _succeeded(platform, tenant, service_id)
+    _succeeded(ctx, service_id)
 
 
 def _command_id(tenant: Tenant, service_id: int, purpose: str) -> str:
@@ -282,15 +282,15 @@ def _describe_failure(exc: Exception) -> str:
     return f"IoT API unavailable: {exc}"
 
 
-def _retry_or_give_up(platform: Platform, tenant: Tenant, service_id: int, policy: RetryPolicy,
+def _retry_or_give_up(ctx: TenantContext, service_id: int, policy: RetryPolicy,
                       error: str) -> None:
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         service = uow.services.get(service_id)
         if service.status is not ServiceStatus.ACTIVATING:
             return
         if service.attempts >= service.max_attempts:
             uow.commit()
-            _give_up(platform, tenant, service_id, error)
+            _give_up(ctx, service_id, error)
             return
         delay = policy.delay(service.attempts, _jitter)
         service.last_error = error
@@ -299,48 +299,48 @@ def _retry_or_give_up(platform: Platform, tenant: Tenant, service_id: int, polic
         uow.commit()
     log.warning("OTA attempt %s of %s failed; retrying in %.1f s", service.attempts,
                 service.max_attempts, delay, extra={"service_id": service_id})
-    platform.schedule_activation(tenant.slug, service_id, delay)
+    ctx.jobs.activate_later(service_id, delay)
 
 
-def _succeeded(platform: Platform, tenant: Tenant, service_id: int) -> None:
-    with platform.tenant_uow(tenant.slug) as uow:
+def _succeeded(ctx: TenantContext, service_id: int) -> None:
+    with ctx.uow() as uow:
         service = uow.services.get(service_id)
         if service.status is not ServiceStatus.ACTIVATING:
             # Cancelled meanwhile (the payment failed): take the option off again.
             uow.outbox.add(DEACTIVATE, {"service_id": service_id})
             uow.commit()
             return
-        option = platform.plugins.catalog_options[service.option]
+        option = ctx.plugins.catalog_options[service.option]
         service.activated(uow.now(), option.duration_days)
         service.next_attempt_at = None
         action = PAYMENT_ON_SUCCESS[service.billing]
         service.payment_status = "capturing" if action == "capture" else "releasing"
         uow.services.save(service)
-        billing.subscribe(platform, uow, tenant, service)  # monthly: billed in arrears from now
+        billing.subscribe(ctx, uow, service)  # monthly: billed in arrears from now
         uow.outbox.add(PAY, {"service_id": service_id, "action": action})
-        notify(platform, uow, tenant, service, "service_active")
-        uow.events.publish("service_activated", tenant=tenant.slug, service_id=service_id,
+        notify(ctx, uow, service, "service_active")
+        uow.events.publish("service_activated", tenant=ctx.tenant.slug, service_id=service_id,
                            vin=service.vin, option=service.option)
         uow.commit()
 
 
-def _give_up(platform: Platform, tenant: Tenant, service_id: int, error: str) -> None:
+def _give_up(ctx: TenantContext, service_id: int, error: str) -> None:
     """The activation failed for good: escalate, tell the customer, and never charge them.
 
     The vehicle's status is asked first: a worker that died after its command
     succeeded leaves the option applied, and then it *was* delivered. When the
     status cannot be read, the option is switched off to be sure.
     """
-    vehicle_status = _vehicle_status(platform, tenant, service_id)
-    with platform.tenant_uow(tenant.slug) as uow:
+    vehicle_status = _vehicle_status(ctx, service_id)
+    with ctx.uow() as uow:
         service = uow.services.get(service_id)
-    applied = platform.plugins.option(service.option).activation_payload(service.vin)
+    applied = ctx.plugins.option(service.option).activation_payload(service.vin)
     configuration = vehicle_status.get("configuration")
     if configuration is not None and all(configuration.get(key) == value
                                          for key, value in applied.items()):
-        _succeeded(platform, tenant, service_id)
+        _succeeded(ctx, service_id)
         return
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         service = uow.services.get(service_id)
         if service.status is not ServiceStatus.ACTIVATING:
             return
@@ -357,8 +357,8 @@ def _give_up(platform: Platform, tenant: Tenant, service_id: int, error: str) ->
             {"error": error, "attempts": service.attempts, "option": service.option,
              "vehicle_status": vehicle_status}, service_id=service_id, vin=service.vin,
             customer_id=service.customer_id)
-        notify(platform, uow, tenant, service, "service_failed")
-        uow.events.publish("service_activation_failed", tenant=tenant.slug,
+        notify(ctx, uow, service, "service_failed")
+        uow.events.publish("service_activation_failed", tenant=ctx.tenant.slug,
                            service_id=service_id, vin=service.vin, option=service.option,
                            error=error)
         uow.commit()
@@ -366,12 +366,12 @@ def _give_up(platform: Platform, tenant: Tenant, service_id: int, error: str) ->
               extra={"service_id": service_id})
 
 
-def _vehicle_status(platform: Platform, tenant: Tenant, service_id: int) -> dict:
+def _vehicle_status(ctx: TenantContext, service_id: int) -> dict:
     """The vehicle's state as the IoT API reports it, for the support ticket."""
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         vin = uow.services.get(service_id).vin
     try:
-        status = platform.external.iot(tenant).vehicle_status(vin)
+        status = ctx.gateways.iot.vehicle_status(vin)
     except IotError as exc:
         return {"error": f"vehicle status unavailable: {exc}"}
     return {"online": status.online, "configuration": status.configuration,
@@ -381,7 +381,7 @@ def _vehicle_status(platform: Platform, tenant: Tenant, service_id: int) -> dict
 
 # --- the payment, after the outcome ------------------------------------------------------
 
-def settle_payment(platform: Platform, tenant: Tenant, service_id: int, action: str,
+def settle_payment(ctx: TenantContext, service_id: int, action: str,
                    amount_minor: int | None = None) -> None:
     """Capture, release (void) or refund the service's payment; idempotent at the gateway.
 
@@ -392,18 +392,18 @@ def settle_payment(platform: Platform, tenant: Tenant, service_id: int, action: 
     :raises PaymentError: the gateway did not answer, or refused for now: for the job to
         retry, with the same key.
     """
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         service = uow.services.get(service_id)
     if action == "capture":
-        outcome, refunded = _capture(platform, tenant, service)
+        outcome, refunded = _capture(ctx, service)
     elif action == "void":
-        outcome, refunded = _release(platform, tenant, service)
+        outcome, refunded = _release(ctx, service)
     else:
         amount = Money.from_minor(amount_minor, service.price.currency)
-        refund = platform.external.payments(tenant).refund(
-            service.payment_id, idempotency_key=_key(tenant, service, action), amount=amount)
+        refund = ctx.gateways.payments.refund(
+            service.payment_id, idempotency_key=_key(ctx.tenant, service, action), amount=amount)
         outcome, refunded = "refunded", refund.amount
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         service = uow.services.get(service_id)
         before = service.payment_status
         service.payment_status = outcome
@@ -422,21 +422,21 @@ def settle_payment(platform: Platform, tenant: Tenant, service_id: int, action: 
         uow.commit()
 
 
-def _capture(platform: Platform, tenant: Tenant, service: Service) -> tuple[str, Money | None]:
-    gateway = platform.external.payments(tenant)
+def _capture(ctx: TenantContext, service: Service) -> tuple[str, Money | None]:
+    gateway = ctx.gateways.payments
     try:
-        gateway.capture(service.payment_id, idempotency_key=_key(tenant, service, "capture"))
+        gateway.capture(service.payment_id, idempotency_key=_key(ctx.tenant, service, "capture"))
     except PaymentDeclined:
-        _release(platform, tenant, service)
+        _release(ctx, service)
         return "capture_declined", None
     return "captured", None
 
 
-def _release(platform: Platform, tenant: Tenant, service: Service) -> tuple[str, Money | None]:
+def _release(ctx: TenantContext, service: Service) -> tuple[str, Money | None]:
     """Void the hold; if it was captured after all, refund what was taken."""
-    gateway = platform.external.payments(tenant)
+    gateway = ctx.gateways.payments
     try:
-        gateway.void(service.payment_id, idempotency_key=_key(tenant, service, "void"))
+        gateway.void(service.payment_id, idempotency_key=_key(ctx.tenant, service, "void"))
         return "voided", None
     except (PaymentDeclined, PaymentRejected) as refused:
         state = gateway.get(service.payment_id).status
@@ -444,39 +444,39 @@ def _release(platform: Platform, tenant: Tenant, service: Service) -> tuple[str,
             return "voided", None
         if state == "authorized":
             raise refused  # still held: the job tries again
-    refund = gateway.refund(service.payment_id, idempotency_key=_key(tenant, service, "refund-all"))
+    refund = gateway.refund(service.payment_id, idempotency_key=_key(ctx.tenant, service, "refund-all"))
     return "refunded", refund.amount
 
 
-def deactivate(platform: Platform, tenant: Tenant, service_id: int) -> None:
+def deactivate(ctx: TenantContext, service_id: int) -> None:
     """Take the option off the vehicle; raises while the IoT API cannot, for the job to retry."""
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         service = uow.services.get(service_id)
-    option = platform.plugins.option(service.option)
-    policy = _policy(platform, tenant)
+    option = ctx.plugins.option(service.option)
+    policy = _policy(ctx)
     # A fresh command id each time: the IoT API answers a known id with that command's outcome.
-    platform.external.iot(tenant).run(service.vin, _command_id(tenant, service_id, "off"),
+    ctx.gateways.iot.run(service.vin, _command_id(ctx.tenant, service_id, "off"),
                                       option.deactivation_payload(service.vin),
                                       timeout_seconds=policy.command_timeout_seconds)
 
 
 # --- the sweeper -------------------------------------------------------------------
 
-def sweep(platform: Platform, tenant: Tenant) -> int:
+def sweep(ctx: TenantContext) -> int:
     """Send again every activation whose next step is overdue (a lost message, a dead worker)."""
-    grace = timedelta(seconds=platform.config["CAAS_OTA_SWEEP_GRACE_SECONDS"])
-    with platform.tenant_uow(tenant.slug) as uow:
+    grace = timedelta(seconds=ctx.settings["CAAS_OTA_SWEEP_GRACE_SECONDS"])
+    with ctx.uow() as uow:
         overdue = uow.services.overdue(ServiceStatus.ACTIVATING, wall_now() - grace)
     for service_id in overdue:
-        platform.schedule_activation(tenant.slug, service_id, 0)
+        ctx.jobs.activate_later(service_id, 0)
     return len(overdue)
 
 
-def reconcile(platform: Platform, tenant: Tenant) -> int:
+def reconcile(ctx: TenantContext) -> int:
     """Settle every purchase whose authorization went unanswered, and release every hold
     that nothing will capture, whatever state its service ended in; returns how many."""
-    with platform.tenant_uow(tenant.slug) as uow:
-        unanswered = _unresolved_purchases(platform, uow)
+    with ctx.uow() as uow:
+        unanswered = _unresolved_purchases(ctx, uow)
         held = uow.services.open_holds()
         for service_id in held:
             service = uow.services.get(service_id)
@@ -485,7 +485,7 @@ def reconcile(platform: Platform, tenant: Tenant) -> int:
             uow.outbox.add(PAY, {"service_id": service_id, "action": PAYMENT_ON_FAILURE})
         uow.commit()
     for service_id in unanswered:
-        reconcile_authorization(platform, tenant, service_id)
+        reconcile_authorization(ctx, service_id)
     return len(unanswered) + len(held)
 
 
@@ -521,17 +521,17 @@ def service_views(uow, services: list[Service]) -> list[dict]:
                  refund=service.refund()) for service in services]
 
 
-def vehicle_services(platform: Platform, tenant: Tenant, vin: str, customer_id: int | None,
+def vehicle_services(ctx: TenantContext, vin: str, customer_id: int | None,
                      offset: int, limit: int):
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         catalog.own_vehicle(uow, vin, customer_id)
         services, total = uow.services.of_vehicle(vin, offset, limit)
         return service_views(uow, services), total
 
 
-def service_view(platform: Platform, tenant: Tenant, service_id: int,
+def service_view(ctx: TenantContext, service_id: int,
                  customer_id: int | None) -> dict:
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         service = uow.services.get(service_id)
         if service is None or (customer_id is not None and service.customer_id != customer_id):
             raise NotFound(lazy_gettext("Service %(id)s not found.", id=service_id))

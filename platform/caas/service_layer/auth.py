@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from caas.adapters import device_tokens, passwords, tokens
-from caas.adapters.repositories import LoginThrottle
-from caas.bootstrap import Platform
 from caas.clock import wall_now
 from caas.context import Actor
 from caas.domain.sign_in import KnownDevice, SignInPolicy, client_key
 from caas.domain.tenants import Tenant
 from caas.i18n import lazy_gettext
+from caas.service_layer.ports import ControlPlane
 from caas.service_layer.errors import Throttled, Unauthorized
 
 log = logging.getLogger(__name__)
@@ -52,7 +51,7 @@ def sign_in_policy(config) -> SignInPolicy:
         address_window=timedelta(seconds=config["CAAS_LOGIN_ADDRESS_WINDOW_SECONDS"]))
 
 
-def issue_token(platform: Platform, email: str, password: str, client_address: str | None,
+def issue_token(platform: ControlPlane, email: str, password: str, client_address: str | None,
                 tenant: Tenant | None, device_token: str | None = None) -> SignedIn:
     """Check credentials; return the access token, the actor and this device's token.
 
@@ -97,8 +96,8 @@ def issue_token(platform: Platform, email: str, password: str, client_address: s
                             config["CAAS_DEVICE_TOKEN_TTL_SECONDS"]))
 
 
-def _unit_of_work(platform: Platform, tenant: Tenant | None):
-    return platform.tenant_uow(tenant.slug) if tenant else platform.control_uow()
+def _unit_of_work(platform: ControlPlane, tenant: Tenant | None):
+    return platform.for_tenant(tenant).uow() if tenant else platform.control_uow()
 
 
 def _person(uow, email: str, tenant: Tenant | None):
@@ -109,7 +108,7 @@ def _person(uow, email: str, tenant: Tenant | None):
     return person if person is not None and person.active else None
 
 
-def _claim(throttle: LoginThrottle, policy: SignInPolicy, email: str,
+def _claim(throttle, policy: SignInPolicy, email: str,
            client_address: str | None, device: KnownDevice | None) -> _Claim:
     """Count this attempt as a failure, or refuse it with :class:`Throttled`.
 
@@ -139,7 +138,7 @@ def _refuse(counter: str, seconds: int):
     raise Throttled(TOO_MANY_FAILURES, retry_after=seconds)
 
 
-def actor_from_token(platform: Platform, token: str, tenant: Tenant | None) -> Actor:
+def actor_from_token(platform: ControlPlane, token: str, tenant: Tenant | None) -> Actor:
     """The actor a bearer token stands for, checked against the request's tenant.
 
     :raises Unauthorized: invalid or expired token, or a tenant token used on another tenant.

@@ -28,8 +28,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from caas.adapters.payments import Payment, PaymentError, PaymentNotAnswered
-from caas.bootstrap import Platform
+from caas.adapters.http.payments import Payment, PaymentError, PaymentNotAnswered
 from caas.domain import billing as rules
 from caas.domain import usage
 from caas.domain.billing import Period
@@ -39,6 +38,7 @@ from caas.domain.tenants import Tenant
 from caas.i18n import lazy_gettext, option_name
 from caas.service_layer import activation, catalog, invoice_documents, notifications, settlements
 from caas.service_layer.errors import Conflict, NotFound
+from caas.service_layer.context import TenantContext
 
 log = logging.getLogger(__name__)
 SERIES = {"invoice": "INV", "credit_note": "CN"}
@@ -48,13 +48,13 @@ RECEIPTS = "send_receipts"
 _TICK = timedelta(microseconds=1)
 
 
-def _rate(platform: Platform, tenant: Tenant) -> Decimal:
-    country = platform.country_of(tenant)
+def _rate(ctx: TenantContext) -> Decimal:
+    country = ctx.country
     return country.vat_rates[country.invoice_vat_rate]
 
 
-def _option_name(platform: Platform, code: str, locale: str) -> str:
-    option = platform.plugins.catalog_options.get(code)
+def _option_name(ctx: TenantContext, code: str, locale: str) -> str:
+    option = ctx.plugins.catalog_options.get(code)
     return option_name(option, locale) if option else code
 
 
@@ -75,19 +75,19 @@ def _series(kind: str, year: int) -> str:
     return f"{SERIES[kind]}-{year}"
 
 
-def _number(platform: Platform, tenant: Tenant, kind: str, year: int, seq: int) -> str:
-    return rules.invoice_number(platform.country_of(tenant).invoice_number_format,
+def _number(ctx: TenantContext, kind: str, year: int, seq: int) -> str:
+    return rules.invoice_number(ctx.country.invoice_number_format,
                                 series=SERIES[kind], year=year, seq=seq)
 
 
 # --- subscriptions ---------------------------------------------------------------------
 
-def subscribe(platform: Platform, uow, tenant: Tenant, service: Service) -> None:
+def subscribe(ctx: TenantContext, uow, service: Service) -> None:
     """Start billing a monthly service the vehicle just confirmed (in that transaction)."""
     if service.billing != "monthly":
         return
     started = uow.now()
-    trial_days = platform.plugins.option(service.option).trial_days
+    trial_days = ctx.plugins.option(service.option).trial_days
     setting = uow.catalog_settings.get(service.option) or {}
     usage_price = setting.get("usage_price")
     uow.subscriptions.add(service_id=service.id, customer_id=service.customer_id,
@@ -99,30 +99,30 @@ def subscribe(platform: Platform, uow, tenant: Tenant, service: Service) -> None
                           usage_included=setting.get("usage_included"))
 
 
-def remind_trials(platform: Platform, tenant: Tenant) -> int:
+def remind_trials(ctx: TenantContext) -> int:
     """Tell customers whose free trial ends within ``CAAS_TRIAL_REMINDER_DAYS`` that it turns
     into a paid subscription unless they cancel; each is told once."""
-    days = platform.config["CAAS_TRIAL_REMINDER_DAYS"]
-    with platform.tenant_uow(tenant.slug) as uow:
+    days = ctx.settings["CAAS_TRIAL_REMINDER_DAYS"]
+    with ctx.uow() as uow:
         now = uow.now()
         due = uow.subscriptions.trials_to_remind(now + timedelta(days=days))
         details = uow.invoices.billing_details(sorted({row["customer_id"] for row in due}))
-        _tell_each(uow, tenant, "trial_ending", [(row["customer_id"], {
-            "options": [_option_name(platform, row["option"],
+        _tell_each(uow, ctx.tenant, "trial_ending", [(row["customer_id"], {
+            "options": [_option_name(ctx, row["option"],
                                      details[row["customer_id"]]["locale"])],
             "amount": Money.from_minor(row["price_minor"], row["currency"]).to_dict(),
-            "date": rules.local_day(row["trial_ends_at"], tenant.timezone).isoformat()})
+            "date": rules.local_day(row["trial_ends_at"], ctx.tenant.timezone).isoformat()})
             for row in due])
         uow.commit()
     return len(due)
 
 
-def cancel(platform: Platform, tenant: Tenant, customer_id: int, service_id: int) -> dict:
+def cancel(ctx: TenantContext, customer_id: int, service_id: int) -> dict:
     """End a subscription at the end of the current month; that month is still billed.
 
     :raises NotFound: not the customer's service. :raises Conflict: not a running subscription.
     """
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         service = uow.services.get(service_id)
         if service is None or service.customer_id != customer_id:
             raise NotFound(lazy_gettext("Service %(id)s not found.", id=service_id))
@@ -134,8 +134,8 @@ def cancel(platform: Platform, tenant: Tenant, customer_id: int, service_id: int
             raise Conflict(lazy_gettext("This subscription is already cancelled."),
                            reason="already_cancelled")
         now = uow.now()
-        period = Period.of(rules.local_day(now, tenant.timezone))
-        ends, event = period.bounds(tenant.timezone)[1], "subscription_cancelled"
+        period = Period.of(rules.local_day(now, ctx.tenant.timezone))
+        ends, event = period.bounds(ctx.tenant.timezone)[1], "subscription_cancelled"
         if subscription["trial_ends_at"] and now < subscription["trial_ends_at"] < ends:
             # Cancelled during the free trial: it ends with the trial, nothing due.
             ends, event = subscription["trial_ends_at"], "trial_cancelled"
@@ -144,17 +144,17 @@ def cancel(platform: Platform, tenant: Tenant, customer_id: int, service_id: int
                                 f"subscription cancelled; ends at the end of {period}"))
         uow.services.save(service)
         customer = uow.invoices.billing_details([customer_id])[customer_id]
-        _tell(uow, tenant, customer_id, event,
-              options=[_option_name(platform, service.option, customer["locale"])],
-              date=rules.local_day(ends - _TICK, tenant.timezone).isoformat())
+        _tell(uow, ctx.tenant, customer_id, event,
+              options=[_option_name(ctx, service.option, customer["locale"])],
+              date=rules.local_day(ends - _TICK, ctx.tenant.timezone).isoformat())
         uow.audit.record("subscription.cancelled", "service", service_id,
                          after={"ends_at": ends.isoformat()})
         uow.commit()
-    return subscription_view(platform, tenant, service_id)
+    return subscription_view(ctx, service_id)
 
 
-def subscription_view(platform: Platform, tenant: Tenant, service_id: int) -> dict:
-    with platform.tenant_uow(tenant.slug) as uow:
+def subscription_view(ctx: TenantContext, service_id: int) -> dict:
+    with ctx.uow() as uow:
         subscription = uow.subscriptions.by_service(service_id)
     if subscription is None:
         return None
@@ -162,7 +162,7 @@ def subscription_view(platform: Platform, tenant: Tenant, service_id: int) -> di
                                                "ended_at", "end_reason")}
 
 
-def _end_services(platform: Platform, uow, service_ids: list[int], note: str) -> None:
+def _end_services(ctx: TenantContext, uow, service_ids: list[int], note: str) -> None:
     """Take ended subscriptions' options off their vehicles."""
     for service_id in service_ids:
         service = uow.services.get(service_id)
@@ -173,29 +173,29 @@ def _end_services(platform: Platform, uow, service_ids: list[int], note: str) ->
             uow.outbox.add(activation.DEACTIVATE, {"service_id": service_id})
 
 
-def end_due(platform: Platform, tenant: Tenant) -> int:
+def end_due(ctx: TenantContext) -> int:
     """End the cancelled subscriptions whose month end has come; returns how many."""
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         now = uow.now()
         due = uow.subscriptions.due_to_end(now)
         rows = {row["id"]: row for row in map(uow.subscriptions.by_id, due)}
         service_ids = []
         for subscription_id, row in rows.items():
             service_ids += uow.subscriptions.end([subscription_id], row["cancel_at"], "cancelled")
-        _end_services(platform, uow, service_ids, "subscription ended at the month end")
+        _end_services(ctx, uow, service_ids, "subscription ended at the month end")
         uow.commit()
     return len(service_ids)
 
 
-def expire(platform: Platform, tenant: Tenant) -> int:
+def expire(ctx: TenantContext) -> int:
     """Switch off time-limited options whose time is up (e.g. a 30-day boost) and tell
     their owners; returns how many ended."""
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         now = uow.now()
         expired = uow.services.expired(now.astimezone(timezone.utc))
-        _end_services(platform, uow, expired, "its time is up")
+        _end_services(ctx, uow, expired, "its time is up")
         for service_id in expired:
-            activation.notify(platform, uow, tenant, uow.services.get(service_id),
+            activation.notify(ctx, uow, uow.services.get(service_id),
                               "service_expired")
         uow.commit()
     return len(expired)
@@ -210,7 +210,7 @@ class RunPlan:
     batches: list[list[int]]  # customer ids
 
 
-def plan_run(platform: Platform, tenant: Tenant, period: Period, *, trigger: str,
+def plan_run(ctx: TenantContext, period: Period, *, trigger: str,
              batch_size: int | None = None, queue: bool = False) -> RunPlan:
     """Record a billing run of ``period`` and split its customers into batches.
 
@@ -219,11 +219,11 @@ def plan_run(platform: Platform, tenant: Tenant, period: Period, *, trigger: str
 
     :raises Conflict: the month has not ended yet by the tenant's clock.
     """
-    batch_size = batch_size or platform.config["CAAS_BILLING_BATCH_SIZE"]
-    zone = tenant.timezone
+    batch_size = batch_size or ctx.settings["CAAS_BILLING_BATCH_SIZE"]
+    zone = ctx.tenant.timezone
     start, end = period.bounds(zone)
-    end_due(platform, tenant)
-    with platform.tenant_uow(tenant.slug) as uow:
+    end_due(ctx)
+    with ctx.uow() as uow:
         if not period.closed_by(uow.now(), zone):
             raise Conflict(lazy_gettext("%(period)s is not over yet in %(zone)s; it is billed "
                                         "after its last day.", period=str(period), zone=zone),
@@ -239,40 +239,40 @@ def plan_run(platform: Platform, tenant: Tenant, period: Period, *, trigger: str
     return RunPlan(run_id, period, batches)
 
 
-def start_run(platform: Platform, tenant: Tenant, period: Period, *, trigger: str) -> dict:
+def start_run(ctx: TenantContext, period: Period, *, trigger: str) -> dict:
     """Plan a run of ``period`` and leave its batches to the workers; returns the run.
 
     The run is audited as started by whoever asked for it (``billing.run_started``).
     """
-    plan = plan_run(platform, tenant, period, trigger=trigger, queue=True)
-    with platform.tenant_uow(tenant.slug) as uow:
+    plan = plan_run(ctx, period, trigger=trigger, queue=True)
+    with ctx.uow() as uow:
         uow.audit.record("billing.run_started", "billing_run", plan.run_id, after={
             "period": str(period), "trigger": trigger, "batches": len(plan.batches)})
         uow.commit()
-    return run_view(platform, tenant, plan.run_id)
+    return run_view(ctx, plan.run_id)
 
 
-def run(platform: Platform, tenant: Tenant, period: Period, *, trigger: str = "cli",
+def run(ctx: TenantContext, period: Period, *, trigger: str = "cli",
         batch_size: int | None = None, progress=None) -> dict:
     """Bill ``period`` now, in this process; ``progress(customers_done)`` after each batch.
 
     Two batches are billed at once, so that one is written while the other waits for
     its charges (the counter lock makes the writes take turns).
     """
-    plan = plan_run(platform, tenant, period, trigger=trigger, batch_size=batch_size)
+    plan = plan_run(ctx, period, trigger=trigger, batch_size=batch_size)
     context = contextvars.copy_context()
 
     def bill(batch: list[int]) -> int:
-        context.copy().run(bill_batch, platform, tenant, plan.run_id, period, batch)
+        context.copy().run(bill_batch, ctx, plan.run_id, period, batch)
         return len(batch)
     with ThreadPoolExecutor(2, thread_name_prefix="billing-run") as pool:
         for done in pool.map(bill, plan.batches):
             if progress:
                 progress(done)
-    return run_view(platform, tenant, plan.run_id)
+    return run_view(ctx, plan.run_id)
 
 
-def bill_batch(platform: Platform, tenant: Tenant, run_id: int, period: Period,
+def bill_batch(ctx: TenantContext, run_id: int, period: Period,
                customer_ids: list[int]) -> list[int]:
     """Invoice these customers' subscriptions for ``period``, then charge the invoices.
 
@@ -282,26 +282,26 @@ def bill_batch(platform: Platform, tenant: Tenant, run_id: int, period: Period,
     """
     for _ in range(3):
         try:
-            invoice_ids = _write_invoices(platform, tenant, run_id, period, customer_ids)
+            invoice_ids = _write_invoices(ctx, run_id, period, customer_ids)
             break
         except sa.exc.IntegrityError:
             log.info("a concurrent run billed part of this batch; trying again",
-                     extra={"tenant": tenant.slug, "period": str(period)})
+                     extra={"tenant": ctx.tenant.slug, "period": str(period)})
     else:
         raise RuntimeError(f"billing batch of {period} kept conflicting")
-    charge_invoices(platform, tenant, invoice_ids)
-    with platform.tenant_uow(tenant.slug) as uow:
+    charge_invoices(ctx, invoice_ids)
+    with ctx.uow() as uow:
         uow.billing_runs.batch_done(run_id)
         uow.commit()
     return invoice_ids
 
 
-def _write_invoices(platform: Platform, tenant: Tenant, run_id: int, period: Period,
+def _write_invoices(ctx: TenantContext, run_id: int, period: Period,
                     customer_ids: list[int]) -> list[int]:
-    zone, rate = tenant.timezone, _rate(platform, tenant)
+    zone, rate = ctx.tenant.timezone, _rate(ctx)
     start, end = period.bounds(zone)
-    terms = platform.country_of(tenant).payment_terms_days
-    with platform.tenant_uow(tenant.slug) as uow:
+    terms = ctx.country.payment_terms_days
+    with ctx.uow() as uow:
         issued = rules.local_day(uow.now(), zone)
         series = _series("invoice", issued.year)
         # Taken first: a concurrent run waits here, then finds these lines billed.
@@ -323,16 +323,16 @@ def _write_invoices(platform: Platform, tenant: Tenant, run_id: int, period: Per
             return []
         details = uow.invoices.billing_details(sorted({key[0] for key in grouped}))
         numbers = uow.invoices.take_numbers(series, len(grouped))
-        used = _usage_charges(platform, uow, period, (start, end), [
+        used = _usage_charges(ctx, uow, period, (start, end), [
             subscription for items in grouped.values() for subscription, _ in items])
         invoices, lines = [], []
         for seq, ((customer_id, card_token, currency), items) in zip(numbers, grouped.items()):
             priced = [rules.price_line(charge.amount, rate) for _, charge in items]
-            metered = _usage_lines(platform, used, items, period, rate)
+            metered = _usage_lines(ctx, used, items, period, rate)
             net, vat, total = rules.totals(priced + [line for _, line in metered], currency)
             customer = details[customer_id]
             invoices.append({
-                "number": _number(platform, tenant, "invoice", issued.year, seq),
+                "number": _number(ctx, "invoice", issued.year, seq),
                 "kind": "invoice", "customer_id": customer_id, "period": str(period),
                 "billing_run_id": run_id, "currency": currency, "net_minor": net.to_minor(),
                 "vat_minor": vat.to_minor(), "total_minor": total.to_minor(),
@@ -369,11 +369,11 @@ def _usage_pricing(subscription: dict, period: Period) -> usage.UsagePricing | N
                               subscription[f"{prefix}usage_included"] or 0)
 
 
-def _usage_charges(platform: Platform, uow, period: Period, bounds: tuple[datetime, datetime],
+def _usage_charges(ctx: TenantContext, uow, period: Period, bounds: tuple[datetime, datetime],
                    subscriptions: list[dict]) -> dict[int, usage.UsageCharge]:
     """What the period's usage costs for each subscription with usage pricing; the usage of
     the whole batch is read with one grouped query."""
-    options = platform.plugins.catalog_options
+    options = ctx.plugins.catalog_options
     priced = {subscription["id"]: (subscription, pricing) for subscription in subscriptions
               if (pricing := _usage_pricing(subscription, period))
               and getattr(options.get(subscription["option"]), "usage", None)}
@@ -389,7 +389,7 @@ def _usage_charges(platform: Platform, uow, period: Period, bounds: tuple[dateti
         for subscription_id, (subscription, pricing) in priced.items()}
 
 
-def _usage_lines(platform: Platform, charges: dict[int, usage.UsageCharge], items: list,
+def _usage_lines(ctx: TenantContext, charges: dict[int, usage.UsageCharge], items: list,
                  period: Period, rate: Decimal) -> list[tuple[dict, rules.PricedLine]]:
     """The usage lines of one invoice's subscriptions, each with its priced amounts. A usage
     within the included quantity is a line of zero, so the customer sees what was used."""
@@ -398,8 +398,8 @@ def _usage_lines(platform: Platform, charges: dict[int, usage.UsageCharge], item
         charge = charges.get(subscription["id"])
         if charge is None:
             continue
-        metric = platform.plugins.catalog_options[subscription["option"]].usage
-        decimals = usage.metric_decimals(platform.plugins.catalog_options.values(), metric.metric)
+        metric = ctx.plugins.catalog_options[subscription["option"]].usage
+        decimals = usage.metric_decimals(ctx.plugins.catalog_options.values(), metric.metric)
         line = rules.price_line(charge.amount, rate)
         metered.append(({
             "kind": "usage", "subscription_id": subscription["id"], "period": str(period),
@@ -424,7 +424,7 @@ def _monthly_price(subscription: dict, period: Period) -> int:
     return subscription["price_minor"]
 
 
-def move_prices(platform: Platform, tenant: Tenant, code: str, notice_days: int) -> dict:
+def move_prices(ctx: TenantContext, code: str, notice_days: int) -> dict:
     """Move running subscriptions of ``code`` to the catalog's current price, from the first
     month that starts after ``notice_days`` of notice; each customer is told.
 
@@ -433,12 +433,12 @@ def move_prices(platform: Platform, tenant: Tenant, code: str, notice_days: int)
 
     :raises NotFound: the tenant does not sell ``code`` monthly.
     """
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         setting = uow.catalog_settings.get(code)
         if setting is None or setting["billing"] != "monthly":
             raise NotFound(lazy_gettext("The option '%(code)s' is not sold monthly here.",
                                         code=code))
-        today = rules.local_day(uow.now(), tenant.timezone)
+        today = rules.local_day(uow.now(), ctx.tenant.timezone)
         notice_ends = today + timedelta(days=notice_days)
         period = Period.of(notice_ends)
         if notice_ends != period.first_day:
@@ -448,26 +448,26 @@ def move_prices(platform: Platform, tenant: Tenant, code: str, notice_days: int)
                                              usage_price and usage_price.to_minor(),
                                              setting["usage_included"])
         details = uow.invoices.billing_details(sorted({row["customer_id"] for row in moved}))
-        usage_pricing = catalog.usage_pricing(platform, platform.plugins.option(code), setting)
-        _tell_each(uow, tenant, "price_change", [(customer_id, {
+        usage_pricing = catalog.usage_pricing(ctx, ctx.plugins.option(code), setting)
+        _tell_each(uow, ctx.tenant, "price_change", [(customer_id, {
             "amount": price.to_dict(),
-            "options": [_option_name(platform, code, details[customer_id]["locale"])],
-            "date": period.first_day.isoformat(), **_usage_notice(platform, code, usage_pricing)})
+            "options": [_option_name(ctx, code, details[customer_id]["locale"])],
+            "date": period.first_day.isoformat(), **_usage_notice(ctx, code, usage_pricing)})
             for customer_id in sorted({row["customer_id"] for row in moved})])
         uow.audit.record("subscriptions.price_moved", "catalog_option", code, after={
             "price": price.to_dict(), "from": str(period), "subscriptions": len(moved),
-            **_usage_notice(platform, code, usage_pricing)})
+            **_usage_notice(ctx, code, usage_pricing)})
         uow.commit()
     return {"option": code, "price": price, "effective_from": str(period),
             "subscriptions": len(moved), **usage_pricing}
 
 
-def _usage_notice(platform: Platform, code: str, pricing: dict) -> dict:
+def _usage_notice(ctx: TenantContext, code: str, pricing: dict) -> dict:
     """The usage price a price move's notice states, if the option has one."""
     if pricing["usage_price"] is None:
         return {}
     return {"usage": {"price": pricing["usage_price"].to_dict(), "included": pricing["included"],
-                      "unit": platform.plugins.option(code).usage.unit}}
+                      "unit": ctx.plugins.option(code).usage.unit}}
 
 
 # --- charging ----------------------------------------------------------------------------
@@ -480,7 +480,7 @@ def _reference(invoice: dict) -> str:
     return f"invoice-{invoice['number']}"
 
 
-def charge_invoices(platform: Platform, tenant: Tenant, invoice_ids: list[int]) -> dict[int, str]:
+def charge_invoices(ctx: TenantContext, invoice_ids: list[int]) -> dict[int, str]:
     """Charge open invoices, then record every outcome in one transaction.
 
     A process dying between a charge and this record leaves the invoice ``open``:
@@ -488,19 +488,19 @@ def charge_invoices(platform: Platform, tenant: Tenant, invoice_ids: list[int]) 
     """
     if not invoice_ids:
         return {}
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         invoices = [invoice for invoice in uow.invoices.many(invoice_ids)
                     if invoice["status"] == "open"]
-    charged = _charge_all(platform, tenant, platform.external.payments(tenant), invoices)
+    charged = _charge_all(ctx, ctx.gateways.payments, invoices)
     by_outcome: dict[str, list] = {"paid": [], "unconfirmed": [], "failed": []}
     for invoice, (outcome, detail) in zip(invoices, charged):
         by_outcome[outcome].append((invoice, detail))
-    _record_charges(platform, tenant, by_outcome["paid"], by_outcome["unconfirmed"],
+    _record_charges(ctx, by_outcome["paid"], by_outcome["unconfirmed"],
                     by_outcome["failed"])
     return {invoice["id"]: outcome for invoice, (outcome, _) in zip(invoices, charged)}
 
 
-def _charge_all(platform: Platform, tenant: Tenant, gateway, invoices: list[dict]
+def _charge_all(ctx: TenantContext, gateway, invoices: list[dict]
                 ) -> list[tuple[str, str | None]]:
     """Charge each invoice, ``CAAS_BILLING_CHARGE_CONCURRENCY`` at a time, since a remote
     gateway's answer is mostly waiting; ``(outcome, payment id or error)`` each, in order.
@@ -513,7 +513,7 @@ def _charge_all(platform: Platform, tenant: Tenant, gateway, invoices: list[dict
             return "paid", None
         try:
             payment = gateway.charge(_total(invoice), invoice["card_token"],
-                                     idempotency_key=_charge_key(tenant, invoice),
+                                     idempotency_key=_charge_key(ctx.tenant, invoice),
                                      reference=_reference(invoice),
                                      description=f"Invoice {invoice['number']}")
         except PaymentNotAnswered as exc:
@@ -522,16 +522,16 @@ def _charge_all(platform: Platform, tenant: Tenant, gateway, invoices: list[dict
             return "failed", str(exc)
         return "paid", payment.id
 
-    workers = min(platform.config["CAAS_BILLING_CHARGE_CONCURRENCY"], len(invoices))
-    if workers <= 1 or platform.external.payments_in_process():
+    workers = min(ctx.settings["CAAS_BILLING_CHARGE_CONCURRENCY"], len(invoices))
+    if workers <= 1 or ctx.gateways.payments_in_process:
         return [charge(invoice) for invoice in invoices]
     context = contextvars.copy_context()  # the tenant and request, for the logs
     with ThreadPoolExecutor(workers, thread_name_prefix="charge") as pool:
         return list(pool.map(lambda invoice: context.copy().run(charge, invoice), invoices))
 
 
-def _record_charges(platform: Platform, tenant: Tenant, paid, unconfirmed, failed) -> None:
-    with platform.tenant_uow(tenant.slug) as uow:
+def _record_charges(ctx: TenantContext, paid, unconfirmed, failed) -> None:
+    with ctx.uow() as uow:
         for invoice, error in unconfirmed:
             uow.invoices.set_outcome(invoice["id"], "unconfirmed", error=error,
                                      expected=("open",))
@@ -541,24 +541,24 @@ def _record_charges(platform: Platform, tenant: Tenant, paid, unconfirmed, faile
             uow.outbox.add(RECEIPTS, {"invoice_ids": sorted(recorded)})
         for invoice, payment_id in paid:
             if invoice["id"] not in recorded and payment_id:
-                _paid_after_all(platform, uow, tenant, invoice["id"], payment_id)
+                _paid_after_all(ctx, uow, invoice["id"], payment_id)
         for invoice, error in failed:
-            _payment_failed(platform, uow, tenant, invoice, error)
+            _payment_failed(ctx, uow, invoice, error)
         uow.commit()
     # News of these charges that came before their answers is theirs now.
-    settlements.apply_held(platform, tenant, payment_ids=[payment_id for _, payment_id in paid
+    settlements.apply_held(ctx, payment_ids=[payment_id for _, payment_id in paid
                                                           if payment_id])
     if unconfirmed or failed:
         log.warning("month-end charges: %s unconfirmed, %s refused", len(unconfirmed),
-                    len(failed), extra={"tenant": tenant.slug})
+                    len(failed), extra={"tenant": ctx.tenant.slug})
 
 
-def send_receipts(platform: Platform, tenant: Tenant, invoice_ids: list[int]) -> int:
+def send_receipts(ctx: TenantContext, invoice_ids: list[int]) -> int:
     """Send the customers the receipts of these paid invoices; each invoice's once, however
     often this runs (its receipt is marked in the same transaction). Returns how many."""
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         invoices = uow.invoices.take_receipts(invoice_ids)
-        _tell_each(uow, tenant, "invoice_paid", [_paid_notice(invoice) for invoice in invoices])
+        _tell_each(uow, ctx.tenant, "invoice_paid", [_paid_notice(invoice) for invoice in invoices])
         uow.commit()
     return len(invoices)
 
@@ -573,7 +573,7 @@ def _total(invoice: dict) -> Money:
     return Money.from_minor(invoice["total_minor"], invoice["currency"])
 
 
-def _payment_failed(platform: Platform, uow, tenant: Tenant, invoice: dict, error: str) -> None:
+def _payment_failed(ctx: TenantContext, uow, invoice: dict, error: str) -> None:
     """The charge was refused: cancel the invoice's subscriptions, switch them off, tell the
     customer. They end at the end of the billed month, so nothing after it is ever billed."""
     if not uow.invoices.set_outcome(invoice["id"], "failed", error=error,
@@ -581,38 +581,38 @@ def _payment_failed(platform: Platform, uow, tenant: Tenant, invoice: dict, erro
         return
     lines = uow.invoices.lines([invoice["id"]])[invoice["id"]]
     subscription_ids = [line["subscription_id"] for line in lines if line["subscription_id"]]
-    ends = Period.parse(invoice["period"]).bounds(tenant.timezone)[1]
+    ends = Period.parse(invoice["period"]).bounds(ctx.tenant.timezone)[1]
     service_ids = uow.subscriptions.end(subscription_ids, ends, "payment_failed")
-    _end_services(platform, uow, service_ids, f"invoice {invoice['number']} unpaid: {error}")
+    _end_services(ctx, uow, service_ids, f"invoice {invoice['number']} unpaid: {error}")
     customer = uow.invoices.billing_details([invoice["customer_id"]])[invoice["customer_id"]]
-    _tell(uow, tenant, invoice["customer_id"], "invoice_payment_failed",
+    _tell(uow, ctx.tenant, invoice["customer_id"], "invoice_payment_failed",
           number=invoice["number"], amount=_total(invoice).to_dict(),
-          options=[_option_name(platform, line["option"], customer["locale"]) for line in lines])
+          options=[_option_name(ctx, line["option"], customer["locale"]) for line in lines])
     uow.audit.record("invoice.payment_failed", "invoice", invoice["id"],
                      after={"number": invoice["number"], "error": error[:200],
                             "subscriptions_ended": subscription_ids})
 
 
-def reconcile(platform: Platform, tenant: Tenant, grace_seconds: float | None = None) -> int:
+def reconcile(ctx: TenantContext, grace_seconds: float | None = None) -> int:
     """Settle invoices whose charge went unanswered (or was never recorded), by asking the
     gateway what it did with the invoice's key: a charge is recorded as if its answer had
     just come (an invoice credited meanwhile is refunded, never quietly paid), a decline is a
     refused charge, and a charge never made is made now, under the same key. Returns how many
     invoices were looked at."""
-    grace = platform.config["CAAS_BILLING_RECONCILE_GRACE_SECONDS"] if grace_seconds is None \
+    grace = ctx.settings["CAAS_BILLING_RECONCILE_GRACE_SECONDS"] if grace_seconds is None \
         else grace_seconds
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         invoice_ids = uow.invoices.in_status(("open", "unconfirmed", "credited_unconfirmed"),
                                              uow.now() - timedelta(seconds=grace))
         invoices = [uow.invoices.get(invoice_id) for invoice_id in invoice_ids]
-    gateway = platform.external.payments(tenant)
+    gateway = ctx.gateways.payments
     to_charge = []
     for invoice in invoices:
         try:
-            found = gateway.lookup(_charge_key(tenant, invoice))
+            found = gateway.lookup(_charge_key(ctx.tenant, invoice))
         except PaymentError:
             return 0  # still unreachable: the next pass asks again
-        with platform.tenant_uow(tenant.slug) as uow:
+        with ctx.uow() as uow:
             if found is None:
                 if invoice["status"] == "credited_unconfirmed":
                     uow.invoices.set_outcome(invoice["id"], "credited",
@@ -625,17 +625,17 @@ def reconcile(platform: Platform, tenant: Tenant, grace_seconds: float | None = 
                 if uow.invoices.set_outcome(invoice["id"], "paid", payment_id=payment_id):
                     uow.outbox.add(RECEIPTS, {"invoice_ids": [invoice["id"]]})
                 else:
-                    _paid_after_all(platform, uow, tenant, invoice["id"], payment_id)
+                    _paid_after_all(ctx, uow, invoice["id"], payment_id)
             elif invoice["status"] == "credited_unconfirmed":
                 uow.invoices.set_outcome(invoice["id"], "credited",
                                          expected=("credited_unconfirmed",))
             else:
-                _payment_failed(platform, uow, tenant, invoice, _refusal_of(found))
+                _payment_failed(ctx, uow, invoice, _refusal_of(found))
             uow.commit()
         if found is not None and found.succeeded:
-            settlements.apply_held(platform, tenant, keys=[_charge_key(tenant, invoice)])
+            settlements.apply_held(ctx, keys=[_charge_key(ctx.tenant, invoice)])
     # Never charged: the charge is made now, under each invoice's own key.
-    charge_invoices(platform, tenant, to_charge)
+    charge_invoices(ctx, to_charge)
     return len(invoices)
 
 
@@ -647,7 +647,7 @@ def _refusal_of(found) -> str:
     return "refused"
 
 
-def _paid_after_all(platform: Platform, uow, tenant: Tenant, invoice_id: int,
+def _paid_after_all(ctx: TenantContext, uow, invoice_id: int,
                     payment_id: str) -> None:
     """An invoice the customer's withdrawal credited before its charge was known turned out
     paid: refund it through its credit note."""
@@ -663,26 +663,26 @@ def _paid_after_all(platform: Platform, uow, tenant: Tenant, invoice_id: int,
                      after={"payment_id": payment_id, "credit_note_id": note and note["id"]})
 
 
-def payment_event(platform: Platform, uow, tenant: Tenant, invoice: dict, event: dict) -> str:
+def payment_event(ctx: TenantContext, uow, invoice: dict, event: dict) -> str:
     """A settlement report about an invoice's charge (inside the webhook's transaction)."""
     if event["type"] == "payment.failed" and invoice["kind"] == "invoice":
-        _payment_failed(platform, uow, tenant, invoice, "settlement failed")
+        _payment_failed(ctx, uow, invoice, "settlement failed")
         return "invoice unpaid; subscriptions cancelled"
     return "settled" if event["type"] == "payment.settled" else "refund settled"
 
 
 # --- automatic runs: every closed month not billed yet -----------------------------------
 
-def due_periods(platform: Platform, tenant: Tenant) -> list[Period]:
+def due_periods(ctx: TenantContext) -> list[Period]:
     """Months ended by the tenant's clock that no finished run has billed, oldest first."""
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         now = uow.now()
         earliest = uow.subscriptions.earliest_start()
         last_billed = uow.billing_runs.last_finished_period()
     if earliest is None:
         return []
-    last_closed = rules.last_closed_period(now, tenant.timezone)
-    period = Period.of(rules.local_day(earliest, tenant.timezone))
+    last_closed = rules.last_closed_period(now, ctx.tenant.timezone)
+    period = Period.of(rules.local_day(earliest, ctx.tenant.timezone))
     if last_billed:
         period = max(period, Period.parse(last_billed).next())
     periods = []
@@ -694,17 +694,17 @@ def due_periods(platform: Platform, tenant: Tenant) -> list[Period]:
 
 # --- one-time purchases and credit notes ------------------------------------------------
 
-def _issue(platform: Platform, uow, tenant: Tenant, kind: str, customer_id: int,
+def _issue(ctx: TenantContext, uow, kind: str, customer_id: int,
            currency: str, lines: list[dict], **fields) -> int:
     """Number and write one invoice or credit note in the caller's transaction."""
-    zone = tenant.timezone
+    zone = ctx.tenant.timezone
     issued = rules.local_day(uow.now(), zone)
     series = _series(kind, issued.year)
     uow.invoices.lock_series(series)
     [seq] = uow.invoices.take_numbers(series, 1)
     customer = uow.invoices.billing_details([customer_id])[customer_id]
-    terms = platform.country_of(tenant).payment_terms_days
-    invoice = {"number": _number(platform, tenant, kind, issued.year, seq), "kind": kind,
+    terms = ctx.country.payment_terms_days
+    invoice = {"number": _number(ctx, kind, issued.year, seq), "kind": kind,
                "customer_id": customer_id, "currency": currency,
                "net_minor": sum(line["net_minor"] for line in lines),
                "vat_minor": sum(line["vat_minor"] for line in lines),
@@ -723,56 +723,56 @@ def _priced(kind: str, option: str, amount: Money, rate: Decimal, **fields) -> d
             "total_minor": line.total.to_minor(), **fields}
 
 
-def invoice_purchase(platform: Platform, uow, tenant: Tenant, service: Service) -> int | None:
+def invoice_purchase(ctx: TenantContext, uow, service: Service) -> int | None:
     """Invoice a one-time purchase whose payment settled (in the webhook's transaction)."""
     if service.billing != "one_time" or uow.invoices.by_service(service.id):
         return None
-    line = _priced("one_time", service.option, service.price, _rate(platform, tenant))
+    line = _priced("one_time", service.option, service.price, _rate(ctx))
     try:
         with uow.conn.begin_nested():
-            invoice_id = _issue(platform, uow, tenant, "invoice", service.customer_id,
+            invoice_id = _issue(ctx, uow, "invoice", service.customer_id,
                                 service.price.currency, [line], service_id=service.id,
                                 status="paid", payment_id=service.payment_id)
     except sa.exc.IntegrityError:
         return None  # invoiced meanwhile by another delivery of the same news
     if service.status is ServiceStatus.WITHDRAWN:
         # Withdrawn before the payment settled: its credit note follows the invoice.
-        credit_withdrawal(platform, uow, tenant, service, _withdrawal_refund(platform, tenant,
+        credit_withdrawal(ctx, uow, service, _withdrawal_refund(ctx,
                                                                              service))
     return invoice_id
 
 
-def _withdrawal_refund(platform: Platform, tenant: Tenant, service: Service) -> Money:
-    option = platform.plugins.catalog_options.get(service.option)
-    zone = tenant.timezone
+def _withdrawal_refund(ctx: TenantContext, service: Service) -> Money:
+    option = ctx.plugins.catalog_options.get(service.option)
+    zone = ctx.tenant.timezone
     used = (rules.local_day(service.ended_at, zone) - rules.local_day(service.created_at,
                                                                       zone)).days
-    return withdrawal_refund(platform.country_of(tenant).withdrawal, service.price,
+    return withdrawal_refund(ctx.country.withdrawal, service.price,
                              option.duration_days if option else None, used)
 
 
-def credit(platform: Platform, uow, tenant: Tenant, invoice: dict, amounts: list[Money], *,
+def credit(ctx: TenantContext, uow, invoice: dict, amounts: list[Money], *,
            refund: bool, service_id: int | None = None,
            subscription_id: int | None = None) -> int:
     """Issue a credit note against ``invoice``, a line per amount (VAT included); with
     ``refund`` their sum is also paid back on the invoice's charge."""
-    rate = _rate(platform, tenant)
+    rate = _rate(ctx)
     currency = amounts[0].currency
     lines = [_priced("credit", invoice.get("option") or "", Money(-amount.amount, currency), rate,
                      subscription_id=subscription_id) for amount in amounts]
     amount = Money(sum((amount.amount for amount in amounts), Decimal(0)), currency)
-    note_id = _issue(platform, uow, tenant, "credit_note", invoice["customer_id"],
+    note_id = _issue(ctx, uow, "credit_note", invoice["customer_id"],
                      currency, lines, credited_invoice_id=invoice["id"],
                      service_id=service_id, status="refunding" if refund else "credited")
     note = uow.invoices.get(note_id)
     if refund:
         uow.outbox.add(REFUND, {"credit_note_id": note_id})
-    _tell(uow, tenant, invoice["customer_id"], "credit_note", number=note["number"],
+    _tell(uow, ctx.tenant, invoice["customer_id"], "credit_note", number=note["number"],
           invoice=invoice["number"], amount=amount.rounded().to_dict())
     return note_id
 
 
-def credit_withdrawal(platform: Platform, uow, tenant: Tenant, service: Service,
+def credit_withdrawal(ctx: TenantContext, uow, service: Service,
                       refund: Money | None) -> Money | None:
     """The customer withdrew from ``service``: credit what its invoices charged, per the
     country's refund rule (in the withdrawal's transaction).
@@ -785,7 +785,7 @@ def credit_withdrawal(platform: Platform, uow, tenant: Tenant, service: Service,
     if service.billing == "one_time":
         invoice = uow.invoices.by_service(service.id)
         if invoice is not None and refund is not None and refund.amount > 0:
-            credit(platform, uow, tenant, dict(invoice, option=service.option), [refund],
+            credit(ctx, uow, dict(invoice, option=service.option), [refund],
                    refund=False, service_id=service.id)
         return None
     subscription = uow.subscriptions.by_service(service.id)
@@ -807,7 +807,7 @@ def credit_withdrawal(platform: Platform, uow, tenant: Tenant, service: Service,
                                      expected=(invoice["status"],))
         amounts = [Money.from_minor(line["total_minor"], invoice["currency"])
                    for line in credited[invoice_id] if line["subscription_id"] == subscription["id"]]
-        credit(platform, uow, tenant, dict(invoice, option=service.option), amounts,
+        credit(ctx, uow, dict(invoice, option=service.option), amounts,
                refund=paid, service_id=service.id, subscription_id=subscription["id"])
         if paid:
             owed = Money(owed.amount + sum(amount.amount for amount in amounts), owed.currency)
@@ -819,18 +819,18 @@ CREDITABLE = ("paid", "open", "unconfirmed", "failed")
 CANCELLED = {"open": "credited", "failed": "credited", "unconfirmed": "credited_unconfirmed"}
 
 
-def refund_credit_note(platform: Platform, tenant: Tenant, credit_note_id: int) -> None:
+def refund_credit_note(ctx: TenantContext, credit_note_id: int) -> None:
     """Pay a credit note back on its invoice's charge; idempotent at the gateway."""
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         note = uow.invoices.get(credit_note_id)
         invoice = uow.invoices.get(note["credited_invoice_id"])
     if note["status"] != "refunding":
         return
     amount = Money.from_minor(-note["total_minor"], note["currency"])
-    refund = platform.external.payments(tenant).refund(
-        invoice["payment_id"], idempotency_key=f"{tenant.slug}:credit:{note['number']}",
+    refund = ctx.gateways.payments.refund(
+        invoice["payment_id"], idempotency_key=f"{ctx.tenant.slug}:credit:{note['number']}",
         amount=amount)
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         if uow.invoices.set_outcome(credit_note_id, "refunded", expected=("refunding",)):
             _owed_back(uow, note, _refunded)
             uow.audit.record("payment.refunded", "invoice", invoice["id"],
@@ -890,37 +890,37 @@ def _usage_view(line: dict, currency: str) -> dict:
             "unit": line["unit"], "unit_price": _money(line["unit_price_minor"], currency)}
 
 
-def invoices(platform: Platform, tenant: Tenant, customer_id: int | None, offset: int,
+def invoices(ctx: TenantContext, customer_id: int | None, offset: int,
              limit: int) -> tuple[list[dict], int]:
     """Invoices and credit notes, newest first: the customer's own, or all for staff."""
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         found, total = uow.invoices.page(offset, limit, customer_id)
         lines = uow.invoices.lines([invoice["id"] for invoice in found])
     return [_invoice_view(invoice, lines[invoice["id"]]) for invoice in found], total
 
 
-def invoice(platform: Platform, tenant: Tenant, invoice_id: int,
+def invoice(ctx: TenantContext, invoice_id: int,
             customer_id: int | None) -> dict:
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         found = uow.invoices.get(invoice_id)
         if found is None or (customer_id is not None and found["customer_id"] != customer_id):
             raise NotFound(lazy_gettext("Invoice %(id)s not found.", id=invoice_id))
         return _invoice_view(found, uow.invoices.lines([invoice_id])[invoice_id])
 
 
-def invoice_document(platform: Platform, tenant: Tenant, invoice_id: int,
+def invoice_document(ctx: TenantContext, invoice_id: int,
                      customer_id: int | None) -> str:
     """The invoice as an HTML page in the customer's language."""
-    found = invoice(platform, tenant, invoice_id, customer_id)
+    found = invoice(ctx, invoice_id, customer_id)
     credited = None
     if found["credited_invoice_id"]:
-        credited = invoice(platform, tenant, found["credited_invoice_id"], customer_id)["number"]
-    return invoice_documents.render_html(platform, tenant, found, credited)
+        credited = invoice(ctx, found["credited_invoice_id"], customer_id)["number"]
+    return invoice_documents.render_html(ctx, found, credited)
 
 
-def run_view(platform: Platform, tenant: Tenant, run_id: int) -> dict:
+def run_view(ctx: TenantContext, run_id: int) -> dict:
     """A billing run's outcome: invoices created, amounts per currency, failures."""
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         found = uow.billing_runs.get(run_id)
         if found is None:
             raise NotFound(lazy_gettext("Billing run %(id)s not found.", id=run_id))
@@ -936,7 +936,7 @@ def run_view(platform: Platform, tenant: Tenant, run_id: int) -> dict:
             "amounts": list(amounts.values()), "failures": failures}
 
 
-def runs(platform: Platform, tenant: Tenant, offset: int, limit: int) -> tuple[list[dict], int]:
-    with platform.tenant_uow(tenant.slug) as uow:
+def runs(ctx: TenantContext, offset: int, limit: int) -> tuple[list[dict], int]:
+    with ctx.uow() as uow:
         found, total = uow.billing_runs.page(offset, limit)
-    return [run_view(platform, tenant, row["id"]) for row in found], total
+    return [run_view(ctx, row["id"]) for row in found], total

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from caas.adapters.services import TenantSettings
-from caas.adapters.vss import VssUnavailable
-from caas.bootstrap import Platform
+from caas.adapters.http.vss import VssUnavailable
 from caas.domain import usage
 from caas.domain.money import Money
 from caas.domain.services import blocking_reason
@@ -13,6 +11,7 @@ from caas.domain.tenants import Tenant
 from caas.i18n import (exception_text, lazy_gettext, metric_name, option_description,
                        option_name)
 from caas.service_layer.errors import Invalid, NotFound
+from caas.service_layer.context import TenantContext
 
 OTA_SETTINGS = "ota"
 
@@ -43,48 +42,48 @@ def _describe(option, locale: str, fallback: str) -> dict:
                                        "decimals": option.usage.decimals}}
 
 
-def _decimals(platform: Platform, option) -> int:
-    return usage.metric_decimals(platform.plugins.catalog_options.values(), option.usage.metric)
+def _decimals(ctx: TenantContext, option) -> int:
+    return usage.metric_decimals(ctx.plugins.catalog_options.values(), option.usage.metric)
 
 
-def usage_pricing(platform: Platform, option, setting: dict) -> dict:
+def usage_pricing(ctx: TenantContext, option, setting: dict) -> dict:
     """The setting's usage price and included quantity (in the metric's unit)."""
     if option.usage is None or setting.get("usage_price") is None:
         return {"usage_price": None, "included": None}
     return {"usage_price": setting["usage_price"],
             "included": str(usage.from_steps(setting["usage_included"] or 0,
-                                             _decimals(platform, option)))}
+                                             _decimals(ctx, option)))}
 
 
-def admin_catalog(platform: Platform, tenant: Tenant, locale: str) -> list[dict]:
+def admin_catalog(ctx: TenantContext, locale: str) -> list[dict]:
     """Every option the loaded plugins offer, with this tenant's settings (off until set)."""
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         settings = uow.catalog_settings.all()
     unset = {"enabled": False, "price": None, "billing": None}
-    return [{**_describe(option, locale, tenant.default_locale),
+    return [{**_describe(option, locale, ctx.tenant.default_locale),
              **{key: settings.get(code, unset)[key] for key in unset},
-             **usage_pricing(platform, option, settings.get(code, {}))}
-            for code, option in sorted(platform.plugins.catalog_options.items())]
+             **usage_pricing(ctx, option, settings.get(code, {}))}
+            for code, option in sorted(ctx.plugins.catalog_options.items())]
 
 
-def set_option(platform: Platform, tenant: Tenant, code: str, *, enabled: bool,
+def set_option(ctx: TenantContext, code: str, *, enabled: bool,
                price: str, billing: str, locale: str, usage_price: str | None = None,
                included: str | None = None) -> dict:
     """Enable or disable an option for the tenant with its price and billing mode, and for an
     option with a usage metric, what its use beyond ``included`` costs per unit."""
-    option = platform.plugins.catalog_options.get(code)
+    option = ctx.plugins.catalog_options.get(code)
     if option is None:
         raise NotFound(lazy_gettext("No loaded plugin offers the option '%(code)s'.", code=code))
     if billing not in option.billing_modes:
         raise Invalid(lazy_gettext("Billing mode not offered by this option."), {"billing": [
             lazy_gettext("Must be one of %(choices)s.", choices=", ".join(option.billing_modes))]})
-    amount = Money(Decimal(price), tenant.currency)
+    amount = Money(Decimal(price), ctx.tenant.currency)
     if enabled and amount.amount <= 0:
         raise Invalid(lazy_gettext("An enabled option needs a price."),
                       {"price": [lazy_gettext("Must be above zero.")]})
-    unit_price, included_steps = _checked_usage(platform, option, billing, usage_price, included,
-                                                tenant.currency)
-    with platform.tenant_uow(tenant.slug) as uow:
+    unit_price, included_steps = _checked_usage(ctx, option, billing, usage_price, included,
+                                                ctx.tenant.currency)
+    with ctx.uow() as uow:
         before = uow.catalog_settings.get(code)
         uow.catalog_settings.put(code, enabled, amount, billing, unit_price, included_steps)
         uow.audit.record("catalog.option_set", "catalog_option", code,
@@ -93,10 +92,10 @@ def set_option(platform: Platform, tenant: Tenant, code: str, *, enabled: bool,
                                 "usage_price": unit_price and unit_price.to_dict(),
                                 "included": included})
         uow.commit()
-    return next(item for item in admin_catalog(platform, tenant, locale) if item["code"] == code)
+    return next(item for item in admin_catalog(ctx, locale) if item["code"] == code)
 
 
-def _checked_usage(platform: Platform, option, billing: str, usage_price: str | None,
+def _checked_usage(ctx: TenantContext, option, billing: str, usage_price: str | None,
                    included: str | None, currency: str) -> tuple[Money | None, int | None]:
     """The usage price and included steps, for a monthly option with a usage metric only."""
     if usage_price is None:
@@ -112,7 +111,7 @@ def _checked_usage(platform: Platform, option, billing: str, usage_price: str | 
         raise Invalid(lazy_gettext("Usage is billed monthly."), {"usage_price": [
             lazy_gettext("Only with the monthly billing mode.")]})
     try:
-        steps = usage.to_steps(included or "0", _decimals(platform, option))
+        steps = usage.to_steps(included or "0", _decimals(ctx, option))
     except usage.InvalidQuantity as exc:
         raise Invalid(lazy_gettext("Invalid included quantity."),
                       {"included": [exception_text(exc)]})
@@ -126,33 +125,33 @@ def _audited(setting: dict | None) -> dict | None:
             "billing": setting["billing"]}
 
 
-def ota_settings(platform: Platform, tenant: Tenant) -> dict:
+def ota_settings(ctx: TenantContext) -> dict:
     """How many OTA attempts, how long each command may take, and the backoff base."""
-    config = platform.config
+    config = ctx.settings
     defaults = {"max_attempts": config["CAAS_OTA_MAX_ATTEMPTS"],
                 "command_timeout_seconds": config["CAAS_OTA_COMMAND_TIMEOUT_SECONDS"],
                 "backoff_seconds": config["CAAS_OTA_BACKOFF_SECONDS"]}
-    return {**defaults, **platform.settings_cache.get(_cache_key(tenant),
-                                                      lambda: _stored(platform, tenant))}
+    return {**defaults, **ctx.cache.get(_cache_key(ctx.tenant),
+                                                      lambda: _stored(ctx))}
 
 
 def _cache_key(tenant: Tenant) -> str:
     return f"{tenant.slug}:{OTA_SETTINGS}"
 
 
-def _stored(platform: Platform, tenant: Tenant) -> dict:
-    with platform.tenant_reader(tenant.slug) as conn:
-        return TenantSettings(conn).get(OTA_SETTINGS, {})
+def _stored(ctx: TenantContext) -> dict:
+    with ctx.reader() as uow:
+        return uow.settings.get(OTA_SETTINGS, {})
 
 
-def set_ota_settings(platform: Platform, tenant: Tenant, settings: dict) -> dict:
-    with platform.tenant_uow(tenant.slug) as uow:
+def set_ota_settings(ctx: TenantContext, settings: dict) -> dict:
+    with ctx.uow() as uow:
         before = uow.settings.get(OTA_SETTINGS)
         uow.settings.put(OTA_SETTINGS, settings)
         uow.audit.record("settings.ota", "settings", OTA_SETTINGS, before=before, after=settings)
         uow.commit()
-    platform.settings_cache.forget(_cache_key(tenant))
-    return ota_settings(platform, tenant)
+    ctx.cache.forget(_cache_key(ctx.tenant))
+    return ota_settings(ctx)
 
 
 def own_vehicle(uow, vin: str, customer_id: int | None):
@@ -163,38 +162,38 @@ def own_vehicle(uow, vin: str, customer_id: int | None):
     return vehicle
 
 
-def maintenance_overdue(platform: Platform, tenant: Tenant, vin: str) -> bool | None:
+def maintenance_overdue(ctx: TenantContext, vin: str) -> bool | None:
     """What VSS says of the vehicle's maintenance; ``None`` when it cannot say (then: allow)."""
     try:
-        return platform.external.vss(tenant).maintenance(vin).overdue
+        return ctx.gateways.vss.maintenance(vin).overdue
     except VssUnavailable:
         return None
 
 
-def vehicle_catalog(platform: Platform, tenant: Tenant, vin: str, customer_id: int | None,
+def vehicle_catalog(ctx: TenantContext, vin: str, customer_id: int | None,
                     locale: str) -> list[dict]:
     """Enabled options for the vehicle, each ``available`` or blocked with a reason."""
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         vehicle = own_vehicle(uow, vin, customer_id)
         settings = uow.catalog_settings.all()
         live = uow.services.live_options(vin)
-    offered = [(platform.plugins.catalog_options[code], setting)
+    offered = [(ctx.plugins.catalog_options[code], setting)
                for code, setting in sorted(settings.items())
-               if setting["enabled"] and code in platform.plugins.catalog_options]
+               if setting["enabled"] and code in ctx.plugins.catalog_options]
     overdue = None
     if any(option.requires_maintenance for option, _ in offered):
-        overdue = maintenance_overdue(platform, tenant, vin)
+        overdue = maintenance_overdue(ctx, vin)
     items = []
     for option, setting in offered:
         reason = blocking_reason(compatible=option.fits(vehicle.model), live=option.code in live,
                                  needs_maintenance=option.requires_maintenance,
                                  maintenance_overdue=overdue)
         items.append(dict(
-            _describe(option, locale, tenant.default_locale),
-            **usage_pricing(platform, option, setting),
+            _describe(option, locale, ctx.tenant.default_locale),
+            **usage_pricing(ctx, option, setting),
             billing=setting["billing"], price=setting["price"],
             available=reason is None, reason=reason,
-            reason_text=reason and reason_text(reason, locale, tenant.default_locale),
+            reason_text=reason and reason_text(reason, locale, ctx.tenant.default_locale),
             maintenance_checked=not option.requires_maintenance or overdue is not None))
     return items
 

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from caas.bootstrap import Platform
 from caas.clock import wall_now
-from caas.domain.tenants import Tenant
 from caas.i18n import lazy_gettext
+from caas.service_layer.context import TenantContext
 from caas.service_layer.errors import Invalid
 
-def now(platform: Platform, tenant: Tenant) -> datetime:
+#: Where a tenant's test-clock offset is kept, in its own settings (sandbox mode only).
+OFFSET_SETTING = "billing_clock_offset_seconds"
+
+
+def now(ctx: TenantContext) -> datetime:
     """The tenant's business time (inside a unit of work: ``uow.now()``)."""
-    return platform.tenant_clock(tenant.slug).now()
+    return ctx.clock.now()
 
 
-def advance(platform: Platform, tenant: Tenant, *, days: float | None = None,
+def advance(ctx: TenantContext, *, days: float | None = None,
             until: datetime | None = None) -> datetime:
     """Move the tenant's clock forward by ``days`` or to ``until``; never backwards.
 
@@ -29,7 +32,7 @@ def advance(platform: Platform, tenant: Tenant, *, days: float | None = None,
     if (days is None) == (until is None):
         raise Invalid(lazy_gettext("Give either days or until."),
                       {"days": [lazy_gettext("Give days or until.")]})
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         current = uow.now()
         target = current + timedelta(days=days) if days is not None else until
         if target.tzinfo is None:
@@ -42,7 +45,7 @@ def advance(platform: Platform, tenant: Tenant, *, days: float | None = None,
             raise Invalid(lazy_gettext("A clock only moves forward."), {"until": [
                 lazy_gettext("Must be after the clock's time %(time)s.",
                              time=current.isoformat())]})
-        uow.settings.put(platform.CLOCK_OFFSET_SETTING, (target - wall_now()).total_seconds())
+        uow.settings.put(OFFSET_SETTING, (target - wall_now()).total_seconds())
         uow.commit()
-    platform.forget_clock(tenant.slug)
+    ctx.units.forget_clock()
     return target

@@ -1,23 +1,22 @@
 """After registration: delivery or return to the dealership, stock vehicles, linking the app."""
 from __future__ import annotations
 
-from caas.bootstrap import Platform
 from caas.domain.orders import Status, Vehicle
-from caas.domain.tenants import Tenant
 from caas.i18n import lazy_gettext
 from caas.service_layer import factory
 from caas.service_layer import orders as order_service
 from caas.service_layer.errors import Conflict, Invalid, NotFound
+from caas.service_layer.context import TenantContext
 
 LINKED_ELSEWHERE = lazy_gettext("This vehicle is already linked to another account.")
 
 OUTCOMES = {"delivered": Status.DELIVERED, "customer_absent": Status.AT_DEALERSHIP}
 
 
-def _hand_over(platform: Platform, tenant: Tenant, order_id: int, source: Status,
+def _hand_over(ctx: TenantContext, order_id: int, source: Status,
                target: Status, note: str, *, action: str, outcome: str) -> None:
     """Move the order from ``source`` to ``target`` and audit it as ``action`` with ``outcome``."""
-    with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
+    with ctx.uow() as uow, order_service.transitions():
         order = order_service.load(uow, order_id)
         # A delivery run starts from transit, a pickup from the dealership: not one for the other.
         order.require(source, action=target.value)
@@ -26,37 +25,37 @@ def _hand_over(platform: Platform, tenant: Tenant, order_id: int, source: Status
             vehicle = uow.vehicles.get(order.vin)
             vehicle.status = "delivered"
             uow.vehicles.save(vehicle)
-        order_service.save(uow, tenant, order)
+        order_service.save(uow, ctx.tenant, order)
         uow.audit.record(action, "order", order.id, before={"status": source.value},
                          after={"status": target.value, "outcome": outcome, "vin": order.vin})
         uow.commit()
 
 
-def record_delivery(platform: Platform, tenant: Tenant, order_id: int, outcome: str) -> None:
+def record_delivery(ctx: TenantContext, order_id: int, outcome: str) -> None:
     """The vehicle reached the customer, or went back to the dealership (never left unattended)."""
     note = ("handed over to the customer" if outcome == "delivered"
             else "customer absent; vehicle returned to the dealership")
-    _hand_over(platform, tenant, order_id, Status.IN_TRANSIT, OUTCOMES[outcome], note,
+    _hand_over(ctx, order_id, Status.IN_TRANSIT, OUTCOMES[outcome], note,
                action="order.delivery", outcome=outcome)
 
 
-def record_pickup(platform: Platform, tenant: Tenant, order_id: int) -> None:
-    _hand_over(platform, tenant, order_id, Status.AT_DEALERSHIP, Status.DELIVERED,
+def record_pickup(ctx: TenantContext, order_id: int) -> None:
+    _hand_over(ctx, order_id, Status.AT_DEALERSHIP, Status.DELIVERED,
                "collected at the dealership", action="order.pickup", outcome="collected")
 
 
-def stock_page(platform: Platform, tenant: Tenant, offset: int, limit: int,
+def stock_page(ctx: TenantContext, offset: int, limit: int,
                model: str | None = None):
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         return uow.vehicles.stock(offset, limit, model)
 
 
-def assign_stock(platform: Platform, tenant: Tenant, vin: str, order_id: int) -> None:
+def assign_stock(ctx: TenantContext, vin: str, order_id: int) -> None:
     """Give an unassigned vehicle to an order still waiting for one, of the same model.
 
     The order's own factory order, if any, is cancelled (in the background).
     """
-    with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
+    with ctx.uow() as uow, order_service.transitions():
         vehicle = uow.vehicles.get(vin)
         if vehicle is None or vehicle.status != Vehicle.UNASSIGNED:
             raise NotFound(lazy_gettext("No unassigned vehicle %(vin)s in stock.", vin=vin))
@@ -72,15 +71,15 @@ def assign_stock(platform: Platform, tenant: Tenant, vin: str, order_id: int) ->
                                         vin=vin))
         if order.factory_order_id:
             uow.outbox.add(factory.CANCEL, {"factory_order_id": order.factory_order_id})
-        order_service.save(uow, tenant, order,
+        order_service.save(uow, ctx.tenant, order,
                            notices={Status.PENDING_FINAL_PAYMENT: "vehicle_assigned"})
         uow.audit.record("vehicle.assigned", "vehicle", vin, after={"order": order.reference})
         uow.commit()
 
 
-def link_vehicle(platform: Platform, tenant: Tenant, customer_id: int, vin: str) -> Vehicle:
+def link_vehicle(ctx: TenantContext, customer_id: int, vin: str) -> Vehicle:
     """Bind the customer's mobile app to their delivered vehicle; one vehicle, one account."""
-    with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
+    with ctx.uow() as uow, order_service.transitions():
         vehicle = uow.vehicles.get(vin)
         order = uow.orders.get(vehicle.order_id) if vehicle and vehicle.order_id else None
         # Someone else's vehicle looks the same as no vehicle: VINs are not to be probed.
@@ -97,7 +96,7 @@ def link_vehicle(platform: Platform, tenant: Tenant, customer_id: int, vin: str)
                            current_status=order.status.value)
         if not uow.vehicles.link(vin, customer_id):
             raise Conflict(LINKED_ELSEWHERE)
-        order_service.save(uow, tenant, order)
+        order_service.save(uow, ctx.tenant, order)
         if vehicle.linked_user_id is None:  # linking again from the same account changes nothing
             uow.audit.record("vehicle.linked", "vehicle", vin,
                              before={"vin": vin, "user_id": None},

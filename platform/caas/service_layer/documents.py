@@ -9,21 +9,21 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from babel.numbers import format_currency
 
-from caas.bootstrap import Platform
 from caas.domain.orders import Order
 from caas.domain.tenants import Tenant
 from caas.i18n import babel_locale, lazy_gettext, translations
 from caas.service_layer.errors import NotFound
+from caas.service_layer.context import TenantContext
 
 CONTRACT, MANUAL = "contract", "manual"
 MANUAL_TYPES = ("application/pdf", "text/plain", "text/html")
 
 
-def document(platform: Platform, tenant: Tenant, document_id: int,
+def document(ctx: TenantContext, document_id: int,
              customer_id: int | None) -> dict:
     """A stored file with its content; a customer (``customer_id``) gets only their own:
     the contract documents of their orders and the manuals of the models they bought."""
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         found = uow.documents.get(document_id)
         if found is not None and customer_id is not None:
             orders, _ = uow.orders.page(0, 1000, customer_id=customer_id)
@@ -35,10 +35,10 @@ def document(platform: Platform, tenant: Tenant, document_id: int,
     return found
 
 
-def store_manual(platform: Platform, tenant: Tenant, model: str, title: str, filename: str,
+def store_manual(ctx: TenantContext, model: str, title: str, filename: str,
                  content_type: str, content: bytes) -> dict:
     """Keep the owner's manual of vehicle ``model`` (a new version is a new document)."""
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         if uow.catalog.model(model) is None:
             raise NotFound(lazy_gettext("Unknown model '%(model)s'.", model=model))
         document_id = uow.documents.add(kind=MANUAL, model=model, title=title, filename=filename,

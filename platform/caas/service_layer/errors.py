@@ -60,8 +60,8 @@ class Unavailable(ServiceError):
 
 def gateway_refusal(exc) -> ServiceError:
     """What the caller is told when the payment gateway refused a charge for a reason other
-    than the card (:class:`~caas.adapters.payments.PaymentRejected`, or an outage)."""
-    from caas.adapters.payments import PaymentRejected
+    than the card (:class:`~caas.adapters.http.payments.PaymentRejected`, or an outage)."""
+    from caas.adapters.http.payments import PaymentRejected
     if isinstance(exc, PaymentRejected):
         return Invalid(lazy_gettext("The payment gateway refused the request: %(reason)s",
                                     reason=str(exc)), {"card_token": [str(exc)]})

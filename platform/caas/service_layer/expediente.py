@@ -6,20 +6,19 @@ services with their history, invoices and credit notes, and the notifications se
 """
 from __future__ import annotations
 
-from caas.bootstrap import Platform
 from caas.domain.orders import Order
-from caas.domain.tenants import Tenant
 from caas.i18n import lazy_gettext
 from caas.service_layer import activation, billing, sales
 from caas.service_layer.errors import NotFound
 from caas.service_layer.maintenance import maintenance_view
+from caas.service_layer.context import TenantContext
 
 RECENT_NOTIFICATIONS = RECENT_INVOICES = 100
 
 
-def expediente(platform: Platform, tenant: Tenant, customer_id: int) -> dict:
+def expediente(ctx: TenantContext, customer_id: int) -> dict:
     """The record of customer ``customer_id``; :class:`NotFound` if there is no such customer."""
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         user = uow.users.get(customer_id)
         if user is None or user.role != "customer":
             raise NotFound(lazy_gettext("Customer %(id)s not found.", id=customer_id))
@@ -36,8 +35,8 @@ def expediente(platform: Platform, tenant: Tenant, customer_id: int) -> dict:
                                          order_ids=[order.id for order in orders])
         notifications, sent = uow.notifications.page(0, RECENT_NOTIFICATIONS,
                                                      recipient_id=customer_id)
-    invoices, _ = billing.invoices(platform, tenant, customer_id, 0, RECENT_INVOICES)
-    maintenance = [maintenance_view(platform, tenant, vehicle["vin"]) for vehicle in vehicles
+    invoices, _ = billing.invoices(ctx, customer_id, 0, RECENT_INVOICES)
+    maintenance = [maintenance_view(ctx, vehicle["vin"]) for vehicle in vehicles
                    if vehicle["status"] == "delivered"]
     return {"customer": {"id": user.id, "name": user.name, "email": user.email,
                          "locale": user.locale, "phone": profile.get("phone")},

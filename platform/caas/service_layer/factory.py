@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import logging
 
-from caas.adapters.factory import FactoryRejected, FactoryUnavailable
-from caas.bootstrap import Platform
+from caas.adapters.http.factory import FactoryRejected, FactoryUnavailable
 from caas.domain.orders import Order, Status, Vehicle
-from caas.domain.tenants import Tenant
 from caas.i18n import lazy_gettext
 from caas.service_layer import orders as order_service
 from caas.service_layer.errors import Invalid, NotFound
+from caas.service_layer.context import TenantContext
 
 log = logging.getLogger(__name__)
 PLACE = "place_factory_order"
@@ -27,46 +26,46 @@ def queue_placement(uow, order: Order) -> int:
     return uow.outbox.add(PLACE, {"order_id": order.id}, hold=True)
 
 
-def place_now(platform: Platform, tenant: Tenant, order_id: int, job: int) -> None:
+def place_now(ctx: TenantContext, order_id: int, job: int) -> None:
     """Place the order right away; if the factory is unavailable, queue it and tell the customer."""
     try:
-        place(platform, tenant, order_id)
+        place(ctx, order_id)
     except FactoryUnavailable as exc:
-        delay = platform.job_retry_delay(1)
-        with platform.tenant_uow(tenant.slug) as uow:
+        delay = ctx.jobs.retry_delay(1)
+        with ctx.uow() as uow:
             uow.outbox.release(job, f"factory unavailable: {exc}", delay)
-            order_service.notify(uow, tenant, uow.orders.get(order_id), "factory_delayed")
+            order_service.notify(uow, ctx.tenant, uow.orders.get(order_id), "factory_delayed")
             uow.commit()
         log.warning("factory unavailable; order queued", extra={"order_id": order_id})
-        platform.send_jobs(tenant.slug, [job], delay)
+        ctx.jobs.send([job], delay)
         return
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         uow.outbox.complete(job, {"order_id": order_id})
         uow.commit()
 
 
-def place(platform: Platform, tenant: Tenant, order_id: int) -> None:
+def place(ctx: TenantContext, order_id: int) -> None:
     """Place the order with the factory unless that is done; the queued job runs this too.
 
     :raises FactoryUnavailable: for the job to retry later, with backoff.
     """
-    order = order_service.read(platform, tenant, order_id)
+    order = order_service.read(ctx, order_id)
     if order is None or order.status is not Status.RESERVED:
         return  # placed already, or given a stock vehicle meanwhile
-    client = platform.external.factory(tenant)
+    client = ctx.gateways.factory
     try:
         placed = client.place_order(reference=order.reference, model=order.model,
                                     options=order.options,
-                                    customer={"name": order.owner["name"], "country": tenant.country})
+                                    customer={"name": order.owner["name"], "country": ctx.tenant.country})
     except FactoryRejected as exc:
-        with platform.tenant_uow(tenant.slug) as uow:
+        with ctx.uow() as uow:
             uow.tickets.open("factory_rejected", f"The factory refused order {order.reference}",
                              {"error": str(exc), "code": exc.code}, order_id=order.id,
                              customer_id=order.customer_id)
             uow.commit()
         log.error("factory refused an order", extra={"order_id": order_id})
         return
-    with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
+    with ctx.uow() as uow, order_service.transitions():
         order = order_service.load(uow, order_id)
         if order.status is not Status.RESERVED:
             # A stock vehicle was assigned while the factory answered: undo the factory order.
@@ -75,14 +74,14 @@ def place(platform: Platform, tenant: Tenant, order_id: int) -> None:
             order.factory_order_id = placed.id
             order.estimated_date = placed.estimated_date
             order.move_to(Status.FACTORY_ORDERED, f"factory order {placed.id}")
-            order_service.save(uow, tenant, order)
+            order_service.save(uow, ctx.tenant, order)
         uow.commit()
 
 
-def cancel(platform: Platform, tenant: Tenant, factory_order_id: str) -> None:
+def cancel(ctx: TenantContext, factory_order_id: str) -> None:
     """Cancel a factory order the customer no longer needs (they took a stock vehicle)."""
     try:
-        platform.external.factory(tenant).cancel(factory_order_id)
+        ctx.gateways.factory.cancel(factory_order_id)
     except FactoryRejected as exc:
         # Too late (already built): the vehicle will arrive as stock through the READY report.
         log.warning("factory order not cancelled: %s", exc)
@@ -90,13 +89,13 @@ def cancel(platform: Platform, tenant: Tenant, factory_order_id: str) -> None:
 
 # --- manufacturing reports (webhook) ----------------------------------------
 
-def receive_factory_event(platform: Platform, tenant: Tenant, event: dict) -> str:
+def receive_factory_event(ctx: TenantContext, event: dict) -> str:
     """Apply the factory's report once; late, repeated and out-of-order reports are harmless.
 
     :returns: what was done, for the webhook's answer.
     :raises NotFound: no order has this factory order id (yet); the factory retries.
     """
-    with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
+    with ctx.uow() as uow, order_service.transitions():
         if uow.webhooks.seen("factory", event["event_id"]):
             return "duplicate"
         order = uow.orders.by_factory_order(event["order_id"])
@@ -114,7 +113,7 @@ def receive_factory_event(platform: Platform, tenant: Tenant, event: dict) -> st
         else:
             outcome = f"stale: order is {order.status.value}"
         if order.pending:
-            order_service.save(uow, tenant, order)
+            order_service.save(uow, ctx.tenant, order)
         if not uow.webhooks.record("factory", event["event_id"], event, outcome):
             return "duplicate"
         uow.commit()

@@ -12,10 +12,9 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_percent
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from caas.bootstrap import Platform
-from caas.domain.tenants import Tenant
 from caas.i18n import (babel_locale, format_quantity, metric_name, option_name, translations,
                        unit_symbol)
+from caas.service_layer.context import TenantContext
 
 
 @lru_cache(maxsize=1)
@@ -70,24 +69,24 @@ def _line_text(t, line: dict, option: str, where: str) -> str:
     return option
 
 
-def render_html(platform: Platform, tenant: Tenant, invoice: dict,
+def render_html(ctx: TenantContext, invoice: dict,
                 credited_number: str | None = None) -> str:
     """``invoice`` as :func:`caas.service_layer.billing.invoice` returns it."""
     locale = invoice["locale"]
     where = babel_locale(locale)
-    t = translations(locale, tenant.default_locale)
+    t = translations(locale, ctx.tenant.default_locale)
 
     def money(value) -> str:
         return format_currency(value.amount, value.currency, locale=where)
 
     def name(code: str) -> str:
-        option = platform.plugins.catalog_options.get(code)
-        return option_name(option, locale, tenant.default_locale) if option else code
+        option = ctx.plugins.catalog_options.get(code)
+        return option_name(option, locale, ctx.tenant.default_locale) if option else code
 
     def description(line: dict) -> str:
         if line["kind"] == "usage":
-            return _usage_text(t, line, platform.plugins.catalog_options.get(line["option"]),
-                               locale, tenant.default_locale, money)
+            return _usage_text(t, line, ctx.plugins.catalog_options.get(line["option"]),
+                               locale, ctx.tenant.default_locale, money)
         return _line_text(t, line, name(line["option"]), where)
 
     lines = [{"description": description(line),
@@ -99,7 +98,7 @@ def render_html(platform: Platform, tenant: Tenant, invoice: dict,
     address = invoice["customer_address"] or {}
     return _environment().get_template("invoice.html").render(
         lang=where.split("_")[0], label=_labels(t, invoice["kind"]), invoice=invoice,
-        seller=tenant.name, credited=credited_number,
+        seller=ctx.tenant.name, credited=credited_number,
         issue_date=format_date(invoice["issue_date"], format="long", locale=where),
         due_date=format_date(invoice["due_date"], format="long", locale=where),
         period=period and format_date(_first_day(period), format="MMMM y", locale=where),

@@ -1,7 +1,7 @@
 """Maintenance, as the VSS knows it: reminders when it is due, and the record a customer sees.
 
 The VSS is asked vehicle by vehicle (its API has no query for "everything due"). Each
-answer is kept (:class:`~caas.adapters.notifications.MaintenanceRecords`), so that the
+answer is kept (:class:`~caas.adapters.sql.notifications.MaintenanceRecords`), so that the
 customer's record still shows the maintenance history, marked stale, while the VSS is down.
 """
 from __future__ import annotations
@@ -10,11 +10,10 @@ import logging
 from dataclasses import asdict
 from datetime import timedelta
 
-from caas.adapters.vss import Maintenance, VssError, VssUnavailable
-from caas.bootstrap import Platform
+from caas.adapters.http.vss import Maintenance, VssError, VssUnavailable
 from caas.domain.notifications import MAINTENANCE_DUE
-from caas.domain.tenants import Tenant
 from caas.service_layer.notifications import notify
+from caas.service_layer.context import TenantContext
 
 log = logging.getLogger(__name__)
 REMIND = "remind_maintenance"
@@ -27,7 +26,7 @@ def _record(maintenance: Maintenance) -> dict:
     return record
 
 
-def remind(platform: Platform, tenant: Tenant) -> int:
+def remind(ctx: TenantContext) -> int:
     """Remind every owner whose vehicle's maintenance is due within
     ``CAAS_MAINTENANCE_NOTICE_DAYS`` (or overdue), on every routed channel; returns how many.
 
@@ -36,11 +35,11 @@ def remind(platform: Platform, tenant: Tenant) -> int:
 
     :raises VssUnavailable: the VSS stopped answering; the job is tried again later.
     """
-    today = platform.tenant_clock(tenant.slug).today(tenant.timezone)
-    horizon = today + timedelta(days=platform.config["CAAS_MAINTENANCE_NOTICE_DAYS"])
-    with platform.tenant_uow(tenant.slug) as uow:
+    today = ctx.clock.today(ctx.tenant.timezone)
+    horizon = today + timedelta(days=ctx.settings["CAAS_MAINTENANCE_NOTICE_DAYS"])
+    with ctx.uow() as uow:
         vehicles = uow.reminders.owned_vehicles()
-    vss = platform.external.vss(tenant)
+    vss = ctx.gateways.vss
     sent = 0
     for vehicle in vehicles:
         try:
@@ -50,12 +49,12 @@ def remind(platform: Platform, tenant: Tenant) -> int:
         except VssError as exc:
             log.warning("VSS refused a maintenance query: %s", exc, extra={"vin": vehicle["vin"]})
             continue
-        with platform.tenant_uow(tenant.slug) as uow:
+        with ctx.uow() as uow:
             uow.maintenance.put(vehicle["vin"], _record(maintenance))
             due = maintenance.next_due
             if due is not None and due <= horizon and uow.reminders.claim(
                     vehicle["vin"], due, vehicle["customer_id"]):
-                notify(uow, tenant, vehicle["customer_id"], MAINTENANCE_DUE, "maintenance_due",
+                notify(uow, ctx.tenant, vehicle["customer_id"], MAINTENANCE_DUE, "maintenance_due",
                        {"vin": vehicle["vin"], "plate": vehicle["plate"],
                         "due_date": due.isoformat(), "overdue": due < today},
                        vin=vehicle["vin"], order_id=vehicle["order_id"])
@@ -64,13 +63,13 @@ def remind(platform: Platform, tenant: Tenant) -> int:
     return sent
 
 
-def maintenance_view(platform: Platform, tenant: Tenant, vin: str) -> dict:
+def maintenance_view(ctx: TenantContext, vin: str) -> dict:
     """The vehicle's maintenance from the VSS; its last known answer, ``stale``, when the VSS
     cannot answer; ``available: false`` when there is none."""
     try:
-        record = _record(platform.external.vss(tenant).maintenance(vin))
+        record = _record(ctx.gateways.vss.maintenance(vin))
     except VssError as exc:
-        with platform.tenant_uow(tenant.slug) as uow:
+        with ctx.uow() as uow:
             cached = uow.maintenance.get(vin)
         if cached is None:
             return {"vin": vin, "available": False, "stale": True, "fetched_at": None,
@@ -78,7 +77,7 @@ def maintenance_view(platform: Platform, tenant: Tenant, vin: str) -> dict:
         record, fetched_at = cached
         return {**record, "available": True, "stale": True, "fetched_at": fetched_at,
                 "error": str(exc)}
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         fetched_at = uow.maintenance.put(vin, record)
         uow.commit()
     return {**record, "available": True, "stale": False, "fetched_at": fetched_at,

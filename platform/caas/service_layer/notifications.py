@@ -16,11 +16,9 @@ from datetime import time
 from zoneinfo import ZoneInfo
 
 from caas import i18n
-from caas.adapters import mailer
-from caas.adapters.iot import IotRejected
-from caas.adapters.notifications import Notifications
-from caas.adapters.messaging import ProviderRejected
-from caas.bootstrap import Platform
+from caas.adapters import mail
+from caas.adapters.http.iot import IotRejected
+from caas.adapters.http.messaging import ProviderRejected
 from caas.domain import notifications as rules
 from caas.domain.billing import local_day
 from caas.domain.notifications import (DISPLAY, EMAIL, OPTIONAL_CHANNELS, PUSH, SMS, Preferences,
@@ -30,6 +28,7 @@ from caas.domain.tenants import Tenant
 from caas.i18n import exception_text, lazy_gettext
 from caas.service_layer import catalog, messages
 from caas.service_layer.errors import Invalid, NotFound
+from caas.service_layer.context import TenantContext
 
 log = logging.getLogger(__name__)
 DELIVER = "deliver_notification"
@@ -155,21 +154,21 @@ def order_notice(uow, tenant: Tenant, order, event: str, **context) -> None:
            order_id=order.id, vin=order.vin if delivered else None)
 
 
-def service_notice(platform: Platform, uow, tenant: Tenant, service, event: str) -> None:
+def service_notice(ctx: TenantContext, uow, service, event: str) -> None:
     """Tell the service's customer about ``event`` (a key of ``messages.SERVICE_EVENTS``)."""
     customer = uow.users.get(service.customer_id)
-    option = platform.plugins.catalog_options.get(service.option)
+    option = ctx.plugins.catalog_options.get(service.option)
     context = {"event": event, "vin": service.vin, "amount": service.price.to_dict(),
                "option": option_name(option, service.option, customer.locale,
-                                     tenant.default_locale),
-               **_billing(platform, uow, tenant, service)}
+                                     ctx.tenant.default_locale),
+               **_billing(ctx, uow, service)}
     if event == "service_active" and service.activated_at:
-        context.update(activated_at=service.activated_at.isoformat(), timezone=tenant.timezone)
-    notify(uow, tenant, service.customer_id, ROUTED_AS[event], "service_update", context,
+        context.update(activated_at=service.activated_at.isoformat(), timezone=ctx.tenant.timezone)
+    notify(uow, ctx.tenant, service.customer_id, ROUTED_AS[event], "service_update", context,
            service_id=service.id, vin=service.vin)
 
 
-def _billing(platform: Platform, uow, tenant: Tenant, service) -> dict:
+def _billing(ctx: TenantContext, uow, service) -> dict:
     """How the service is paid, for its messages (``messages.SERVICE_BILLINGS``): a monthly
     option still in its free trial says so, with the trial's last day."""
     if service.billing != "monthly":
@@ -178,7 +177,7 @@ def _billing(platform: Platform, uow, tenant: Tenant, service) -> dict:
     trial_ends = subscription and subscription["trial_ends_at"]
     if trial_ends and trial_ends > uow.now():
         return {"billing": "trial",
-                "trial_ends": local_day(trial_ends, tenant.timezone).isoformat()}
+                "trial_ends": local_day(trial_ends, ctx.tenant.timezone).isoformat()}
     return {"billing": "monthly"}
 
 
@@ -190,67 +189,67 @@ def option_name(option, code: str, locale: str, fallback: str) -> str:
 
 # --- delivery: one job per notification -------------------------------------------
 
-def deliver(platform: Platform, tenant: Tenant, notification_id: int, secrets: dict,
+def deliver(ctx: TenantContext, notification_id: int, secrets: dict,
             job_key: str) -> None:
     """Send one notification on its channel; raises for the outbox job to try again.
 
     A notification already sent, failed for good or skipped is left alone, so a
     message delivered twice by the broker sends once.
     """
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         notification = uow.notifications.start_attempt(notification_id, FINISHED)
         uow.commit()
     if notification is None:
         return
-    limit = min(platform.config["CAAS_NOTIFICATION_MAX_ATTEMPTS"],
-                platform.config["CAAS_OUTBOX_MAX_ATTEMPTS"])
+    limit = min(ctx.settings["CAAS_NOTIFICATION_MAX_ATTEMPTS"],
+                ctx.settings["CAAS_OUTBOX_MAX_ATTEMPTS"])
     try:
-        subject = _send(platform, tenant, notification, secrets, job_key)
+        subject = _send(ctx, notification, secrets, job_key)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:1000]
         final = isinstance(exc, PERMANENT) or notification["attempts"] >= limit
-        _record(platform, tenant, notification_id, status=FAILED if final else RETRYING,
+        _record(ctx, notification_id, status=FAILED if final else RETRYING,
                 error=error)
         if final:
             log.error("notification failed for good", extra={
                 "notification_id": notification_id, "channel": notification["channel"]})
             return
         raise RuntimeError(f"{notification['channel']} delivery failed: {error}") from exc
-    _record(platform, tenant, notification_id, status=SENT, error=None, subject=subject[:500],
-            sent_at=platform.tenant_clock(tenant.slug).now())
+    _record(ctx, notification_id, status=SENT, error=None, subject=subject[:500],
+            sent_at=ctx.clock.now())
 
 
-def _record(platform: Platform, tenant: Tenant, notification_id: int, **values) -> None:
-    with platform.tenant_uow(tenant.slug) as uow:
+def _record(ctx: TenantContext, notification_id: int, **values) -> None:
+    with ctx.uow() as uow:
         uow.notifications.update(notification_id, **values)
         uow.commit()
 
 
-def _send(platform: Platform, tenant: Tenant, notification: dict, secrets: dict,
+def _send(ctx: TenantContext, notification: dict, secrets: dict,
           job_key: str) -> str:
     """Render and send; returns the subject, for the record."""
     channel, destination = notification["channel"], notification["destination"]
     email = messages.build(notification["message"], destination if channel == EMAIL else "",
                            notification["locale"], notification["fallback_locale"],
                            **notification["context"], **secrets)
-    key = f"{tenant.slug}:notification:{notification['id']}"
+    key = f"{ctx.tenant.slug}:notification:{notification['id']}"
     if channel == EMAIL:
         # The same Message-ID on every attempt lets receivers drop a resend.
-        mailer.send(platform.config, email, message_id=f"<{job_key}@caas.example>")
+        mail.send(ctx.settings, email, message_id=f"<{job_key}@caas.example>")
     elif channel == PUSH:
-        platform.external.push(tenant).send(
+        ctx.gateways.push.send(
             destination, email.subject, messages.short_text(email),
             language=notification["locale"], idempotency_key=key,
             data={"event": notification["event"], "notification_id": notification["id"]})
     elif channel == SMS:
-        platform.external.sms(tenant).send(destination, messages.short_text(email),
-                                           sender=platform.config["CAAS_SMS_SENDER"],
+        ctx.gateways.sms.send(destination, messages.short_text(email),
+                                           sender=ctx.settings["CAAS_SMS_SENDER"],
                                            idempotency_key=key)
     elif channel == DISPLAY:
-        timeout = catalog.ota_settings(platform, tenant)["command_timeout_seconds"]
+        timeout = catalog.ota_settings(ctx)["command_timeout_seconds"]
         # A fresh command id per attempt: the IoT API answers a known id with its old outcome.
-        platform.external.iot(tenant).run(
-            destination, f"{tenant.slug}-ntf{notification['id']}-a{notification['attempts']}",
+        ctx.gateways.iot.run(
+            destination, f"{ctx.tenant.slug}-ntf{notification['id']}-a{notification['attempts']}",
             {"hmi.notification.text": email.subject[:200], "hmi.notification.source": "caas"},
             timeout_seconds=timeout)
     else:
@@ -260,19 +259,19 @@ def _send(platform: Platform, tenant: Tenant, notification: dict, secrets: dict,
 
 # --- the routing table, per tenant (admins) ----------------------------------------
 
-def routes(platform: Platform, tenant: Tenant) -> list[dict]:
-    with platform.tenant_uow(tenant.slug) as uow:
+def routes(ctx: TenantContext) -> list[dict]:
+    with ctx.uow() as uow:
         return routing_table(uow).rows()
 
 
-def set_route(platform: Platform, tenant: Tenant, event: str, channels: list[str] | None) -> dict:
+def set_route(ctx: TenantContext, event: str, channels: list[str] | None) -> dict:
     """Send ``event`` on ``channels`` from now on; ``None`` goes back to the default.
 
     :raises NotFound: unknown event. :raises Invalid: unknown channel, or a locked event.
     """
     if event not in rules.ROUTES:
         raise NotFound(lazy_gettext("No notification event '%(event)s'.", event=event))
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         before = dict(uow.settings.get(ROUTES_SETTING, {}))
         after = {key: value for key, value in before.items() if key != event}
         if channels is not None:
@@ -300,19 +299,19 @@ def preferences_view(preferences: Preferences) -> dict:
             "email": True, "quiet_hours": quiet}
 
 
-def preferences(platform: Platform, tenant: Tenant, user_id: int) -> dict:
-    with platform.tenant_uow(tenant.slug) as uow:
+def preferences(ctx: TenantContext, user_id: int) -> dict:
+    with ctx.uow() as uow:
         return preferences_view(uow.preferences.get(user_id))
 
 
 KEEP = "keep"
 
 
-def set_preferences(platform: Platform, tenant: Tenant, user_id: int, channels: dict,
+def set_preferences(ctx: TenantContext, user_id: int, channels: dict,
                     quiet_hours: dict | None | str = KEEP) -> dict:
     """Switch optional channels on or off and set (``{"start": time, "end": time}``, the
     tenant's local time) or clear (``None``) the quiet hours; what is not given is kept."""
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         current = uow.preferences.get(user_id)
         disabled = set(current.disabled)
         for channel, enabled in channels.items():
@@ -337,10 +336,10 @@ def _minute(moment: time | None) -> time | None:
 
 # --- reads ------------------------------------------------------------------------
 
-def notification_page(platform: Platform, tenant: Tenant, offset: int, limit: int, *,
+def notification_page(ctx: TenantContext, offset: int, limit: int, *,
                       recipient_id: int | None = None, channel: str | None = None,
                       status: str | None = None):
     """Notifications, newest first; a customer passes their own id and sees only theirs."""
-    with platform.tenant_reader(tenant.slug) as conn:
-        return Notifications(conn).page(offset, limit, recipient_id=recipient_id,
-                                        channel=channel, status=status)
+    with ctx.reader() as uow:
+        return uow.notifications.page(offset, limit, recipient_id=recipient_id,
+                                      channel=channel, status=status)

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from caas.adapters.orders import OrderRepository, StaleOrder
-from caas.adapters.repositories import AuditLog
-from caas.context import current_actor, current_request_id
+from caas.adapters.sql.orders import StaleOrder
 from caas.domain.orders import IllegalTransition, Order, Status
 from caas.domain.tenants import Tenant
 from caas.i18n import N_, LazyText, lazy_gettext
 from caas.service_layer import notifications
 from caas.service_layer.errors import Conflict, NotFound
+from caas.service_layer.context import TenantContext
 
 #: The customer notice each status brings, by the event name of ``messages.order_update_email``.
 NOTICES = {
@@ -59,11 +58,10 @@ def load(uow, order_id: int, customer_id: int | None = None) -> Order:
     return order
 
 
-def read(platform, tenant: Tenant, order_id: int) -> Order | None:
+def read(ctx: TenantContext, order_id: int) -> Order | None:
     """The order as it is now, read outside any transaction."""
-    with platform.tenant_reader(tenant.slug) as conn:
-        return OrderRepository(conn, AuditLog(conn, current_actor(), current_request_id())
-                               ).get(order_id)
+    with ctx.reader() as uow:
+        return uow.orders.get(order_id)
 
 
 def notify(uow, tenant: Tenant, order: Order, event: str, **context) -> None:

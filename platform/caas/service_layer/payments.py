@@ -22,10 +22,9 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from caas.adapters.orders import AlreadyPaid, PaymentInProgress
-from caas.adapters.payments import (Payment, PaymentDeclined, PaymentError, PaymentOutcomeUnknown,
+from caas.adapters.sql.orders import AlreadyPaid, PaymentInProgress
+from caas.adapters.http.payments import (Payment, PaymentDeclined, PaymentError, PaymentOutcomeUnknown,
                                     PaymentUnavailable)
-from caas.bootstrap import Platform
 from caas.domain.money import Money
 from caas.domain.orders import Status, Vehicle
 from caas.domain.tenants import Tenant
@@ -33,6 +32,7 @@ from caas.i18n import lazy_gettext
 from caas.service_layer import factory, registration, settlements
 from caas.service_layer import orders as order_service
 from caas.service_layer.errors import Conflict, PaymentRequired, gateway_refusal
+from caas.service_layer.context import TenantContext
 
 log = logging.getLogger(__name__)
 
@@ -41,17 +41,17 @@ IN_PROGRESS = lazy_gettext("A payment for this order is already being processed.
 SUCCEEDED, UNKNOWN = "succeeded", "unknown"
 
 
-def pay_reservation(platform: Platform, tenant: Tenant, order_id: int, card_token: str) -> str:
+def pay_reservation(ctx: TenantContext, order_id: int, card_token: str) -> str:
     """Charge the plan's reservation; on success order the vehicle from the factory.
 
     :returns: ``"succeeded"``, or ``"unknown"`` while the gateway's answer is being confirmed.
     :raises PaymentRequired: the card was declined; the order stays as it was.
     :raises Unavailable: the gateway did not act; nothing was charged.
     """
-    return _pay(platform, tenant, order_id, "reservation", card_token)
+    return _pay(ctx, order_id, "reservation", card_token)
 
 
-def pay_final(platform: Platform, tenant: Tenant, order_id: int, card_token: str) -> str:
+def pay_final(ctx: TenantContext, order_id: int, card_token: str) -> str:
     """Charge the rest of the price; on success register the vehicle, on a decline release it.
 
     :returns: ``"succeeded"``, or ``"unknown"`` while the gateway's answer is being confirmed.
@@ -59,28 +59,28 @@ def pay_final(platform: Platform, tenant: Tenant, order_id: int, card_token: str
         vehicle goes to stock, unassigned and for sale (the spec's rule).
     :raises Unavailable: the gateway did not act; nothing was charged or changed.
     """
-    return _pay(platform, tenant, order_id, "final", card_token)
+    return _pay(ctx, order_id, "final", card_token)
 
 
-def _pay(platform: Platform, tenant: Tenant, order_id: int, kind: str, card_token: str) -> str:
-    with platform.tenant_uow(tenant.slug) as uow:
-        pending = uow.payments.unresolved(order_id, kind, platform.config["CAAS_PAYMENT_STALE_SECONDS"])
+def _pay(ctx: TenantContext, order_id: int, kind: str, card_token: str) -> str:
+    with ctx.uow() as uow:
+        pending = uow.payments.unresolved(order_id, kind, ctx.settings["CAAS_PAYMENT_STALE_SECONDS"])
     if pending is not None:
         # Reconcile first; while it stays unknown, retry the same request with the same key.
-        outcome = reconcile_attempt(platform, tenant, pending, send_again=True)
+        outcome = reconcile_attempt(ctx, pending, send_again=True)
         if outcome in (SUCCEEDED, UNKNOWN):
             return outcome
-    attempt = _start(platform, tenant, order_id, kind, card_token)
-    return _send(platform, tenant, attempt, interactive=True)
+    attempt = _start(ctx, order_id, kind, card_token)
+    return _send(ctx, attempt, interactive=True)
 
 
-def _start(platform: Platform, tenant: Tenant, order_id: int, kind: str, card_token: str) -> dict:
-    with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
+def _start(ctx: TenantContext, order_id: int, kind: str, card_token: str) -> dict:
+    with ctx.uow() as uow, order_service.transitions():
         order = order_service.load(uow, order_id)
         order.require(KINDS[kind], action=f"{kind} payment")
         amount = order.reservation if kind == "reservation" else order.final_amount
         try:
-            attempt = uow.payments.start(order.id, kind, amount, f"{tenant.slug}:{order.reference}",
+            attempt = uow.payments.start(order.id, kind, amount, f"{ctx.tenant.slug}:{order.reference}",
                                          card_token)
         except PaymentInProgress:
             raise Conflict(IN_PROGRESS)
@@ -93,30 +93,30 @@ def _start(platform: Platform, tenant: Tenant, order_id: int, kind: str, card_to
     return attempt
 
 
-def _send(platform: Platform, tenant: Tenant, attempt: dict, *, interactive: bool,
+def _send(ctx: TenantContext, attempt: dict, *, interactive: bool,
           resent: bool = False) -> str:
     """Send the attempt's charge under its key and record what came of it."""
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         order = uow.orders.get(attempt["order_id"])
     amount = Money.from_minor(attempt["amount_minor"], attempt["currency"])
     try:
-        payment = platform.external.payments(tenant).charge(
+        payment = ctx.gateways.payments.charge(
             amount, attempt["card_token"], idempotency_key=attempt["gateway_key"],
             reference=order.reference, description=f"{attempt['kind']} payment for {order.model}")
     except PaymentDeclined as exc:
-        return _declined(platform, tenant, attempt, exc, interactive)
+        return _declined(ctx, attempt, exc, interactive)
     except PaymentOutcomeUnknown as exc:
-        return _unknown(platform, tenant, attempt, exc)
+        return _unknown(ctx, attempt, exc)
     except PaymentUnavailable as exc:
         if resent and not exc.confirmed:
-            return _unknown(platform, tenant, attempt, exc)  # this copy was not sent; the first may have been
-        return _failed(platform, tenant, attempt, exc, interactive)
+            return _unknown(ctx, attempt, exc)  # this copy was not sent; the first may have been
+        return _failed(ctx, attempt, exc, interactive)
     except PaymentError as exc:  # refused before acting (e.g. an invalid request)
-        return _failed(platform, tenant, attempt, exc, interactive)
-    return _charged(platform, tenant, attempt, payment)
+        return _failed(ctx, attempt, exc, interactive)
+    return _charged(ctx, attempt, payment)
 
 
-def reconcile_attempt(platform: Platform, tenant: Tenant, attempt: dict, *,
+def reconcile_attempt(ctx: TenantContext, attempt: dict, *,
                       send_again: bool = False) -> str:
     """Settle an unresolved attempt by asking the gateway what it did with the attempt's key.
 
@@ -127,7 +127,7 @@ def reconcile_attempt(platform: Platform, tenant: Tenant, attempt: dict, *,
 
     :returns: the attempt's outcome now: ``succeeded``, ``declined``, ``failed`` or ``unknown``.
     """
-    gateway = platform.external.payments(tenant)
+    gateway = ctx.gateways.payments
     try:
         found = gateway.lookup(attempt["gateway_key"])
     except PaymentError:
@@ -138,36 +138,36 @@ def reconcile_attempt(platform: Platform, tenant: Tenant, attempt: dict, *,
         try:
             payment = found.result(Payment.from_json)
         except PaymentDeclined as exc:
-            return _declined(platform, tenant, attempt, exc, interactive=False)
+            return _declined(ctx, attempt, exc, interactive=False)
         except PaymentError as exc:
-            return _failed(platform, tenant, attempt, exc, interactive=False)
-        return _charged(platform, tenant, attempt, payment)
-    if asked and _lookup_grace_over(platform, tenant, attempt):
-        return _failed(platform, tenant, attempt, PaymentUnavailable(
+            return _failed(ctx, attempt, exc, interactive=False)
+        return _charged(ctx, attempt, payment)
+    if asked and _lookup_grace_over(ctx, attempt):
+        return _failed(ctx, attempt, PaymentUnavailable(
             "the gateway never acted on the request", confirmed=True), interactive=False)
     if not send_again:
         return UNKNOWN
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         taken = uow.payments.resume(attempt)
         uow.commit()
     if not taken:
         raise Conflict(IN_PROGRESS)
-    return _send(platform, tenant, attempt, interactive=True, resent=True)
+    return _send(ctx, attempt, interactive=True, resent=True)
 
 
-def _lookup_grace_over(platform: Platform, tenant: Tenant, attempt: dict) -> bool:
+def _lookup_grace_over(ctx: TenantContext, attempt: dict) -> bool:
     """Whether the attempt was sent long enough ago for the gateway to know of it."""
-    grace = timedelta(seconds=platform.config["CAAS_PAYMENT_LOOKUP_GRACE_SECONDS"])
-    with platform.tenant_uow(tenant.slug) as uow:
+    grace = timedelta(seconds=ctx.settings["CAAS_PAYMENT_LOOKUP_GRACE_SECONDS"])
+    with ctx.uow() as uow:
         return attempt["updated_at"] <= uow.now() - grace
 
 
 # --- what each outcome does ---------------------------------------------------------
 
-def _charged(platform: Platform, tenant: Tenant, attempt: dict, payment: Payment) -> str:
+def _charged(ctx: TenantContext, attempt: dict, payment: Payment) -> str:
     """The gateway charged: move the order on (once, whoever learns of it first)."""
     kind = attempt["kind"]
-    with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
+    with ctx.uow() as uow, order_service.transitions():
         if not uow.payments.finish(attempt["id"], SUCCEEDED, gateway_payment_id=payment.id,
                                    settlement=payment.settlement):
             return SUCCEEDED  # recorded meanwhile by a reconciliation or a retry
@@ -179,36 +179,36 @@ def _charged(platform: Platform, tenant: Tenant, attempt: dict, payment: Payment
                                       f"{kind} payment of order {order.reference}, which is "
                                       f"{order.status.value}", order_id=order.id)
             uow.commit()
-            settlements.apply_held(platform, tenant, payment_ids=[payment.id])
+            settlements.apply_held(ctx, payment_ids=[payment.id])
             return SUCCEEDED
         if kind == "reservation":
             order.move_to(Status.RESERVED, f"reservation of {payment.captured.amount} "
                                            f"{payment.captured.currency} paid")
-            order_service.save(uow, tenant, order)
+            order_service.save(uow, ctx.tenant, order)
             job = factory.queue_placement(uow, order)
         else:
             order.move_to(Status.REGISTERING, "final payment received")
-            order_service.save(uow, tenant, order)
+            order_service.save(uow, ctx.tenant, order)
             job = registration.queue(uow, order)
         uow.commit()
-    settlements.apply_held(platform, tenant, payment_ids=[payment.id], keys=[attempt["gateway_key"]])
+    settlements.apply_held(ctx, payment_ids=[payment.id], keys=[attempt["gateway_key"]])
     if kind == "reservation":
-        factory.place_now(platform, tenant, order.id, job)
+        factory.place_now(ctx, order.id, job)
     else:
-        registration.register_now(platform, tenant, order.id, job)
+        registration.register_now(ctx, order.id, job)
     return SUCCEEDED
 
 
-def _declined(platform: Platform, tenant: Tenant, attempt: dict, exc: PaymentDeclined,
+def _declined(ctx: TenantContext, attempt: dict, exc: PaymentDeclined,
               interactive: bool) -> str:
-    with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
+    with ctx.uow() as uow, order_service.transitions():
         if not uow.payments.finish(attempt["id"], "declined", error=str(exc)):
             return "declined"
         _audit_attempt(uow, attempt, "declined", error=str(exc))
         order = order_service.load(uow, attempt["order_id"])
         release = attempt["kind"] == "final" and order.status is Status.PENDING_FINAL_PAYMENT
         if release:
-            _release_vehicle(uow, tenant, order)
+            _release_vehicle(uow, ctx.tenant, order)
         uow.commit()
     if not interactive:
         return "declined"
@@ -220,9 +220,9 @@ def _declined(platform: Platform, tenant: Tenant, attempt: dict, exc: PaymentDec
                                        "charged. Try another card.", code=exc.code)) from exc
 
 
-def _failed(platform: Platform, tenant: Tenant, attempt: dict, exc: PaymentError,
+def _failed(ctx: TenantContext, attempt: dict, exc: PaymentError,
             interactive: bool) -> str:
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         if uow.payments.finish(attempt["id"], "failed", error=str(exc)):
             _audit_attempt(uow, attempt, "failed", error=str(exc))
         uow.commit()
@@ -231,9 +231,9 @@ def _failed(platform: Platform, tenant: Tenant, attempt: dict, exc: PaymentError
     return "failed"
 
 
-def _unknown(platform: Platform, tenant: Tenant, attempt: dict, exc: PaymentError) -> str:
+def _unknown(ctx: TenantContext, attempt: dict, exc: PaymentError) -> str:
     """The answer was lost: keep the attempt open, and have it reconciled soon."""
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         if uow.payments.finish(attempt["id"], UNKNOWN, error=str(exc)):
             _audit_attempt(uow, attempt, UNKNOWN, error=str(exc))
         uow.commit()
@@ -263,10 +263,10 @@ def _release_vehicle(uow, tenant: Tenant, order) -> None:
 
 # --- the reconciliation pass ---------------------------------------------------------
 
-def reconcile(platform: Platform, tenant: Tenant) -> int:
+def reconcile(ctx: TenantContext) -> int:
     """Reconcile every unresolved attempt of the tenant; returns how many were looked up."""
-    with platform.tenant_uow(tenant.slug) as uow:
-        attempts = uow.payments.all_unresolved(platform.config["CAAS_PAYMENT_STALE_SECONDS"])
+    with ctx.uow() as uow:
+        attempts = uow.payments.all_unresolved(ctx.settings["CAAS_PAYMENT_STALE_SECONDS"])
     for attempt in attempts:
-        reconcile_attempt(platform, tenant, attempt)
+        reconcile_attempt(ctx, attempt)
     return len(attempts)

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import marshmallow
 
-from caas.adapters.services import TenantSettings
-from caas.bootstrap import Platform
-from caas.domain.tenants import Tenant
 from caas.i18n import lazy_gettext
 from caas.service_layer.errors import Invalid, NotFound
+from caas.service_layer.context import TenantContext
 
 MASK = "********"
 
@@ -21,14 +19,14 @@ def _key(name: str) -> str:
     return f"plugin:{name}"
 
 
-def _schema(platform: Platform, tenant: Tenant, name: str) -> marshmallow.Schema:
+def _schema(ctx: TenantContext, name: str) -> marshmallow.Schema:
     """The plugin's settings schema, if the plugin serves this tenant and has settings."""
-    plugins = platform.plugins
+    plugins = ctx.plugins
     record = plugins.loaded.get(name)
     schema = plugins.settings_schemas.get(name)
     # A country plugin serves only the tenants of its countries.
     if (record is None or record.error or schema is None
-            or (record.countries and tenant.country not in record.countries)):
+            or (record.countries and ctx.tenant.country not in record.countries)):
         raise NotFound(lazy_gettext("No plugin '%(name)s' with settings for this tenant.",
                                     name=name))
     return schema
@@ -59,27 +57,27 @@ def _masked(schema: marshmallow.Schema, values: dict | None) -> dict | None:
     return {key: MASK if key in secrets else value for key, value in values.items()}
 
 
-def stored(platform: Platform, tenant: Tenant, name: str) -> dict:
+def stored(ctx: TenantContext, name: str) -> dict:
     """What the tenant's administrator set for plugin ``name``, secrets included (for the
     core's own use, such as a registration adapter's credentials); ``{}`` when nothing."""
-    with platform.tenant_reader(tenant.slug) as conn:
-        return TenantSettings(conn).get(_key(name), {})
+    with ctx.reader() as uow:
+        return uow.settings.get(_key(name), {})
 
 
-def read(platform: Platform, tenant: Tenant, name: str) -> dict:
+def read(ctx: TenantContext, name: str) -> dict:
     """The plugin's settings for ``tenant`` (defaults where unset) and which secrets are set."""
-    schema = _schema(platform, tenant, name)
-    return _view(schema, name, stored(platform, tenant, name))
+    schema = _schema(ctx, name)
+    return _view(schema, name, stored(ctx, name))
 
 
-def replace(platform: Platform, tenant: Tenant, name: str, payload: dict) -> dict:
+def replace(ctx: TenantContext, name: str, payload: dict) -> dict:
     """Validate ``payload`` with the plugin's schema and store it.
 
     :raises Invalid: with the schema's field errors; nothing is stored.
     :raises NotFound: no such plugin, or it has no settings for this tenant.
     """
-    schema = _schema(platform, tenant, name)
-    with platform.tenant_uow(tenant.slug) as uow:
+    schema = _schema(ctx, name)
+    with ctx.uow() as uow:
         before = uow.settings.get(_key(name))
         kept = {secret: (before or {})[secret] for secret in _secrets(schema)
                 if secret not in payload and secret in (before or {})}

@@ -11,15 +11,14 @@ order's or a purchase's own retry reconciles it first.
 """
 from __future__ import annotations
 
-from caas.bootstrap import Platform
-from caas.domain.tenants import Tenant
 from caas.service_layer import activation, billing, payments, settlements
+from caas.service_layer.context import TenantContext
 
 
-def reconcile(platform: Platform, tenant: Tenant) -> dict[str, int]:
+def reconcile(ctx: TenantContext) -> dict[str, int]:
     """One pass over the tenant; how many of each kind were looked at."""
     # Attempts first: once resolved, they claim the news held for them.
-    return {"order_payments": payments.reconcile(platform, tenant),
-            "purchases": activation.reconcile(platform, tenant),
-            "invoices": billing.reconcile(platform, tenant),
-            "held_news": settlements.release_held(platform, tenant)}
+    return {"order_payments": payments.reconcile(ctx),
+            "purchases": activation.reconcile(ctx),
+            "invoices": billing.reconcile(ctx),
+            "held_news": settlements.release_held(ctx)}

@@ -12,12 +12,11 @@ from datetime import timedelta
 
 import tenacity
 
-from caas.bootstrap import Platform
 from caas.domain.countries import RegistrationError, RegistrationRequest
 from caas.domain.orders import Order, Status
-from caas.domain.tenants import Tenant
 from caas.service_layer import orders as order_service
 from caas.service_layer import plugin_settings
+from caas.service_layer.context import TenantContext
 
 log = logging.getLogger(__name__)
 REGISTER = "register_vehicle"
@@ -28,9 +27,9 @@ def queue(uow, order: Order) -> int:
     return uow.outbox.add(REGISTER, {"order_id": order.id}, hold=True)
 
 
-def register_now(platform: Platform, tenant: Tenant, order_id: int, job: int) -> None:
+def register_now(ctx: TenantContext, order_id: int, job: int) -> None:
     """Try a few times while the request waits; then leave it to the queued job."""
-    config = platform.config
+    config = ctx.settings
     retrying = tenacity.Retrying(
         stop=tenacity.stop_after_attempt(config["CAAS_REGISTRATION_SYNC_ATTEMPTS"]),
         wait=tenacity.wait_exponential(multiplier=config["CAAS_REGISTRATION_RETRY_WAIT_SECONDS"]),
@@ -38,39 +37,39 @@ def register_now(platform: Platform, tenant: Tenant, order_id: int, job: int) ->
                                           and not exc.permanent),
         reraise=True)
     try:
-        retrying(_register, platform, tenant, order_id)
+        retrying(_register, ctx, order_id)
     except RegistrationError as exc:
-        delay = platform.job_retry_delay(1)
-        with platform.tenant_uow(tenant.slug) as uow:
+        delay = ctx.jobs.retry_delay(1)
+        with ctx.uow() as uow:
             uow.outbox.release(job, str(exc), delay)
             uow.commit()
-        _after_failure(platform, tenant, order_id, exc)
+        _after_failure(ctx, order_id, exc)
         if not exc.permanent:
-            platform.send_jobs(tenant.slug, [job], delay)
+            ctx.jobs.send([job], delay)
         return
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         uow.outbox.complete(job, {"order_id": order_id})
         uow.commit()
 
 
-def register_queued(platform: Platform, tenant: Tenant, order_id: int) -> None:
+def register_queued(ctx: TenantContext, order_id: int) -> None:
     """The queued registration; raises while the authority is unavailable, so it is retried."""
     try:
-        _register(platform, tenant, order_id)
+        _register(ctx, order_id)
     except RegistrationError as exc:
-        _after_failure(platform, tenant, order_id, exc)
+        _after_failure(ctx, order_id, exc)
         if not exc.permanent:
             raise
 
 
-def _register(platform: Platform, tenant: Tenant, order_id: int) -> None:
-    order = order_service.read(platform, tenant, order_id)
+def _register(ctx: TenantContext, order_id: int) -> None:
+    order = order_service.read(ctx, order_id)
     if order is None or order.status is not Status.REGISTERING:
         return  # registered already
-    country = platform.plugins.countries[tenant.country]
-    settings = plugin_settings.stored(platform, tenant,
-                                      platform.plugins.owner_of_country(tenant.country))
-    adapter = platform.external.registration(tenant, country, settings.get("credentials"))
+    country = ctx.plugins.countries[ctx.tenant.country]
+    settings = plugin_settings.stored(ctx,
+                                      ctx.plugins.owner_of_country(ctx.tenant.country))
+    adapter = ctx.gateways.registration(settings.get("credentials"))
     request = RegistrationRequest(vin=order.vin, model=order.model, owner_name=order.owner["name"],
                                   owner_tax_id=order.owner["tax_id"],
                                   owner_address=order.owner["address"])
@@ -80,12 +79,12 @@ def _register(platform: Platform, tenant: Tenant, order_id: int) -> None:
         raise
     except Exception as exc:
         # The adapter is plugin code: a bug there is logged against the plugin and retried.
-        log.exception("registration adapter of %s failed", tenant.country)
+        log.exception("registration adapter of %s failed", ctx.tenant.country)
         raise RegistrationError(f"registration adapter failed: {exc!r}") from exc
     if not country.is_valid_plate(result.plate):
         raise RegistrationError(f"the authority returned an invalid plate {result.plate!r}",
                                 permanent=True)
-    with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
+    with ctx.uow() as uow, order_service.transitions():
         order = order_service.load(uow, order_id)
         if order.status is not Status.REGISTERING:
             return
@@ -95,23 +94,23 @@ def _register(platform: Platform, tenant: Tenant, order_id: int) -> None:
         vehicle = uow.vehicles.get(order.vin)
         vehicle.plate = result.plate
         uow.vehicles.save(vehicle)
-        order_service.save(uow, tenant, order)
-        uow.events.publish("vehicle_registered", tenant=tenant.slug, vin=order.vin,
+        order_service.save(uow, ctx.tenant, order)
+        uow.events.publish("vehicle_registered", tenant=ctx.tenant.slug, vin=order.vin,
                            plate=result.plate)
         uow.commit()
 
 
-def _after_failure(platform: Platform, tenant: Tenant, order_id: int,
+def _after_failure(ctx: TenantContext, order_id: int,
                    error: RegistrationError) -> None:
     """Escalate once the failure is permanent or has lasted past the configured time."""
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         order = order_service.load(uow, order_id)
         if order.status is not Status.REGISTERING or order.registration_escalated_at:
             return
         paid = uow.payments.succeeded(order.id, "final")
         now = uow.now()
         waited = now - paid["updated_at"]
-        limit = timedelta(seconds=platform.config["CAAS_REGISTRATION_ESCALATE_SECONDS"])
+        limit = timedelta(seconds=ctx.settings["CAAS_REGISTRATION_ESCALATE_SECONDS"])
         if not error.permanent and waited < limit:
             return
         order.registration_escalated_at = now
@@ -120,16 +119,16 @@ def _after_failure(platform: Platform, tenant: Tenant, order_id: int,
             "registration_delayed",
             f"Registration of {order.vin} (order {order.reference}) failing for "
             f"{int(waited.total_seconds())} s", {"error": str(error), "permanent": error.permanent,
-                                                  "country": tenant.country},
+                                                  "country": ctx.tenant.country},
             order_id=order.id, vin=order.vin, customer_id=order.customer_id)
-        order_service.notify(uow, tenant, order, "registration_delayed")
+        order_service.notify(uow, ctx.tenant, order, "registration_delayed")
         uow.commit()
     log.error("vehicle registration escalated to staff", extra={"order_id": order_id})
 
 
-def retry(platform: Platform, tenant: Tenant, order_id: int) -> None:
+def retry(ctx: TenantContext, order_id: int) -> None:
     """Staff ask for another registration attempt (e.g. after correcting the authority's data)."""
-    with platform.tenant_uow(tenant.slug) as uow, order_service.transitions():
+    with ctx.uow() as uow, order_service.transitions():
         order = order_service.load(uow, order_id)
         order.require(Status.REGISTERING, action="registration")
         uow.outbox.add(REGISTER, {"order_id": order.id})

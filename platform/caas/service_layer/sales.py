@@ -7,32 +7,30 @@ from decimal import Decimal
 import phonenumbers
 from sqlalchemy.exc import IntegrityError
 
-from caas.adapters.orders import CatalogRepository
-from caas.bootstrap import Platform
 from caas.context import Actor
 from caas.domain.countries import InvalidAddress, InvalidTaxId
 from caas.domain.money import Money
 from caas.domain.orders import Order, order_price
-from caas.domain.tenants import Tenant
 from caas.i18n import exception_text, lazy_gettext
 from caas.service_layer import documents
 from caas.service_layer import orders as order_service
 from caas.service_layer.errors import Conflict, Invalid
 from caas.service_layer.users import add_account
+from caas.service_layer.context import TenantContext
 
 
 # --- models and plans (tenant administration) -------------------------------
 
-def add_model(platform: Platform, tenant: Tenant, *, code: str, name: str, base_price: Decimal,
+def add_model(ctx: TenantContext, *, code: str, name: str, base_price: Decimal,
               options: list[dict]) -> dict:
     """Add a vehicle model with its base price and factory options, in the tenant currency."""
     codes = [option["code"] for option in options]
     if len(set(codes)) != len(codes):
         raise Invalid(lazy_gettext("Option codes repeat."),
                       {"options": [lazy_gettext("Each option code must be unique.")]})
-    currency = tenant.currency
+    currency = ctx.tenant.currency
     try:
-        with platform.tenant_uow(tenant.slug) as uow:
+        with ctx.uow() as uow:
             if uow.catalog.model(code):
                 raise Conflict(lazy_gettext("A model with code '%(code)s' already exists.",
                                             code=code))
@@ -46,15 +44,15 @@ def add_model(platform: Platform, tenant: Tenant, *, code: str, name: str, base_
     return model
 
 
-def add_plan(platform: Platform, tenant: Tenant, *, code: str, name: str,
+def add_plan(ctx: TenantContext, *, code: str, name: str,
              reservation: Decimal) -> dict:
     """Add a commercial plan: what the customer pays as the reservation."""
     try:
-        with platform.tenant_uow(tenant.slug) as uow:
+        with ctx.uow() as uow:
             if uow.catalog.plan(code):
                 raise Conflict(lazy_gettext("A plan with code '%(code)s' already exists.",
                                             code=code))
-            plan = uow.catalog.add_plan(code, name, Money(reservation, tenant.currency))
+            plan = uow.catalog.add_plan(code, name, Money(reservation, ctx.tenant.currency))
             uow.audit.record("plan.created", "plan", code, after={
                 "name": name, "reservation": plan["reservation"].to_dict()})
             uow.commit()
@@ -63,21 +61,21 @@ def add_plan(platform: Platform, tenant: Tenant, *, code: str, name: str,
     return plan
 
 
-def models_page(platform: Platform, tenant: Tenant, offset: int, limit: int):
-    with platform.tenant_reader(tenant.slug) as conn:
-        return CatalogRepository(conn).models(offset, limit)
+def models_page(ctx: TenantContext, offset: int, limit: int):
+    with ctx.reader() as uow:
+        return uow.catalog.models(offset, limit)
 
 
-def plans_page(platform: Platform, tenant: Tenant, offset: int, limit: int):
-    with platform.tenant_reader(tenant.slug) as conn:
-        return CatalogRepository(conn).plans(offset, limit)
+def plans_page(ctx: TenantContext, offset: int, limit: int):
+    with ctx.reader() as uow:
+        return uow.catalog.plans(offset, limit)
 
 
 # --- registering a sale -----------------------------------------------------
 
-def _customer_errors(platform: Platform, tenant: Tenant, customer: dict) -> tuple[dict, dict]:
+def _customer_errors(ctx: TenantContext, customer: dict) -> tuple[dict, dict]:
     """Check what the country and phone rules say; returns (normalised fields, field errors)."""
-    country = platform.country_of(tenant)
+    country = ctx.country
     errors: dict[str, list] = {}
     normalised = {}
     try:
@@ -89,22 +87,22 @@ def _customer_errors(platform: Platform, tenant: Tenant, customer: dict) -> tupl
     except InvalidAddress as invalid:
         errors["address"] = invalid.errors
     try:
-        number = phonenumbers.parse(customer["phone"], tenant.country)
+        number = phonenumbers.parse(customer["phone"], ctx.tenant.country)
         if not phonenumbers.is_valid_number(number):
             raise phonenumbers.NumberParseException(0, "invalid")
         normalised["phone"] = phonenumbers.format_number(number,
                                                          phonenumbers.PhoneNumberFormat.E164)
     except phonenumbers.NumberParseException:
         errors["phone"] = [lazy_gettext("Not a valid phone number.")]
-    locale = tenant.offered_locale(customer.get("locale"))
+    locale = ctx.tenant.offered_locale(customer.get("locale"))
     if locale is None:
         errors["locale"] = [lazy_gettext("Must be one of %(choices)s.",
-                                         choices=", ".join(tenant.locales))]
+                                         choices=", ".join(ctx.tenant.locales))]
     normalised["locale"] = locale
     return normalised, errors
 
 
-def register_sale(platform: Platform, tenant: Tenant, seller: Actor, *, customer: dict,
+def register_sale(ctx: TenantContext, seller: Actor, *, customer: dict,
                   model: str, plan: str, options: list[str]) -> tuple[Order, dict]:
     """Record a sale: the customer's account (new, or the existing one) and an order.
 
@@ -114,9 +112,9 @@ def register_sale(platform: Platform, tenant: Tenant, seller: Actor, *, customer
 
     :returns: the order and ``{"id", "email", "name", "locale", "created"}`` of the customer.
     """
-    normalised, errors = _customer_errors(platform, tenant, customer)
+    normalised, errors = _customer_errors(ctx, customer)
     options = list(dict.fromkeys(options))
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         vehicle_model = uow.catalog.model(model)
         chosen_plan = uow.catalog.plan(plan)
         sale_errors = {}
@@ -134,7 +132,7 @@ def register_sale(platform: Platform, tenant: Tenant, seller: Actor, *, customer
             raise Invalid(lazy_gettext("The sale has invalid fields; see errors."),
                           dict(sale_errors, **({"customer": errors} if errors else {})))
         price = order_price(vehicle_model["base_price"].amount,
-                            [offered[code]["price"].amount for code in options], tenant.currency)
+                            [offered[code]["price"].amount for code in options], ctx.tenant.currency)
         if chosen_plan["reservation"].amount > price.amount:
             raise Invalid(lazy_gettext("The plan's reservation exceeds the vehicle's price."),
                           {"plan": [lazy_gettext("Reservation larger than the price.")]})
@@ -142,7 +140,7 @@ def register_sale(platform: Platform, tenant: Tenant, seller: Actor, *, customer
         account = uow.users.by_email(customer["email"].strip().lower())
         created = account is None
         if account is None:
-            account = add_account(uow, tenant, email=customer["email"], role="customer",
+            account = add_account(uow, ctx.tenant, email=customer["email"], role="customer",
                                   name=customer["name"], locale=normalised["locale"])
             uow.customers.add(account.id, normalised["phone"], normalised["tax_id"],
                               normalised["address"])
@@ -155,13 +153,13 @@ def register_sale(platform: Platform, tenant: Tenant, seller: Actor, *, customer
                       reservation=chosen_plan["reservation"], created_by=seller.id,
                       owner={"name": customer["name"], "tax_id": normalised["tax_id"],
                              "address": normalised["address"]})
-        order_service.save(uow, tenant, order)
-        documents.store_contract(uow, tenant, order, account.locale, chosen_plan["name"],
+        order_service.save(uow, ctx.tenant, order)
+        documents.store_contract(uow, ctx.tenant, order, account.locale, chosen_plan["name"],
                                   vehicle_model["name"])
         uow.audit.record("order.created", "order", order.id, after={
             "reference": order.reference, "customer_id": account.id, "model": model,
             "plan": plan, "options": options, "price": price.to_dict()})
-        uow.events.publish("order_status_changed", tenant=tenant.slug, order_id=order.id,
+        uow.events.publish("order_status_changed", tenant=ctx.tenant.slug, order_id=order.id,
                            old_status=None, new_status=order.status.value)
         uow.commit()
     return order, {"id": account.id, "email": account.email, "name": account.name,
@@ -178,16 +176,16 @@ def views(uow, orders: list[Order]) -> list[dict]:
                  history=history[order.id], payments=payments[order.id]) for order in orders]
 
 
-def order_page(platform: Platform, tenant: Tenant, offset: int, limit: int, *,
+def order_page(ctx: TenantContext, offset: int, limit: int, *,
                status: str | None = None, customer_id: int | None = None):
     """Orders, newest first; a customer passes their own id and sees only theirs."""
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         orders, total = uow.orders.page(offset, limit, status=status, customer_id=customer_id)
         return views(uow, orders), total
 
 
-def order_view(platform: Platform, tenant: Tenant, order_id: int,
+def order_view(ctx: TenantContext, order_id: int,
                customer_id: int | None = None) -> dict:
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         return views(uow, [order_service.load(uow, order_id, customer_id)])[0]
 

@@ -12,45 +12,44 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from caas.adapters.services import StaleService
-from caas.bootstrap import Platform
+from caas.adapters.sql.services import StaleService
 from caas.domain.money import Money
-from caas.domain.tenants import Tenant
 from caas.i18n import lazy_gettext
 from caas.service_layer import activation, billing
 from caas.service_layer.errors import Conflict
+from caas.service_layer.context import TenantContext
 
 log = logging.getLogger(__name__)
 REFUND_ORPHAN = "refund_orphan_charge"
 
 
-def receive(platform: Platform, tenant: Tenant, event: dict) -> str:
+def receive(ctx: TenantContext, event: dict) -> str:
     """Record the gateway's report once and apply it; a report about an unknown payment is held.
 
     :returns: what was done, for the webhook's answer.
     """
     for _ in range(3):
         try:
-            return _apply(platform, tenant, event)
+            return _apply(ctx, event)
         except StaleService:
             continue  # the activation moved on meanwhile: read it again
     raise Conflict(lazy_gettext("The payment's subject keeps changing; please retry."))
 
 
-def _claim(platform: Platform, tenant: Tenant, held: dict) -> bool:
+def _claim(ctx: TenantContext, held: dict) -> bool:
     """Apply held news to its payment if one here knows it now; ``False`` while none does (or
     its subject is changing right now: the next pass tries again)."""
     try:
-        return _apply(platform, tenant, held["payload"], held["id"]) != "held"
+        return _apply(ctx, held["payload"], held["id"]) != "held"
     except StaleService:
         return False
 
 
-def _apply(platform: Platform, tenant: Tenant, event: dict, held_id: int | None = None) -> str:
-    with platform.tenant_uow(tenant.slug) as uow:
+def _apply(ctx: TenantContext, event: dict, held_id: int | None = None) -> str:
+    with ctx.uow() as uow:
         if held_id is None and uow.webhooks.seen("payments", event["event_id"]):
             return "duplicate"
-        outcome = _apply_in(platform, uow, tenant, event)
+        outcome = _apply_in(ctx, uow, event)
         if outcome is None:
             if held_id is not None:
                 return "held"
@@ -65,17 +64,17 @@ def _apply(platform: Platform, tenant: Tenant, event: dict, held_id: int | None 
     return outcome
 
 
-def _apply_in(platform: Platform, uow, tenant: Tenant, event: dict) -> str | None:
+def _apply_in(ctx: TenantContext, uow, event: dict) -> str | None:
     """Apply a report to the payment it is about; ``None`` when no payment here has its id."""
     service = uow.services.by_payment(event["payment_id"])
     if service is not None:
-        outcome = activation.payment_event(uow, tenant, service, event)
+        outcome = activation.payment_event(uow, ctx.tenant, service, event)
         if event["type"] == "payment.settled":
-            billing.invoice_purchase(platform, uow, tenant, service)
+            billing.invoice_purchase(ctx, uow, service)
         return outcome
     invoice = uow.invoices.by_payment(event["payment_id"])
     if invoice is not None:
-        return billing.payment_event(platform, uow, tenant, invoice, event)
+        return billing.payment_event(ctx, uow, invoice, event)
     payment = uow.payments.by_gateway_id(event["payment_id"])
     if payment is None:
         if event["type"] == "refund.settled" and uow.held_events.orphaned(event["payment_id"]):
@@ -95,43 +94,43 @@ def _apply_in(platform: Platform, uow, tenant: Tenant, event: dict) -> str | Non
                                    "kind": payment["kind"], "event": event},
             order_id=order.id, vin=order.vin, customer_id=order.customer_id)
         outcome = "settlement failure escalated"
-    uow.events.publish("payment_settled", tenant=tenant.slug,
+    uow.events.publish("payment_settled", tenant=ctx.tenant.slug,
                        payment_id=event["payment_id"], outcome=settlement)
     return outcome
 
 
-def apply_held(platform: Platform, tenant: Tenant, *, payment_ids=(), keys=()) -> int:
+def apply_held(ctx: TenantContext, *, payment_ids=(), keys=()) -> int:
     """Apply the held reports about these payments (by gateway id or by the key they were
     sent with), now that the platform knows them; returns how many were claimed."""
     if not payment_ids and not keys:
         return 0
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         held = uow.held_events.matching(list(payment_ids), list(keys))
-    return sum(_claim(platform, tenant, row) for row in held)
+    return sum(_claim(ctx, row) for row in held)
 
 
-def release_held(platform: Platform, tenant: Tenant) -> int:
+def release_held(ctx: TenantContext) -> int:
     """Claim what can be claimed of the held reports; refund as orphans the charges nobody
     claimed within the grace. Returns how many were settled either way."""
-    grace = platform.config["CAAS_PAYMENT_ORPHAN_GRACE_SECONDS"]
-    with platform.tenant_uow(tenant.slug) as uow:
+    grace = ctx.settings["CAAS_PAYMENT_ORPHAN_GRACE_SECONDS"]
+    with ctx.uow() as uow:
         held = uow.held_events.unresolved()
         expired = uow.now() - timedelta(seconds=grace)
     settled = 0
     for row in held:
-        if _claim(platform, tenant, row):
+        if _claim(ctx, row):
             settled += 1
         elif row["received_at"] <= expired:
-            _orphan(platform, tenant, row)
+            _orphan(ctx, row)
             settled += 1
     return settled
 
 
-def _orphan(platform: Platform, tenant: Tenant, row: dict) -> None:
+def _orphan(ctx: TenantContext, row: dict) -> None:
     event = row["payload"]
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         if event["type"] == "payment.settled":
-            amount = Money(event.get("amount") or "0", event.get("currency") or tenant.currency)
+            amount = Money(event.get("amount") or "0", event.get("currency") or ctx.tenant.currency)
             ticket_id = orphan_charge(uow, event["payment_id"], amount,
                                       "no payment of this tenant claims it", event=event)
             uow.held_events.resolve(row["id"], "orphan_refunded", ticket_id=ticket_id)
@@ -156,7 +155,7 @@ def orphan_charge(uow, payment_id: str, amount: Money, why: str, *, event: dict 
     return ticket_id
 
 
-def refund_orphan(platform: Platform, tenant: Tenant, payment_id: str) -> None:
+def refund_orphan(ctx: TenantContext, payment_id: str) -> None:
     """Refund what is left of an orphan charge; idempotent at the gateway."""
-    platform.external.payments(tenant).refund(
-        payment_id, idempotency_key=f"{tenant.slug}:orphan:{payment_id}:refund")
+    ctx.gateways.payments.refund(
+        payment_id, idempotency_key=f"{ctx.tenant.slug}:orphan:{payment_id}:refund")

@@ -6,8 +6,7 @@ import secrets
 
 from sqlalchemy.exc import IntegrityError
 
-from caas.adapters import migrations
-from caas.bootstrap import Platform
+from caas.service_layer.ports import ControlPlane
 from caas.domain.tenants import InvalidSlug, Tenant, check_slug
 from caas.i18n import CountryName, exception_text, language_of, lazy_gettext, normalize_locale
 from caas.service_layer.errors import Conflict, Invalid
@@ -39,7 +38,7 @@ def _check_locales(locales: list[str], country) -> list[str]:
     return list(dict.fromkeys(checked))
 
 
-def create_tenant(platform: Platform, slug: str, name: str, country: str,
+def create_tenant(platform: ControlPlane, slug: str, name: str, country: str,
                   locales: list[str] | None = None, currency: str | None = None) -> Tenant:
     """Register a tenant, create and migrate its database, record who did it.
 
@@ -74,21 +73,20 @@ def create_tenant(platform: Platform, slug: str, name: str, country: str,
     except IntegrityError:
         raise Conflict(lazy_gettext("A tenant with slug '%(slug)s' already exists.", slug=slug))
     try:
-        platform.tenant_engines.create_database(slug)
-        migrations.upgrade(platform.tenant_engines.get(slug), "tenant")
+        platform.provision(slug)
         summary = {"slug": slug, "name": name, "country": code, "currency": currency,
                    "locales": locales}
         # Active before the first job is queued: a worker skips jobs of tenants it cannot find.
         with platform.control_uow() as uow:
             uow.tenants.set_status(slug, "active")
             uow.commit()
-        with tenant_context(tenant), platform.tenant_uow(slug) as uow:
+        with tenant_context(tenant), platform.for_tenant(tenant).uow() as uow:
             uow.audit.record("tenant.created", "tenant", slug, after=summary)
             uow.events.publish("tenant_created", tenant=summary)
             uow.commit()
     except Exception:
         log.exception("tenant database creation failed; rolling back", extra={"tenant": slug})
-        platform.tenant_engines.drop_database(slug)
+        platform.unprovision(slug)
         with platform.control_uow() as uow:
             uow.tenants.delete(slug)
             uow.commit()

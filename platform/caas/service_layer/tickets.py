@@ -1,33 +1,32 @@
 """Support tickets: staff list and read them, take them on, assign, discuss and resolve them."""
 from __future__ import annotations
 
-from caas.adapters.orders import StaleTicket
-from caas.bootstrap import Platform
+from caas.adapters.sql.orders import StaleTicket
 from caas.domain.tickets import ChangeKind, EmptyComment, Ticket
-from caas.domain.tenants import Tenant
 from caas.domain.users import STAFF_ROLES
 from caas.i18n import lazy_gettext
 from caas.service_layer.errors import Conflict, Invalid, NotFound
+from caas.service_layer.context import TenantContext
 
 
-def page(platform: Platform, tenant: Tenant, offset: int, limit: int, **filters):
+def page(ctx: TenantContext, offset: int, limit: int, **filters):
     """Tickets, newest first, by ``status``, ``kind``, ``assignee_id`` or ``assigned``."""
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         return uow.tickets.page(offset, limit, **filters)
 
 
-def view(platform: Platform, tenant: Tenant, ticket_id: int) -> dict:
-    with platform.tenant_uow(tenant.slug) as uow:
+def view(ctx: TenantContext, ticket_id: int) -> dict:
+    with ctx.uow() as uow:
         return _view(uow, _load(uow, ticket_id))
 
 
-def update(platform: Platform, tenant: Tenant, ticket_id: int, changes: dict) -> dict:
+def update(ctx: TenantContext, ticket_id: int, changes: dict) -> dict:
     """Change the ticket's ``status`` and/or ``assignee_id`` (``None``: unassigned).
 
     :raises Invalid: the assignee is not an active staff member of the tenant.
     :raises Conflict: someone else changed the ticket since it was read.
     """
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         ticket = _load(uow, ticket_id)
         if "assignee_id" in changes:
             if changes["assignee_id"] is not None:
@@ -40,9 +39,9 @@ def update(platform: Platform, tenant: Tenant, ticket_id: int, changes: dict) ->
         return _view(uow, ticket)
 
 
-def comment(platform: Platform, tenant: Tenant, ticket_id: int, body: str) -> dict:
+def comment(ctx: TenantContext, ticket_id: int, body: str) -> dict:
     """Add a staff comment to the ticket's discussion; returns the comment."""
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         ticket = _load(uow, ticket_id)
         try:
             ticket.comment(body)

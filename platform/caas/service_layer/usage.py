@@ -8,27 +8,26 @@ or corrected reading is refused (409) without changing anything.
 """
 from __future__ import annotations
 
-from caas.bootstrap import Platform
 from caas.domain import billing as rules
 from caas.domain import usage
 from caas.domain.billing import Period
 from caas.domain.catalog import CatalogOption
-from caas.domain.tenants import Tenant
 from caas.i18n import exception_text, lazy_gettext
 from caas.service_layer import billing
 from caas.service_layer.catalog import own_vehicle
 from caas.service_layer.errors import Conflict, Invalid, NotFound
+from caas.service_layer.context import TenantContext
 
 SYSTEM = "telemetry"
 
 
-def measuring(platform: Platform, metric: str) -> dict[str, CatalogOption]:
+def measuring(ctx: TenantContext, metric: str) -> dict[str, CatalogOption]:
     """Loaded options that measure ``metric``, by code."""
-    return {code: option for code, option in platform.plugins.catalog_options.items()
+    return {code: option for code, option in ctx.plugins.catalog_options.items()
             if option.usage is not None and option.usage.metric == metric}
 
 
-def receive_reading(platform: Platform, tenant: Tenant, event: dict) -> str:
+def receive_reading(ctx: TenantContext, event: dict) -> str:
     """Record a vehicle's usage of one day; a repeated event changes nothing.
 
     :raises NotFound: the vehicle is not one of this tenant's.
@@ -37,38 +36,38 @@ def receive_reading(platform: Platform, tenant: Tenant, event: dict) -> str:
     :raises Conflict: the day's month is already invoiced for this vehicle.
     """
     vin, metric, day = event["vin"], event["metric"], event["day"]
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         if uow.webhooks.seen(SYSTEM, event["event_id"]):
             return "duplicate"
         if uow.vehicles.get(vin) is None:
             raise NotFound(lazy_gettext("Vehicle %(vin)s is not one of this tenant's.", vin=vin))
-        options = measuring(platform, metric)
+        options = measuring(ctx, metric)
         sold = uow.catalog_settings.all()
         if not any(code in sold for code in options):
             raise Invalid(lazy_gettext("No option of this catalog measures that metric."),
                           {"metric": [lazy_gettext("Unknown metric '%(metric)s'.", metric=metric)]})
-        decimals = usage.metric_decimals(platform.plugins.catalog_options.values(), metric)
+        decimals = usage.metric_decimals(ctx.plugins.catalog_options.values(), metric)
         try:
             quantity = usage.to_steps(event["quantity"], decimals)
         except usage.InvalidQuantity as exc:
             raise Invalid(lazy_gettext("Invalid quantity."), {"quantity": [exception_text(exc)]})
         now = uow.now()
-        if day > rules.local_day(now, tenant.timezone):
+        if day > rules.local_day(now, ctx.tenant.timezone):
             raise Invalid(lazy_gettext("A reading cannot be of a day still to come."), {"day": [
                 lazy_gettext("After today in the tenant's time zone.")]})
         period = Period.of(day)
-        if period.closed_by(now, tenant.timezone):
+        if period.closed_by(now, ctx.tenant.timezone):
             # Its run may be under way: taken as the run takes it first, so the reading is
             # either in the run's sum or finds the month invoiced. A month still under way is
             # billed by no run yet, so its readings (nearly all of them) never wait.
-            year = rules.local_day(now, tenant.timezone).year
+            year = rules.local_day(now, ctx.tenant.timezone).year
             uow.invoices.lock_series(f"{billing.SERIES['invoice']}-{year}")
         if uow.usage.invoiced(vin, list(options), str(period)):
             raise Conflict(lazy_gettext("The usage of %(period)s is already invoiced for this "
                                         "vehicle; it can no longer change.", period=str(period)),
                            reason="period_invoiced")
         before = uow.usage.get(vin, metric, day)
-        starts, ends = usage.day_bounds(day, tenant.timezone)
+        starts, ends = usage.day_bounds(day, ctx.tenant.timezone)
         uow.usage.put(vin=vin, metric=metric, day=day, quantity=quantity, starts_at=starts,
                       ends_at=ends, event_id=event["event_id"])
         outcome = "corrected" if before else "recorded"
@@ -80,16 +79,16 @@ def receive_reading(platform: Platform, tenant: Tenant, event: dict) -> str:
     return outcome
 
 
-def vehicle_usage(platform: Platform, tenant: Tenant, vin: str, customer_id: int | None,
+def vehicle_usage(ctx: TenantContext, vin: str, customer_id: int | None,
                   period: Period) -> dict:
     """The vehicle's daily readings of a month, with each metric's total, for its owner (a
     customer's own vehicle) or staff.
 
     :raises NotFound: not the customer's vehicle.
     """
-    options = platform.plugins.catalog_options.values()
+    options = ctx.plugins.catalog_options.values()
     units = {option.usage.metric: option.usage.unit for option in options if option.usage}
-    with platform.tenant_uow(tenant.slug) as uow:
+    with ctx.uow() as uow:
         own_vehicle(uow, vin, customer_id)
         readings = uow.usage.of_vehicle(vin, period.first_day, period.last_day)
     metrics: dict[str, dict] = {}

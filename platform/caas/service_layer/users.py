@@ -4,14 +4,14 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 
 from caas.adapters import passwords
-from caas.adapters.repositories import OperatorRepository, UserRepository
-from caas.bootstrap import Platform
 from caas.domain.notifications import CREDENTIALS_GENERATED
 from caas.domain.tenants import Tenant
 from caas.domain.users import (STAFF_ROLES, Operator, User, WeakPassword, check_password_strength,
                                generate_password)
 from caas.i18n import exception_text, lazy_gettext
 from caas.service_layer import notifications
+from caas.service_layer.context import TenantContext
+from caas.service_layer.ports import ControlPlane
 from caas.service_layer.errors import Conflict, Invalid, NotFound, Unauthorized
 
 
@@ -23,7 +23,7 @@ def _strong(password: str, field: str = "password") -> str:
     return password
 
 
-def create_operator(platform: Platform, email: str, password: str, name: str = "") -> Operator:
+def create_operator(platform: ControlPlane, email: str, password: str, name: str = "") -> Operator:
     operator = Operator(email=email.strip().lower(), name=name,
                         password_hash=passwords.hash_password(_strong(password)))
     try:
@@ -70,11 +70,11 @@ def add_account(uow, tenant: Tenant, *, email: str, role: str, name: str,
     return user
 
 
-def provision_user(platform: Platform, tenant: Tenant, **account) -> User:
-    """Create an account in ``tenant`` in its own transaction (see :func:`add_account`)."""
+def provision_user(ctx: TenantContext, **account) -> User:
+    """Create an account in the tenant in its own transaction (see :func:`add_account`)."""
     try:
-        with platform.tenant_uow(tenant.slug) as uow:
-            user = add_account(uow, tenant, **account)
+        with ctx.uow() as uow:
+            user = add_account(uow, ctx.tenant, **account)
             uow.commit()
     except IntegrityError:
         raise Conflict(lazy_gettext("An account with email '%(email)s' already exists.",
@@ -82,22 +82,22 @@ def provision_user(platform: Platform, tenant: Tenant, **account) -> User:
     return user
 
 
-def provision_staff(platform: Platform, tenant: Tenant, *, email: str, role: str, name: str,
+def provision_staff(ctx: TenantContext, *, email: str, role: str, name: str,
                     locale: str | None = None) -> User:
     if role not in STAFF_ROLES:
         raise Invalid(lazy_gettext("Invalid role."), {"role": [
             lazy_gettext("Must be one of %(choices)s.", choices=", ".join(STAFF_ROLES))]})
-    return provision_user(platform, tenant, email=email, role=role, name=name, locale=locale)
+    return provision_user(ctx, email=email, role=role, name=name, locale=locale)
 
 
-def change_password(platform: Platform, tenant: Tenant | None, person_id: int,
+def change_password(platform: ControlPlane, tenant: Tenant | None, person_id: int,
                     old_password: str, new_password: str) -> None:
     """Change one's own password after proving the old one."""
     _strong(new_password, "new_password")
     if old_password == new_password:
         raise Invalid(lazy_gettext("The new password must differ."),
                       {"new_password": [lazy_gettext("Same as the old one.")]})
-    uow = platform.tenant_uow(tenant.slug) if tenant else platform.control_uow()
+    uow = platform.for_tenant(tenant).uow() if tenant else platform.control_uow()
     with uow:
         repository = uow.users if tenant else uow.operators
         person = repository.get(person_id)
@@ -114,19 +114,19 @@ def change_password(platform: Platform, tenant: Tenant | None, person_id: int,
         uow.commit()
 
 
-def staff_page(platform: Platform, tenant: Tenant, offset: int, limit: int):
-    with platform.tenant_uow(tenant.slug) as uow:
+def staff_page(ctx: TenantContext, offset: int, limit: int):
+    with ctx.reader() as uow:
         return uow.users.staff(offset, limit)
 
 
-def get_account(platform: Platform, tenant: Tenant | None, person_id: int):
-    """The caller's own account; a read, so it skips the unit of work."""
+def get_account(platform: ControlPlane, tenant: Tenant | None, person_id: int):
+    """The caller's own account; a read, so it skips the transaction where it can."""
     if tenant:
-        with platform.tenant_reader(tenant.slug) as conn:
-            person = UserRepository(conn).get(person_id)
+        with platform.for_tenant(tenant).reader() as uow:
+            person = uow.users.get(person_id)
     else:
-        with platform.control_reader() as conn:
-            person = OperatorRepository(conn).get(person_id)
+        with platform.control_uow() as uow:
+            person = uow.operators.get(person_id)
     if person is None or (tenant and not person.active):
         raise Unauthorized(lazy_gettext("This account no longer exists."))
     return person

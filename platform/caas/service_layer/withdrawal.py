@@ -4,13 +4,12 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from caas.bootstrap import Platform
 from caas.domain import services as rules
 from caas.domain.services import ServiceStatus
-from caas.domain.tenants import Tenant
 from caas.i18n import CountryName, DateText, LazyText, lazy_gettext
 from caas.service_layer import activation, billing
 from caas.service_layer.errors import Conflict, NotFound
+from caas.service_layer.context import TenantContext
 
 
 def refusal(reason: str, *, country: str, days: int, last_day) -> LazyText:
@@ -31,19 +30,19 @@ def refusal(reason: str, *, country: str, days: int, last_day) -> LazyText:
     }[reason]
 
 
-def withdraw(platform: Platform, tenant: Tenant, customer_id: int, service_id: int):
+def withdraw(ctx: TenantContext, customer_id: int, service_id: int):
     """Grant the withdrawal under the country's policy: deactivate over the air and refund.
 
     :raises Conflict: refused, with ``reason`` and a message in the customer's language.
     """
-    country = platform.country_of(tenant)
-    zone = ZoneInfo(tenant.timezone)
-    with platform.tenant_uow(tenant.slug) as uow:
-        today = uow.clock.today(tenant.timezone)
+    country = ctx.country
+    zone = ZoneInfo(ctx.tenant.timezone)
+    with ctx.uow() as uow:
+        today = uow.clock.today(ctx.tenant.timezone)
         service = uow.services.get(service_id)
         if service is None or service.customer_id != customer_id:
             raise NotFound(lazy_gettext("Service %(id)s not found.", id=service_id))
-        option = platform.plugins.catalog_options[service.option]
+        option = ctx.plugins.catalog_options[service.option]
         bought_on = service.created_at.astimezone(zone).date()
         policy = country.withdrawal
         reason = rules.withdrawal_refusal(policy, service.status, option.duration_days,
@@ -66,11 +65,11 @@ def withdraw(platform: Platform, tenant: Tenant, customer_id: int, service_id: i
                 service.owe_back(refund)
                 uow.outbox.add(activation.PAY, {"service_id": service_id, "action": "refund",
                                                 "amount_minor": refund.to_minor()})
-        credited = billing.credit_withdrawal(platform, uow, tenant, service, refund)
+        credited = billing.credit_withdrawal(ctx, uow, service, refund)
         if credited is not None:
             service.owe_back(credited)
         uow.services.save(service)
-        activation.notify(platform, uow, tenant, service, "service_withdrawn")
+        activation.notify(ctx, uow, service, "service_withdrawn")
         uow.audit.record("service.withdrawn", "service", service_id,
                          before={"status": ServiceStatus.ACTIVE.value},
                          after={"status": service.status.value, "option": service.option,

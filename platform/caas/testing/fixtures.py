@@ -28,8 +28,8 @@ def caas_plugin(request) -> str:
 def caas_app(caas_plugin, tmp_path_factory):
     """The platform with only ``caas_plugin`` loaded, on a throwaway SQLite instance,
     with the in-process sandboxes and broker (or ``CAAS_TEST_BROKER_URL``'s broker)."""
-    from caas.adapters import migrations
-    from caas.app import create_app
+    from caas.adapters.sql import migrations
+    from caas.entrypoints.http.app import create_app
 
     instance = tmp_path_factory.mktemp(f"caas-{caas_plugin}")
     app = create_app({

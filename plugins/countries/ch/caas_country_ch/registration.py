@@ -2,7 +2,7 @@
 from typing import Any, Mapping
 
 from caas import InvalidAddress, RegistrationResult
-from caas.adapters.registration import JsonRegistrationClient
+from caas.adapters.http.registration import JsonRegistrationClient
 from caas.sandboxes.registration import registration_sandbox
 
 from caas_country_ch.cantons import CANTONS, with_canton

@@ -3,7 +3,7 @@ from string import ascii_uppercase
 from typing import Any, Mapping
 
 from caas import RegistrationResult
-from caas.adapters.registration import JsonRegistrationClient
+from caas.adapters.http.registration import JsonRegistrationClient
 from caas.sandboxes.registration import registration_sandbox
 
 #: The sandbox plays the Berlin office.

@@ -2,7 +2,7 @@
 from typing import Any, Mapping
 
 from caas import RegistrationResult
-from caas.adapters.registration import JsonRegistrationClient
+from caas.adapters.http.registration import JsonRegistrationClient
 from caas.sandboxes.registration import registration_sandbox
 
 #: Plate letters: no I, O, Q or U (mistaken for 1, 0 and V).

@@ -1,0 +1,374 @@
+"""Repositories of billing: subscriptions, invoices with their lines and numbers, billing runs.
+
+Month-end billing is set-based: a batch of subscriptions is read in one query,
+its invoices and lines are written with one multi-row insert each, and its
+numbers are taken from the counter with one update.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from caas.adapters.sql import bulk, tables
+from caas.adapters.sql.orders import page
+from caas.adapters.sql.repositories import aware
+from caas.clock import WALL, TenantClock
+
+SUBSCRIPTION_END_NOT_BILLED = ("withdrawn",)
+
+
+def _utc(instant: datetime) -> datetime:
+    # SQLite keeps the wall time it is given: store every instant in UTC.
+    return instant.astimezone(timezone.utc)
+
+
+class SubscriptionRepository:
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
+        self.conn = conn
+
+    def add(self, *, service_id: int, customer_id: int, vin: str, option: str, price_minor: int,
+            currency: str, card_token: str, started_at: datetime,
+            trial_ends_at: datetime | None = None, usage_price_minor: int | None = None,
+            usage_included: int | None = None) -> int | None:
+        """Start the subscription of a monthly service; ``None`` if it already has one."""
+        now = self.now()
+        try:
+            with self.conn.begin_nested():
+                return self.conn.execute(tables.subscriptions.insert().values(
+                    service_id=service_id, customer_id=customer_id, vin=vin, option=option,
+                    price_minor=price_minor, currency=currency, card_token=card_token,
+                    usage_price_minor=usage_price_minor, usage_included=usage_included,
+                    status="active", started_at=_utc(started_at),
+                    trial_ends_at=trial_ends_at and _utc(trial_ends_at), created_at=now,
+                    updated_at=now)).inserted_primary_key[0]
+        except sa.exc.IntegrityError:
+            return None
+
+    def by_id(self, subscription_id: int) -> dict | None:
+        row = self.conn.execute(sa.select(tables.subscriptions).where(
+            tables.subscriptions.c.id == subscription_id)).first()
+        return _subscription(row) if row else None
+
+    def by_service(self, service_id: int) -> dict | None:
+        row = self.conn.execute(sa.select(tables.subscriptions).where(
+            tables.subscriptions.c.service_id == service_id)).first()
+        return _subscription(row) if row else None
+
+    def set_cancel_at(self, subscription_id: int, cancel_at: datetime) -> bool:
+        """Schedule the end; ``False`` when the subscription is no longer active."""
+        table = tables.subscriptions
+        return bool(self.conn.execute(table.update().where(
+            table.c.id == subscription_id, table.c.status == "active").values(
+            status="cancelling", cancel_at=_utc(cancel_at), updated_at=self.now())).rowcount)
+
+    def end(self, subscription_ids: Iterable[int], at: datetime, reason: str) -> list[int]:
+        """End the subscriptions still running; returns their service ids."""
+        table = tables.subscriptions
+        ids = list(subscription_ids)
+        if not ids:
+            return []
+        running = list(self.conn.execute(sa.select(table.c.id, table.c.service_id).where(
+            table.c.id.in_(ids), table.c.status != "ended")))
+        if running:
+            self.conn.execute(table.update().where(table.c.id.in_([r.id for r in running]))
+                              .values(status="ended", ended_at=_utc(at), end_reason=reason,
+                                      updated_at=self.now()))
+        return [row.service_id for row in running]
+
+    def move_price(self, option: str, price_minor: int, from_period: str,
+                   usage_price_minor: int | None = None,
+                   usage_included: int | None = None) -> list[dict]:
+        """Give the running subscriptions of ``option`` at another price ``price_minor`` (or
+        usage price and included quantity) those from ``from_period``; returns the moved ones
+        (id, customer)."""
+        table = tables.subscriptions
+        return [dict(row._mapping) for row in self.conn.execute(
+            table.update().where(table.c.option == option, table.c.status == "active", sa.or_(
+                table.c.price_minor != price_minor,
+                table.c.usage_price_minor.is_distinct_from(usage_price_minor),
+                table.c.usage_included.is_distinct_from(usage_included)))
+            .values(next_price_minor=price_minor, next_price_from=from_period,
+                    next_usage_price_minor=usage_price_minor,
+                    next_usage_included=usage_included, updated_at=self.now())
+            .returning(table.c.id, table.c.customer_id))]
+
+    def trials_to_remind(self, until: datetime) -> list[dict]:
+        """Running subscriptions whose free trial ends before ``until``, not reminded yet;
+        marked reminded here (in the caller's transaction)."""
+        table = tables.subscriptions
+        rows = [dict(row._mapping) for row in self.conn.execute(
+            table.update().where(table.c.status == "active", table.c.trial_reminded_at.is_(None),
+                                 table.c.trial_ends_at <= _utc(until))
+            .values(trial_reminded_at=self.now())
+            .returning(table.c.id, table.c.customer_id, table.c.option, table.c.price_minor,
+                       table.c.currency, table.c.trial_ends_at))]
+        for row in rows:
+            row["trial_ends_at"] = aware(row["trial_ends_at"])
+        return rows
+
+    def due_to_end(self, before: datetime) -> list[int]:
+        """Cancelled subscriptions whose month end has come."""
+        table = tables.subscriptions
+        return list(self.conn.execute(sa.select(table.c.id).where(
+            table.c.status == "cancelling", table.c.cancel_at <= _utc(before))).scalars())
+
+    def billable_customers(self, period: str, start: datetime, end: datetime) -> list[int]:
+        """Customers with a subscription on during the period and not billed for it yet."""
+        query = self._billable(period, start, end).with_only_columns(
+            tables.subscriptions.c.customer_id).distinct().order_by(
+            tables.subscriptions.c.customer_id)
+        return list(self.conn.execute(query).scalars())
+
+    def billable(self, period: str, start: datetime, end: datetime,
+                 customer_ids: list[int]) -> list[dict]:
+        query = self._billable(period, start, end).where(
+            tables.subscriptions.c.customer_id.in_(customer_ids)).order_by(
+            tables.subscriptions.c.customer_id, tables.subscriptions.c.id)
+        return [_subscription(row) for row in self.conn.execute(query)]
+
+    def earliest_start(self) -> datetime | None:
+        return aware(self.conn.execute(sa.select(sa.func.min(
+            tables.subscriptions.c.started_at))).scalar())
+
+    @staticmethod
+    def _billable(period: str, start: datetime, end: datetime):
+        table, lines = tables.subscriptions, tables.invoice_lines
+        billed = sa.select(lines.c.id).where(lines.c.subscription_id == table.c.id,
+                                             lines.c.period == period,
+                                             lines.c.kind == "subscription")
+        ends = sa.func.coalesce(table.c.ended_at, table.c.cancel_at)
+        billed_from = sa.func.coalesce(table.c.trial_ends_at, table.c.started_at)
+        return sa.select(table).where(
+            billed_from < _utc(end),
+            sa.or_(ends.is_(None), sa.and_(ends > _utc(start), ends > billed_from)),
+            sa.or_(table.c.end_reason.is_(None),
+                   table.c.end_reason.not_in(SUBSCRIPTION_END_NOT_BILLED)),
+            ~sa.exists(billed))
+
+
+def _subscription(row) -> dict:
+    data = dict(row._mapping)
+    for key in ("started_at", "trial_ends_at", "trial_reminded_at", "cancel_at", "ended_at",
+                "created_at", "updated_at"):
+        data[key] = aware(data[key])
+    return data
+
+
+class InvoiceRepository:
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
+        self.conn = conn
+
+    # -- gapless numbers --
+
+    def lock_series(self, series: str) -> int:
+        """Lock the series' counter row until the transaction ends; returns its last number.
+
+        Numbers are taken in the transaction that writes the invoices: a rollback
+        gives them back, and a concurrent writer waits for the lock, so the
+        sequence has no gaps and no duplicates.
+        """
+        table = tables.invoice_counters
+        for _ in range(2):
+            # An update takes the row lock on every backend (SQLite locks the database).
+            locked = self.conn.execute(table.update().where(table.c.series == series)
+                                       .values(last_number=table.c.last_number)).rowcount
+            if locked:
+                return self.conn.execute(sa.select(table.c.last_number)
+                                         .where(table.c.series == series)).scalar_one()
+            try:
+                with self.conn.begin_nested():
+                    self.conn.execute(table.insert().values(series=series, last_number=0))
+            except sa.exc.IntegrityError:
+                pass  # created by a concurrent transaction: lock it on the next turn
+        raise RuntimeError(f"could not lock the invoice counter {series!r}")
+
+    def take_numbers(self, series: str, count: int) -> range:
+        """``count`` consecutive numbers of a series locked by :meth:`lock_series`."""
+        table = tables.invoice_counters
+        last = self.conn.execute(table.update().where(table.c.series == series)
+                                 .values(last_number=table.c.last_number + count)
+                                 .returning(table.c.last_number)).scalar_one()
+        return range(last - count + 1, last + 1)
+
+    def billing_details(self, customer_ids: list[int]) -> dict[int, dict]:
+        """Name, language, email, tax id and address of each customer, for their invoices."""
+        users, customers = tables.users, tables.customers
+        rows = self.conn.execute(sa.select(
+            users.c.id, users.c.name, users.c.email, users.c.locale, customers.c.tax_id,
+            customers.c.address).outerjoin(customers, customers.c.user_id == users.c.id)
+            .where(users.c.id.in_(customer_ids)))
+        return {row.id: dict(row._mapping) for row in rows}
+
+    # -- writing --
+
+    def add_many(self, invoices: list[dict], lines: list[list[dict]]) -> list[int]:
+        """Insert invoices and, for each, its lines; returns the invoice ids in order."""
+        if not invoices:
+            return []
+        now = self.now()
+        for invoice in invoices:
+            invoice.setdefault("created_at", now)
+            invoice.setdefault("updated_at", now)
+        ids = bulk.insert(self.conn, tables.invoices, invoices, returning=tables.invoices.c.id)
+        bulk.insert(self.conn, tables.invoice_lines, [
+            dict(line, invoice_id=invoice_id)
+            for invoice_id, invoice_lines in zip(ids, lines) for line in invoice_lines])
+        return ids
+
+    def set_outcome(self, invoice_id: int, status: str, *, payment_id: str | None = None,
+                    error: str | None = None, expected: tuple[str, ...] = ("open", "unconfirmed")
+                    ) -> bool:
+        table = tables.invoices
+        values: dict[str, Any] = {"status": status, "updated_at": self.now()}
+        if payment_id is not None:
+            values["payment_id"] = payment_id
+        if error is not None:
+            values["error"] = error[:500]
+        return bool(self.conn.execute(table.update().where(
+            table.c.id == invoice_id, table.c.status.in_(expected)).values(**values)).rowcount)
+
+    def mark_paid(self, payments: dict[int, str | None]) -> list[int]:
+        """Record the charges of many invoices (id → payment id) in two statements; returns the
+        ids that were still waiting for their charge (the others were recorded meanwhile)."""
+        if not payments:
+            return []
+        table = tables.invoices
+        recorded = list(self.conn.execute(table.update().where(
+            table.c.id.in_(list(payments)), table.c.status.in_(("open", "unconfirmed")))
+            .values(status="paid", updated_at=self.now()).returning(table.c.id)).scalars())
+        bulk.update_by_id(self.conn, table, "payment_id", {
+            invoice_id: payments[invoice_id] for invoice_id in recorded if payments[invoice_id]})
+        return recorded
+
+    def take_receipts(self, invoice_ids: list[int]) -> list[dict]:
+        """The paid invoices among these whose receipt is still to send, marked sent (in
+        the caller's transaction), by id."""
+        table = tables.invoices
+        rows = self.conn.execute(table.update().where(
+            table.c.id.in_(invoice_ids), table.c.status == "paid",
+            table.c.receipt_sent_at.is_(None)).values(receipt_sent_at=self.now()).returning(
+            table.c.id, table.c.customer_id, table.c.number, table.c.period,
+            table.c.total_minor, table.c.currency))
+        return sorted((dict(row._mapping) for row in rows), key=lambda row: row["id"])
+
+    # -- reading --
+
+    def many(self, invoice_ids: list[int]) -> list[dict]:
+        rows = self.conn.execute(sa.select(tables.invoices).where(
+            tables.invoices.c.id.in_(invoice_ids)).order_by(tables.invoices.c.id))
+        return [dict(row._mapping) for row in rows]
+
+    def by_payment(self, payment_id: str) -> dict | None:
+        row = self.conn.execute(sa.select(tables.invoices)
+                                .where(tables.invoices.c.payment_id == payment_id)).first()
+        return dict(row._mapping) if row else None
+
+    def get(self, invoice_id: int) -> dict | None:
+        row = self.conn.execute(sa.select(tables.invoices)
+                                .where(tables.invoices.c.id == invoice_id)).first()
+        return dict(row._mapping) if row else None
+
+    def by_service(self, service_id: int, kind: str = "invoice") -> dict | None:
+        table = tables.invoices
+        row = self.conn.execute(sa.select(table).where(table.c.service_id == service_id,
+                                                       table.c.kind == kind)).first()
+        return dict(row._mapping) if row else None
+
+    def lines(self, invoice_ids: list[int]) -> dict[int, list[dict]]:
+        result: dict[int, list[dict]] = {invoice_id: [] for invoice_id in invoice_ids}
+        table = tables.invoice_lines
+        for row in self.conn.execute(sa.select(table).where(table.c.invoice_id.in_(invoice_ids))
+                                     .order_by(table.c.id)):
+            result[row.invoice_id].append(dict(row._mapping))
+        return result
+
+    def page(self, offset: int, limit: int, customer_id: int | None) -> tuple[list[dict], int]:
+        query = sa.select(tables.invoices)
+        if customer_id is not None:
+            query = query.where(tables.invoices.c.customer_id == customer_id)
+        rows, total = page(self.conn, query, tables.invoices.c.id.desc(), offset, limit)
+        return [dict(row._mapping) for row in rows], total
+
+    def in_status(self, statuses: tuple[str, ...], updated_before: datetime,
+                  limit: int = 500) -> list[int]:
+        table = tables.invoices
+        return list(self.conn.execute(sa.select(table.c.id).where(
+            table.c.status.in_(statuses), table.c.kind == "invoice",
+            table.c.updated_at < updated_before).order_by(table.c.id).limit(limit)).scalars())
+
+    def of_subscription(self, subscription_id: int, statuses: tuple[str, ...] = ("paid",)
+                        ) -> list[dict]:
+        """Invoices of a subscription in one of ``statuses``, with only that subscription's
+        lines."""
+        lines, invoices = tables.invoice_lines, tables.invoices
+        rows = self.conn.execute(sa.select(invoices, lines.c.id.label("line_id")).join(
+            lines, lines.c.invoice_id == invoices.c.id).where(
+            lines.c.subscription_id == subscription_id, invoices.c.kind == "invoice",
+            invoices.c.status.in_(statuses)))
+        return [dict(row._mapping) for row in rows]
+
+    def credit_note_of(self, invoice_id: int) -> dict | None:
+        table = tables.invoices
+        row = self.conn.execute(sa.select(table).where(
+            table.c.credited_invoice_id == invoice_id, table.c.kind == "credit_note")
+            .order_by(table.c.id).limit(1)).first()
+        return dict(row._mapping) if row else None
+
+    def run_outcome(self, run_id: int) -> dict:
+        """Invoices a billing run created, amounts per currency and status."""
+        table = tables.invoices
+        rows = self.conn.execute(sa.select(
+            table.c.currency, table.c.status, sa.func.count(),
+            sa.func.sum(table.c.total_minor)).where(table.c.billing_run_id == run_id)
+            .group_by(table.c.currency, table.c.status))
+        return [{"currency": currency, "status": status, "count": count, "total_minor": total}
+                for currency, status, count, total in rows]
+
+    def failures(self, run_id: int, limit: int = 100) -> list[dict]:
+        table = tables.invoices
+        rows = self.conn.execute(sa.select(table.c.id, table.c.number, table.c.customer_id,
+                                           table.c.status, table.c.error).where(
+            table.c.billing_run_id == run_id, table.c.status.in_(("failed", "unconfirmed")))
+            .order_by(table.c.id).limit(limit))
+        return [dict(row._mapping) for row in rows]
+
+
+class BillingRuns:
+    def __init__(self, conn: Connection, clock: TenantClock = WALL):
+        self.now = clock.now
+        self.conn = conn
+
+    def start(self, period: str, trigger: str, batches: int) -> int:
+        now = self.now()
+        return self.conn.execute(tables.billing_runs.insert().values(
+            period=period, trigger=trigger, status="running" if batches else "finished",
+            batches=batches, batches_done=0, started_at=now,
+            finished_at=None if batches else now)).inserted_primary_key[0]
+
+    def batch_done(self, run_id: int) -> None:
+        table = tables.billing_runs
+        self.conn.execute(table.update().where(table.c.id == run_id).values(
+            batches_done=table.c.batches_done + 1))
+        self.conn.execute(table.update().where(
+            table.c.id == run_id, table.c.batches_done >= table.c.batches,
+            table.c.status == "running").values(status="finished", finished_at=self.now()))
+
+    def get(self, run_id: int) -> dict | None:
+        row = self.conn.execute(sa.select(tables.billing_runs)
+                                .where(tables.billing_runs.c.id == run_id)).first()
+        return dict(row._mapping) if row else None
+
+    def page(self, offset: int, limit: int) -> tuple[list[dict], int]:
+        rows, total = page(self.conn, sa.select(tables.billing_runs),
+                           tables.billing_runs.c.id.desc(), offset, limit)
+        return [dict(row._mapping) for row in rows], total
+
+    def last_finished_period(self) -> str | None:
+        table = tables.billing_runs
+        return self.conn.execute(sa.select(sa.func.max(table.c.period))
+                                 .where(table.c.status == "finished")).scalar()

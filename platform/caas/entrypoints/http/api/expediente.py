@@ -1,0 +1,73 @@
+"""The customer's purchase record ("expediente de compra") and its documents."""
+from flask import Response, g, request
+from flask.views import MethodView
+
+from caas.entrypoints.http.api import Blueprint
+from caas.entrypoints.http.api.notification_schemas import DocumentSchema, ExpedienteSchema, ManualQuerySchema
+from caas.entrypoints.http.api.security import BEARER, roles, tenant_ctx
+from caas.i18n import lazy_gettext
+from caas.service_layer import documents, expediente
+from caas.service_layer.errors import Invalid, UnsupportedMediaType
+
+PREFIX = ""
+blp = Blueprint("expediente", __name__,
+                description="The customer's record: vehicles, orders, documents, maintenance, "
+                            "services, invoices and notifications")
+
+
+@blp.route("/me/expediente")
+class MyExpediente(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("customer")
+    @blp.response(200, ExpedienteSchema)
+    def get(self):
+        """My purchase record"""
+        return expediente.expediente(tenant_ctx(), g.actor.id)
+
+
+@blp.route("/customers/<int(max=2147483647):customer_id>/expediente")
+class CustomerExpediente(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("employee", "admin")
+    @blp.response(200, ExpedienteSchema)
+    @blp.alt_response(404, description="No such customer in this tenant")
+    def get(self, customer_id):
+        """A customer's purchase record (staff)"""
+        return expediente.expediente(tenant_ctx(), customer_id)
+
+
+@blp.route("/documents/<int(max=2147483647):document_id>")
+class Document(MethodView):
+    @blp.doc(security=BEARER, responses={"200": {"description": "the file"}})
+    @roles("customer", "employee", "admin")
+    @blp.alt_response(404, description="No such document among yours")
+    def get(self, document_id):
+        """Download a document: a manual of a model you bought, or your sale's contract"""
+        customer = g.actor.id if g.actor.role == "customer" else None
+        found = documents.document(tenant_ctx(), document_id, customer)
+        return Response(found["content"], content_type=found["content_type"], headers={
+            "Content-Disposition": f'attachment; filename="{found["filename"]}"'})
+
+
+@blp.route("/models/<string:code>/manual")
+class ModelManual(MethodView):
+    @blp.doc(security=BEARER, requestBody={"content": {
+        kind: {"schema": {"type": "string", "format": "binary"}}
+        for kind in documents.MANUAL_TYPES}})
+    @roles("admin")
+    @blp.arguments(ManualQuerySchema, location="query")
+    @blp.response(201, DocumentSchema)
+    @blp.alt_response(404, description="Unknown model")
+    @blp.alt_response(415, description="Not a PDF, text or HTML file")
+    def post(self, query, code):
+        """Add the owner's manual of a model (the file is the request body)"""
+        content_type = request.mimetype
+        if content_type not in documents.MANUAL_TYPES:
+            raise UnsupportedMediaType(lazy_gettext(
+                "A manual is one of %(types)s.", types=", ".join(documents.MANUAL_TYPES)))
+        content = request.get_data()
+        if not content:
+            raise Invalid(lazy_gettext("The manual is empty."),
+                          {"body": [lazy_gettext("The file is empty.")]})
+        return documents.store_manual(tenant_ctx(), code, query["title"],
+                                      query["filename"], request.content_type, content)

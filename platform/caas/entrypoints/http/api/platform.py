@@ -1,0 +1,41 @@
+"""Platform administration (operators): tenants and loaded plugins."""
+from flask.views import MethodView
+
+from caas import PLUGIN_API_VERSION
+from caas.entrypoints.http.api import Blueprint
+from caas.entrypoints.http.api.schemas import PluginsSchema, TenantCreateSchema, TenantSchema
+from caas.entrypoints.http.api.security import BEARER, platform, roles
+from caas.service_layer.tenants import create_tenant
+
+PREFIX = "/platform"
+blp = Blueprint("platform", __name__, description="Platform administration (role operator)")
+
+
+@blp.route("/tenants")
+class Tenants(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("operator", tenant=False)
+    @blp.response(200, TenantSchema(many=True))
+    def get(self):
+        """List tenants"""
+        return platform().tenants()
+
+    @blp.doc(security=BEARER)
+    @roles("operator", tenant=False)
+    @blp.arguments(TenantCreateSchema)
+    @blp.response(201, TenantSchema)
+    @blp.alt_response(409, description="The slug is taken")
+    def post(self, data):
+        """Create a tenant with its own database at the current migration head"""
+        return create_tenant(platform(), **data)
+
+
+@blp.route("/plugins")
+class LoadedPlugins(MethodView):
+    @blp.doc(security=BEARER)
+    @roles("operator", tenant=False)
+    @blp.response(200, PluginsSchema)
+    def get(self):
+        """Loaded plugins with their distribution and version"""
+        return {"api_version": PLUGIN_API_VERSION,
+                "plugins": sorted(platform().plugins.loaded.values(), key=lambda p: p.name)}

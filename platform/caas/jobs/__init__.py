@@ -1,1 +1,0 @@
-"""Background jobs: the dramatiq broker, its middleware, and the outbox relay."""

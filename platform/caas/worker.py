@@ -1,5 +1,0 @@
-"""Module the dramatiq CLI imports in each worker process (``caas worker``)."""
-from caas.app import create_app
-
-app = create_app()
-broker = app.extensions["caas_broker"]
