@@ -32,6 +32,7 @@ from caas.service_layer.errors import Conflict, NotFound, PaymentRequired, gatew
 # The customer's notices about their service go through the notification engine.
 from caas.service_layer.notifications import service_notice as notify
 from caas.service_layer.context import TenantContext
+from caas.service_layer.tasks import Task
 
 log = logging.getLogger(__name__)
 ACTIVATE = "activate_service"
@@ -536,3 +537,7 @@ def service_view(ctx: TenantContext, service_id: int,
         if service is None or (customer_id is not None and service.customer_id != customer_id):
             raise NotFound(lazy_gettext("Service %(id)s not found.", id=service_id))
         return service_views(uow, [service])[0]
+
+
+TASKS = (Task(ACTIVATE, run_attempt), Task(PAY, settle_payment),
+         Task(DEACTIVATE, deactivate))

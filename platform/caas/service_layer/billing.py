@@ -39,12 +39,14 @@ from caas.i18n import lazy_gettext, option_name
 from caas.service_layer import activation, catalog, invoice_documents, notifications, settlements
 from caas.service_layer.errors import Conflict, NotFound
 from caas.service_layer.context import TenantContext
+from caas.service_layer.tasks import Task
 
 log = logging.getLogger(__name__)
 SERIES = {"invoice": "INV", "credit_note": "CN"}
 REFUND = "refund_credit_note"
 BILL_BATCH = "bill_batch"
 RECEIPTS = "send_receipts"
+DUE = "bill_due"
 _TICK = timedelta(microseconds=1)
 
 
@@ -940,3 +942,26 @@ def runs(ctx: TenantContext, offset: int, limit: int) -> tuple[list[dict], int]:
     with ctx.uow() as uow:
         found, total = uow.billing_runs.page(offset, limit)
     return [run_view(ctx, row["id"]) for row in found], total
+
+
+# --- background tasks ------------------------------------------------------------------
+
+def bill_due(ctx: TenantContext, trigger: str) -> int:
+    """Plan a run of every month the tenant's clock has closed (its batches queued with it),
+    end what is due, and look up unanswered charges; returns how many batches."""
+    expire(ctx)
+    remind_trials(ctx)
+    batches = 0
+    for period in due_periods(ctx):
+        batches += len(plan_run(ctx, period, trigger=trigger, queue=True).batches)
+    reconcile(ctx)
+    return batches
+
+
+def _bill_queued_batch(ctx: TenantContext, run_id: int, period: str,
+                       customer_ids: list[int]) -> None:
+    bill_batch(ctx, run_id, Period.parse(period), customer_ids)
+
+
+TASKS = (Task(DUE, bill_due), Task(BILL_BATCH, _bill_queued_batch),
+         Task(RECEIPTS, send_receipts), Task(REFUND, refund_credit_note))

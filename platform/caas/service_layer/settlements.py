@@ -18,6 +18,7 @@ from caas.i18n import lazy_gettext
 from caas.service_layer import activation, billing
 from caas.service_layer.errors import Conflict
 from caas.service_layer.context import TenantContext
+from caas.service_layer.tasks import Task
 
 log = logging.getLogger(__name__)
 REFUND_ORPHAN = "refund_orphan_charge"
@@ -159,3 +160,6 @@ def refund_orphan(ctx: TenantContext, payment_id: str) -> None:
     """Refund what is left of an orphan charge; idempotent at the gateway."""
     ctx.gateways.payments.refund(
         payment_id, idempotency_key=f"{ctx.tenant.slug}:orphan:{payment_id}:refund")
+
+
+TASKS = (Task(REFUND_ORPHAN, refund_orphan),)
