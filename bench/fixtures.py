@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 from caas import config as configuration
-from caas.adapters import tokens
+from caas.crypto import tokens
 from caas.adapters.sql import migrations
 from caas.entrypoints.http.app import create_app
 from caas.context import Actor

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
-from caas.adapters import passwords
+from caas.crypto import passwords
 
 from caas.adapters.sql import migrations, tables
 from caas.context import Actor, actor_var

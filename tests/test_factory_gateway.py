@@ -12,7 +12,7 @@ import pybreaker
 import pytest
 from flask import Flask, request
 
-from caas.adapters import signing
+from caas.crypto import signing
 from caas.adapters.http.factory import FactoryClient, FactoryRejected, FactoryUnavailable
 from caas.sandboxes import faults
 from caas.sandboxes.factory import FactorySandbox, vin_check_digit

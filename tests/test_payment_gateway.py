@@ -10,7 +10,7 @@ import pybreaker
 import pytest
 from flask import Flask, request
 
-from caas.adapters import signing
+from caas.crypto import signing
 
 from caas.adapters.http import breakers
 from caas.adapters.http.payments import (PaymentDeclined, PaymentGateway, PaymentOutcomeUnknown,

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from caas.adapters import signing
+from caas.crypto import signing
 from caas.domain.money import Money
 from caas.sandboxes import faults
 from caas.tenancy import tenant_context

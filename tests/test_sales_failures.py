@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from caas.adapters import signing
+from caas.crypto import signing
 from caas.entrypoints.worker.fanout import relay
 from caas.sandboxes import faults
 from caas.service_layer import messages

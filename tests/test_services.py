@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from caas import CatalogOption, hookimpl
-from caas.adapters import signing
+from caas.crypto import signing
 from caas.sandboxes import faults
 from journey import (PRICES, customer_login, enable_options, linked_vehicle, set_up_catalog)
 

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from caas import CatalogOption, UsageMetric, hookimpl
-from caas.adapters import signing
+from caas.crypto import signing
 from caas.adapters.sql import migrations
 from caas.sandboxes import faults
 from conftest import build_app

@@ -12,7 +12,7 @@ from typing import Callable
 import httpx
 
 from caas.clock import wall_now
-from caas.adapters import signing
+from caas.crypto import signing
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from datetime import timedelta
 from caas.adapters.http.iot import CommandFailed, CommandTimedOut, IotError, IotRejected
 from caas.adapters.http.payments import (Payment, PaymentDeclined, PaymentError, PaymentOutcomeUnknown,
                                     PaymentRejected)
-from caas.adapters.sql.services import LiveServiceExists, StaleService
+from caas.service_layer.unit_of_work import LiveServiceExists, StaleService
 from caas.clock import wall_now
 from caas.domain.money import Money
 from caas.domain.services import (PAYMENT_ON_FAILURE, PAYMENT_ON_SUCCESS, RetryPolicy, Service,

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from caas.adapters import device_tokens, passwords, tokens
+from caas.crypto import device_tokens, passwords, tokens
 from caas.clock import wall_now
 from caas.context import Actor
 from caas.domain.sign_in import KnownDevice, SignInPolicy, client_key

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-import sqlalchemy as sa
 
 from caas.adapters.http.payments import Payment, PaymentError, PaymentNotAnswered
 from caas.domain import billing as rules
@@ -40,6 +39,7 @@ from caas.service_layer import activation, catalog, invoice_documents, notificat
 from caas.service_layer.errors import Conflict, NotFound
 from caas.service_layer.context import TenantContext
 from caas.service_layer.tasks import Task
+from caas.service_layer.unit_of_work import Duplicate
 
 log = logging.getLogger(__name__)
 SERIES = {"invoice": "INV", "credit_note": "CN"}
@@ -286,7 +286,7 @@ def bill_batch(ctx: TenantContext, run_id: int, period: Period,
         try:
             invoice_ids = _write_invoices(ctx, run_id, period, customer_ids)
             break
-        except sa.exc.IntegrityError:
+        except Duplicate:
             log.info("a concurrent run billed part of this batch; trying again",
                      extra={"tenant": ctx.tenant.slug, "period": str(period)})
     else:
@@ -731,11 +731,11 @@ def invoice_purchase(ctx: TenantContext, uow, service: Service) -> int | None:
         return None
     line = _priced("one_time", service.option, service.price, _rate(ctx))
     try:
-        with uow.conn.begin_nested():
+        with uow.savepoint():
             invoice_id = _issue(ctx, uow, "invoice", service.customer_id,
                                 service.price.currency, [line], service_id=service.id,
                                 status="paid", payment_id=service.payment_id)
-    except sa.exc.IntegrityError:
+    except Duplicate:
         return None  # invoiced meanwhile by another delivery of the same news
     if service.status is ServiceStatus.WITHDRAWN:
         # Withdrawn before the payment settled: its credit note follows the invoice.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from caas.adapters.sql.orders import StaleOrder
+from caas.service_layer.unit_of_work import StaleOrder
 from caas.domain.orders import IllegalTransition, Order, Status
 from caas.domain.tenants import Tenant
 from caas.i18n import N_, LazyText, lazy_gettext

@@ -5,7 +5,6 @@ import secrets
 from decimal import Decimal
 
 import phonenumbers
-from sqlalchemy.exc import IntegrityError
 
 from caas.context import Actor
 from caas.domain.countries import InvalidAddress, InvalidTaxId
@@ -17,6 +16,7 @@ from caas.service_layer import orders as order_service
 from caas.service_layer.errors import Conflict, Invalid
 from caas.service_layer.users import add_account
 from caas.service_layer.context import TenantContext
+from caas.service_layer.unit_of_work import Duplicate
 
 
 # --- models and plans (tenant administration) -------------------------------
@@ -39,7 +39,7 @@ def add_model(ctx: TenantContext, *, code: str, name: str, base_price: Decimal,
             uow.audit.record("model.created", "model", code, after={
                 "name": name, "base_price": model["base_price"].to_dict(), "options": codes})
             uow.commit()
-    except IntegrityError:
+    except Duplicate:
         raise Conflict(lazy_gettext("A model with code '%(code)s' already exists.", code=code))
     return model
 
@@ -56,7 +56,7 @@ def add_plan(ctx: TenantContext, *, code: str, name: str,
             uow.audit.record("plan.created", "plan", code, after={
                 "name": name, "reservation": plan["reservation"].to_dict()})
             uow.commit()
-    except IntegrityError:
+    except Duplicate:
         raise Conflict(lazy_gettext("A plan with code '%(code)s' already exists.", code=code))
     return plan
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from caas.adapters.sql.services import StaleService
+from caas.service_layer.unit_of_work import StaleService
 from caas.domain.money import Money
 from caas.i18n import lazy_gettext
 from caas.service_layer import activation, billing

@@ -4,13 +4,13 @@ from __future__ import annotations
 import logging
 import secrets
 
-from sqlalchemy.exc import IntegrityError
 
 from caas.service_layer.ports import ControlPlane
 from caas.domain.tenants import InvalidSlug, Tenant, check_slug
 from caas.i18n import CountryName, exception_text, language_of, lazy_gettext, normalize_locale
 from caas.service_layer.errors import Conflict, Invalid
 from caas.tenancy import tenant_context
+from caas.service_layer.unit_of_work import Duplicate
 
 log = logging.getLogger(__name__)
 EXTERNAL_SYSTEMS = ("factory", "payments", "telemetry")
@@ -70,7 +70,7 @@ def create_tenant(platform: ControlPlane, slug: str, name: str, country: str,
         with platform.control_uow() as uow:
             uow.tenants.add(tenant)
             uow.commit()
-    except IntegrityError:
+    except Duplicate:
         raise Conflict(lazy_gettext("A tenant with slug '%(slug)s' already exists.", slug=slug))
     try:
         platform.provision(slug)

@@ -1,9 +1,8 @@
 """Accounts: operators, staff provisioned by admins, password changes."""
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
 
-from caas.adapters import passwords
+from caas.crypto import passwords
 from caas.domain.notifications import CREDENTIALS_GENERATED
 from caas.domain.tenants import Tenant
 from caas.domain.users import (STAFF_ROLES, Operator, User, WeakPassword, check_password_strength,
@@ -13,6 +12,7 @@ from caas.service_layer import notifications
 from caas.service_layer.context import TenantContext
 from caas.service_layer.ports import ControlPlane
 from caas.service_layer.errors import Conflict, Invalid, NotFound, Unauthorized
+from caas.service_layer.unit_of_work import Duplicate
 
 
 def _strong(password: str, field: str = "password") -> str:
@@ -30,7 +30,7 @@ def create_operator(platform: ControlPlane, email: str, password: str, name: str
         with platform.control_uow() as uow:
             uow.operators.add(operator)
             uow.commit()
-    except IntegrityError:
+    except Duplicate:
         raise Conflict(lazy_gettext("An operator with email '%(email)s' already exists.",
                                     email=email))
     return operator
@@ -76,7 +76,7 @@ def provision_user(ctx: TenantContext, **account) -> User:
         with ctx.uow() as uow:
             user = add_account(uow, ctx.tenant, **account)
             uow.commit()
-    except IntegrityError:
+    except Duplicate:
         raise Conflict(lazy_gettext("An account with email '%(email)s' already exists.",
                                     email=account["email"].strip().lower()))
     return user

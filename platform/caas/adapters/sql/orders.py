@@ -15,10 +15,8 @@ from caas.context import Actor
 from caas.domain.money import Money
 from caas.domain.orders import Order, Status, Vehicle
 from caas.domain.tickets import Change, ChangeKind, Ticket, TicketStatus
+from caas.service_layer.unit_of_work import AlreadyPaid, PaymentInProgress, StaleOrder, StaleTicket
 
-
-class StaleOrder(Exception):
-    """The order changed since it was read; the caller's view of it is out of date."""
 
 
 def _count(conn: Connection, query) -> int:
@@ -269,12 +267,6 @@ class VehicleRepository:
         return [self._vehicle(row) for row in rows], total
 
 
-class PaymentInProgress(Exception):
-    """Another payment of the same kind for the same order is being processed."""
-
-
-class AlreadyPaid(Exception):
-    """This part of the order has been paid: another attempt would charge it twice."""
 
 
 class PaymentRepository:
@@ -500,9 +492,6 @@ class IdempotencyKeys:
         self.conn.execute(table.delete().where(table.c.owner == owner, table.c.key == key,
                                                table.c.status_code.is_(None)))
 
-
-class StaleTicket(Exception):
-    """The ticket's status or assignee changed since it was read."""
 
 
 class SupportTickets:

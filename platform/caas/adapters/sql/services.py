@@ -13,6 +13,7 @@ from caas.adapters.sql.repositories import AuditLog, aware
 from caas.clock import WALL, TenantClock
 from caas.domain.money import Money
 from caas.domain.services import Service, ServiceStatus
+from caas.service_layer.unit_of_work import LiveServiceExists, StaleService
 
 
 class CatalogSettings:
@@ -70,12 +71,6 @@ class TenantSettings:
             self.conn.execute(table.insert().values(key=key, value=value, updated_at=self.now()))
 
 
-class StaleService(Exception):
-    """The service changed since it was read."""
-
-
-class LiveServiceExists(Exception):
-    """The option is already being bought, or on, for this vehicle."""
 
 
 class ServiceRepository:

@@ -1,10 +1,12 @@
 """Units of work: one transaction over the control plane or one tenant database."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Callable
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from caas.adapters.sql import billing, notifications, orders, services, usage
 from caas.adapters.sql import repositories as repo
@@ -12,10 +14,14 @@ from caas.adapters.sql import tables
 from caas.adapters.sql.engines import reading
 from caas.clock import WALL, TenantClock
 from caas.context import current_actor, current_request_id
+from caas.service_layer.unit_of_work import Duplicate
 
 
 class UnitOfWork:
     """A transaction; nothing is kept unless :meth:`commit` is called.
+
+    A unique row met by a write comes out as :class:`Duplicate`, whether at the write, at
+    commit or inside :meth:`savepoint`: use cases never see the driver's errors.
 
     :param on_commit: called with the unit of work after a successful commit.
     """
@@ -35,15 +41,30 @@ class UnitOfWork:
         """Create the repositories over ``conn``."""
 
     def commit(self) -> None:
-        self.transaction.commit()
+        try:
+            self.transaction.commit()
+        except IntegrityError as exc:
+            raise Duplicate(str(exc.orig)) from exc
         self.committed = True
         if self.on_commit:
             self.on_commit(self)
 
-    def __exit__(self, *exc_info):
+    @contextmanager
+    def savepoint(self):
+        """Writes undone alone when they meet a unique row (raising :class:`Duplicate`),
+        the rest of the transaction kept."""
+        try:
+            with self.conn.begin_nested():
+                yield
+        except IntegrityError as exc:
+            raise Duplicate(str(exc.orig)) from exc
+
+    def __exit__(self, exc_type, exc, traceback):
         if not self.committed and self.transaction.is_active:
             self.transaction.rollback()
         self.conn.close()
+        if isinstance(exc, IntegrityError):
+            raise Duplicate(str(exc.orig)) from exc
 
 
 class ControlUnitOfWork(UnitOfWork):

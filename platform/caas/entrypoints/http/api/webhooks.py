@@ -11,7 +11,7 @@ from flask import g, request
 from flask.views import MethodView
 from marshmallow import ValidationError
 
-from caas.adapters import signing
+from caas.crypto import signing
 from caas.entrypoints.http.api import Blueprint, error_response
 from caas.entrypoints.http.api.order_schemas import (FactoryEventSchema, PaymentEventSchema,
                                     TelemetryEventSchema, WebhookAnswerSchema)
