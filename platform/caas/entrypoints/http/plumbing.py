@@ -10,7 +10,7 @@ from flask import Flask, g, request
 from prometheus_client import Counter, Histogram
 
 from caas.context import SYSTEM, actor_var, request_id_var
-from caas.tenancy import reset_request_tenant, set_request_tenant
+from caas.tenancy import current_tenant_or_none, reset_request_tenant, set_request_tenant
 
 log = logging.getLogger("caas.access")
 REQUESTS = Counter("caas_http_requests_total", "HTTP requests",
@@ -29,14 +29,15 @@ def init_app(app: Flask) -> None:
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         g.context_tokens = [request_id_var.set(g.request_id), actor_var.set(SYSTEM)]
         slug = request.headers.get("X-Tenant")
-        g.tenant = app.extensions["caas"].tenant(slug.strip()) if slug and slug.strip() else None
-        g.tenant_token = set_request_tenant(g.tenant)
+        g.tenant_token = set_request_tenant(
+            app.extensions["caas"].tenant(slug.strip()) if slug and slug.strip() else None)
 
     @app.after_request
     def leave_request(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        tenant = g.tenant.slug if g.get("tenant") else "-"
+        acting_for = current_tenant_or_none()
+        tenant = acting_for.slug if acting_for else "-"
         if "started" in g:
             elapsed = time.perf_counter() - g.started
             LATENCY.labels(endpoint, tenant).observe(elapsed)
@@ -45,8 +46,8 @@ def init_app(app: Flask) -> None:
                                        "duration_ms": round(elapsed * 1000, 2)})
         REQUESTS.labels(request.method, endpoint, tenant, str(response.status_code)).inc()
         actor = g.get("actor")
-        if actor and actor.role == "operator" and g.get("tenant"):
-            _audit_operator_action(app, response.status_code)
+        if actor and actor.role == "operator" and acting_for:
+            _audit_operator_action(app, acting_for.slug, response.status_code)
         return response
 
     @app.teardown_request
@@ -57,10 +58,10 @@ def init_app(app: Flask) -> None:
             token.var.reset(token)
 
 
-def _audit_operator_action(app: Flask, status: int) -> None:
+def _audit_operator_action(app: Flask, slug: str, status: int) -> None:
     """Operators act across tenants; each of their calls is recorded in the tenant's log."""
     try:
-        with app.extensions["caas"].tenant_uow(g.tenant.slug) as uow:
+        with app.extensions["caas"].tenant_uow(slug) as uow:
             uow.audit.record("operator.request", "request", None,
                              after={"method": request.method, "path": request.path,
                                     "status": status})

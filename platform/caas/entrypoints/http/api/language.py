@@ -12,6 +12,7 @@ from flask import current_app, g, request
 
 from caas import i18n
 from caas.entrypoints.http.api import field_messages
+from caas.tenancy import current_tenant_or_none
 
 
 def request_locale() -> str:
@@ -19,7 +20,7 @@ def request_locale() -> str:
     locale = _person_locale()
     if locale:
         return locale
-    tenant = g.get("tenant")
+    tenant = current_tenant_or_none()
     offered = list(tenant.locales) if tenant is not None else []
     accepted = request.accept_languages
     return ((offered and accepted.best_match(offered))
@@ -40,7 +41,7 @@ def _person_locale() -> str | None:
             return None
         try:
             actor = actor_from_token(current_app.extensions["caas"], token.strip(),
-                                     g.get("tenant"))
+                                     current_tenant_or_none())
         except ServiceError:
             return None
     return getattr(actor, "locale", None)
@@ -49,7 +50,7 @@ def _person_locale() -> str | None:
 def fallback_locale() -> str:
     """Where a message missing in the response's language is looked up next: the tenant's
     default language (then English)."""
-    tenant = g.get("tenant")
+    tenant = current_tenant_or_none()
     return tenant.default_locale if tenant is not None else "en"
 
 

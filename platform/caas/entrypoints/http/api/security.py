@@ -9,7 +9,7 @@ from caas.context import Actor, actor_var
 from caas.i18n import lazy_gettext
 from caas.service_layer.auth import actor_from_token
 from caas.service_layer.errors import Forbidden, Unauthorized
-from caas.tenancy import NoTenant
+from caas.tenancy import NoTenant, current_tenant_or_none
 
 BEARER = [{"bearerAuth": []}]
 
@@ -19,11 +19,12 @@ def platform():
 
 
 def tenant_or_none():
-    return g.get("tenant")
+    """The request's tenant (``X-Tenant``, or a webhook's path), if it names one."""
+    return current_tenant_or_none()
 
 
 def require_tenant():
-    tenant = g.get("tenant")
+    tenant = current_tenant_or_none()
     if tenant is None:
         raise NoTenant("no X-Tenant header")
     return tenant
@@ -46,7 +47,7 @@ def authenticate() -> Actor:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized(lazy_gettext("Missing bearer token."))
-    actor = actor_from_token(platform(), token.strip(), g.get("tenant"))
+    actor = actor_from_token(platform(), token.strip(), tenant_or_none())
     g.actor = actor
     actor_var.set(actor)
     return actor

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from flask import g, request
+from flask import request
 from flask.views import MethodView
 from marshmallow import ValidationError
 
@@ -19,7 +19,7 @@ from caas.entrypoints.http.api.security import platform
 from caas.context import Actor, actor_var
 from caas.i18n import exception_text, lazy_gettext
 from caas.service_layer import factory, settlements, usage
-from caas.tenancy import tenant_context
+from caas.tenancy import set_request_tenant, tenant_context
 
 PREFIX = "/webhooks"
 blp = Blueprint("webhooks", __name__,
@@ -33,7 +33,7 @@ SIGNATURE = {"in": "header", "name": signing.HEADER, "required": True,
 def _receive(slug: str, system: str, schema, use_case):
     tenant = platform().tenant(slug)
     # The path names the tenant (no X-Tenant): its default language for the answer.
-    g.tenant = tenant
+    set_request_tenant(tenant)  # undone at the request's teardown
     body = request.get_data()
     secret = tenant.secrets.get(system)
     if secret is None:
