@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from caas.adapters.sql.orders import AlreadyPaid, PaymentInProgress
+from caas.adapters.sql.payments import AlreadyPaid, PaymentInProgress
 from caas.adapters.http.payments import (Payment, PaymentDeclined, PaymentError, PaymentOutcomeUnknown,
                                     PaymentUnavailable)
 from caas.domain.money import Money

@@ -1,7 +1,7 @@
 """Support tickets: staff list and read them, take them on, assign, discuss and resolve them."""
 from __future__ import annotations
 
-from caas.adapters.sql.orders import StaleTicket
+from caas.adapters.sql.tickets import StaleTicket
 from caas.domain.tickets import ChangeKind, EmptyComment, Ticket
 from caas.domain.users import STAFF_ROLES
 from caas.i18n import lazy_gettext

@@ -7,7 +7,7 @@ from typing import Callable
 
 from flask import current_app
 
-from caas.adapters.sql.repositories import OutboxRepository, PluginEvents
+from caas.adapters.sql.outbox import OutboxRepository, PluginEvents
 from caas.service_layer import activation, billing, factory, reconciliation, registration, settlements
 from caas.tenancy import current_tenant
 
