@@ -15,7 +15,8 @@ from babel.numbers import format_currency
 
 from caas import i18n
 from caas.adapters import mail
-from caas.i18n import format_quantity, translation, translations
+from caas.i18n import translation, translations
+from caas.quantities import format_quantity
 from caas.service_layer.messages import Email, build
 from conftest import login, new_slug, password_in
 from journey import customer, enable_options, linked_vehicle, sell, set_up_catalog

@@ -12,7 +12,8 @@ from babel.dates import format_date, format_time, get_datetime_format
 from babel.numbers import format_currency
 from babel.support import NullTranslations
 
-from caas.i18n import format_quantity, formatting_locale, translations, unit_symbol
+from caas.i18n import formatting_locale, translations
+from caas.quantities import format_quantity, unit_symbol
 
 
 @dataclass(frozen=True)

@@ -483,7 +483,7 @@ def _when(at: str | None) -> str:
 
 def _quantity(value: str, unit: str) -> str:
     """A quantity as the demo writes it: "0.8 GB", "10 GB"."""
-    from caas.i18n import format_quantity
+    from caas.quantities import format_quantity
 
     return format_quantity(value, unit, "en")
 

@@ -6,7 +6,8 @@ from caas.entrypoints.http.api.language import formatting_locale
 from caas.entrypoints.http.api.schemas import OutputSchema, StrictSchema, Timestamp
 from caas.domain.billing import PERIOD_PATTERN
 from caas.domain.orders import Status
-from caas.i18n import N_, format_quantity
+from caas.i18n import N_
+from caas.quantities import format_quantity
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$",
                        error=N_("Letters, digits, '_', '.' and '-'; at most 40."))
