@@ -2,10 +2,12 @@
 from marshmallow import fields, validate
 
 from caas.entrypoints.http.api.billing import InvoiceSchema
-from caas.entrypoints.http.api.order_schemas import OrderSchema, ServiceSchema
+from caas.entrypoints.http.api.order_schemas import OrderSchema
+from caas.entrypoints.http.api.service_schemas import ServiceSchema
 from caas.entrypoints.http.api.schemas import OutputSchema, StrictSchema, Timestamp
 from caas.domain.notifications import CHANNELS, EVENTS
 from caas.i18n import N_
+
 
 STATUSES = ["queued", "sending", "retrying", "sent", "failed", "skipped"]
 
