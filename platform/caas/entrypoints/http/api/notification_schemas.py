@@ -67,7 +67,7 @@ class PreferencesSchema(StrictSchema):
                        "local time); null: none"})
 
 
-class ExpedienteCustomerSchema(OutputSchema):
+class CustomerRecordCustomerSchema(OutputSchema):
     id = fields.Integer()
     name = fields.String()
     email = fields.String()
@@ -75,7 +75,7 @@ class ExpedienteCustomerSchema(OutputSchema):
     phone = fields.String(allow_none=True)
 
 
-class ExpedienteVehicleSchema(OutputSchema):
+class CustomerRecordVehicleSchema(OutputSchema):
     vin = fields.String()
     model = fields.String()
     plate = fields.String(allow_none=True)
@@ -120,9 +120,9 @@ class MaintenanceSchema(OutputSchema):
     history = fields.List(fields.Nested(MaintenanceEntrySchema))
 
 
-class ExpedienteSchema(OutputSchema):
-    customer = fields.Nested(ExpedienteCustomerSchema)
-    vehicles = fields.List(fields.Nested(ExpedienteVehicleSchema))
+class CustomerRecordSchema(OutputSchema):
+    customer = fields.Nested(CustomerRecordCustomerSchema)
+    vehicles = fields.List(fields.Nested(CustomerRecordVehicleSchema))
     orders = fields.List(fields.Nested(OrderSchema))
     documents = fields.List(fields.Nested(DocumentSchema))
     maintenance = fields.List(fields.Nested(MaintenanceSchema))
