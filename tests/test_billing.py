@@ -390,7 +390,7 @@ def test_withdrawing_from_a_subscription_credits_its_invoices_and_stops_billing(
 
 def test_caas_billing_run_bills_a_month_with_a_progress_bar(make_tenant, operator, client,
                                                            mailbox, drain, app):
-    from caas.entrypoints.cli import billing_run
+    from caas.entrypoints.cli.billing import billing_run
     shop = _shop(make_tenant)
     buyer, vin = linked_vehicle(shop, operator, client, mailbox, drain)
     _advance(operator, shop.slug, FEB_10_2028.isoformat())

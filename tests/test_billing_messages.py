@@ -3,18 +3,18 @@ import pytest
 from babel.numbers import format_currency
 
 from caas.i18n import babel_locale
-from caas.service_layer.messages import BILLING_EVENTS, billing_update_email
+from caas.service_layer.messages import BILLING_EVENTS, billing_update_message
 
 LOCALES = ("en", "es-ES", "fr-FR", "de-DE", "de-CH", "fr-CH", "it-CH")
 AMOUNT = {"amount": "19.90", "currency": "CHF"}
 
 
 def _email(locale, event, fallback="en"):
-    return billing_update_email("ana@example.test", locale, fallback, name="Ana",
-                                tenant_name="CaaS Demo", event=event, amount=AMOUNT,
-                                number="CH-INV-2028-000007", period="2028-02",
-                                options=["Range+"], date="2028-03-31",
-                                invoice="CH-INV-2028-000001")
+    return billing_update_message("ana@example.test", locale, fallback, name="Ana",
+                                  tenant_name="CaaS Demo", event=event, amount=AMOUNT,
+                                  number="CH-INV-2028-000007", period="2028-02",
+                                  options=["Range+"], date="2028-03-31",
+                                  invoice="CH-INV-2028-000001")
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -11,7 +11,7 @@ import pytest
 
 from caas.entrypoints.tooling import demo, demo_customers
 from caas.entrypoints.tooling.demo import Credentials, DemoFailed, walk_sale, walk_usage
-from caas.i18n import format_quantity
+from caas.quantities import format_quantity
 from caas.sandboxes import faults
 from caas.entrypoints.tooling.seeding import seed_catalog
 from caas.service_layer.sales import models_page, plans_page

@@ -26,9 +26,10 @@ from marshmallow import fields, validate
 import caas.entrypoints.http.api
 from caas import i18n
 from caas.entrypoints.http.api import field_messages
-from caas.i18n import (SUPPORTED_LANGUAGES, LazyText, catalog_gaps, format_quantity,
-                       translation, translations, translations_dir)
+from caas.i18n import (SUPPORTED_LANGUAGES, LazyText, catalog_gaps, translation, translations,
+                       translations_dir)
 from caas.plugins import Plugins
+from caas.quantities import format_quantity
 from caas.service_layer import catalog, documents, messages
 from caas.service_layer.withdrawal import refusal
 

@@ -5,7 +5,7 @@ They read the compiled catalogs in ``translations/`` (``make install`` compiles 
 import pytest
 
 from caas.service_layer import messages
-from caas.service_layer.messages import ORDER_EVENTS, build, order_update_email
+from caas.service_layer.messages import ORDER_EVENTS, build, order_update_message
 
 LOCALES = ("en", "es-ES", "fr-FR", "de-DE", "de-CH", "fr-CH", "it-CH")
 EVENTS = ("factory_ordered", "factory_delayed", "manufacturing", "vehicle_ready",
@@ -18,8 +18,8 @@ MINIMAL = {"name": "Ana", "tenant_name": "CaaS Demo", "reference": "ORD-2026-004
 
 
 def _email(locale, event, fallback="en", **context):
-    return order_update_email("ana@example.test", locale, fallback, event=event,
-                              **(context or FULL))
+    return order_update_message("ana@example.test", locale, fallback, event=event,
+                                **(context or FULL))
 
 
 def _paragraphs(email):

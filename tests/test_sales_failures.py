@@ -41,9 +41,9 @@ def test_factory_down_queues_the_order_tells_the_customer_and_places_it_later(sh
 
 
 def _subject(shop, sold, email, event):
-    return messages.order_update_email(email, "es-ES", "es-ES", name="Ana García",
-                                       tenant_name=shop.tenant.name, reference=sold["reference"],
-                                       event=event).subject
+    return messages.order_update_message(email, "es-ES", "es-ES", name="Ana García",
+                                         tenant_name=shop.tenant.name, reference=sold["reference"],
+                                         event=event).subject
 
 
 def test_an_open_factory_circuit_queues_without_calling_the_factory(shop, operator, platform,

@@ -280,7 +280,7 @@ def test_concurrent_reservation_payments_charge_once(shop, operator, app):
 def test_a_payment_that_read_the_order_before_another_succeeded_charges_nothing(
         shop, operator, app, monkeypatch):
     import threading
-    from caas.adapters.sql.orders import PaymentRepository
+    from caas.adapters.sql.payments import PaymentRepository
     sold = sell(shop)["order"]
     first_done = threading.Event()
     start = PaymentRepository.start

@@ -11,7 +11,7 @@ from babel.numbers import format_currency
 
 from caas.i18n import babel_locale
 from caas.service_layer.catalog import reason_text
-from caas.service_layer.messages import SERVICE_EVENTS, build, service_update_email
+from caas.service_layer.messages import SERVICE_EVENTS, build, service_update_message
 from caas.service_layer.withdrawal import refusal
 
 LOCALES = ("en", "es-ES", "fr-FR", "de-DE", "de-CH", "fr-CH", "it-CH")
@@ -32,9 +32,9 @@ def _option(locale):
 
 
 def _email(locale, event, fallback="en", option=None):
-    return service_update_email("ana@example.test", locale, fallback, name="Ana",
-                                tenant_name="CaaS Demo", event=event,
-                                option=option or _option(locale), vin=VIN, amount=AMOUNT)
+    return service_update_message("ana@example.test", locale, fallback, name="Ana",
+                                  tenant_name="CaaS Demo", event=event,
+                                  option=option or _option(locale), vin=VIN, amount=AMOUNT)
 
 
 def _paragraphs(email):
@@ -168,10 +168,10 @@ def test_refusals_carry_their_values(locale, country):
 
 def _billed(event, billing, locale="en"):
     trial = {"trial_ends": "2026-03-15"} if billing == "trial" else {}
-    return service_update_email("ana@example.test", locale, "en", name="Ana",
-                                tenant_name="CaaS Demo", event=event, option="Range+", vin=VIN,
-                                amount={"amount": "19.90", "currency": "EUR"},
-                                billing=billing, **trial).body
+    return service_update_message("ana@example.test", locale, "en", name="Ana",
+                                  tenant_name="CaaS Demo", event=event, option="Range+", vin=VIN,
+                                  amount={"amount": "19.90", "currency": "EUR"},
+                                  billing=billing, **trial).body
 
 
 def test_an_active_one_time_option_says_its_payment_was_taken():
@@ -209,22 +209,22 @@ def test_a_withdrawal_says_what_happens_to_the_money_for_each_billing():
                                                  ("yearly", None)])
 def test_a_billing_and_its_trial_date_go_together(billing, trial_ends):
     with pytest.raises(ValueError):
-        service_update_email("a@b.c", "en", "en", name="Ana", tenant_name="CaaS",
-                             event="service_active", option="X", vin=VIN, amount=AMOUNT,
-                             billing=billing, trial_ends=trial_ends)
+        service_update_message("a@b.c", "en", "en", name="Ana", tenant_name="CaaS",
+                               event="service_active", option="X", vin=VIN, amount=AMOUNT,
+                               billing=billing, trial_ends=trial_ends)
 
 
 def test_the_overdue_maintenance_reminder_says_overdue_not_due():
-    from caas.service_layer.messages import maintenance_due_email
+    from caas.service_layer.messages import maintenance_due_message
     for locale in LOCALES:
-        due, overdue = (maintenance_due_email("a@b.c", locale, "en", name="Ana",
-                                              tenant_name="CaaS", vin=VIN, plate="1234 KLM",
-                                              due_date="2026-03-01", overdue=flag)
-                        for flag in (False, True))
+        due, overdue = (maintenance_due_message("a@b.c", locale, "en", name="Ana",
+                                                tenant_name="CaaS", vin=VIN, plate="1234 KLM",
+                                                due_date="2026-03-01", overdue=flag)
+                          for flag in (False, True))
         assert due.subject != overdue.subject
         assert due.body.split("\n\n")[1] != overdue.body.split("\n\n")[1]
-    english = maintenance_due_email("a@b.c", "en", "en", name="Ana", tenant_name="CaaS",
-                                    vin=VIN, plate="1234 KLM", due_date="2026-03-01",
-                                    overdue=True)
+    english = maintenance_due_message("a@b.c", "en", "en", name="Ana", tenant_name="CaaS",
+                                      vin=VIN, plate="1234 KLM", due_date="2026-03-01",
+                                      overdue=True)
     assert english.subject == "The maintenance of your vehicle 1234 KLM is overdue"
     assert "is overdue: it was due on March 1, 2026." in english.body

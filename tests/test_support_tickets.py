@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from caas.adapters.sql.orders import SupportTickets
+from caas.adapters.sql.tickets import SupportTickets
 from conftest import Api
 from journey import customer, customer_login, pay, sell
 from test_api_conventions import assert_error_shape, fields_of, total

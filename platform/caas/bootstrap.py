@@ -6,9 +6,8 @@ import threading
 import time
 
 from caas.adapters.sql.engines import TenantEngines, make_engine, reading, single_write
-from caas.adapters.sql.repositories import TenantRepository
 from caas.adapters.sql import migrations
-from caas.adapters.sql.services import TenantSettings
+from caas.adapters.sql.tenants import TenantRepository, TenantSettings
 from caas.adapters.sql.unit_of_work import ControlUnitOfWork, TenantReader, TenantUnitOfWork
 from caas.clock import WALL, TenantClock
 from caas.domain.services import backoff

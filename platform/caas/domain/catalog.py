@@ -16,7 +16,7 @@ class UsageMetric:
 
     :param metric: the code telemetry reports it under, lower-case with underscores.
     :param unit: the unit's symbol as declared (``"GB"``); the platform writes known units
-        the way each language does (``caas.i18n.CLDR_UNITS``).
+        the way each language does (``caas.quantities.CLDR_UNITS``).
     :param name: what is measured, in English (``"data"``); the plugin's message catalogs
         translate it (``register_translations``).
     :param decimals: decimal places a quantity may have; quantities are kept as whole

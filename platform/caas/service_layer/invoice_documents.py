@@ -12,8 +12,8 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_percent
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from caas.i18n import (babel_locale, format_quantity, metric_name, option_name, translations,
-                       unit_symbol)
+from caas.i18n import babel_locale, metric_name, option_name, translations
+from caas.quantities import format_quantity, unit_symbol
 from caas.service_layer.context import TenantContext
 
 

@@ -230,20 +230,20 @@ def _send(ctx: TenantContext, notification: dict, secrets: dict,
           job_key: str) -> str:
     """Render and send; returns the subject, for the record."""
     channel, destination = notification["channel"], notification["destination"]
-    email = messages.build(notification["message"], destination if channel == EMAIL else "",
-                           notification["locale"], notification["fallback_locale"],
-                           **notification["context"], **secrets)
+    message = messages.build(notification["message"], destination if channel == EMAIL else "",
+                             notification["locale"], notification["fallback_locale"],
+                             **notification["context"], **secrets)
     key = f"{ctx.tenant.slug}:notification:{notification['id']}"
     if channel == EMAIL:
         # The same Message-ID on every attempt lets receivers drop a resend.
-        mail.send(ctx.settings, email, message_id=f"<{job_key}@caas.example>")
+        mail.send(ctx.settings, message, message_id=f"<{job_key}@caas.example>")
     elif channel == PUSH:
         ctx.gateways.push.send(
-            destination, email.subject, messages.short_text(email),
+            destination, message.subject, messages.short_text(message),
             language=notification["locale"], idempotency_key=key,
             data={"event": notification["event"], "notification_id": notification["id"]})
     elif channel == SMS:
-        ctx.gateways.sms.send(destination, messages.short_text(email),
+        ctx.gateways.sms.send(destination, messages.short_text(message),
                                            sender=ctx.settings["CAAS_SMS_SENDER"],
                                            idempotency_key=key)
     elif channel == DISPLAY:
@@ -251,11 +251,12 @@ def _send(ctx: TenantContext, notification: dict, secrets: dict,
         # A fresh command id per attempt: the IoT API answers a known id with its old outcome.
         ctx.gateways.iot.run(
             destination, f"{ctx.tenant.slug}-ntf{notification['id']}-a{notification['attempts']}",
-            {"hmi.notification.text": email.subject[:200], "hmi.notification.source": "caas"},
+            {"hmi.notification.text": messages.display_text(message),
+             "hmi.notification.source": "caas"},
             timeout_seconds=timeout)
     else:
         raise ValueError(f"unknown channel {channel!r}")
-    return email.subject
+    return message.subject
 
 
 # --- the routing table, per tenant (admins) ----------------------------------------

@@ -11,7 +11,7 @@ from caas.service_layer import notifications
 from caas.service_layer.errors import Conflict, NotFound
 from caas.service_layer.context import TenantContext
 
-#: The customer notice each status brings, by the event name of ``messages.order_update_email``.
+#: The customer notice each status brings, by event name (``messages.order_update_message``).
 NOTICES = {
     Status.FACTORY_ORDERED: "factory_ordered",
     Status.MANUFACTURING: "manufacturing",

@@ -13,8 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from caas.adapters.sql import bulk, tables
-from caas.adapters.sql.orders import page
-from caas.adapters.sql.repositories import aware
+from caas.adapters.sql.rows import aware, page
 from caas.clock import WALL, TenantClock
 
 SUBSCRIPTION_END_NOT_BILLED = ("withdrawn",)

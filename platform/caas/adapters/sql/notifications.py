@@ -8,8 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from caas.adapters.sql import bulk, tables
-from caas.adapters.sql.orders import page
-from caas.adapters.sql.repositories import aware, insert_once
+from caas.adapters.sql.rows import aware, insert_once, page
 from caas.clock import WALL, TenantClock
 from caas.domain.notifications import Preferences
 

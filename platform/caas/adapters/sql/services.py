@@ -1,4 +1,4 @@
-"""Repositories of the catalog side: the tenant's option settings, its settings, services."""
+"""Services: options bought for a vehicle, and their status history."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,69 +8,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from caas.adapters.sql import tables
-from caas.adapters.sql.orders import page, read_history, record_steps
-from caas.adapters.sql.repositories import AuditLog, aware
+from caas.adapters.sql.audit import AuditLog, read_history, record_steps
+from caas.adapters.sql.rows import aware, page
 from caas.clock import WALL, TenantClock
 from caas.domain.money import Money
 from caas.domain.services import Service, ServiceStatus
 from caas.service_layer.unit_of_work import LiveServiceExists, StaleService
-
-
-class CatalogSettings:
-    """Which options a tenant sells, at what price and billing."""
-
-    def __init__(self, conn: Connection, clock: TenantClock = WALL):
-        self.now = clock.now
-        self.conn = conn
-
-    @staticmethod
-    def _setting(row) -> dict:
-        return {"code": row.code, "enabled": row.enabled, "billing": row.billing,
-                "price": Money.from_minor(row.price_minor, row.currency),
-                "usage_price": None if row.usage_price_minor is None
-                else Money.from_minor(row.usage_price_minor, row.currency),
-                "usage_included": row.usage_included, "updated_at": aware(row.updated_at)}
-
-    def all(self) -> dict[str, dict]:
-        return {row.code: self._setting(row)
-                for row in self.conn.execute(sa.select(tables.catalog_options))}
-
-    def get(self, code: str) -> dict | None:
-        row = self.conn.execute(sa.select(tables.catalog_options)
-                                .where(tables.catalog_options.c.code == code)).first()
-        return self._setting(row) if row else None
-
-    def put(self, code: str, enabled: bool, price: Money, billing: str,
-            usage_price: Money | None = None, usage_included: int | None = None) -> None:
-        """Set the option's sale; ``usage_price`` per unit beyond ``usage_included`` steps."""
-        table = tables.catalog_options
-        values = dict(enabled=enabled, price_minor=price.to_minor(), currency=price.currency,
-                      billing=billing, usage_price_minor=usage_price and usage_price.to_minor(),
-                      usage_included=usage_included, updated_at=self.now())
-        if not self.conn.execute(table.update().where(table.c.code == code)
-                                 .values(**values)).rowcount:
-            self.conn.execute(table.insert().values(code=code, **values))
-
-
-class TenantSettings:
-    """Small per-tenant settings, by key, over defaults given by the caller."""
-
-    def __init__(self, conn: Connection, clock: TenantClock = WALL):
-        self.now = clock.now
-        self.conn = conn
-
-    def get(self, key: str, default: Any = None) -> Any:
-        value = self.conn.execute(sa.select(tables.tenant_settings.c.value)
-                                  .where(tables.tenant_settings.c.key == key)).scalar()
-        return default if value is None else value
-
-    def put(self, key: str, value: Any) -> None:
-        table = tables.tenant_settings
-        if not self.conn.execute(table.update().where(table.c.key == key)
-                                 .values(value=value, updated_at=self.now())).rowcount:
-            self.conn.execute(table.insert().values(key=key, value=value, updated_at=self.now()))
-
-
 
 
 class ServiceRepository:

@@ -8,9 +8,9 @@ from typing import Callable
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from caas.adapters.sql import billing, notifications, orders, services, usage
-from caas.adapters.sql import repositories as repo
-from caas.adapters.sql import tables
+from caas.adapters.sql import (audit, billing, catalog, customers, idempotency, notifications,
+                               orders, outbox, payments, services, sign_in, tables, tenants,
+                               tickets, usage, users, vehicles)
 from caas.adapters.sql.engines import reading
 from caas.clock import WALL, TenantClock
 from caas.context import current_actor, current_request_id
@@ -69,9 +69,9 @@ class UnitOfWork:
 
 class ControlUnitOfWork(UnitOfWork):
     def bind(self, conn) -> None:
-        self.tenants = repo.TenantRepository(conn)
-        self.operators = repo.OperatorRepository(conn)
-        self.throttle = repo.LoginThrottle(conn, tables.control_login_failures)
+        self.tenants = tenants.TenantRepository(conn)
+        self.operators = users.OperatorRepository(conn)
+        self.throttle = sign_in.LoginThrottle(conn, tables.control_login_failures)
 
 
 class TenantUnitOfWork(UnitOfWork):
@@ -94,22 +94,22 @@ class TenantUnitOfWork(UnitOfWork):
 
     def bind(self, conn) -> None:
         clock, actor = self.clock, current_actor()
-        self.users = repo.UserRepository(conn, clock)
-        self.audit = repo.AuditLog(conn, actor, current_request_id(), clock)
-        self.outbox = repo.OutboxRepository(conn)
-        self.events = repo.PluginEvents(self.outbox, self._hook_implemented)
-        self.throttle = repo.LoginThrottle(conn, tables.login_failures)
-        self.catalog = orders.CatalogRepository(conn, clock)
-        self.customers = orders.CustomerRepository(conn, clock)
+        self.users = users.UserRepository(conn, clock)
+        self.audit = audit.AuditLog(conn, actor, current_request_id(), clock)
+        self.outbox = outbox.OutboxRepository(conn)
+        self.events = outbox.PluginEvents(self.outbox, self._hook_implemented)
+        self.throttle = sign_in.LoginThrottle(conn, tables.login_failures)
+        self.catalog = catalog.CatalogRepository(conn, clock)
+        self.customers = customers.CustomerRepository(conn, clock)
         self.orders = orders.OrderRepository(conn, self.audit, clock)
-        self.vehicles = orders.VehicleRepository(conn, clock)
-        self.payments = orders.PaymentRepository(conn, clock)
-        self.webhooks = orders.WebhookEvents(conn, clock)
-        self.held_events = orders.HeldPaymentEvents(conn, clock)
-        self.idempotency = orders.IdempotencyKeys(conn)
-        self.tickets = orders.SupportTickets(conn, self.audit, clock)
-        self.catalog_settings = services.CatalogSettings(conn, clock)
-        self.settings = services.TenantSettings(conn)
+        self.vehicles = vehicles.VehicleRepository(conn, clock)
+        self.payments = payments.PaymentRepository(conn, clock)
+        self.webhooks = payments.WebhookEvents(conn, clock)
+        self.held_events = payments.HeldPaymentEvents(conn, clock)
+        self.idempotency = idempotency.IdempotencyKeys(conn)
+        self.tickets = tickets.SupportTickets(conn, self.audit, clock)
+        self.catalog_settings = catalog.CatalogSettings(conn, clock)
+        self.settings = tenants.TenantSettings(conn)
         self.services = services.ServiceRepository(conn, self.audit, clock)
         self.notifications = notifications.Notifications(conn, clock)
         self.preferences = notifications.NotificationPreferences(conn, clock)

@@ -6,7 +6,7 @@ import traceback
 
 from flask import current_app
 
-from caas.adapters.sql.repositories import OutboxRepository
+from caas.adapters.sql.outbox import OutboxRepository
 from caas.entrypoints.worker.tasks import REGISTRY
 from caas.service_layer import activation
 from caas.tenancy import current_tenant

@@ -135,11 +135,12 @@ def init_app(app: Flask) -> Api:
         # Served from the swagger-ui-bundle package so the docs work offline.
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
 
-    from caas.entrypoints.http.api import (audit, auth, billing, catalog, expediente, health, home, models,
-                          notifications, platform, plugin_settings, sales, services, staff, stock,
-                          support, webhooks)
+    from caas.entrypoints.http.api import (audit, auth, billing, catalog, customer_record, health,
+                                           home, models, notifications, platform,
+                                           plugin_settings, sales, services, staff, stock,
+                                           support, webhooks)
     for module in (platform, auth, staff, audit, models, catalog, sales, stock, services, billing,
-                   support, webhooks, notifications, expediente, plugin_settings):
+                   support, webhooks, notifications, customer_record, plugin_settings):
         api.register_blueprint(module.blp, url_prefix=f"{API_PREFIX}{module.PREFIX}")
     app.register_blueprint(health.blp)
     app.register_blueprint(home.blp)

@@ -4,7 +4,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from caas.entrypoints.http.api import Blueprint
-from caas.entrypoints.http.api.order_schemas import displayed_quantity, money
+from caas.entrypoints.http.api.common_schemas import displayed_quantity, money
 from caas.entrypoints.http.api.schemas import OutputSchema, StrictSchema, Timestamp
 from caas.entrypoints.http.api.security import BEARER, own_customer_id, roles, tenant_ctx
 from caas.domain.billing import PERIOD_PATTERN, Period

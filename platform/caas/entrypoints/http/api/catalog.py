@@ -4,7 +4,8 @@ from marshmallow import fields, validate
 
 from caas.entrypoints.http.api import Blueprint
 from caas.entrypoints.http.api.language import request_locale
-from caas.entrypoints.http.api.order_schemas import OptionSchema, OptionSettingSchema, OtaSettingsSchema, money
+from caas.entrypoints.http.api.catalog_schemas import OptionSchema, OptionSettingSchema, OtaSettingsSchema
+from caas.entrypoints.http.api.common_schemas import money
 from caas.entrypoints.http.api.schemas import OutputSchema, StrictSchema
 from caas.entrypoints.http.api.security import BEARER, roles, tenant_ctx
 from caas.service_layer import billing, catalog

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, current_app
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
-from caas.adapters.sql.repositories import TenantRepository
+from caas.adapters.sql.tenants import TenantRepository
 from caas.entrypoints.http.api import error_response
 from caas.i18n import lazy_gettext
 

@@ -2,7 +2,7 @@
 from flask.views import MethodView
 
 from caas.entrypoints.http.api import Blueprint
-from caas.entrypoints.http.api.order_schemas import ModelCreateSchema, ModelSchema, PlanCreateSchema, PlanSchema
+from caas.entrypoints.http.api.catalog_schemas import ModelCreateSchema, ModelSchema, PlanCreateSchema, PlanSchema
 from caas.entrypoints.http.api.security import BEARER, roles, tenant_ctx
 from caas.service_layer import sales
 

@@ -2,10 +2,12 @@
 from marshmallow import fields, validate
 
 from caas.entrypoints.http.api.billing import InvoiceSchema
-from caas.entrypoints.http.api.order_schemas import OrderSchema, ServiceSchema
+from caas.entrypoints.http.api.order_schemas import OrderSchema
+from caas.entrypoints.http.api.service_schemas import ServiceSchema
 from caas.entrypoints.http.api.schemas import OutputSchema, StrictSchema, Timestamp
 from caas.domain.notifications import CHANNELS, EVENTS
 from caas.i18n import N_
+
 
 STATUSES = ["queued", "sending", "retrying", "sent", "failed", "skipped"]
 
@@ -65,7 +67,7 @@ class PreferencesSchema(StrictSchema):
                        "local time); null: none"})
 
 
-class ExpedienteCustomerSchema(OutputSchema):
+class CustomerRecordCustomerSchema(OutputSchema):
     id = fields.Integer()
     name = fields.String()
     email = fields.String()
@@ -73,7 +75,7 @@ class ExpedienteCustomerSchema(OutputSchema):
     phone = fields.String(allow_none=True)
 
 
-class ExpedienteVehicleSchema(OutputSchema):
+class CustomerRecordVehicleSchema(OutputSchema):
     vin = fields.String()
     model = fields.String()
     plate = fields.String(allow_none=True)
@@ -118,9 +120,9 @@ class MaintenanceSchema(OutputSchema):
     history = fields.List(fields.Nested(MaintenanceEntrySchema))
 
 
-class ExpedienteSchema(OutputSchema):
-    customer = fields.Nested(ExpedienteCustomerSchema)
-    vehicles = fields.List(fields.Nested(ExpedienteVehicleSchema))
+class CustomerRecordSchema(OutputSchema):
+    customer = fields.Nested(CustomerRecordCustomerSchema)
+    vehicles = fields.List(fields.Nested(CustomerRecordVehicleSchema))
     orders = fields.List(fields.Nested(OrderSchema))
     documents = fields.List(fields.Nested(DocumentSchema))
     maintenance = fields.List(fields.Nested(MaintenanceSchema))

@@ -6,8 +6,9 @@ from flask.views import MethodView
 from caas.entrypoints.http.api import Blueprint
 from caas.entrypoints.http.api.language import request_locale
 from caas.entrypoints.http.api.idempotency import PARAMETER, idempotent
-from caas.entrypoints.http.api.order_schemas import (PurchaseSchema, ServiceSchema, SubscriptionSchema,
-                                    UsageQuerySchema, VehicleOptionSchema, VehicleUsageSchema)
+from caas.entrypoints.http.api.service_schemas import (PurchaseSchema, ServiceSchema, SubscriptionSchema,
+                                                      UsageQuerySchema, VehicleOptionSchema,
+                                                      VehicleUsageSchema)
 from caas.domain.billing import Period, local_day
 from caas.entrypoints.http.api.security import BEARER, own_customer_id, roles, tenant_ctx
 from caas.service_layer import activation, billing, catalog, usage, withdrawal

@@ -3,7 +3,8 @@ from flask import g
 from flask.views import MethodView
 
 from caas.entrypoints.http.api import Blueprint
-from caas.entrypoints.http.api.order_schemas import AssignSchema, OrderSchema, StockQuerySchema, VehicleSchema
+from caas.entrypoints.http.api.order_schemas import OrderSchema
+from caas.entrypoints.http.api.vehicle_schemas import AssignSchema, StockQuerySchema, VehicleSchema
 from caas.entrypoints.http.api.security import BEARER, roles, tenant_ctx
 from caas.service_layer import delivery, sales
 

@@ -1,10 +1,11 @@
 """Schemas of support tickets: the list's filters, a ticket with its history, staff's changes."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from caas.entrypoints.http.api.order_schemas import ActorSchema
+from caas.entrypoints.http.api.common_schemas import ActorSchema
 from caas.i18n import N_
 from caas.entrypoints.http.api.schemas import OutputSchema, StrictSchema, Timestamp
 from caas.domain.tickets import MAX_COMMENT_LENGTH, ChangeKind, TicketStatus
+
 
 STATUSES = [status.value for status in TicketStatus]
 ID = validate.Range(min=1, max=2**31 - 1)

@@ -1,39 +1,40 @@
-"""The customer's purchase record ("expediente de compra") and its documents."""
+"""The customer record (the path says ``expediente``, as the API always has) and its documents."""
 from flask import Response, g, request
 from flask.views import MethodView
 
 from caas.entrypoints.http.api import Blueprint
-from caas.entrypoints.http.api.notification_schemas import DocumentSchema, ExpedienteSchema, ManualQuerySchema
+from caas.entrypoints.http.api.notification_schemas import (CustomerRecordSchema, DocumentSchema,
+                                                           ManualQuerySchema)
 from caas.entrypoints.http.api.security import BEARER, roles, tenant_ctx
 from caas.i18n import lazy_gettext
-from caas.service_layer import documents, expediente
+from caas.service_layer import customer_record, documents
 from caas.service_layer.errors import Invalid, UnsupportedMediaType
 
 PREFIX = ""
-blp = Blueprint("expediente", __name__,
+blp = Blueprint("customer_record", __name__,
                 description="The customer's record: vehicles, orders, documents, maintenance, "
                             "services, invoices and notifications")
 
 
 @blp.route("/me/expediente")
-class MyExpediente(MethodView):
+class MyCustomerRecord(MethodView):
     @blp.doc(security=BEARER)
     @roles("customer")
-    @blp.response(200, ExpedienteSchema)
+    @blp.response(200, CustomerRecordSchema)
     def get(self):
         """My purchase record"""
-        return expediente.expediente(tenant_ctx(), g.actor.id)
+        return customer_record.customer_record(tenant_ctx(), g.actor.id)
 
 
 @blp.route("/customers/<int(max=2147483647):customer_id>/expediente")
-class CustomerExpediente(MethodView):
+class CustomerRecord(MethodView):
     @blp.doc(security=BEARER)
     @roles("employee", "admin")
-    @blp.response(200, ExpedienteSchema)
+    @blp.response(200, CustomerRecordSchema)
     @blp.alt_response(404, description="No such customer in this tenant")
     def get(self, customer_id):
         """A customer's purchase record (staff)"""
-        return expediente.expediente(tenant_ctx(), customer_id)
+        return customer_record.customer_record(tenant_ctx(), customer_id)
 
 
 @blp.route("/documents/<int(max=2147483647):document_id>")

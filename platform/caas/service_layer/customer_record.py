@@ -1,4 +1,4 @@
-"""The customer's purchase record ("expediente de compra") and the documents in it.
+"""The customer record: everything the platform knows of one customer, documents included.
 
 One read gathers what the platform knows of a customer: vehicles, orders with their
 history, documents, maintenance (from the VSS, or its last answer marked stale),
@@ -16,7 +16,7 @@ from caas.service_layer.context import TenantContext
 RECENT_NOTIFICATIONS = RECENT_INVOICES = 100
 
 
-def expediente(ctx: TenantContext, customer_id: int) -> dict:
+def customer_record(ctx: TenantContext, customer_id: int) -> dict:
     """The record of customer ``customer_id``; :class:`NotFound` if there is no such customer."""
     with ctx.uow() as uow:
         user = uow.users.get(customer_id)

@@ -1,0 +1,93 @@
+"""The ``caas`` command's group, and what its commands share."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command
+from flask_smorest.spec import openapi_cli
+
+from caas.entrypoints.http.app import create_app
+
+
+class CaasGroup(FlaskGroup):
+    def __init__(self, **kwargs):
+        super().__init__(create_app=lambda: create_app(), add_default_commands=False,
+                         add_version_option=False, load_dotenv=False, set_debug_flag=False,
+                         **kwargs)
+        # Flask's --app, --env-file and --debug: the app is always the platform, configured
+        # from CAAS_* variables (python-dotenv is not installed), so they only confuse --help.
+        self.params = []
+        self.add_command(routes_command)
+        self.add_command(shell_command)
+        # flask-smorest adds it to the app's commands; here it is listed without building one.
+        self.add_command(openapi_cli)
+        self._plugin_commands_added = False
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        finally:
+            # Release database connections when the command ends, not at interpreter exit.
+            app = getattr(ctx.find_object(ScriptInfo), "_loaded_app", None)
+            if app is not None:
+                app.extensions["caas"].close()
+
+    def list_commands(self, ctx):
+        # Not FlaskGroup's: it builds the app (logging, databases, sandboxes) just for --help.
+        self._add_plugin_commands()
+        return click.Group.list_commands(self, ctx)
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is None:
+            self._add_plugin_commands()
+            command = super().get_command(ctx, name)
+        return command
+
+    def _add_plugin_commands(self):
+        if not self._plugin_commands_added:
+            self._plugin_commands_added = True
+            from caas import config as configuration
+            from caas.plugins import Plugins
+            settings = configuration.from_environment(configuration.defaults("instance"))
+            Plugins(configuration.allowed_plugins(settings)).load().call_each(
+                "register_commands", cli=self)
+
+
+def current_platform():
+    return current_app.extensions["caas"]
+
+
+def fail(message: str):
+    raise click.ClickException(message)
+
+
+def service_call(function, *args, **kwargs):
+    from caas.service_layer.errors import ServiceError
+    try:
+        return function(*args, **kwargs)
+    except ServiceError as exc:
+        # The command line speaks English: the messages' str().
+        details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items())
+        fail(f"{exc.message} {details}".strip())
+
+
+def password_option(function):
+    return click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+                        help="Prompted for when omitted.")(function)
+
+
+def gateway_shared_or_fail() -> None:
+    """Refuse to ask a gateway of this process's own: with the embedded sandboxes, the
+    charges live in the ``caas run`` process, and a lookup here would find none of them."""
+    if current_platform().external.payments_in_process():
+        fail("the payments sandbox lives in the `caas run` process, which reconciles every "
+             "few seconds by itself; set CAAS_PAYMENTS_URL to reconcile from here")
+
+
+def tenant_or_fail(slug):
+    from caas.tenancy import UnknownTenant
+    try:
+        return current_platform().tenant(slug)
+    except UnknownTenant:
+        fail(f"unknown tenant {slug!r}")

@@ -1,0 +1,48 @@
+"""``caas run``: the platform's web server, with its worker when the broker is embedded."""
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+
+@click.command("run")
+@click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1")
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", 5000)),
+              show_default="PORT or 5000")
+@with_appcontext
+def run(host, port):
+    """Serve the platform; on the embedded broker, with its worker in process."""
+    from werkzeug.serving import run_simple
+    app = current_app._get_current_object()
+    if app.config["CAAS_BROKER_URL"].startswith("memory://"):
+        from caas.entrypoints.worker.embedded import EmbeddedWorker
+        EmbeddedWorker(app, app.extensions["caas_broker"]).start()
+    base = f"http://{host}:{port}"
+    click.secho(f"CaaS platform on {base}", fg="green", bold=True)
+    click.echo(f"  API docs (Swagger UI): {base}/api/v1/docs")
+    click.echo(f"  OpenAPI document:      {base}/api/v1/openapi.json")
+    _print_demo_accounts(Path("tenants"))
+    click.echo("\nPress Ctrl+C to stop.")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def _print_demo_accounts(folder: Path) -> None:
+    if not folder.is_dir():
+        return
+    platform_file = folder / "platform.toml"
+    if platform_file.exists():
+        click.echo("\nDemo accounts:")
+        for operator in tomllib.loads(platform_file.read_text())["operators"]:
+            click.echo(f"  operator              {operator['email']} / {operator['password']}")
+    for path in sorted(folder.glob("*.toml")):
+        if path.name == "platform.toml":
+            continue
+        data = tomllib.loads(path.read_text())
+        for user in data.get("users", []):
+            click.echo(f"  {data['slug']:<8} {user['role']:<12} {user['email']} / "
+                       f"{user['password']}   (X-Tenant: {data['slug']})")
