@@ -13,9 +13,10 @@ from flask import Flask, request
 from caas.adapters import signing
 
 from caas.adapters.http import breakers
-from caas.adapters.http.payments import (PaymentDeclined, PaymentGateway, PaymentOutcomeUnknown,
-                                    PaymentRejected, PaymentUnavailable)
+from caas.adapters.http.payments import PaymentGateway
 from caas.domain.money import Money
+from caas.service_layer.gateways import (PaymentDeclined, PaymentOutcomeUnknown, PaymentRejected,
+                                        PaymentUnavailable)
 from caas.sandboxes import faults
 from caas.sandboxes.payments import PaymentsSandbox, request_operation
 from caas.sandboxes.webhooks import WebhookSender

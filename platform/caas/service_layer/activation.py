@@ -17,8 +17,8 @@ import random
 import uuid
 from datetime import timedelta
 
-from caas.adapters.http.iot import CommandFailed, CommandTimedOut, IotError, IotRejected
-from caas.adapters.http.payments import (Payment, PaymentDeclined, PaymentError, PaymentOutcomeUnknown,
+from caas.service_layer.gateways.iot import CommandFailed, CommandTimedOut, IotError, IotRejected
+from caas.service_layer.gateways.payments import (Payment, PaymentDeclined, PaymentError, PaymentOutcomeUnknown,
                                     PaymentRejected)
 from caas.adapters.sql.services import LiveServiceExists, StaleService
 from caas.clock import wall_now

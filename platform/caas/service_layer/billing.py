@@ -28,7 +28,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from caas.adapters.http.payments import Payment, PaymentError, PaymentNotAnswered
+from caas.service_layer.gateways.payments import Payment, PaymentError, PaymentNotAnswered
 from caas.domain import billing as rules
 from caas.domain import usage
 from caas.domain.billing import Period

@@ -23,7 +23,7 @@ import logging
 from datetime import timedelta
 
 from caas.adapters.sql.orders import AlreadyPaid, PaymentInProgress
-from caas.adapters.http.payments import (Payment, PaymentDeclined, PaymentError, PaymentOutcomeUnknown,
+from caas.service_layer.gateways.payments import (Payment, PaymentDeclined, PaymentError, PaymentOutcomeUnknown,
                                     PaymentUnavailable)
 from caas.domain.money import Money
 from caas.domain.orders import Status, Vehicle
