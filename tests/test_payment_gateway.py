@@ -18,7 +18,8 @@ from caas.domain.money import Money
 from caas.service_layer.gateways import (PaymentDeclined, PaymentOutcomeUnknown, PaymentRejected,
                                         PaymentUnavailable)
 from caas.sandboxes import faults
-from caas.sandboxes.payments import PaymentsSandbox, request_operation
+from caas.sandboxes.payment_requests import request_operation
+from caas.sandboxes.payments import PaymentsSandbox
 from caas.sandboxes.webhooks import WebhookSender
 from gateway_support import Counting, raw_client, system_down
 
