@@ -23,7 +23,8 @@ def test_the_control_routes_are_the_platforms_sandbox_paths(server):
     http = Client(server.wsgi)
     health = http.get("/sandbox/health")
     assert health.status_code == 200 and "payments" in health.json["systems"]
-    assert http.get("/sandbox/payments/ledger", query_string={"tenant": "t1"}).json == {"entries": []}
+    ledger = http.get("/sandbox/payments/ledger", query_string={"tenant": "t1"})
+    assert ledger.json == {"entries": []}
     assert http.get("/sandbox/factory/orders").json == {"orders": []}
     assert http.get("/_control/health").status_code == 404
 

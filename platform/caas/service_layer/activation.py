@@ -18,8 +18,8 @@ import uuid
 from datetime import timedelta
 
 from caas.service_layer.gateways.iot import CommandFailed, CommandTimedOut, IotError, IotRejected
-from caas.service_layer.gateways.payments import (Payment, PaymentDeclined, PaymentError, PaymentOutcomeUnknown,
-                                    PaymentRejected)
+from caas.service_layer.gateways.payments import (Payment, PaymentDeclined, PaymentError,
+                                                  PaymentOutcomeUnknown, PaymentRejected)
 from caas.adapters.sql.services import LiveServiceExists, StaleService
 from caas.clock import wall_now
 from caas.domain.money import Money

@@ -23,8 +23,8 @@ import logging
 from datetime import timedelta
 
 from caas.adapters.sql.orders import AlreadyPaid, PaymentInProgress
-from caas.service_layer.gateways.payments import (Payment, PaymentDeclined, PaymentError, PaymentOutcomeUnknown,
-                                    PaymentUnavailable)
+from caas.service_layer.gateways.payments import (Payment, PaymentDeclined, PaymentError,
+                                                  PaymentOutcomeUnknown, PaymentUnavailable)
 from caas.domain.money import Money
 from caas.domain.orders import Status, Vehicle
 from caas.domain.tenants import Tenant
