@@ -83,7 +83,7 @@ class Sandboxes(Process):
         super().__init__(name, caas("sandboxes", "serve", "--port", str(self.port),
                                     "--smtp-port", str(self.smtp_port),
                                     "--factory-step-seconds", "off", *extra), env, log_dir)
-        self.http = httpx.Client(base_url=f"{self.url}/_control", timeout=60)
+        self.http = httpx.Client(base_url=f"{self.url}/sandbox", timeout=60)
 
     def platform_env(self) -> dict[str, str]:
         from caas.sandboxes.server import platform_environment

@@ -13,7 +13,8 @@ import pytest
 from flask import Flask, request
 
 from caas.crypto import signing
-from caas.adapters.http.factory import FactoryClient, FactoryRejected, FactoryUnavailable
+from caas.adapters.http.factory import FactoryClient
+from caas.service_layer.gateways import FactoryRejected, FactoryUnavailable
 from caas.sandboxes import faults
 from caas.sandboxes.factory import FactorySandbox, vin_check_digit
 from caas.sandboxes.webhooks import WebhookSender

@@ -9,8 +9,9 @@ import httpx
 import pybreaker
 import pytest
 
-from caas.adapters.http.iot import (CommandFailed, CommandTimedOut, IotClient, IotRejected,
-                               IotUnavailable)
+from caas.adapters.http.iot import IotClient
+from caas.service_layer.gateways import (CommandFailed, CommandTimedOut, IotRejected,
+                                        IotUnavailable)
 from caas.sandboxes import faults
 from caas.sandboxes.iot import COMMAND_SCHEMA, ECU_REJECTED, EXPIRED, IotSandbox, validate_command
 from gateway_support import Counting, TimesOut, raw_client, system_down

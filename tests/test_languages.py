@@ -15,6 +15,7 @@ from babel.numbers import format_currency
 
 from caas import i18n
 from caas.adapters import mail
+from caas.sandboxes import smtp
 from caas.i18n import translation, translations
 from caas.quantities import format_quantity
 from caas.service_layer.messages import Message, build
@@ -208,7 +209,8 @@ def test_a_price_move_states_the_included_quantity_without_insignificant_zeros()
 def test_a_subject_decodes_exactly_as_written(subject, mailbox):
     to = f"subject-{abs(hash(subject))}@example.test"
     mail.send({"CAAS_MAIL_FROM": "CaaS <no-reply@caas.example>"},
-                Message(to=to, subject=subject, body="Grüße", locale="de-DE"))
+              Message(to=to, subject=subject, body="Grüße", locale="de-DE"),
+              address=smtp.server().address)
     [received] = mailbox.messages(to)
     raw = received["raw"].encode("ascii")
     headers = raw.split(b"\r\n\r\n", 1)[0].splitlines()

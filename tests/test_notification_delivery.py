@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from caas.adapters.sql import tables
-from caas.adapters.http.messaging import ProviderRejected, ProviderUnavailable
+from caas.service_layer.gateways import ProviderRejected, ProviderUnavailable
 from caas.entrypoints.worker.fanout import schedule_reminders
 from caas.tenancy import tenant_context
 from journey import linked_vehicle

@@ -13,11 +13,13 @@ from flask import Flask, request
 from caas.crypto import signing
 
 from caas.adapters.http import breakers
-from caas.adapters.http.payments import (PaymentDeclined, PaymentGateway, PaymentOutcomeUnknown,
-                                    PaymentRejected, PaymentUnavailable)
+from caas.adapters.http.payments import PaymentGateway
 from caas.domain.money import Money
+from caas.service_layer.gateways import (PaymentDeclined, PaymentOutcomeUnknown, PaymentRejected,
+                                        PaymentUnavailable)
 from caas.sandboxes import faults
-from caas.sandboxes.payments import PaymentsSandbox, request_operation
+from caas.sandboxes.payment_requests import request_operation
+from caas.sandboxes.payments import PaymentsSandbox
 from caas.sandboxes.webhooks import WebhookSender
 from gateway_support import Counting, raw_client, system_down
 

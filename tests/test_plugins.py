@@ -163,3 +163,26 @@ def test_a_country_plugin_failing_at_request_time_gives_503_naming_it(site, tmp_
     assert "test-flaky" in failing.json["message"] and "Traceback" not in failing.text
     working = test_client.get("/probe/tax-id/12345678Z", headers={"X-Tenant": healthy.slug})
     assert working.status_code == 200 and working.json["tax_id"] == "12345678Z"
+
+
+def test_the_bundled_plugins_import_only_the_public_api():
+    import ast
+    from pathlib import Path
+    plugins = Path(__file__).resolve().parent.parent / "plugins"
+    private = []
+    for source in plugins.glob("*/*/caas_*/**/*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
+                     else [alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [])
+            private += [f"{source.relative_to(plugins)}: {name}" for name in names
+                        if name.startswith("caas.")]
+    assert not private
+
+
+def test_the_public_api_loads_the_registration_helpers_on_first_use():
+    import subprocess
+    code = ("import sys, caas; assert 'httpx' not in sys.modules and 'flask' not in sys.modules; "
+            "assert caas.JsonRegistrationClient.__name__ == 'JsonRegistrationClient'; "
+            "assert callable(caas.registration_sandbox)")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -7,7 +7,8 @@ import httpx
 import pybreaker
 import pytest
 
-from caas.adapters.http.vss import Maintenance, VssClient, VssError, VssUnavailable
+from caas.adapters.http.vss import VssClient
+from caas.service_layer.gateways import Maintenance, VssError, VssUnavailable
 from caas.sandboxes import faults
 from caas.sandboxes.vss import VssSandbox
 from gateway_support import Counting, TimesOut

@@ -5,9 +5,10 @@ import smtplib
 from email.header import Header
 from email.mime.text import MIMEText
 from email.utils import make_msgid
+from typing import Callable, Mapping
 
 
-def compose(config: dict, email, message_id: str | None = None) -> MIMEText:
+def compose(config: Mapping, email, message_id: str | None = None) -> MIMEText:
     """The message as it goes on the wire.
 
     The subject is written as UTF-8 encoded words (RFC 2047), folded between words of at
@@ -24,11 +25,12 @@ def compose(config: dict, email, message_id: str | None = None) -> MIMEText:
     return message
 
 
-def send(config: dict, email, message_id: str | None = None) -> None:
-    """Send ``email``; a resend with the same ``message_id`` lets receivers drop the copy."""
-    host, port = smtp_address(config)
+def send(config: Mapping, email, message_id: str | None = None, *,
+         address: tuple[str, int]) -> None:
+    """Send ``email`` through the SMTP server at ``address``; a resend with the same
+    ``message_id`` lets receivers drop the copy."""
     message = compose(config, email, message_id)
-    with smtplib.SMTP(host, port, timeout=15) as smtp:
+    with smtplib.SMTP(*address, timeout=15) as smtp:
         if config.get("CAAS_SMTP_STARTTLS"):
             smtp.starttls()
         if config.get("CAAS_SMTP_USER"):
@@ -36,8 +38,24 @@ def send(config: dict, email, message_id: str | None = None) -> None:
         smtp.send_message(message)
 
 
-def smtp_address(config: dict) -> tuple[str, int]:
+def configured_address(config: Mapping) -> tuple[str, int] | None:
+    """The SMTP server the settings name (``CAAS_SMTP_HOST``), if they name one."""
     if config.get("CAAS_SMTP_HOST"):
         return config["CAAS_SMTP_HOST"], int(config["CAAS_SMTP_PORT"])
-    from caas.sandboxes import smtp
-    return smtp.server().address
+    return None
+
+
+class Mailer:
+    """The platform's mail server, as the use cases' mail port.
+
+    :param config: the platform's settings (sender, SMTP credentials).
+    :param address: the server's ``(host, port)``, asked for on each send, so that a
+        local server is started only once mail is sent.
+    """
+
+    def __init__(self, config: Mapping, address: Callable[[], tuple[str, int]]):
+        self.config = config
+        self.address = address
+
+    def send(self, email, message_id: str | None = None) -> None:
+        send(self.config, email, message_id, address=self.address())

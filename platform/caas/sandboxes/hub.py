@@ -16,7 +16,8 @@ from caas.sandboxes.factory import FactorySandbox
 from caas.sandboxes.faults import FaultTransport
 from caas.sandboxes.iot import IotSandbox
 from caas.sandboxes.messaging import MessagingSandbox
-from caas.sandboxes.payments import PaymentsSandbox, request_operation
+from caas.sandboxes.payment_requests import request_operation
+from caas.sandboxes.payments import PaymentsSandbox
 from caas.sandboxes.telemetry import TelemetrySandbox
 from caas.sandboxes.vss import VssSandbox
 from caas.sandboxes.webhooks import WebhookSender

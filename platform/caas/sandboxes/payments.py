@@ -24,224 +24,32 @@ with 402 without acting (for a charge or an authorization, a card decline kept u
 key; for a capture, void or refund a refusal that the same key may retry),
 ``webhook_before_answer`` settles a charge, capture or refund and delivers its webhook before
 answering, and ``duplicate_webhooks`` sends every webhook twice.
+
+What it keeps is in :mod:`caas.sandboxes.payment_records`, how it reads a request in
+:mod:`caas.sandboxes.payment_requests`.
 """
 from __future__ import annotations
 
 import functools
 import itertools
 import json
-import re
 import threading
 import uuid
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Callable
 
-from babel.numbers import get_currency_precision
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from caas.clock import wall_now
-from caas.domain.money import Money
 from caas.sandboxes import faults
+from caas.sandboxes.payment_records import (CARDS, CHARGE_DECLINED, DECLINED, GATEWAY_ERROR,
+                                            REFUNDABLE, PaymentRecord, Refusal, StoredReply,
+                                            new_payment, now_text)
+from caas.sandboxes.payment_requests import (error_answer, operation_of, request_body,
+                                             request_fingerprint, requesting_merchant)
 from caas.sandboxes.webhooks import WebhookSender
 
-if TYPE_CHECKING:
-    import httpx
-
 SYSTEM = "payments"
-#: Tokens the gateway accepts, and how their captures settle by themselves (None: only when told).
-CARDS = {"tok_ok": "settled", "tok_settle_fail": "failed", "tok_slow_settle": None,
-         "tok_charge_decline": "settled"}
-#: A card that holds (authorizations succeed) but whose later charges are declined, as
-#: when it expired before the month-end invoice.
-CHARGE_DECLINED = "tok_charge_decline"
-DECLINED = "tok_decline"
-GATEWAY_ERROR = "tok_gateway_error"
-REFUNDABLE = ("captured", "partially_refunded")
-
-_AMOUNT = re.compile(r"\d{1,12}(\.\d+)?")
-_CURRENCY = re.compile(r"[A-Z]{3}")
-
-
-def _now() -> str:
-    return wall_now().isoformat()
-
-
-class Refusal(Exception):
-    """An error answer, ``{"error": {"code", "message", "fields"?}}`` with its HTTP status."""
-
-    def __init__(self, status: int, code: str, message: str, fields: dict | None = None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.fields = status, code, message, fields
-
-    def body(self) -> dict:
-        error = {"code": self.code, "message": self.message}
-        if self.fields:
-            error["fields"] = self.fields
-        return {"error": error}
-
-
-def _invalid(fields: dict) -> Refusal:
-    return Refusal(422, "invalid_request", "the request has invalid fields", fields)
-
-
-def _parse_amount(value: Any, currency: str) -> Decimal:
-    """A positive amount with at most ``currency``'s minor digits; ValueError saying why not."""
-    digits = get_currency_precision(currency)
-    if not isinstance(value, str) or not _AMOUNT.fullmatch(value):
-        raise ValueError("a decimal string such as \"49.00\"")
-    amount = Decimal(value)
-    if amount <= 0:
-        raise ValueError("must be positive")
-    if -amount.as_tuple().exponent > digits:
-        raise ValueError(f"at most {digits} decimal places in {currency}")
-    return amount
-
-
-@dataclass
-class _Payment:
-    id: str
-    tenant: str
-    amount: Decimal
-    currency: str
-    card_token: str
-    reference: str
-    description: str
-    status: str
-    captured: Decimal = Decimal(0)
-    refunded: Decimal = Decimal(0)
-    settlement: str = "pending"
-    #: The Idempotency-Key of the request that took the money (the charge, or the capture).
-    key: str | None = None
-    created_at: str = field(default_factory=_now)
-    refunds: list[dict] = field(default_factory=list)
-
-    def text(self, amount: Decimal) -> str:
-        return str(Money(amount, self.currency).rounded().amount)
-
-    def to_dict(self) -> dict:
-        return {"id": self.id, "status": self.status, "amount": self.text(self.amount),
-                "currency": self.currency, "captured_amount": self.text(self.captured),
-                "refunded_amount": self.text(self.refunded), "settlement": self.settlement,
-                "reference": self.reference, "description": self.description,
-                "card_token": self.card_token, "created_at": self.created_at,
-                "refunds": [dict(refund) for refund in self.refunds]}
-
-    def about(self) -> dict:
-        """What every ledger entry says about the payment."""
-        return {"tenant": self.tenant, "payment_id": self.id, "currency": self.currency,
-                "reference": self.reference, "card_token": self.card_token}
-
-    def requested(self, body: dict, default: Decimal) -> Decimal:
-        """The optional ``amount`` (and ``currency``) of a capture or refund, else ``default``."""
-        if body.get("currency", self.currency) != self.currency:
-            raise _invalid({"currency": f"must be {self.currency}, the payment's currency"})
-        if body.get("amount") is None:
-            return default
-        try:
-            amount = _parse_amount(body["amount"], self.currency)
-        except ValueError as exc:
-            raise _invalid({"amount": str(exc)}) from None
-        if amount > default:
-            raise _invalid({"amount": f"at most {self.text(default)}"})
-        return amount
-
-    def require(self, states: tuple[str, ...], action: str) -> None:
-        if self.status not in states:
-            raise Refusal(409, "invalid_state", f"a payment that is {self.status} cannot be {action}")
-
-
-@dataclass(frozen=True)
-class _Reply:
-    """A stored answer to an idempotent request, and what the request looked like."""
-
-    fingerprint: tuple
-    status: int
-    body: str
-    operation: str
-
-    def response(self) -> Response:
-        return Response(self.body, self.status, mimetype="application/json")
-
-    def to_dict(self, key: str) -> dict:
-        return {"key": key, "operation": self.operation, "status": self.status,
-                "response": json.loads(self.body)}
-
-
-def _merchant() -> str:
-    merchant = request.headers.get("X-Merchant")
-    if not merchant:
-        raise Refusal(400, "invalid_request", "the X-Merchant header is required")
-    return merchant
-
-
-def _body() -> dict:
-    try:
-        body = json.loads(request.get_data() or b"{}")
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise Refusal(400, "invalid_request", "the body must be a JSON object")
-    return body
-
-
-def _fingerprint() -> tuple:
-    raw = request.get_data()
-    try:
-        canonical = json.dumps(json.loads(raw or b"{}"), sort_keys=True)
-    except ValueError:
-        canonical = raw
-    return request.path, canonical
-
-
-def _new_payment(body: dict) -> tuple[Decimal, str]:
-    """The amount and currency of a payment request; 422 naming every invalid field."""
-    errors = {}
-    currency = body.get("currency")
-    if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
-        errors["currency"] = "an ISO 4217 code such as EUR"
-    else:
-        try:
-            amount = _parse_amount(body.get("amount"), currency)
-        except ValueError as exc:
-            errors["amount"] = str(exc)
-    for name in ("card_token", "reference"):
-        if not isinstance(body.get(name), str) or not body[name]:
-            errors[name] = "a non-empty string is required"
-    if not isinstance(body.get("description", ""), str):
-        errors["description"] = "must be a string"
-    if not isinstance(body.get("capture", True), bool):
-        errors["capture"] = "must be true or false"
-    if errors:
-        raise _invalid(errors)
-    return amount, currency
-
-
-def operation_of(method: str, path: str, body: bytes) -> str:
-    """The gateway operation a request asks for: ``charge``, ``authorize``, ``capture``,
-    ``void``, ``refund``, or ``lookup`` for every read."""
-    if method != "POST":
-        return "lookup"
-    for suffix, operation in (("/capture", "capture"), ("/void", "void"), ("/refunds", "refund")):
-        if path.endswith(suffix):
-            return operation
-    try:
-        capture = json.loads(body or b"{}").get("capture", True)
-    except (ValueError, AttributeError):
-        capture = True
-    return "authorize" if capture is False else "charge"
-
-
-def request_operation(request: "httpx.Request") -> str:
-    """:func:`operation_of` an outgoing httpx request (for the client-side faults)."""
-    return operation_of(request.method, request.url.path, request.content)
-
-
-def _error(exc: HTTPException) -> Response:
-    code = exc.name.lower().replace(" ", "_")
-    return Response(json.dumps({"error": {"code": code, "message": exc.description}}),
-                    exc.code, mimetype="application/json")
 
 
 class PaymentsSandbox:
@@ -259,8 +67,8 @@ class PaymentsSandbox:
         self._lock = threading.Lock()
         self._seq = itertools.count(1)
         self._ledger: list[dict] = []
-        self._payments: dict[str, _Payment] = {}
-        self._replies: dict[tuple[str, str], _Reply] = {}
+        self._payments: dict[str, PaymentRecord] = {}
+        self._replies: dict[tuple[str, str], StoredReply] = {}
         self.wsgi = self._app()
 
     # -- what the tests and the sandbox control routes use --
@@ -308,7 +116,7 @@ class PaymentsSandbox:
         app = Flask(__name__)
         app.register_error_handler(Refusal, lambda exc: Response(
             json.dumps(exc.body()), exc.status, mimetype="application/json"))
-        app.register_error_handler(HTTPException, _error)
+        app.register_error_handler(HTTPException, error_answer)
         for rule, action in (("/v1/payments", self._create),
                              ("/v1/payments/<payment_id>/capture", self._capture),
                              ("/v1/payments/<payment_id>/void", self._void),
@@ -325,11 +133,11 @@ class PaymentsSandbox:
 
         @functools.wraps(action)
         def view(**params) -> Response:
-            merchant = _merchant()
+            merchant = requesting_merchant()
             key = request.headers.get("Idempotency-Key")
             if not key:
                 raise Refusal(400, "invalid_request", "the Idempotency-Key header is required")
-            fingerprint = _fingerprint()
+            fingerprint = request_fingerprint()
             operation = operation_of(request.method, request.path, request.get_data())
             mode = faults.mode_of(SYSTEM)
             # One lock around check, action and store: a key sent twice at once still acts once.
@@ -342,11 +150,11 @@ class PaymentsSandbox:
                     return stored.response()
                 try:
                     if mode.mode == "decline" and mode.targets(operation):
-                        self._decline(merchant, key, operation, _body())
-                    status, body = action(merchant, key, _body(), **params)
+                        self._decline(merchant, key, operation, request_body())
+                    status, body = action(merchant, key, request_body(), **params)
                 except Refusal as refusal:
                     status, body = refusal.status, refusal.body()
-                reply = _Reply(fingerprint, status, json.dumps(body), operation)
+                reply = StoredReply(fingerprint, status, json.dumps(body), operation)
                 # Only what the gateway acted on (a success, a card decline) is kept: a request
                 # refused before acting, or lost to a gateway error, may be retried with the key.
                 if status < 300 or (status == 402 and operation in ("charge", "authorize")):
@@ -358,7 +166,7 @@ class PaymentsSandbox:
         return view
 
     def _by_key(self, key: str) -> Response:
-        found = self.by_key(_merchant(), key)
+        found = self.by_key(requesting_merchant(), key)
         if found is None:
             raise Refusal(404, "not_found", "the gateway never acted on this key")
         return Response(json.dumps(found), 200, mimetype="application/json")
@@ -366,8 +174,8 @@ class PaymentsSandbox:
     def _decline(self, merchant: str, key: str, operation: str, body: dict) -> None:
         """``decline`` mode: refuse the operation without acting (the caller holds the lock)."""
         if operation in ("charge", "authorize"):
-            amount, currency = _new_payment(body)
-            refused = _Payment(id="", tenant=merchant, amount=amount, currency=currency,
+            amount, currency = new_payment(body)
+            refused = PaymentRecord(id="", tenant=merchant, amount=amount, currency=currency,
                                card_token=body["card_token"], reference=body["reference"],
                                description=body.get("description", ""), status="declined")
             self._record("decline", refused, amount, key, payment_id=None)
@@ -390,13 +198,13 @@ class PaymentsSandbox:
             self._settle_refund(payment, refund, wait=True)
 
     def _show(self, payment_id: str) -> Response:
-        merchant = _merchant()
+        merchant = requesting_merchant()
         with self._lock:
             body = self._find(merchant, payment_id).to_dict()
         return Response(json.dumps(body), 200, mimetype="application/json")
 
     def _search(self) -> Response:
-        merchant = _merchant()
+        merchant = requesting_merchant()
         reference = request.args.get("reference")
         if not reference:
             raise Refusal(400, "invalid_request", "the reference parameter is required")
@@ -406,11 +214,11 @@ class PaymentsSandbox:
         return Response(json.dumps({"data": found}), 200, mimetype="application/json")
 
     def _create(self, merchant: str, key: str, body: dict) -> tuple[int, dict]:
-        amount, currency = _new_payment(body)
+        amount, currency = new_payment(body)
         token = body["card_token"]
         if token == GATEWAY_ERROR:
             raise Refusal(502, "gateway_error", "the card network did not answer")
-        payment = _Payment(id=f"pay_{uuid.uuid4().hex}", tenant=merchant, amount=amount,
+        payment = PaymentRecord(id=f"pay_{uuid.uuid4().hex}", tenant=merchant, amount=amount,
                            currency=currency, card_token=token, reference=body["reference"],
                            description=body.get("description", ""), status="authorized", key=key)
         if token not in CARDS or (token == CHARGE_DECLINED and body.get("capture", True)):
@@ -460,23 +268,23 @@ class PaymentsSandbox:
 
     # -- state changes; the caller holds the lock --
 
-    def _find(self, merchant: str, payment_id: str) -> _Payment:
+    def _find(self, merchant: str, payment_id: str) -> PaymentRecord:
         payment = self._payments.get(payment_id)
         # Another merchant's payment does not exist as far as this one can tell.
         if payment is None or payment.tenant != merchant:
             raise Refusal(404, "not_found", f"no payment {payment_id}")
         return payment
 
-    def _take(self, payment: _Payment, amount: Decimal) -> None:
+    def _take(self, payment: PaymentRecord, amount: Decimal) -> None:
         payment.captured = amount
         payment.status = "captured"
         outcome = CARDS[payment.card_token]
         if self.settle_after is not None and outcome:
             self._later(self.settle_after, self._settle_by_itself, payment.id, outcome)
 
-    def _record(self, type_: str, payment: _Payment, amount: Decimal, key: str | None = None,
+    def _record(self, type_: str, payment: PaymentRecord, amount: Decimal, key: str | None = None,
                 **extra) -> None:
-        entry = {"seq": next(self._seq), "at": _now(), "type": type_, **payment.about(),
+        entry = {"seq": next(self._seq), "at": now_text(), "type": type_, **payment.about(),
                  "amount": payment.text(amount), "idempotency_key": key, **extra}
         self._ledger.append(entry)
 
@@ -494,7 +302,7 @@ class PaymentsSandbox:
         except ValueError:
             pass  # settled by hand in the meantime
 
-    def _settle_refund(self, payment: _Payment, refund: dict, wait: bool = False) -> None:
+    def _settle_refund(self, payment: PaymentRecord, refund: dict, wait: bool = False) -> None:
         with self._lock:
             if refund["status"] == "settled":
                 return
@@ -502,7 +310,7 @@ class PaymentsSandbox:
         self._notify(payment, "refund.settled", Decimal(refund["amount"]), wait=wait,
                      refund_id=refund["id"], idempotency_key=refund["key"])
 
-    def _notify(self, payment: _Payment, event: str, amount: Decimal, *, wait: bool, **extra) -> None:
+    def _notify(self, payment: PaymentRecord, event: str, amount: Decimal, *, wait: bool, **extra) -> None:
         """Tell the platform; the event names the key of the request it follows from (as
         providers do), so that news of a payment the platform never heard of can be matched."""
         if self.sender is None:

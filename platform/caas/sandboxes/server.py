@@ -22,20 +22,22 @@ The sandboxes call the platform back with signed webhooks at ``--platform-url``
 of the platform configured in this process (the same ``CAAS_*`` environment).
 
 Control routes, for tests and benchmarks (JSON; no authentication: bind to
-localhost), mirroring the platform's ``/sandbox`` ones:
+localhost): the platform's own ``/sandbox`` ones (:mod:`caas.sandboxes.routes`), at the
+same paths with the same bodies, so that a test or a benchmark drives the sandboxes the
+same way wherever they run, plus a health check and counts:
 
-- ``GET  /_control/health``
-- ``GET/PUT /_control/<system>/mode``  ``{mode, failure_rate?, latency_ms?}``
-- ``GET  /_control/payments/ledger?tenant=``
-- ``POST /_control/payments/<payment_id>/settle``  ``{outcome}``
-- ``PUT  /_control/iot/failure-rate``  ``{failure_rate, seed?}``
-- ``GET/PUT /_control/iot/vehicles/<vin>``  ``{behaviour}``
-- ``GET  /_control/iot/commands?vin=``   ``GET /_control/iot/stats``
-- ``PUT  /_control/vss/vehicles/<vin>``  ``{maintenance, history?}``
-- ``GET  /_control/factory/orders?tenant=``
-- ``POST /_control/factory/orders/<id>/advance``  ``{to?}``
-- ``GET  /_control/webhooks``   ``GET /_control/mail?to=``   ``GET /_control/mail/stats``
-- ``GET  /_control/push?to=``   ``GET /_control/sms?to=``
+- ``GET  /sandbox/health``
+- ``GET/PUT /sandbox/<system>/mode``  ``{mode, failure_rate?, latency_ms?}``
+- ``GET  /sandbox/payments/ledger?tenant=``
+- ``POST /sandbox/payments/<payment_id>/settle``  ``{outcome}``
+- ``PUT  /sandbox/iot/failure-rate``  ``{failure_rate, seed?}``
+- ``GET/PUT /sandbox/iot/vehicles/<vin>``  ``{behaviour}``
+- ``GET  /sandbox/iot/commands?vin=``   ``GET /sandbox/iot/stats``
+- ``PUT  /sandbox/vss/vehicles/<vin>``  ``{maintenance, history?}``
+- ``GET  /sandbox/factory/orders?tenant=``
+- ``POST /sandbox/factory/orders/<id>/advance``  ``{to?}``
+- ``GET  /sandbox/webhooks``   ``GET /sandbox/mail?to=``   ``GET /sandbox/mail/stats``
+- ``GET  /sandbox/push?to=``   ``GET /sandbox/sms?to=``
 """
 from __future__ import annotations
 
@@ -61,7 +63,8 @@ from caas.sandboxes.payments import PaymentsSandbox
 from caas.sandboxes.vss import VssSandbox
 from caas.sandboxes.webhooks import WebhookSender
 
-CONTROL = "/_control"
+#: Where the control routes are mounted: where the platform mounts its own.
+CONTROL = "/sandbox"
 
 
 class SandboxServer:

@@ -17,9 +17,9 @@ import random
 import uuid
 from datetime import timedelta
 
-from caas.adapters.http.iot import CommandFailed, CommandTimedOut, IotError, IotRejected
-from caas.adapters.http.payments import (Payment, PaymentDeclined, PaymentError, PaymentOutcomeUnknown,
-                                    PaymentRejected)
+from caas.service_layer.gateways.iot import CommandFailed, CommandTimedOut, IotError, IotRejected
+from caas.service_layer.gateways.payments import (Payment, PaymentDeclined, PaymentError,
+                                                  PaymentOutcomeUnknown, PaymentRejected)
 from caas.service_layer.unit_of_work import LiveServiceExists, StaleService
 from caas.clock import wall_now
 from caas.domain.money import Money

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 
-from caas.adapters.http.payments import Payment, PaymentError, PaymentNotAnswered
+from caas.service_layer.gateways.payments import Payment, PaymentError, PaymentNotAnswered
 from caas.domain import billing as rules
 from caas.domain import usage
 from caas.domain.billing import Period

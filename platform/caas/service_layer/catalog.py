@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from caas.adapters.http.vss import VssUnavailable
+from caas.service_layer.gateways.vss import VssUnavailable
 from caas.domain import usage
 from caas.domain.money import Money
 from caas.domain.services import blocking_reason

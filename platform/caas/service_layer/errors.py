@@ -4,6 +4,7 @@ Their message and field errors are :class:`~caas.i18n.LazyText` (``lazy_gettext`
 HTTP layer renders them in the language of the response; ``str()`` is English.
 """
 from caas.i18n import lazy_gettext
+from caas.service_layer.gateways.payments import PaymentRejected
 
 
 class ServiceError(Exception):
@@ -60,8 +61,7 @@ class Unavailable(ServiceError):
 
 def gateway_refusal(exc) -> ServiceError:
     """What the caller is told when the payment gateway refused a charge for a reason other
-    than the card (:class:`~caas.adapters.http.payments.PaymentRejected`, or an outage)."""
-    from caas.adapters.http.payments import PaymentRejected
+    than the card (:class:`~caas.service_layer.gateways.payments.PaymentRejected`, or an outage)."""
     if isinstance(exc, PaymentRejected):
         return Invalid(lazy_gettext("The payment gateway refused the request: %(reason)s",
                                     reason=str(exc)), {"card_token": [str(exc)]})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from caas.adapters.http.factory import FactoryRejected, FactoryUnavailable
+from caas.service_layer.gateways.factory import FactoryRejected, FactoryUnavailable
 from caas.domain.orders import Order, Status, Vehicle
 from caas.i18n import lazy_gettext
 from caas.service_layer import orders as order_service

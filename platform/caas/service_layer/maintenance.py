@@ -10,7 +10,7 @@ import logging
 from dataclasses import asdict
 from datetime import timedelta
 
-from caas.adapters.http.vss import Maintenance, VssError, VssUnavailable
+from caas.service_layer.gateways.vss import Maintenance, VssError, VssUnavailable
 from caas.domain.notifications import MAINTENANCE_DUE
 from caas.service_layer.notifications import notify
 from caas.service_layer.context import TenantContext

@@ -16,9 +16,8 @@ from datetime import time
 from zoneinfo import ZoneInfo
 
 from caas import i18n
-from caas.adapters import mail
-from caas.adapters.http.iot import IotRejected
-from caas.adapters.http.messaging import ProviderRejected
+from caas.service_layer.gateways.iot import IotRejected
+from caas.service_layer.gateways.messaging import ProviderRejected
 from caas.domain import notifications as rules
 from caas.domain.billing import local_day
 from caas.domain.notifications import (DISPLAY, EMAIL, OPTIONAL_CHANNELS, PUSH, SMS, Preferences,
@@ -236,7 +235,7 @@ def _send(ctx: TenantContext, notification: dict, secrets: dict,
     key = f"{ctx.tenant.slug}:notification:{notification['id']}"
     if channel == EMAIL:
         # The same Message-ID on every attempt lets receivers drop a resend.
-        mail.send(ctx.settings, message, message_id=f"<{job_key}@caas.example>")
+        ctx.gateways.mail.send(message, message_id=f"<{job_key}@caas.example>")
     elif channel == PUSH:
         ctx.gateways.push.send(
             destination, message.subject, messages.short_text(message),

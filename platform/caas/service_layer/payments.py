@@ -23,8 +23,8 @@ import logging
 from datetime import timedelta
 
 from caas.service_layer.unit_of_work import AlreadyPaid, PaymentInProgress
-from caas.adapters.http.payments import (Payment, PaymentDeclined, PaymentError, PaymentOutcomeUnknown,
-                                    PaymentUnavailable)
+from caas.service_layer.gateways.payments import (Payment, PaymentDeclined, PaymentError,
+                                                  PaymentOutcomeUnknown, PaymentUnavailable)
 from caas.domain.money import Money
 from caas.domain.orders import Status, Vehicle
 from caas.domain.tenants import Tenant

@@ -12,6 +12,8 @@ from caas.clock import TenantClock
 from caas.domain.catalog import CatalogOption
 from caas.domain.countries import Country
 from caas.domain.tenants import Tenant
+from caas.service_layer.gateways import (FactoryGateway, IotGateway, MailGateway, PaymentsGateway,
+                                         PushGateway, RegistrationGateway, SmsGateway, VssGateway)
 
 
 class TenantUnits(Protocol):
@@ -78,16 +80,17 @@ class PluginCatalog(Protocol):
 class Gateways(Protocol):
     """The external systems, as one tenant reaches them."""
 
-    payments: Any
-    factory: Any
-    iot: Any
-    vss: Any
-    push: Any
-    sms: Any
+    payments: PaymentsGateway
+    factory: FactoryGateway
+    iot: IotGateway
+    vss: VssGateway
+    push: PushGateway
+    sms: SmsGateway
+    mail: MailGateway
     #: Whether the payment gateway answers on the calling thread (charges go one at a time).
     payments_in_process: bool
 
-    def registration(self, credentials: str | None = None) -> Any:
+    def registration(self, credentials: str | None = None) -> RegistrationGateway:
         """The country's registration body, with the tenant's credentials there."""
 
 

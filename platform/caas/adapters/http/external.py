@@ -9,6 +9,7 @@ import httpx
 import pybreaker
 
 from caas import config as configuration
+from caas.adapters.mail import Mailer, configured_address
 from caas.adapters.http.factory import FactoryClient
 from caas.adapters.http.iot import IotClient
 from caas.adapters.http.messaging import PushClient, SmsClient
@@ -22,13 +23,17 @@ class ExternalSystems:
 
     :param config: the platform's settings (``CAAS_*_URL``, timeouts, breaker limits).
     :param sandboxes: the in-process simulators; used for every system without a URL.
+    :param local_smtp: the ``(host, port)`` of a local mail server, started on first use;
+        used when the settings name none (``CAAS_SMTP_HOST``).
     """
 
     SANDBOX_URL = "http://{system}.sandbox"
 
-    def __init__(self, config: dict, sandboxes=None):
+    def __init__(self, config: dict, sandboxes=None,
+                 local_smtp: Callable[[], tuple[str, int]] | None = None):
         self.config = config
         self.sandboxes = sandboxes
+        self.local_smtp = local_smtp
         self._clients: dict[tuple[str, str], object] = {}
         self._lock = threading.RLock()  # building a client takes its system's breaker
         #: One breaker per system, shared by every tenant's client: an outage is the system's.
@@ -104,6 +109,18 @@ class ExternalSystems:
     def sms(self, tenant: Tenant) -> SmsClient:
         return self._shared("sms", SmsClient, "CAAS_SMS_URL")
 
+    def mail(self) -> Mailer:
+        """The platform's mail server (every tenant's mail leaves through it)."""
+        return self._client("mail", "*", lambda: Mailer(self.config, self._smtp_address))
+
+    def _smtp_address(self) -> tuple[str, int]:
+        configured = configured_address(self.config)
+        if configured is not None:
+            return configured
+        if self.local_smtp is None:
+            raise RuntimeError("no SMTP server configured (CAAS_SMTP_HOST) and no local one")
+        return self.local_smtp()
+
     def registration(self, tenant: Tenant, country, credentials: str | None = None):
         """The country plugin's registration adapter, pointed at that country's body.
 
@@ -169,6 +186,10 @@ class TenantGateways:
     @property
     def sms(self) -> SmsClient:
         return self._systems.sms(self._tenant)
+
+    @property
+    def mail(self) -> Mailer:
+        return self._systems.mail()
 
     def registration(self, credentials: str | None = None):
         """The tenant's country's registration body, with the tenant's credentials there."""

@@ -3,72 +3,36 @@
 Both speak the same small API (its reference is :mod:`caas.sandboxes.messaging`):
 ``POST /v1/messages`` with a JSON body and an ``Idempotency-Key`` header; the provider
 answers ``202 {"id": ...}``, and a resend with the same key replays that answer instead
-of sending twice. :class:`ProviderUnavailable` (down, slow, 5xx, 429, circuit open) is
-worth retrying; :class:`ProviderRejected` (4xx: a bad number, an unknown device) is not.
-Only outages feed the circuit breaker. The clients never retry: the notification job does.
+of sending twice. Failures are the port's (:mod:`caas.service_layer.gateways.messaging`).
+The clients never retry: the notification job does.
 """
 from __future__ import annotations
 
 import httpx
-import pybreaker
 
-from caas.adapters.http import breakers
-
-
-class ProviderError(Exception):
-    """The provider did not take the message."""
+from caas.adapters.http.client import GatewayClient
+from caas.service_layer.gateways.messaging import ProviderRejected, ProviderUnavailable
 
 
-class ProviderUnavailable(ProviderError):
-    """Down, overloaded, timed out, unreachable, or behind an open circuit: retry later."""
-
-
-class ProviderRejected(ProviderError):
-    """The provider refused the message itself; sending it again cannot help."""
-
-
-class MessagingClient:
-    """Sends messages to one provider.
-
-    :param base_url: the provider's API root.
-    :param transport: an httpx transport; the in-process sandbox passes a WSGI one.
-    :param timeout: seconds for each request.
-    :param breaker: a circuit breaker shared by every client of the provider in the process.
-    """
+class MessagingClient(GatewayClient):
+    """Sends messages to one provider (see :class:`~caas.adapters.http.client.GatewayClient`)."""
 
     system = "messaging"
 
-    def __init__(self, base_url: str, *, transport: httpx.BaseTransport | None = None,
-                 timeout: float = 10.0, breaker: pybreaker.CircuitBreaker | None = None):
-        self._http = httpx.Client(base_url=base_url, transport=transport, timeout=timeout)
-        self._breaker = breaker
+    @property
+    def name(self) -> str:
+        return f"{self.system} provider"
 
     def _post(self, body: dict, idempotency_key: str) -> str:
-        response = breakers.guarded(self._breaker, self._send, body, idempotency_key,
-                                    circuit_open=ProviderUnavailable(f"{self.system} circuit open"))
-        if response.status_code >= 400:
-            raise ProviderRejected(f"{self.system} provider refused the message "
-                                   f"({response.status_code}): {_message(response)}")
-        try:
-            return str(response.json()["id"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ProviderUnavailable(f"unreadable {self.system} answer: {exc}") from exc
+        return self._call(lambda data: str(data["id"]), "POST", "/v1/messages", json=body,
+                          headers={"Idempotency-Key": idempotency_key})
 
-    def _send(self, body: dict, idempotency_key: str) -> httpx.Response:
-        try:
-            response = self._http.post("/v1/messages", json=body,
-                                       headers={"Idempotency-Key": idempotency_key})
-        except httpx.TimeoutException as exc:
-            raise ProviderUnavailable(f"{self.system} provider timed out: {exc}") from exc
-        except httpx.TransportError as exc:
-            raise ProviderUnavailable(f"{self.system} provider unreachable "
-                                      f"({type(exc).__name__}): {exc}") from exc
-        if response.status_code >= 500 or response.status_code in (408, 429):
-            raise ProviderUnavailable(f"{self.system} provider answered {response.status_code}")
-        return response
+    def _unavailable(self, message: str, response: httpx.Response | None = None) -> Exception:
+        return ProviderUnavailable(message)
 
-    def close(self) -> None:
-        self._http.close()
+    def _refusal(self, response: httpx.Response) -> Exception:
+        return ProviderRejected(f"{self.system} provider refused the message "
+                                f"({response.status_code}): {_message(response)}")
 
 
 class PushClient(MessagingClient):

@@ -1,8 +1,9 @@
 """Base for country registration-body clients over httpx.
 
-A country plugin subclasses :class:`JsonRegistrationClient` and says only how
-its body's API spells a registration; timeouts, status codes and the mapping of
-failures to retryable or permanent :class:`~caas.RegistrationError` live here.
+A country plugin subclasses :class:`JsonRegistrationClient` (``caas.JsonRegistrationClient``)
+and says only how its body's API spells a registration; timeouts, status codes and the mapping
+of failures to retryable or permanent :class:`~caas.RegistrationError` live here and in
+:class:`~caas.adapters.http.client.GatewayClient`.
 """
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from typing import Any, Mapping
 
 import httpx
 
+from caas.adapters.http.client import GatewayClient
 from caas.domain.countries import RegistrationError, RegistrationRequest, RegistrationResult
 
 
-class JsonRegistrationClient:
+class JsonRegistrationClient(GatewayClient):
     """Registers vehicles by POSTing JSON to ``base_url + path``.
 
     :param base_url: the registration body's API root.
@@ -23,12 +25,13 @@ class JsonRegistrationClient:
     """
 
     path = "/registrations"
+    name = "registration body"
+    outage_statuses = (429,)
 
     def __init__(self, base_url: str, transport: httpx.BaseTransport | None = None,
                  timeout: float = 10.0, credentials: str | None = None):
         headers = {"Authorization": f"Bearer {credentials}"} if credentials else {}
-        self._http = httpx.Client(base_url=base_url, transport=transport,
-                                  timeout=timeout, headers=headers)
+        super().__init__(base_url, transport=transport, timeout=timeout, headers=headers)
 
     def to_body(self, request: RegistrationRequest) -> Mapping[str, Any]:
         """The JSON body the registration body expects."""
@@ -39,23 +42,15 @@ class JsonRegistrationClient:
         raise NotImplementedError
 
     def register(self, request: RegistrationRequest) -> RegistrationResult:
-        try:
-            response = self._http.post(self.path, json=self.to_body(request))
-        except httpx.TimeoutException as exc:
-            raise RegistrationError(f"registration body timed out: {exc}") from exc
-        except httpx.TransportError as exc:
-            raise RegistrationError(f"registration body unreachable: {exc}") from exc
-        if response.status_code >= 500 or response.status_code == 429:
-            raise RegistrationError(f"registration body answered {response.status_code}")
-        if response.status_code >= 400:
-            raise RegistrationError(
-                f"registration refused ({response.status_code}): {response.text[:200]}",
-                permanent=True,
-            )
-        try:
-            return self.from_response(response.json())
-        except (ValueError, KeyError, TypeError) as exc:
-            raise RegistrationError(f"unreadable registration answer: {exc}", permanent=True) from exc
+        return self._call(self.from_response, "POST", self.path, json=self.to_body(request))
 
-    def close(self) -> None:
-        self._http.close()
+    def _unavailable(self, message: str, response: httpx.Response | None = None) -> Exception:
+        return RegistrationError(message)
+
+    def _refusal(self, response: httpx.Response) -> Exception:
+        return RegistrationError(
+            f"registration refused ({response.status_code}): {response.text[:200]}",
+            permanent=True)
+
+    def _unreadable(self, exc: Exception) -> Exception:
+        return RegistrationError(f"unreadable registration answer: {exc}", permanent=True)

@@ -66,6 +66,12 @@ def create_app(config: dict | None = None) -> Flask:
         from caas.sandboxes.hub import Sandboxes
         app.register_blueprint(routes.blp)
         sandboxes = app.extensions["caas_sandboxes"] = Sandboxes(app)
-    platform.external = ExternalSystems(app.config, sandboxes)
+    platform.external = ExternalSystems(app.config, sandboxes, local_smtp=_sandbox_smtp)
     plugins.call_each("startup", app=app)
     return app
+
+
+def _sandbox_smtp() -> tuple[str, int]:
+    """The process's sandbox mail server, where mail goes when no SMTP host is configured."""
+    from caas.sandboxes import smtp
+    return smtp.server().address

@@ -127,9 +127,7 @@ _REGISTRATION = '''\
 """Client and sandbox of $title's vehicle registration body."""
 from typing import Any, Mapping
 
-from caas import RegistrationResult
-from caas.adapters.http.registration import JsonRegistrationClient
-from caas.sandboxes.registration import registration_sandbox
+from caas import JsonRegistrationClient, RegistrationResult, registration_sandbox
 $fill_in_function
 
 #: The JSON fields the body refuses to register without.

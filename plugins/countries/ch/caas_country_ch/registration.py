@@ -1,9 +1,7 @@
 """Client and sandbox of a cantonal road traffic office (Strassenverkehrsamt) API."""
 from typing import Any, Mapping
 
-from caas import InvalidAddress, RegistrationResult
-from caas.adapters.http.registration import JsonRegistrationClient
-from caas.sandboxes.registration import registration_sandbox
+from caas import InvalidAddress, JsonRegistrationClient, RegistrationResult, registration_sandbox
 
 from caas_country_ch.cantons import CANTONS, with_canton
 

@@ -2,9 +2,7 @@
 from string import ascii_uppercase
 from typing import Any, Mapping
 
-from caas import RegistrationResult
-from caas.adapters.http.registration import JsonRegistrationClient
-from caas.sandboxes.registration import registration_sandbox
+from caas import JsonRegistrationClient, RegistrationResult, registration_sandbox
 
 #: The sandbox plays the Berlin office.
 DISTRICT = "B"

@@ -1,9 +1,7 @@
 """Client and sandbox of the DGT (Dirección General de Tráfico) registration API."""
 from typing import Any, Mapping
 
-from caas import RegistrationResult
-from caas.adapters.http.registration import JsonRegistrationClient
-from caas.sandboxes.registration import registration_sandbox
+from caas import JsonRegistrationClient, RegistrationResult, registration_sandbox
 
 #: Plate letters: no vowels (so no words) and no Ñ or Q (mistaken for N and O).
 LETTERS = "BCDFGHJKLMNPRSTVWXYZ"

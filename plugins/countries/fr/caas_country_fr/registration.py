@@ -2,9 +2,7 @@
 from itertools import product
 from typing import Any, Mapping
 
-from caas import RegistrationResult
-from caas.adapters.http.registration import JsonRegistrationClient
-from caas.sandboxes.registration import registration_sandbox
+from caas import JsonRegistrationClient, RegistrationResult, registration_sandbox
 
 #: Plate letters: no I, O or U (mistaken for 1, 0 and V).
 LETTERS = "ABCDEFGHJKLMNPQRSTVWXYZ"

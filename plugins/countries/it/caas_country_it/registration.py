@@ -1,9 +1,7 @@
 """Client and sandbox of the Motorizzazione's Sportello Telematico dell'Automobilista (STA)."""
 from typing import Any, Mapping
 
-from caas import RegistrationResult
-from caas.adapters.http.registration import JsonRegistrationClient
-from caas.sandboxes.registration import registration_sandbox
+from caas import JsonRegistrationClient, RegistrationResult, registration_sandbox
 
 #: Plate letters: no I, O, Q or U (mistaken for 1, 0 and V).
 LETTERS = "ABCDEFGHJKLMNPRSTVWXYZ"
