@@ -56,6 +56,7 @@ run: install
 TEST_WORKERS ?= auto
 
 test: install
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --maxprocesses 4
 
 ## The same suite on PostgreSQL + Redis (what CI runs after `make test`).

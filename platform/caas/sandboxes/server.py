@@ -22,7 +22,7 @@ The sandboxes call the platform back with signed webhooks at ``--platform-url``
 of the platform configured in this process (the same ``CAAS_*`` environment).
 
 Control routes, for tests and benchmarks (JSON; no authentication: bind to
-localhost): the platform's own ``/sandbox`` ones (:mod:`caas.sandboxes.routes`), at the
+localhost): the platform's own ``/sandbox`` ones (:mod:`caas.entrypoints.http.sandbox_routes`), at the
 same paths with the same bodies, so that a test or a benchmark drives the sandboxes the
 same way wherever they run, plus a health check and counts:
 

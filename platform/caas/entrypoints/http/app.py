@@ -62,9 +62,9 @@ def create_app(config: dict | None = None) -> Flask:
     from caas.adapters.http.external import ExternalSystems
     sandboxes = None
     if settings["CAAS_SANDBOX"]:
-        from caas.sandboxes import routes
+        from caas.entrypoints.http import sandbox_routes
         from caas.sandboxes.hub import Sandboxes
-        app.register_blueprint(routes.blp)
+        app.register_blueprint(sandbox_routes.blp)
         sandboxes = app.extensions["caas_sandboxes"] = Sandboxes(app)
     platform.external = ExternalSystems(app.config, sandboxes, local_smtp=_sandbox_smtp)
     plugins.call_each("startup", app=app)
