@@ -85,6 +85,11 @@ def local_day(instant: datetime, zone: str) -> date:
     return instant.astimezone(ZoneInfo(zone)).date()
 
 
+def last_local_day(end: datetime, zone: str) -> date:
+    """The local day of the last instant before ``end``: an exclusive end's last day."""
+    return local_day(end - timedelta(microseconds=1), zone)
+
+
 def last_closed_period(now: datetime, zone: str) -> Period:
     """The latest month that has ended in ``zone`` at ``now``."""
     return Period.of(local_day(now, zone)).previous()

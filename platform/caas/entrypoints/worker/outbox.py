@@ -8,7 +8,10 @@ from typing import Callable
 from flask import current_app
 
 from caas.adapters.sql.repositories import OutboxRepository, PluginEvents
-from caas.service_layer import activation, billing, factory, reconciliation, registration, settlements
+from caas.domain.billing import Period
+from caas.service_layer import (activation, deactivation, factory, reconciliation, registration,
+                                service_payments, settlements)
+from caas.service_layer.billing import charging, credit_notes, runs, subscriptions
 from caas.tenancy import current_tenant
 
 log = logging.getLogger(__name__)
@@ -105,11 +108,11 @@ def retry_activation(service_id: int) -> None:
     activation.run_attempt(current_context(), service_id)
 
 
-@handler(activation.PAY)
+@handler(service_payments.PAY)
 def service_payment(payload: dict, job_key: str) -> None:
     # Raises while the gateway is unavailable: retried, with the same idempotency key.
-    activation.settle_payment(current_context(), payload["service_id"],
-                              payload["action"], payload.get("amount_minor"))
+    service_payments.settle_payment(current_context(), payload["service_id"],
+                                    payload["action"], payload.get("amount_minor"))
 
 
 @handler(settlements.REFUND_ORPHAN)
@@ -118,40 +121,40 @@ def refund_orphan_charge(payload: dict, job_key: str) -> None:
     settlements.refund_orphan(current_context(), payload["payment_id"])
 
 
-@handler(activation.DEACTIVATE)
+@handler(deactivation.DEACTIVATE)
 def deactivate_service(payload: dict, job_key: str) -> None:
-    activation.deactivate(current_context(), payload["service_id"])
+    deactivation.deactivate(current_context(), payload["service_id"])
 
 
 # --- month-end billing (see caas.service_layer.billing) --------------------------------
 
-@handler(billing.RECEIPTS)
+@handler(charging.RECEIPTS)
 def send_receipts(payload: dict, job_key: str) -> None:
-    billing.send_receipts(current_context(), payload["invoice_ids"])
+    charging.send_receipts(current_context(), payload["invoice_ids"])
 
 
-@handler(billing.REFUND)
+@handler(credit_notes.REFUND)
 def refund_credit_note(payload: dict, job_key: str) -> None:
-    billing.refund_credit_note(current_context(), payload["credit_note_id"])
+    credit_notes.refund_credit_note(current_context(), payload["credit_note_id"])
 
 
 def bill_due_periods(trigger: str) -> int:
     """Plan a run of every month the tenant's clock has closed (its batches queued with it),
     end what is due, and look up unanswered charges; returns how many batches."""
     ctx = current_context()
-    billing.expire(ctx)
-    billing.remind_trials(ctx)
+    deactivation.expire(ctx)
+    subscriptions.remind_trials(ctx)
     batches = 0
-    for period in billing.due_periods(ctx):
-        batches += len(billing.plan_run(ctx, period, trigger=trigger, queue=True).batches)
-    billing.reconcile(ctx)
+    for period in runs.due_periods(ctx):
+        batches += len(runs.plan_run(ctx, period, trigger=trigger, queue=True).batches)
+    charging.reconcile(ctx)
     return batches
 
 
-@handler(billing.BILL_BATCH)
+@handler(runs.BILL_BATCH)
 def bill_batch(payload: dict, job_key: str) -> None:
-    billing.bill_batch(current_context(), payload["run_id"],
-                       billing.Period.parse(payload["period"]), payload["customer_ids"])
+    runs.bill_batch(current_context(), payload["run_id"],
+                    Period.parse(payload["period"]), payload["customer_ids"])
 
 
 def billing_tick(platform, trigger: str = "schedule", slugs: list[str] | None = None) -> int:
