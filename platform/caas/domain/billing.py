@@ -31,6 +31,11 @@ class InvalidPeriod(ValueError):
     """Not a ``YYYY-MM`` month."""
 
 
+class AlreadyBilled(Exception):
+    """A subscription's month, or a purchase, has its invoice already (written by a
+    concurrent run or delivery of the same news)."""
+
+
 @dataclass(frozen=True, order=True)
 class Period:
     """A calendar month, the unit billed at once."""

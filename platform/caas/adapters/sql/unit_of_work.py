@@ -1,8 +1,9 @@
 """Units of work: one transaction over the control plane or one tenant database."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Iterator
 
 from sqlalchemy.engine import Engine
 
@@ -39,6 +40,12 @@ class UnitOfWork:
         self.committed = True
         if self.on_commit:
             self.on_commit(self)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: what its block wrote is undone alone when the block raises."""
+        with self.conn.begin_nested():
+            yield
 
     def __exit__(self, *exc_info):
         if not self.committed and self.transaction.is_active:

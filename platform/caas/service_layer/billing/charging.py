@@ -8,23 +8,24 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from caas.adapters.http.payments import Payment, PaymentError, PaymentNotAnswered
+from caas.domain.invoices import Invoice
 from caas.domain.tenants import Tenant
 from caas.service_layer import settlements
 from caas.service_layer.billing.credit_notes import paid_after_all
 from caas.service_layer.billing.notices import tell_each
-from caas.service_layer.billing.unpaid import invoice_total, payment_failed
+from caas.service_layer.billing.unpaid import payment_failed
 from caas.service_layer.context import TenantContext
 
 log = logging.getLogger(__name__)
 RECEIPTS = "send_receipts"
 
 
-def _charge_key(tenant: Tenant, invoice: dict) -> str:
-    return f"{tenant.slug}:invoice:{invoice['number']}:charge"
+def _charge_key(tenant: Tenant, invoice: Invoice) -> str:
+    return f"{tenant.slug}:invoice:{invoice.number}:charge"
 
 
-def _reference(invoice: dict) -> str:
-    return f"invoice-{invoice['number']}"
+def _reference(invoice: Invoice) -> str:
+    return f"invoice-{invoice.number}"
 
 
 def charge_invoices(ctx: TenantContext, invoice_ids: list[int]) -> dict[int, str]:
@@ -37,17 +38,17 @@ def charge_invoices(ctx: TenantContext, invoice_ids: list[int]) -> dict[int, str
         return {}
     with ctx.uow() as uow:
         invoices = [invoice for invoice in uow.invoices.many(invoice_ids)
-                    if invoice["status"] == "open"]
+                    if invoice.status == "open"]
     charged = _charge_all(ctx, ctx.gateways.payments, invoices)
     by_outcome: dict[str, list] = {"paid": [], "unconfirmed": [], "failed": []}
     for invoice, (outcome, detail) in zip(invoices, charged):
         by_outcome[outcome].append((invoice, detail))
     _record_charges(ctx, by_outcome["paid"], by_outcome["unconfirmed"],
                     by_outcome["failed"])
-    return {invoice["id"]: outcome for invoice, (outcome, _) in zip(invoices, charged)}
+    return {invoice.id: outcome for invoice, (outcome, _) in zip(invoices, charged)}
 
 
-def _charge_all(ctx: TenantContext, gateway, invoices: list[dict]
+def _charge_all(ctx: TenantContext, gateway, invoices: list[Invoice]
                 ) -> list[tuple[str, str | None]]:
     """Charge each invoice, ``CAAS_BILLING_CHARGE_CONCURRENCY`` at a time, since a remote
     gateway's answer is mostly waiting; ``(outcome, payment id or error)`` each, in order.
@@ -55,14 +56,14 @@ def _charge_all(ctx: TenantContext, gateway, invoices: list[dict]
     The in-process sandbox is charged one invoice at a time: it answers on the calling
     thread, so concurrent calls would only contend for the interpreter.
     """
-    def charge(invoice: dict) -> tuple[str, str | None]:
-        if invoice["total_minor"] <= 0:
+    def charge(invoice: Invoice) -> tuple[str, str | None]:
+        if invoice.total_minor <= 0:
             return "paid", None
         try:
-            payment = gateway.charge(invoice_total(invoice), invoice["card_token"],
+            payment = gateway.charge(invoice.total, invoice.card_token,
                                      idempotency_key=_charge_key(ctx.tenant, invoice),
                                      reference=_reference(invoice),
-                                     description=f"Invoice {invoice['number']}")
+                                     description=f"Invoice {invoice.number}")
         except PaymentNotAnswered as exc:
             return "unconfirmed", str(exc)  # :func:`reconcile` asks the gateway about the key
         except PaymentError as exc:
@@ -80,15 +81,15 @@ def _charge_all(ctx: TenantContext, gateway, invoices: list[dict]
 def _record_charges(ctx: TenantContext, paid, unconfirmed, failed) -> None:
     with ctx.uow() as uow:
         for invoice, error in unconfirmed:
-            uow.invoices.set_outcome(invoice["id"], "unconfirmed", error=error,
+            uow.invoices.set_outcome(invoice.id, "unconfirmed", error=error,
                                      expected=("open",))
-        recorded = uow.invoices.mark_paid({invoice["id"]: payment_id
+        recorded = uow.invoices.mark_paid({invoice.id: payment_id
                                            for invoice, payment_id in paid})
         if recorded:
             uow.outbox.add(RECEIPTS, {"invoice_ids": sorted(recorded)})
         for invoice, payment_id in paid:
-            if invoice["id"] not in recorded and payment_id:
-                paid_after_all(ctx, uow, invoice["id"], payment_id)
+            if invoice.id not in recorded and payment_id:
+                paid_after_all(ctx, uow, invoice.id, payment_id)
         for invoice, error in failed:
             payment_failed(ctx, uow, invoice, error)
         uow.commit()
@@ -110,10 +111,10 @@ def send_receipts(ctx: TenantContext, invoice_ids: list[int]) -> int:
     return len(invoices)
 
 
-def _paid_notice(invoice: dict) -> tuple[int, dict]:
+def _paid_notice(invoice: Invoice) -> tuple[int, dict]:
     """The invoice and its receipt, to the customer: ``(customer id, context)``."""
-    return invoice["customer_id"], {"number": invoice["number"], "period": invoice["period"],
-                                    "amount": invoice_total(invoice).to_dict()}
+    return invoice.customer_id, {"number": invoice.number, "period": invoice.period,
+                                    "amount": invoice.total.to_dict()}
 
 
 def reconcile(ctx: TenantContext, grace_seconds: float | None = None) -> int:
@@ -137,20 +138,20 @@ def reconcile(ctx: TenantContext, grace_seconds: float | None = None) -> int:
             return 0  # still unreachable: the next pass asks again
         with ctx.uow() as uow:
             if found is None:
-                if invoice["status"] == "credited_unconfirmed":
-                    uow.invoices.set_outcome(invoice["id"], "credited",
+                if invoice.status == "credited_unconfirmed":
+                    uow.invoices.set_outcome(invoice.id, "credited",
                                              expected=("credited_unconfirmed",))
                 else:
-                    uow.invoices.set_outcome(invoice["id"], "open", expected=("unconfirmed",))
-                    to_charge.append(invoice["id"])
+                    uow.invoices.set_outcome(invoice.id, "open", expected=("unconfirmed",))
+                    to_charge.append(invoice.id)
             elif found.succeeded:
                 payment_id = found.result(Payment.from_json).id
-                if uow.invoices.set_outcome(invoice["id"], "paid", payment_id=payment_id):
-                    uow.outbox.add(RECEIPTS, {"invoice_ids": [invoice["id"]]})
+                if uow.invoices.set_outcome(invoice.id, "paid", payment_id=payment_id):
+                    uow.outbox.add(RECEIPTS, {"invoice_ids": [invoice.id]})
                 else:
-                    paid_after_all(ctx, uow, invoice["id"], payment_id)
-            elif invoice["status"] == "credited_unconfirmed":
-                uow.invoices.set_outcome(invoice["id"], "credited",
+                    paid_after_all(ctx, uow, invoice.id, payment_id)
+            elif invoice.status == "credited_unconfirmed":
+                uow.invoices.set_outcome(invoice.id, "credited",
                                          expected=("credited_unconfirmed",))
             else:
                 payment_failed(ctx, uow, invoice, _refusal_of(found))

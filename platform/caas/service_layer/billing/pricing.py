@@ -9,6 +9,7 @@ from caas.domain import billing as rules
 from caas.domain import usage
 from caas.domain.billing import Period
 from caas.domain.money import Money
+from caas.domain.subscriptions import Subscription
 from caas.i18n import lazy_gettext
 from caas.service_layer import catalog
 from caas.service_layer.billing.notices import option_label, tell_each
@@ -30,60 +31,41 @@ def priced_line(kind: str, option: str, amount: Money, rate: Decimal, **fields) 
             "total_minor": line.total.to_minor(), **fields}
 
 
-def monthly_price(subscription: dict, period: Period) -> int:
-    moved_from = subscription["next_price_from"]
-    if moved_from and str(period) >= moved_from:
-        return subscription["next_price_minor"]
-    return subscription["price_minor"]
-
-
-def _usage_pricing(subscription: dict, period: Period) -> usage.UsagePricing | None:
-    """The usage price and included quantity the subscription has in ``period`` (moved with its
-    monthly price); ``None``: its usage is not priced."""
-    moved = subscription["next_price_from"] and str(period) >= subscription["next_price_from"]
-    prefix = "next_" if moved else ""
-    unit_price = subscription[f"{prefix}usage_price_minor"]
-    if unit_price is None:
-        return None
-    return usage.UsagePricing(Money.from_minor(unit_price, subscription["currency"]),
-                              subscription[f"{prefix}usage_included"] or 0)
-
-
 def usage_charges(ctx: TenantContext, uow, period: Period, bounds: tuple[datetime, datetime],
-                   subscriptions: list[dict]) -> dict[int, usage.UsageCharge]:
+                  subscriptions: list[Subscription]) -> dict[int, usage.UsageCharge]:
     """What the period's usage costs for each subscription with usage pricing; the usage of
     the whole batch is read with one grouped query."""
     options = ctx.plugins.catalog_options
-    priced = {subscription["id"]: (subscription, pricing) for subscription in subscriptions
-              if (pricing := _usage_pricing(subscription, period))
-              and getattr(options.get(subscription["option"]), "usage", None)}
+    priced = {subscription.id: (subscription, pricing) for subscription in subscriptions
+              if (pricing := subscription.usage_pricing(period))
+              and getattr(options.get(subscription.option), "usage", None)}
     if not priced:
         return {}
-    metrics = {subscription["option"]: options[subscription["option"]].usage.metric
+    metrics = {subscription.option: options[subscription.option].usage.metric
                for subscription, _ in priced.values()}
     used = uow.usage.billable_sums(list(priced), metrics, *bounds)
     decimals = {metric: usage.metric_decimals(options.values(), metric)
                 for metric in set(metrics.values())}
     return {subscription_id: usage.usage_charge(
-        used.get(subscription_id, 0), pricing, decimals[metrics[subscription["option"]]])
+        used.get(subscription_id, 0), pricing, decimals[metrics[subscription.option]])
         for subscription_id, (subscription, pricing) in priced.items()}
 
 
 def usage_lines(ctx: TenantContext, charges: dict[int, usage.UsageCharge], items: list,
-                 period: Period, rate: Decimal) -> list[tuple[dict, rules.PricedLine]]:
+                period: Period, rate: Decimal) -> list[tuple[dict, rules.PricedLine]]:
     """The usage lines of one invoice's subscriptions, each with its priced amounts. A usage
     within the included quantity is a line of zero, so the customer sees what was used."""
     metered = []
     for subscription, _ in items:
-        charge = charges.get(subscription["id"])
+        charge = charges.get(subscription.id)
         if charge is None:
             continue
-        metric = ctx.plugins.catalog_options[subscription["option"]].usage
+        metric = ctx.plugins.catalog_options[subscription.option].usage
         decimals = usage.metric_decimals(ctx.plugins.catalog_options.values(), metric.metric)
         line = rules.price_line(charge.amount, rate)
         metered.append(({
-            "kind": "usage", "subscription_id": subscription["id"], "period": str(period),
-            "option": subscription["option"], "days": None, "days_in_period": None,
+            "kind": "usage", "subscription_id": subscription.id, "period": str(period),
+            "option": subscription.option, "days": None, "days_in_period": None,
             "net_minor": line.net.to_minor(), "vat_rate": str(line.vat_rate),
             "vat_minor": line.vat.to_minor(), "total_minor": line.total.to_minor(),
             "quantity": str(usage.from_steps(charge.used, decimals)),

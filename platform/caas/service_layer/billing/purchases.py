@@ -1,8 +1,6 @@
 """The invoice of a one-time purchase, issued once its payment settled."""
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from caas.domain import billing as rules
 from caas.domain.money import Money
 from caas.domain.services import Service, ServiceStatus, withdrawal_refund
@@ -18,16 +16,15 @@ def invoice_purchase(ctx: TenantContext, uow, service: Service) -> int | None:
         return None
     line = priced_line("one_time", service.option, service.price, vat_rate(ctx))
     try:
-        with uow.conn.begin_nested():
+        with uow.savepoint():  # its numbers are given back with it
             invoice_id = issue(ctx, uow, "invoice", service.customer_id,
-                                service.price.currency, [line], service_id=service.id,
-                                status="paid", payment_id=service.payment_id)
-    except sa.exc.IntegrityError:
+                               service.price.currency, [line], service_id=service.id,
+                               status="paid", payment_id=service.payment_id)
+    except rules.AlreadyBilled:
         return None  # invoiced meanwhile by another delivery of the same news
     if service.status is ServiceStatus.WITHDRAWN:
         # Withdrawn before the payment settled: its credit note follows the invoice.
-        credit_withdrawal(ctx, uow, service, _withdrawal_refund(ctx,
-                                                                             service))
+        credit_withdrawal(ctx, uow, service, _withdrawal_refund(ctx, service))
     return invoice_id
 
 

@@ -8,16 +8,13 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 from caas.domain import billing as rules
 from caas.domain.billing import Period
-from caas.domain.money import Money
+from caas.domain.subscriptions import Subscription
 from caas.i18n import lazy_gettext
 from caas.service_layer.billing.charging import charge_invoices
-from caas.service_layer.billing.numbering import number, series_name
-from caas.service_layer.billing.pricing import (monthly_price, usage_charges, usage_lines,
-                                                vat_rate, with_usage)
+from caas.service_layer.billing.numbering import addressed, number, series_name
+from caas.service_layer.billing.pricing import usage_charges, usage_lines, vat_rate, with_usage
 from caas.service_layer.billing.subscriptions import end_due
 from caas.service_layer.billing.views import run_view
 from caas.service_layer.context import TenantContext
@@ -108,7 +105,7 @@ def bill_batch(ctx: TenantContext, run_id: int, period: Period,
         try:
             invoice_ids = _write_invoices(ctx, run_id, period, customer_ids)
             break
-        except sa.exc.IntegrityError:
+        except rules.AlreadyBilled:
             log.info("a concurrent run billed part of this batch; trying again",
                      extra={"tenant": ctx.tenant.slug, "period": str(period)})
     else:
@@ -124,24 +121,18 @@ def _write_invoices(ctx: TenantContext, run_id: int, period: Period,
                     customer_ids: list[int]) -> list[int]:
     zone, rate = ctx.tenant.timezone, vat_rate(ctx)
     start, end = period.bounds(zone)
-    terms = ctx.country.payment_terms_days
     with ctx.uow() as uow:
         issued = rules.local_day(uow.now(), zone)
         series = series_name("invoice", issued.year)
         # Taken first: a concurrent run waits here, then finds these lines billed.
         uow.invoices.lock_series(series)
-        grouped: dict[tuple[int, str, str], list[tuple[dict, rules.Charge]]] = defaultdict(list)
+        grouped: dict[tuple[int, str, str], list[tuple[Subscription, rules.Charge]]] = \
+            defaultdict(list)
         for subscription in uow.subscriptions.billable(str(period), start, end, customer_ids):
-            ends = subscription["ended_at"] or subscription["cancel_at"]
-            billed_from = subscription["trial_ends_at"] or subscription["started_at"]
-            charge = rules.subscription_charge(
-                subscription["id"], Money.from_minor(monthly_price(subscription, period),
-                                                     subscription["currency"]), period,
-                rules.local_day(billed_from, zone),
-                rules.last_local_day(ends, zone) if ends else None)
+            charge = subscription.charge(period, zone)
             if charge:
-                key = (subscription["customer_id"], subscription["card_token"],
-                       subscription["currency"])
+                key = (subscription.customer_id, subscription.card_token,
+                       subscription.currency)
                 grouped[key].append((subscription, charge))
         if not grouped:
             return []
@@ -154,19 +145,16 @@ def _write_invoices(ctx: TenantContext, run_id: int, period: Period,
             priced = [rules.price_line(charge.amount, rate) for _, charge in items]
             metered = usage_lines(ctx, used, items, period, rate)
             net, vat, total = rules.totals(priced + [line for _, line in metered], currency)
-            customer = details[customer_id]
             invoices.append({
                 "number": number(ctx, "invoice", issued.year, seq),
                 "kind": "invoice", "customer_id": customer_id, "period": str(period),
                 "billing_run_id": run_id, "currency": currency, "net_minor": net.to_minor(),
                 "vat_minor": vat.to_minor(), "total_minor": total.to_minor(),
-                "customer_name": customer["name"], "customer_tax_id": customer["tax_id"] or "",
-                "customer_address": customer["address"] or {}, "locale": customer["locale"],
-                "issue_date": issued, "due_date": rules.due_date(issued, terms),
+                **addressed(ctx, details[customer_id], issued),
                 "status": "open", "card_token": card_token})
             lines.append(with_usage([{
-                "kind": "subscription", "subscription_id": subscription["id"],
-                "period": str(period), "option": subscription["option"], "days": charge.days,
+                "kind": "subscription", "subscription_id": subscription.id,
+                "period": str(period), "option": subscription.option, "days": charge.days,
                 "days_in_period": charge.days_in_period, "net_minor": line.net.to_minor(),
                 "vat_rate": str(line.vat_rate), "vat_minor": line.vat.to_minor(),
                 "total_minor": line.total.to_minor()}

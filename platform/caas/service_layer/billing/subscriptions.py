@@ -65,16 +65,16 @@ def cancel(ctx: TenantContext, customer_id: int, service_id: int) -> dict:
         if subscription is None:
             raise Conflict(lazy_gettext("Only a monthly subscription can be cancelled; this "
                                         "service is not one."), reason="not_a_subscription")
-        if subscription["status"] != "active":
+        if subscription.status != "active":
             raise Conflict(lazy_gettext("This subscription is already cancelled."),
                            reason="already_cancelled")
         now = uow.now()
         period = Period.of(rules.local_day(now, ctx.tenant.timezone))
         ends, event = period.bounds(ctx.tenant.timezone)[1], "subscription_cancelled"
-        if subscription["trial_ends_at"] and now < subscription["trial_ends_at"] < ends:
+        if subscription.trial_ends_at and now < subscription.trial_ends_at < ends:
             # Cancelled during the free trial: it ends with the trial, nothing due.
-            ends, event = subscription["trial_ends_at"], "trial_cancelled"
-        uow.subscriptions.set_cancel_at(subscription["id"], ends)
+            ends, event = subscription.trial_ends_at, "trial_cancelled"
+        uow.subscriptions.set_cancel_at(subscription.id, ends)
         service.pending.append((service.status, service.status,
                                 f"subscription cancelled; ends at the end of {period}"))
         uow.services.save(service)
@@ -93,10 +93,10 @@ def end_due(ctx: TenantContext) -> int:
     with ctx.uow() as uow:
         now = uow.now()
         due = uow.subscriptions.due_to_end(now)
-        rows = {row["id"]: row for row in map(uow.subscriptions.by_id, due)}
         service_ids = []
-        for subscription_id, row in rows.items():
-            service_ids += uow.subscriptions.end([subscription_id], row["cancel_at"], "cancelled")
+        for subscription in map(uow.subscriptions.by_id, due):
+            service_ids += uow.subscriptions.end([subscription.id], subscription.cancel_at,
+                                                 "cancelled")
         end_services(ctx, uow, service_ids, "subscription ended at the month end")
         uow.commit()
     return len(service_ids)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from caas.domain.invoices import Invoice
 from caas.domain.money import Money
 from caas.i18n import lazy_gettext
 from caas.service_layer import invoice_documents
@@ -15,15 +16,13 @@ def _money(minor: int, currency: str) -> Money:
     return Money.from_minor(minor, currency)
 
 
-def _invoice_view(invoice: dict, lines: list[dict]) -> dict:
-    currency = invoice["currency"]
-    return {**{key: invoice[key] for key in (
+def _invoice_view(invoice: Invoice, lines: list[dict]) -> dict:
+    currency = invoice.currency
+    return {**{key: getattr(invoice, key) for key in (
         "id", "number", "kind", "customer_id", "period", "service_id", "currency", "status",
         "customer_name", "customer_tax_id", "customer_address", "locale", "issue_date",
         "due_date", "payment_id", "credited_invoice_id")},
-        "net": _money(invoice["net_minor"], currency),
-        "vat": _money(invoice["vat_minor"], currency),
-        "total": _money(invoice["total_minor"], currency),
+        "net": invoice.net, "vat": invoice.vat, "total": invoice.total,
         "lines": [{"kind": line["kind"], "option": line["option"], "period": line["period"],
                    "days": line["days"], "days_in_period": line["days_in_period"],
                    "vat_rate": line["vat_rate"], "net": _money(line["net_minor"], currency),
@@ -48,15 +47,15 @@ def invoices(ctx: TenantContext, customer_id: int | None, offset: int,
     """Invoices and credit notes, newest first: the customer's own, or all for staff."""
     with ctx.uow() as uow:
         found, total = uow.invoices.page(offset, limit, customer_id)
-        lines = uow.invoices.lines([invoice["id"] for invoice in found])
-    return [_invoice_view(invoice, lines[invoice["id"]]) for invoice in found], total
+        lines = uow.invoices.lines([invoice.id for invoice in found])
+    return [_invoice_view(invoice, lines[invoice.id]) for invoice in found], total
 
 
 def invoice(ctx: TenantContext, invoice_id: int,
             customer_id: int | None) -> dict:
     with ctx.uow() as uow:
         found = uow.invoices.get(invoice_id)
-        if found is None or (customer_id is not None and found["customer_id"] != customer_id):
+        if found is None or (customer_id is not None and found.customer_id != customer_id):
             raise NotFound(lazy_gettext("Invoice %(id)s not found.", id=invoice_id))
         return _invoice_view(found, uow.invoices.lines([invoice_id])[invoice_id])
 
@@ -95,10 +94,10 @@ def runs(ctx: TenantContext, offset: int, limit: int) -> tuple[list[dict], int]:
     return [run_view(ctx, row["id"]) for row in found], total
 
 
-def subscription_view(ctx: TenantContext, service_id: int) -> dict:
+def subscription_view(ctx: TenantContext, service_id: int) -> dict | None:
     with ctx.uow() as uow:
         subscription = uow.subscriptions.by_service(service_id)
     if subscription is None:
         return None
-    return {key: subscription[key] for key in ("id", "status", "started_at", "cancel_at",
+    return {key: getattr(subscription, key) for key in ("id", "status", "started_at", "cancel_at",
                                                "ended_at", "end_reason")}
