@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 
 from caas.adapters.sql import migrations, tables
 from caas.entrypoints.http.app import create_app
-from caas.domain.billing import Period, last_closed_period
+from caas.domain.billing import last_closed_period
 from caas.service_layer.billing import charging, runs
 from caas.service_layer.tenants import create_tenant
 from caas.tenancy import tenant_context

@@ -237,7 +237,7 @@ def _cpu_ms(cpu: dict, n: int) -> float:
 
 def _platform_round(platform, slug: str, ids: list[int], env: dict, settings: WorkerSettings,
                     work_dir: Path, parts: dict, n: int) -> dict:
-    from caas.entrypoints.worker import outbox
+    from caas.entrypoints.worker import actors
     workers = Workers("workers-throughput", settings.platform_args(), env, work_dir,
                       settings.processes)
     print(f"  platform: starting `caas worker --processes {settings.processes} --threads "
@@ -247,7 +247,7 @@ def _platform_round(platform, slug: str, ids: list[int], env: dict, settings: Wo
         before = fleet_setup.jobs_total(platform, slug)
         meter = CpuMeter({"workers": workers.cpu_seconds, **parts}).start()
         started = time.time()
-        outbox.dispatch(slug, ids)  # what the purchases' commits would have sent
+        actors.dispatch(slug, ids)  # what the purchases' commits would have sent
         sent = time.time() - started
 
         def check():

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from caas.adapters.sql import tables
 from caas.adapters.http.messaging import ProviderRejected, ProviderUnavailable
-from caas.entrypoints.worker.reminders import schedule_reminders
+from caas.entrypoints.worker.fanout import schedule_reminders
 from caas.tenancy import tenant_context
 from journey import linked_vehicle
 

@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from caas.adapters.sql import tables
-from caas.entrypoints.worker.outbox import dispatch, relay
+from caas.entrypoints.worker.actors import dispatch
+from caas.entrypoints.worker.fanout import relay
 from caas.service_layer.users import provision_user
 from caas.tenancy import tenant_context
 from conftest import ADMIN_PASSWORD, login, password_in

@@ -80,7 +80,7 @@ def test_a_third_party_distribution_is_discovered_and_receives_events(site, tmp_
     if not sys.modules[module].SEEN:
         # A job picked up while the worker still served the previous app is skipped;
         # the relay hands it over again, as it would after any lost dispatch.
-        from caas.entrypoints.worker.outbox import relay
+        from caas.entrypoints.worker.fanout import relay
         relay(platform, older_than_seconds=0)
         drain()
     assert sys.modules[module].SEEN == [slug]

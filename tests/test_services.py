@@ -417,7 +417,7 @@ def test_a_short_option_carries_no_withdrawal_right(shop, owned, drain):
 
 def test_a_lost_retry_is_resumed_by_the_sweeper_and_attempts_stay_bounded(
         shop, owned, operator, platform, iot, drain, monkeypatch):
-    from caas.entrypoints.worker.outbox import sweep
+    from caas.entrypoints.worker.fanout import sweep
     buyer, vin = owned
     _ota(shop, max_attempts=2, backoff=600, timeout=0.3)
     iot.set_behaviour(vin, "fail")
@@ -444,7 +444,7 @@ def test_a_lost_retry_is_resumed_by_the_sweeper_and_attempts_stay_bounded(
 
 def test_a_worker_dying_after_the_vehicle_applied_the_option_delivers_and_charges_once(
         shop, owned, operator, platform, iot, drain, monkeypatch):
-    from caas.entrypoints.worker.outbox import sweep
+    from caas.entrypoints.worker.fanout import sweep
     from caas.service_layer import activation
     buyer, vin = owned
     _ota(shop, max_attempts=1)

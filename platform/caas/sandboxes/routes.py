@@ -302,7 +302,7 @@ class ClockAdvance(MethodView):
         """Move the tenant's billing clock forward (`days` or `until`), like a test clock;
         months it closes are then billed"""
         from caas.domain.billing import local_day
-        from caas.entrypoints.worker.outbox import billing_tick
+        from caas.entrypoints.worker.fanout import billing_tick
         from caas.service_layer import clock
         found = _tenant(tenant)
         before = clock.now(_platform().for_tenant(found))

@@ -27,6 +27,7 @@ from caas.service_layer.deactivation import DEACTIVATE
 # The customer's notices about their service go through the notification engine.
 from caas.service_layer.notifications import service_notice as notify
 from caas.service_layer.service_payments import PAY
+from caas.service_layer.tasks import Task
 
 log = logging.getLogger(__name__)
 ACTIVATE = "activate_service"
@@ -191,3 +192,6 @@ def sweep(ctx: TenantContext) -> int:
     for service_id in overdue:
         ctx.jobs.activate_later(service_id, 0)
     return len(overdue)
+
+
+TASKS = (Task(ACTIVATE, run_attempt),)

@@ -10,6 +10,7 @@ from caas.domain.tenants import Tenant
 from caas.service_layer import catalog
 from caas.service_layer.context import TenantContext
 from caas.service_layer.notifications import service_notice
+from caas.service_layer.tasks import Task
 
 DEACTIVATE = "deactivate_service"
 
@@ -53,3 +54,6 @@ def expire(ctx: TenantContext) -> int:
                               "service_expired")
         uow.commit()
     return len(expired)
+
+
+TASKS = (Task(DEACTIVATE, deactivate),)

@@ -15,6 +15,7 @@ from caas.i18n import lazy_gettext
 from caas.service_layer import orders as order_service
 from caas.service_layer.errors import Invalid, NotFound
 from caas.service_layer.context import TenantContext
+from caas.service_layer.tasks import Task
 
 log = logging.getLogger(__name__)
 PLACE = "place_factory_order"
@@ -130,3 +131,6 @@ def _vehicle_ready(uow, order: Order, vin: str) -> str:
         uow.vehicles.add(Vehicle(vin=vin, model=order.model, status=Vehicle.UNASSIGNED))
         return "vehicle added to stock"
     return f"stale: order is {order.status.value}"
+
+
+TASKS = (Task(PLACE, place), Task(CANCEL, cancel))

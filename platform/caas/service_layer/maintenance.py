@@ -14,6 +14,7 @@ from caas.adapters.http.vss import Maintenance, VssError, VssUnavailable
 from caas.domain.notifications import MAINTENANCE_DUE
 from caas.service_layer.notifications import notify
 from caas.service_layer.context import TenantContext
+from caas.service_layer.tasks import Task
 
 log = logging.getLogger(__name__)
 REMIND = "remind_maintenance"
@@ -82,3 +83,6 @@ def maintenance_view(ctx: TenantContext, vin: str) -> dict:
         uow.commit()
     return {**record, "available": True, "stale": False, "fetched_at": fetched_at,
             "error": None}
+
+
+TASKS = (Task(REMIND, remind),)

@@ -29,6 +29,7 @@ from caas.i18n import exception_text, lazy_gettext
 from caas.service_layer import catalog, messages
 from caas.service_layer.errors import Invalid, NotFound
 from caas.service_layer.context import TenantContext
+from caas.service_layer.tasks import Task
 
 log = logging.getLogger(__name__)
 DELIVER = "deliver_notification"
@@ -189,8 +190,8 @@ def option_name(option, code: str, locale: str, fallback: str) -> str:
 
 # --- delivery: one job per notification -------------------------------------------
 
-def deliver(ctx: TenantContext, notification_id: int, secrets: dict,
-            job_key: str) -> None:
+def deliver(ctx: TenantContext, notification_id: int, job_key: str,
+            secrets: dict | None = None) -> None:
     """Send one notification on its channel; raises for the outbox job to try again.
 
     A notification already sent, failed for good or skipped is left alone, so a
@@ -204,7 +205,7 @@ def deliver(ctx: TenantContext, notification_id: int, secrets: dict,
     limit = min(ctx.settings["CAAS_NOTIFICATION_MAX_ATTEMPTS"],
                 ctx.settings["CAAS_OUTBOX_MAX_ATTEMPTS"])
     try:
-        subject = _send(ctx, notification, secrets, job_key)
+        subject = _send(ctx, notification, secrets or {}, job_key)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:1000]
         final = isinstance(exc, PERMANENT) or notification["attempts"] >= limit
@@ -343,3 +344,6 @@ def notification_page(ctx: TenantContext, offset: int, limit: int, *,
     with ctx.reader() as uow:
         return uow.notifications.page(offset, limit, recipient_id=recipient_id,
                                       channel=channel, status=status)
+
+
+TASKS = (Task(DELIVER, deliver, takes_job_key=True),)

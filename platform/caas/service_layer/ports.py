@@ -71,6 +71,9 @@ class PluginCatalog(Protocol):
     def implements(self, hook: str) -> bool:
         """Whether any loaded plugin implements ``hook``."""
 
+    def call_each(self, hook: str, **kwargs) -> list:
+        """Call every plugin's ``hook``, containing (and returning) their failures."""
+
 
 class Gateways(Protocol):
     """The external systems, as one tenant reaches them."""

@@ -17,6 +17,7 @@ from caas.domain.orders import Order, Status
 from caas.service_layer import orders as order_service
 from caas.service_layer import plugin_settings
 from caas.service_layer.context import TenantContext
+from caas.service_layer.tasks import Task
 
 log = logging.getLogger(__name__)
 REGISTER = "register_vehicle"
@@ -134,3 +135,6 @@ def retry(ctx: TenantContext, order_id: int) -> None:
         uow.outbox.add(REGISTER, {"order_id": order.id})
         uow.audit.record("order.registration_retried", "order", order.id)
         uow.commit()
+
+
+TASKS = (Task(REGISTER, register_queued),)

@@ -7,6 +7,7 @@ from caas.domain.money import Money
 from caas.domain.services import Service, ServiceStatus
 from caas.domain.tenants import Tenant
 from caas.service_layer.context import TenantContext
+from caas.service_layer.tasks import Task
 
 PAY = "service_payment"
 
@@ -109,3 +110,6 @@ def payment_event(uow, tenant: Tenant, service: Service, event: dict) -> str:
     service.pending.append((service.status, service.status, outcome))
     uow.services.save(service)
     return outcome
+
+
+TASKS = (Task(PAY, settle_payment),)

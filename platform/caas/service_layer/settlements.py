@@ -19,6 +19,7 @@ from caas.service_layer import service_payments
 from caas.service_layer.billing import purchases, unpaid
 from caas.service_layer.errors import Conflict
 from caas.service_layer.context import TenantContext
+from caas.service_layer.tasks import Task
 
 log = logging.getLogger(__name__)
 REFUND_ORPHAN = "refund_orphan_charge"
@@ -160,3 +161,6 @@ def refund_orphan(ctx: TenantContext, payment_id: str) -> None:
     """Refund what is left of an orphan charge; idempotent at the gateway."""
     ctx.gateways.payments.refund(
         payment_id, idempotency_key=f"{ctx.tenant.slug}:orphan:{payment_id}:refund")
+
+
+TASKS = (Task(REFUND_ORPHAN, refund_orphan),)

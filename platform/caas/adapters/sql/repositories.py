@@ -13,6 +13,7 @@ from caas.context import Actor
 from caas.domain.sign_in import Failures
 from caas.domain.tenants import Tenant
 from caas.domain.users import Operator, User
+from caas.service_layer import plugin_events
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -316,7 +317,7 @@ class PluginEvents:
         plugin listens to is not queued at all.
     """
 
-    TASK = "plugin_event"
+    TASK = plugin_events.PUBLISH
 
     def __init__(self, outbox: OutboxRepository, implemented: Callable[[str], bool]):
         self.outbox = outbox

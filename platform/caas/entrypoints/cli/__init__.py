@@ -289,7 +289,7 @@ def outbox():
 @with_appcontext
 def outbox_relay(every, older_than):
     """Send unfinished outbox jobs of every tenant to the broker."""
-    from caas.entrypoints.worker.outbox import relay
+    from caas.entrypoints.worker.fanout import relay
     while True:
         sent = relay(_platform(), older_than)
         click.echo(f"relayed {sent} jobs")
@@ -308,7 +308,7 @@ def ota():
 @with_appcontext
 def ota_sweep(every):
     """Resume activations whose retry was lost or whose worker died."""
-    from caas.entrypoints.worker.outbox import sweep
+    from caas.entrypoints.worker.fanout import sweep
     while True:
         click.echo(f"resumed {sweep(_platform())} activations")
         if not every:
@@ -335,7 +335,7 @@ def payments():
 def payments_reconcile(every):
     """Ask the gateway, by key, about every payment whose answer was lost, every hold nothing
     will capture, every unconfirmed month-end charge, and news about unknown payments."""
-    from caas.entrypoints.worker.outbox import reconcile_payments
+    from caas.entrypoints.worker.fanout import reconcile_payments
     _gateway_shared_or_fail()
     while True:
         click.echo(f"looked at {reconcile_payments(_platform())} payments")
@@ -355,7 +355,7 @@ def maintenance():
 @with_appcontext
 def maintenance_remind(every, slugs):
     """Queue one reminder job per tenant: owners whose maintenance is due are notified once."""
-    from caas.entrypoints.worker.reminders import schedule_reminders
+    from caas.entrypoints.worker.fanout import schedule_reminders
     while True:
         click.echo(f"queued the reminders of {schedule_reminders(_platform(), slugs or None)} "
                    "tenants")

@@ -51,10 +51,10 @@ def create_app(config: dict | None = None) -> Flask:
     platform = Platform(app.config, plugins)
     app.extensions["caas"] = platform
 
-    from caas.entrypoints.worker import broker, outbox, reminders  # noqa: F401 (reminders: handlers)
+    from caas.entrypoints.worker import actors, broker
     app.extensions["caas_broker"] = broker.setup(app)
-    platform.dispatch = outbox.dispatch
-    platform.schedule_activation = outbox.schedule_activation
+    platform.dispatch = actors.dispatch
+    platform.schedule_activation = actors.schedule_activation
 
     from caas.entrypoints.http import api, plumbing
     plumbing.init_app(app)

@@ -30,8 +30,8 @@ class EmbeddedWorker:
         return self
 
     def _relay_loop(self) -> None:
-        from caas.entrypoints.worker.reminders import schedule_reminders
-        from caas.entrypoints.worker.outbox import reconcile_payments, relay, sweep
+        from caas.entrypoints.worker.fanout import schedule_reminders
+        from caas.entrypoints.worker.fanout import reconcile_payments, relay, sweep
         remind_every = self.app.config["CAAS_MAINTENANCE_REMINDER_SECONDS"]
         reminded = float("-inf")
         while not self._stop.wait(self.relay_every):

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 def _check(app) -> None:
-    from caas.entrypoints.worker.outbox import billing_tick
+    from caas.entrypoints.worker.fanout import billing_tick
     with app.app_context():
         sent = billing_tick(app.extensions["caas"], "schedule")
     log.info("billing check sent for %s tenants", sent)

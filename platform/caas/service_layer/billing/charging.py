@@ -15,6 +15,7 @@ from caas.service_layer.billing.credit_notes import paid_after_all
 from caas.service_layer.billing.notices import tell_each
 from caas.service_layer.billing.unpaid import payment_failed
 from caas.service_layer.context import TenantContext
+from caas.service_layer.tasks import Task
 
 log = logging.getLogger(__name__)
 RECEIPTS = "send_receipts"
@@ -169,3 +170,6 @@ def _refusal_of(found) -> str:
     except PaymentError as exc:
         return str(exc)
     return "refused"
+
+
+TASKS = (Task(RECEIPTS, send_receipts),)

@@ -11,6 +11,7 @@ from caas.service_layer.billing.notices import tell
 from caas.service_layer.billing.numbering import issue
 from caas.service_layer.billing.pricing import priced_line, vat_rate
 from caas.service_layer.context import TenantContext
+from caas.service_layer.tasks import Task
 
 REFUND = "refund_credit_note"
 #: What a withdrawal credits, and what an invoice not paid becomes once credited.
@@ -132,3 +133,6 @@ def paid_after_all(ctx: TenantContext, uow, invoice_id: int,
         _owed_back(uow, note, lambda service, amount: service.owe_back(amount))
     uow.audit.record("invoice.refunded_after_credit", "invoice", invoice_id,
                      after={"payment_id": payment_id, "credit_note_id": note and note.id})
+
+
+TASKS = (Task(REFUND, refund_credit_note),)

@@ -12,16 +12,19 @@ from caas.domain import billing as rules
 from caas.domain.billing import Period
 from caas.domain.subscriptions import Subscription
 from caas.i18n import lazy_gettext
-from caas.service_layer.billing.charging import charge_invoices
+from caas.service_layer.billing.charging import charge_invoices, reconcile
 from caas.service_layer.billing.numbering import addressed, number, series_name
 from caas.service_layer.billing.pricing import usage_charges, usage_lines, vat_rate, with_usage
-from caas.service_layer.billing.subscriptions import end_due
+from caas.service_layer.billing.subscriptions import end_due, remind_trials
 from caas.service_layer.billing.views import run_view
 from caas.service_layer.context import TenantContext
+from caas.service_layer.deactivation import expire
 from caas.service_layer.errors import Conflict
+from caas.service_layer.tasks import Task
 
 log = logging.getLogger(__name__)
 BILL_BATCH = "bill_batch"
+DUE = "bill_due"
 
 
 @dataclass(frozen=True)
@@ -181,3 +184,25 @@ def due_periods(ctx: TenantContext) -> list[Period]:
         periods.append(period)
         period = period.next()
     return periods
+
+
+# --- background tasks ------------------------------------------------------------------
+
+def bill_due(ctx: TenantContext, trigger: str) -> int:
+    """Plan a run of every month the tenant's clock has closed (its batches queued with it),
+    end what is due, and look up unanswered charges; returns how many batches."""
+    expire(ctx)
+    remind_trials(ctx)
+    batches = 0
+    for period in due_periods(ctx):
+        batches += len(plan_run(ctx, period, trigger=trigger, queue=True).batches)
+    reconcile(ctx)
+    return batches
+
+
+def _bill_queued_batch(ctx: TenantContext, run_id: int, period: str,
+                       customer_ids: list[int]) -> None:
+    bill_batch(ctx, run_id, Period.parse(period), customer_ids)
+
+
+TASKS = (Task(DUE, bill_due), Task(BILL_BATCH, _bill_queued_batch))
