@@ -3,7 +3,7 @@
 On PostgreSQL (127.0.0.1:5432 unless ``--database-url``), for each size (full: 10,000 then
 100,000 active subscriptions; ``--quick``: 1,000 then 10,000) spread over 10 tenants of the
 four bundled countries, one month is billed end to end with the platform's own code
-(``caas.service_layer.billing.run``): invoices and lines written in batches with their
+(``caas.service_layer.billing.runs.run``): invoices and lines written in batches with their
 gapless numbers, every invoice charged through the payments sandbox in process over
 httpx, outcomes recorded and one receipts job per batch queued. In the same run, the floor
 set by the database: a SQLAlchemy Core bulk insert of as many invoice and line rows into a
@@ -33,7 +33,7 @@ from sqlalchemy.engine import make_url
 from caas.adapters.sql import migrations, tables
 from caas.entrypoints.http.app import create_app
 from caas.domain.billing import last_closed_period
-from caas.service_layer import billing
+from caas.service_layer.billing import charging, runs
 from caas.service_layer.tenants import create_tenant
 from caas.tenancy import tenant_context
 
@@ -144,14 +144,14 @@ def _send_receipts(app, platform, tenants) -> tuple[int, float]:
     for tenant in tenants:
         with platform.tenant_uow(tenant.slug) as uow:
             jobs[tenant.slug] = uow.conn.execute(sa.select(tables.outbox.c.payload).where(
-                tables.outbox.c.task == billing.RECEIPTS)).scalars().all()
+                tables.outbox.c.task == charging.RECEIPTS)).scalars().all()
     sent = 0
     began = time.perf_counter()
     with app.app_context():
         for tenant in tenants:
             with tenant_context(tenant):
                 for payload in jobs[tenant.slug]:
-                    sent += billing.send_receipts(platform.for_tenant(tenant), payload["invoice_ids"])
+                    sent += charging.send_receipts(platform.for_tenant(tenant), payload["invoice_ids"])
     return sent, time.perf_counter() - began
 
 
@@ -187,7 +187,7 @@ def _measure(url: str, size: int, instance: str) -> dict:
         with app.app_context():
             for tenant in tenants:
                 with tenant_context(tenant):
-                    outcome = billing.run(platform.for_tenant(tenant), period, trigger="bench",
+                    outcome = runs.run(platform.for_tenant(tenant), period, trigger="bench",
                                           batch_size=BATCH)
                 billed += outcome["invoices"]
                 charges += outcome["by_status"].get("paid", 0)

@@ -7,7 +7,7 @@ their customers straight through the tenant's repositories
 (``uow.vehicles.add`` + ``uow.vehicles.link``, ``uow.users.add`` with one
 password hash for all), and enables the options with
 :func:`caas.service_layer.catalog.set_option`. Purchases are the real
-:func:`caas.service_layer.activation.purchase` (eligibility, VSS check,
+:func:`caas.service_layer.service_purchase.purchase` (eligibility, VSS check,
 authorization at the shared payments sandbox over HTTP, outbox job).
 """
 from __future__ import annotations
@@ -28,7 +28,7 @@ from caas.adapters.sql import migrations, tables
 from caas.context import Actor, actor_var
 from caas.domain.orders import Vehicle
 from caas.domain.users import User
-from caas.service_layer import activation, catalog
+from caas.service_layer import activation, catalog, service_purchase
 from caas.service_layer.tenants import create_tenant
 from caas.tenancy import tenant_context
 
@@ -103,7 +103,7 @@ class PurchaseRun:
 
 def purchase_all(platform, fleet: Fleet, threads: int, label: str,
                  progress_every: int = 0) -> PurchaseRun:
-    """Every purchase through :func:`activation.purchase`, ``threads`` at a time."""
+    """Every purchase through :func:`service_purchase.purchase`, ``threads`` at a time."""
     run = PurchaseRun()
     lock = threading.Lock()
     tenant = fleet.tenant
@@ -115,7 +115,7 @@ def purchase_all(platform, fleet: Fleet, threads: int, label: str,
         token = actor_var.set(Actor(role="customer", id=customer_id, tenant=tenant.slug))
         try:
             with tenant_context(tenant):
-                activation.purchase(platform.for_tenant(tenant), customer_id, vin, code, CARD)
+                service_purchase.purchase(platform.for_tenant(tenant), customer_id, vin, code, CARD)
             outcome = None
         except Exception as exc:  # counted and reported, the run goes on
             outcome = f"{type(exc).__name__}: {str(exc)[:120]}"

@@ -100,7 +100,7 @@ def test_the_first_month_is_prorated_by_days_and_charged_once(
 
 def test_each_paid_invoice_sends_its_receipt_once(make_tenant, operator, client, mailbox, drain,
                                                   billing_drain, app):
-    from caas.service_layer import billing
+    from caas.service_layer.billing import charging
     shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain)
     _advance(operator, shop.slug, "2028-03-01T00:30:00+01:00")
     billing_drain()
@@ -111,7 +111,7 @@ def test_each_paid_invoice_sends_its_receipt_once(make_tenant, operator, client,
     assert len(receipts()) == 1 and "13,72" in receipts()[0]["body"]
     # The receipts job again, as when its worker died before marking it done: nothing more.
     with app.app_context():
-        assert billing.send_receipts(app.extensions["caas"].for_tenant(shop.tenant), [invoice["id"]]) == 0
+        assert charging.send_receipts(app.extensions["caas"].for_tenant(shop.tenant), [invoice["id"]]) == 0
     drain()
     assert len(receipts()) == 1
 
@@ -199,14 +199,14 @@ def _billed_while_the_gateway_is(mode, make_tenant, operator, client, mailbox, d
 
 def test_an_unanswered_charge_is_reconciled_from_the_gateway_never_charged_twice(
         make_tenant, operator, client, mailbox, drain, billing_drain, app):
-    from caas.service_layer import billing
+    from caas.service_layer.billing import charging
     shop, buyer, service_id = _billed_while_the_gateway_is(
         "timeout", make_tenant, operator, client, mailbox, drain, billing_drain)
     assert len(_charges(operator, shop.slug)) == 1  # the gateway did charge
     platform = app.extensions["caas"]
     with app.app_context():
-        assert billing.reconcile(platform.for_tenant(shop.tenant), grace_seconds=0) == 1
-        assert billing.reconcile(platform.for_tenant(shop.tenant), grace_seconds=0) == 0
+        assert charging.reconcile(platform.for_tenant(shop.tenant), grace_seconds=0) == 1
+        assert charging.reconcile(platform.for_tenant(shop.tenant), grace_seconds=0) == 0
     assert buyer.get("/api/v1/invoices").json[0]["status"] == "paid"
     assert len(_charges(operator, shop.slug)) == 1
     assert buyer.get(f"/api/v1/services/{service_id}").json["status"] == "active"
@@ -214,7 +214,7 @@ def test_an_unanswered_charge_is_reconciled_from_the_gateway_never_charged_twice
 
 def test_a_charge_that_never_reached_the_gateway_is_made_once_after_asking(
         make_tenant, operator, client, mailbox, drain, billing_drain, app):
-    from caas.service_layer import billing
+    from caas.service_layer.billing import charging
     shop, buyer, service_id = _billed_while_the_gateway_is(
         "down", make_tenant, operator, client, mailbox, drain, billing_drain)
     assert _charges(operator, shop.slug) == []
@@ -222,7 +222,7 @@ def test_a_charge_that_never_reached_the_gateway_is_made_once_after_asking(
     for breaker in platform.external.breakers.values():
         breaker.close()
     with app.app_context():
-        billing.reconcile(platform.for_tenant(shop.tenant), grace_seconds=0)
+        charging.reconcile(platform.for_tenant(shop.tenant), grace_seconds=0)
     assert buyer.get("/api/v1/invoices").json[0]["status"] == "paid"
     assert len(_charges(operator, shop.slug)) == 1
 
@@ -230,7 +230,7 @@ def test_a_charge_that_never_reached_the_gateway_is_made_once_after_asking(
 def test_runs_at_once_bill_each_subscription_once_with_gapless_numbers(
         make_tenant, operator, client, mailbox, drain, app):
     from caas.domain.billing import Period
-    from caas.service_layer import billing
+    from caas.service_layer.billing import runs
     shop = _shop(make_tenant)
     buyers = []
     for _ in range(3):
@@ -248,8 +248,8 @@ def test_runs_at_once_bill_each_subscription_once_with_gapless_numbers(
     def bill():
         try:
             with app.app_context():
-                results.append(billing.run(platform.for_tenant(shop.tenant), Period.parse("2028-02"),
-                                           batch_size=1))
+                results.append(runs.run(platform.for_tenant(shop.tenant), Period.parse("2028-02"),
+                                        batch_size=1))
         except Exception as exc:  # reported by the assertion below
             errors.append(exc)
     threads = [threading.Thread(target=bill) for _ in range(4)]

@@ -34,11 +34,11 @@ REAL_TIME = {
     "caas.crypto.signing.sign": "webhook signatures",
     "caas.crypto.signing.verify": "webhook signatures",
     # Schedules and leases of work in progress (retries, sweeps), like the outbox's.
-    "caas.service_layer.activation.purchase": "a purchase's next step",
-    "caas.service_layer.activation._authorized.held": "the activation's first attempt",
-    "caas.service_layer.activation._authorization_unknown": "when to look the key up",
-    "caas.service_layer.activation._unresolved_purchases": "purchases due a lookup",
-    "caas.service_layer.activation._lookup_grace_over": "when a lost authorization may be "
+    "caas.service_layer.service_purchase.purchase": "a purchase's next step",
+    "caas.service_layer.service_purchase._authorized.held": "the activation's first attempt",
+    "caas.service_layer.service_purchase._authorization_unknown": "when to look the key up",
+    "caas.service_layer.service_purchase._unresolved_purchases": "purchases due a lookup",
+    "caas.service_layer.service_purchase._lookup_grace_over": "when a lost authorization may be "
                                                         "called never made",
     "caas.service_layer.activation.run_attempt": "an attempt's lease and the command's validity",
     "caas.service_layer.activation._retry_or_give_up": "the next attempt's backoff",

@@ -31,6 +31,11 @@ class InvalidPeriod(ValueError):
     """Not a ``YYYY-MM`` month."""
 
 
+class AlreadyBilled(Exception):
+    """A subscription's month, or a purchase, has its invoice already (written by a
+    concurrent run or delivery of the same news)."""
+
+
 @dataclass(frozen=True, order=True)
 class Period:
     """A calendar month, the unit billed at once."""
@@ -83,6 +88,11 @@ class Period:
 
 def local_day(instant: datetime, zone: str) -> date:
     return instant.astimezone(ZoneInfo(zone)).date()
+
+
+def last_local_day(end: datetime, zone: str) -> date:
+    """The local day of the last instant before ``end``: an exclusive end's last day."""
+    return local_day(end - timedelta(microseconds=1), zone)
 
 
 def last_closed_period(now: datetime, zone: str) -> Period:

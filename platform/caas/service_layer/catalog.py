@@ -6,7 +6,7 @@ from decimal import Decimal
 from caas.service_layer.gateways.vss import VssUnavailable
 from caas.domain import usage
 from caas.domain.money import Money
-from caas.domain.services import blocking_reason
+from caas.domain.services import RetryPolicy, blocking_reason
 from caas.domain.tenants import Tenant
 from caas.i18n import (exception_text, lazy_gettext, metric_name, option_description,
                        option_name)
@@ -133,6 +133,14 @@ def ota_settings(ctx: TenantContext) -> dict:
                 "backoff_seconds": config["CAAS_OTA_BACKOFF_SECONDS"]}
     return {**defaults, **ctx.cache.get(_cache_key(ctx.tenant),
                                                       lambda: _stored(ctx))}
+
+
+def ota_policy(ctx: TenantContext) -> RetryPolicy:
+    """The tenant's OTA settings as the retry policy of its activations."""
+    settings = ota_settings(ctx)
+    return RetryPolicy(max_attempts=settings["max_attempts"],
+                       base_seconds=settings["backoff_seconds"],
+                       command_timeout_seconds=settings["command_timeout_seconds"])
 
 
 def _cache_key(tenant: Tenant) -> str:

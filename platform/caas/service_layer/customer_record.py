@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from caas.domain.orders import Order
 from caas.i18n import lazy_gettext
-from caas.service_layer import activation, billing, sales
+from caas.service_layer import sales, service_views
+from caas.service_layer.billing import views as billing_views
 from caas.service_layer.errors import NotFound
 from caas.service_layer.maintenance import maintenance_view
 from caas.service_layer.context import TenantContext
@@ -30,18 +31,18 @@ def customer_record(ctx: TenantContext, customer_id: int) -> dict:
         for vehicle in vehicles:
             owned, _ = uow.services.of_vehicle(vehicle["vin"], 0, 1000)
             services += [service for service in owned if service.customer_id == customer_id]
-        service_views = activation.service_views(uow, services)
+        bought = service_views.service_views(uow, services)
         documents = uow.documents.listed(models=sorted({order.model for order in orders}),
                                          order_ids=[order.id for order in orders])
         notifications, sent = uow.notifications.page(0, RECENT_NOTIFICATIONS,
                                                      recipient_id=customer_id)
-    invoices, _ = billing.invoices(ctx, customer_id, 0, RECENT_INVOICES)
+    invoices, _ = billing_views.invoices(ctx, customer_id, 0, RECENT_INVOICES)
     maintenance = [maintenance_view(ctx, vehicle["vin"]) for vehicle in vehicles
                    if vehicle["status"] == "delivered"]
     return {"customer": {"id": user.id, "name": user.name, "email": user.email,
                          "locale": user.locale, "phone": profile.get("phone")},
             "vehicles": vehicles, "orders": order_views, "documents": documents,
-            "maintenance": maintenance, "services": service_views,
+            "maintenance": maintenance, "services": bought,
             "invoices": invoices, "notifications": notifications, "notifications_total": sent}
 
 

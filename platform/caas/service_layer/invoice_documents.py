@@ -71,7 +71,7 @@ def _line_text(t, line: dict, option: str, where: str) -> str:
 
 def render_html(ctx: TenantContext, invoice: dict,
                 credited_number: str | None = None) -> str:
-    """``invoice`` as :func:`caas.service_layer.billing.invoice` returns it."""
+    """``invoice`` as :func:`caas.service_layer.billing.views.invoice` returns it."""
     locale = invoice["locale"]
     where = babel_locale(locale)
     t = translations(locale, ctx.tenant.default_locale)

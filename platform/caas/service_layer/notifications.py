@@ -174,7 +174,7 @@ def _billing(ctx: TenantContext, uow, service) -> dict:
     if service.billing != "monthly":
         return {"billing": "one_time"}
     subscription = uow.subscriptions.by_service(service.id)
-    trial_ends = subscription and subscription["trial_ends_at"]
+    trial_ends = subscription and subscription.trial_ends_at
     if trial_ends and trial_ends > uow.now():
         return {"billing": "trial",
                 "trial_ends": local_day(trial_ends, ctx.tenant.timezone).isoformat()}

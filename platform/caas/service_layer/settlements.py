@@ -15,7 +15,8 @@ from datetime import timedelta
 from caas.service_layer.unit_of_work import StaleService
 from caas.domain.money import Money
 from caas.i18n import lazy_gettext
-from caas.service_layer import activation, billing
+from caas.service_layer import service_payments
+from caas.service_layer.billing import purchases, unpaid
 from caas.service_layer.errors import Conflict
 from caas.service_layer.context import TenantContext
 from caas.service_layer.tasks import Task
@@ -69,13 +70,13 @@ def _apply_in(ctx: TenantContext, uow, event: dict) -> str | None:
     """Apply a report to the payment it is about; ``None`` when no payment here has its id."""
     service = uow.services.by_payment(event["payment_id"])
     if service is not None:
-        outcome = activation.payment_event(uow, ctx.tenant, service, event)
+        outcome = service_payments.payment_event(uow, ctx.tenant, service, event)
         if event["type"] == "payment.settled":
-            billing.invoice_purchase(ctx, uow, service)
+            purchases.invoice_purchase(ctx, uow, service)
         return outcome
     invoice = uow.invoices.by_payment(event["payment_id"])
     if invoice is not None:
-        return billing.payment_event(ctx, uow, invoice, event)
+        return unpaid.payment_event(ctx, uow, invoice, event)
     payment = uow.payments.by_gateway_id(event["payment_id"])
     if payment is None:
         if event["type"] == "refund.settled" and uow.held_events.orphaned(event["payment_id"]):

@@ -13,7 +13,7 @@ from caas.domain import usage
 from caas.domain.billing import Period
 from caas.domain.catalog import CatalogOption
 from caas.i18n import exception_text, lazy_gettext
-from caas.service_layer import billing
+from caas.service_layer.billing.numbering import SERIES
 from caas.service_layer.catalog import own_vehicle
 from caas.service_layer.errors import Conflict, Invalid, NotFound
 from caas.service_layer.context import TenantContext
@@ -61,7 +61,7 @@ def receive_reading(ctx: TenantContext, event: dict) -> str:
             # either in the run's sum or finds the month invoiced. A month still under way is
             # billed by no run yet, so its readings (nearly all of them) never wait.
             year = rules.local_day(now, ctx.tenant.timezone).year
-            uow.invoices.lock_series(f"{billing.SERIES['invoice']}-{year}")
+            uow.invoices.lock_series(f"{SERIES['invoice']}-{year}")
         if uow.usage.invoiced(vin, list(options), str(period)):
             raise Conflict(lazy_gettext("The usage of %(period)s is already invoiced for this "
                                         "vehicle; it can no longer change.", period=str(period)),

@@ -7,7 +7,11 @@ from zoneinfo import ZoneInfo
 from caas.domain import services as rules
 from caas.domain.services import ServiceStatus
 from caas.i18n import CountryName, DateText, LazyText, lazy_gettext
-from caas.service_layer import activation, billing
+from caas.service_layer.billing.credit_notes import credit_withdrawal
+from caas.service_layer.deactivation import DEACTIVATE
+from caas.service_layer.notifications import service_notice
+from caas.service_layer.service_payments import PAY
+from caas.service_layer.service_views import service_views
 from caas.service_layer.errors import Conflict, NotFound
 from caas.service_layer.context import TenantContext
 
@@ -56,20 +60,20 @@ def withdraw(ctx: TenantContext, customer_id: int, service_id: int):
         paid = service.price if service.payment_status in ("capturing", "captured") else None
         service.move_to(ServiceStatus.WITHDRAWN, f"withdrawal under {policy.legal_reference}")
         service.ended_at = uow.now()
-        uow.outbox.add(activation.DEACTIVATE, {"service_id": service_id})
+        uow.outbox.add(DEACTIVATE, {"service_id": service_id})
         refund = None
         if paid is not None:
             used = (today - bought_on).days
             refund = rules.withdrawal_refund(policy, paid, option.duration_days, used)
             if refund.amount > 0:
                 service.owe_back(refund)
-                uow.outbox.add(activation.PAY, {"service_id": service_id, "action": "refund",
-                                                "amount_minor": refund.to_minor()})
-        credited = billing.credit_withdrawal(ctx, uow, service, refund)
+                uow.outbox.add(PAY, {"service_id": service_id, "action": "refund",
+                                     "amount_minor": refund.to_minor()})
+        credited = credit_withdrawal(ctx, uow, service, refund)
         if credited is not None:
             service.owe_back(credited)
         uow.services.save(service)
-        activation.notify(ctx, uow, service, "service_withdrawn")
+        service_notice(ctx, uow, service, "service_withdrawn")
         uow.audit.record("service.withdrawn", "service", service_id,
                          before={"status": ServiceStatus.ACTIVE.value},
                          after={"status": service.status.value, "option": service.option,
@@ -77,6 +81,6 @@ def withdraw(ctx: TenantContext, customer_id: int, service_id: int):
                                     "status": "pending",
                                     "amount": service.refund_due.to_dict()}})
         # The answer is what this transaction commits: the refund is on its way, not done.
-        [view] = activation.service_views(uow, [service])
+        [view] = service_views(uow, [service])
         uow.commit()
     return view

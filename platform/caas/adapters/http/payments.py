@@ -20,7 +20,7 @@ import pybreaker
 import tenacity
 
 from caas.adapters.http.client import (ANSWERED, LOST, NOT_SENT, GatewayClient, NoAnswer, error_of,
-                                      json_body)
+                                       json_body)
 from caas.domain.money import Money
 from caas.service_layer.gateways.payments import (KeyOutcome, Payment, PaymentError,
                                                   PaymentOutcomeUnknown, PaymentRejected,

@@ -1,5 +1,8 @@
 """Repositories of billing: subscriptions, invoices with their lines and numbers, billing runs.
 
+Subscriptions and invoices are read as the domain's entities (:class:`Subscription`,
+:class:`Invoice`); lines, runs and the customers' billing details as plain rows.
+
 Month-end billing is set-based: a batch of subscriptions is read in one query,
 its invoices and lines are written with one multi-row insert each, and its
 numbers are taken from the counter with one update.
@@ -15,6 +18,9 @@ from sqlalchemy.engine import Connection
 from caas.adapters.sql import bulk, tables
 from caas.adapters.sql.rows import aware, page
 from caas.clock import WALL, TenantClock
+from caas.domain.billing import AlreadyBilled
+from caas.domain.invoices import Invoice
+from caas.domain.subscriptions import Subscription
 
 SUBSCRIPTION_END_NOT_BILLED = ("withdrawn",)
 
@@ -47,12 +53,12 @@ class SubscriptionRepository:
         except sa.exc.IntegrityError:
             return None
 
-    def by_id(self, subscription_id: int) -> dict | None:
+    def by_id(self, subscription_id: int) -> Subscription | None:
         row = self.conn.execute(sa.select(tables.subscriptions).where(
             tables.subscriptions.c.id == subscription_id)).first()
         return _subscription(row) if row else None
 
-    def by_service(self, service_id: int) -> dict | None:
+    def by_service(self, service_id: int) -> Subscription | None:
         row = self.conn.execute(sa.select(tables.subscriptions).where(
             tables.subscriptions.c.service_id == service_id)).first()
         return _subscription(row) if row else None
@@ -123,7 +129,7 @@ class SubscriptionRepository:
         return list(self.conn.execute(query).scalars())
 
     def billable(self, period: str, start: datetime, end: datetime,
-                 customer_ids: list[int]) -> list[dict]:
+                 customer_ids: list[int]) -> list[Subscription]:
         query = self._billable(period, start, end).where(
             tables.subscriptions.c.customer_id.in_(customer_ids)).order_by(
             tables.subscriptions.c.customer_id, tables.subscriptions.c.id)
@@ -149,12 +155,16 @@ class SubscriptionRepository:
             ~sa.exists(billed))
 
 
-def _subscription(row) -> dict:
+def _subscription(row) -> Subscription:
     data = dict(row._mapping)
     for key in ("started_at", "trial_ends_at", "trial_reminded_at", "cancel_at", "ended_at",
                 "created_at", "updated_at"):
         data[key] = aware(data[key])
-    return data
+    return Subscription(**data)
+
+
+def _invoice(row) -> Invoice:
+    return Invoice(**row._mapping)
 
 
 class InvoiceRepository:
@@ -206,17 +216,25 @@ class InvoiceRepository:
     # -- writing --
 
     def add_many(self, invoices: list[dict], lines: list[list[dict]]) -> list[int]:
-        """Insert invoices and, for each, its lines; returns the invoice ids in order."""
+        """Insert invoices and, for each, its lines; returns the invoice ids in order.
+
+        :raises AlreadyBilled: a line of one of these subscriptions and months, or the
+            invoice of one of these purchases, exists already.
+        """
         if not invoices:
             return []
         now = self.now()
         for invoice in invoices:
             invoice.setdefault("created_at", now)
             invoice.setdefault("updated_at", now)
-        ids = bulk.insert(self.conn, tables.invoices, invoices, returning=tables.invoices.c.id)
-        bulk.insert(self.conn, tables.invoice_lines, [
-            dict(line, invoice_id=invoice_id)
-            for invoice_id, invoice_lines in zip(ids, lines) for line in invoice_lines])
+        try:
+            ids = bulk.insert(self.conn, tables.invoices, invoices,
+                              returning=tables.invoices.c.id)
+            bulk.insert(self.conn, tables.invoice_lines, [
+                dict(line, invoice_id=invoice_id)
+                for invoice_id, invoice_lines in zip(ids, lines) for line in invoice_lines])
+        except sa.exc.IntegrityError as exc:
+            raise AlreadyBilled(str(exc.orig)) from exc
         return ids
 
     def set_outcome(self, invoice_id: int, status: str, *, payment_id: str | None = None,
@@ -244,39 +262,38 @@ class InvoiceRepository:
             invoice_id: payments[invoice_id] for invoice_id in recorded if payments[invoice_id]})
         return recorded
 
-    def take_receipts(self, invoice_ids: list[int]) -> list[dict]:
+    def take_receipts(self, invoice_ids: list[int]) -> list[Invoice]:
         """The paid invoices among these whose receipt is still to send, marked sent (in
         the caller's transaction), by id."""
         table = tables.invoices
         rows = self.conn.execute(table.update().where(
             table.c.id.in_(invoice_ids), table.c.status == "paid",
             table.c.receipt_sent_at.is_(None)).values(receipt_sent_at=self.now()).returning(
-            table.c.id, table.c.customer_id, table.c.number, table.c.period,
-            table.c.total_minor, table.c.currency))
-        return sorted((dict(row._mapping) for row in rows), key=lambda row: row["id"])
+            *table.c))
+        return sorted(map(_invoice, rows), key=lambda invoice: invoice.id)
 
     # -- reading --
 
-    def many(self, invoice_ids: list[int]) -> list[dict]:
+    def many(self, invoice_ids: list[int]) -> list[Invoice]:
         rows = self.conn.execute(sa.select(tables.invoices).where(
             tables.invoices.c.id.in_(invoice_ids)).order_by(tables.invoices.c.id))
-        return [dict(row._mapping) for row in rows]
+        return [_invoice(row) for row in rows]
 
-    def by_payment(self, payment_id: str) -> dict | None:
+    def by_payment(self, payment_id: str) -> Invoice | None:
         row = self.conn.execute(sa.select(tables.invoices)
                                 .where(tables.invoices.c.payment_id == payment_id)).first()
-        return dict(row._mapping) if row else None
+        return _invoice(row) if row else None
 
-    def get(self, invoice_id: int) -> dict | None:
+    def get(self, invoice_id: int) -> Invoice | None:
         row = self.conn.execute(sa.select(tables.invoices)
                                 .where(tables.invoices.c.id == invoice_id)).first()
-        return dict(row._mapping) if row else None
+        return _invoice(row) if row else None
 
-    def by_service(self, service_id: int, kind: str = "invoice") -> dict | None:
+    def by_service(self, service_id: int, kind: str = "invoice") -> Invoice | None:
         table = tables.invoices
         row = self.conn.execute(sa.select(table).where(table.c.service_id == service_id,
                                                        table.c.kind == kind)).first()
-        return dict(row._mapping) if row else None
+        return _invoice(row) if row else None
 
     def lines(self, invoice_ids: list[int]) -> dict[int, list[dict]]:
         result: dict[int, list[dict]] = {invoice_id: [] for invoice_id in invoice_ids}
@@ -286,12 +303,13 @@ class InvoiceRepository:
             result[row.invoice_id].append(dict(row._mapping))
         return result
 
-    def page(self, offset: int, limit: int, customer_id: int | None) -> tuple[list[dict], int]:
+    def page(self, offset: int, limit: int, customer_id: int | None
+             ) -> tuple[list[Invoice], int]:
         query = sa.select(tables.invoices)
         if customer_id is not None:
             query = query.where(tables.invoices.c.customer_id == customer_id)
         rows, total = page(self.conn, query, tables.invoices.c.id.desc(), offset, limit)
-        return [dict(row._mapping) for row in rows], total
+        return [_invoice(row) for row in rows], total
 
     def in_status(self, statuses: tuple[str, ...], updated_before: datetime,
                   limit: int = 500) -> list[int]:
@@ -301,22 +319,21 @@ class InvoiceRepository:
             table.c.updated_at < updated_before).order_by(table.c.id).limit(limit)).scalars())
 
     def of_subscription(self, subscription_id: int, statuses: tuple[str, ...] = ("paid",)
-                        ) -> list[dict]:
-        """Invoices of a subscription in one of ``statuses``, with only that subscription's
-        lines."""
+                        ) -> list[Invoice]:
+        """Invoices with a line of a subscription, in one of ``statuses``, oldest first."""
         lines, invoices = tables.invoice_lines, tables.invoices
-        rows = self.conn.execute(sa.select(invoices, lines.c.id.label("line_id")).join(
-            lines, lines.c.invoice_id == invoices.c.id).where(
-            lines.c.subscription_id == subscription_id, invoices.c.kind == "invoice",
-            invoices.c.status.in_(statuses)))
-        return [dict(row._mapping) for row in rows]
+        billed = sa.select(lines.c.invoice_id).where(lines.c.subscription_id == subscription_id)
+        rows = self.conn.execute(sa.select(invoices).where(
+            invoices.c.id.in_(billed), invoices.c.kind == "invoice",
+            invoices.c.status.in_(statuses)).order_by(invoices.c.id))
+        return [_invoice(row) for row in rows]
 
-    def credit_note_of(self, invoice_id: int) -> dict | None:
+    def credit_note_of(self, invoice_id: int) -> Invoice | None:
         table = tables.invoices
         row = self.conn.execute(sa.select(table).where(
             table.c.credited_invoice_id == invoice_id, table.c.kind == "credit_note")
             .order_by(table.c.id).limit(1)).first()
-        return dict(row._mapping) if row else None
+        return _invoice(row) if row else None
 
     def run_outcome(self, run_id: int) -> dict:
         """Invoices a billing run created, amounts per currency and status."""

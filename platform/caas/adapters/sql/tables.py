@@ -491,7 +491,7 @@ invoices = Table(
     Column("card_token", String(80)),
     Column("payment_id", String(60), index=True),
     Column("error", String(500)),
-    # Its receipt was queued for the customer (at most once: see billing.send_receipts).
+    # Its receipt was queued for the customer (at most once: see billing.charging.send_receipts).
     Column("receipt_sent_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),

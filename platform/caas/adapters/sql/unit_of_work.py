@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Iterator
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -50,7 +50,7 @@ class UnitOfWork:
             self.on_commit(self)
 
     @contextmanager
-    def savepoint(self):
+    def savepoint(self) -> Iterator[None]:
         """Writes undone alone when they meet a unique row (raising :class:`Duplicate`),
         the rest of the transaction kept."""
         try:

@@ -21,7 +21,7 @@ def billing():
 def billing_run(slug, period, batch_size):
     """Bill a tenant's month now, in this process; a month already billed bills nothing again."""
     from caas.domain.billing import InvalidPeriod, Period
-    from caas.service_layer import billing as use_case
+    from caas.service_layer.billing import runs, views
     from caas.tenancy import tenant_context
     try:
         month = Period.parse(period)
@@ -30,14 +30,14 @@ def billing_run(slug, period, batch_size):
     tenant = tenant_or_fail(slug)
     ctx = current_platform().for_tenant(tenant)
     with tenant_context(tenant):
-        plan = service_call(use_case.plan_run, ctx, month, trigger="cli", batch_size=batch_size)
+        plan = service_call(runs.plan_run, ctx, month, trigger="cli", batch_size=batch_size)
         customers = sum(len(batch) for batch in plan.batches)
         with click.progressbar(length=customers, label=f"billing {slug} {month}",
                                show_pos=True) as bar:
             for batch in plan.batches:
-                use_case.bill_batch(ctx, plan.run_id, month, batch)
+                runs.bill_batch(ctx, plan.run_id, month, batch)
                 bar.update(len(batch))
-        outcome = use_case.run_view(ctx, plan.run_id)
+        outcome = views.run_view(ctx, plan.run_id)
     amounts = ", ".join(f"{money.amount} {money.currency}" for money in outcome["amounts"])
     click.echo(f"run {outcome['id']}: {outcome['invoices']} invoices ({amounts or 'nothing'}); "
                + ", ".join(f"{count} {status}" for status, count in outcome["by_status"].items()))
@@ -50,14 +50,14 @@ def billing_run(slug, period, batch_size):
 @with_appcontext
 def billing_reconcile():
     """Ask the gateway about every invoice whose charge went unanswered, in every tenant."""
-    from caas.service_layer import billing as use_case
+    from caas.service_layer.billing import charging
     from caas.tenancy import tenant_context
     gateway_shared_or_fail()
     looked = 0
     for tenant in current_platform().tenants():
         if tenant.status == "active":
             with tenant_context(tenant):
-                looked += use_case.reconcile(current_platform().for_tenant(tenant))
+                looked += charging.reconcile(current_platform().for_tenant(tenant))
     click.echo(f"looked up {looked} invoices")
 
 

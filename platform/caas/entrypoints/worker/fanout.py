@@ -4,7 +4,8 @@ Each only queues or re-sends work; the workers do it.
 """
 from __future__ import annotations
 
-from caas.service_layer import activation, billing, maintenance, reconciliation
+from caas.service_layer import activation, maintenance, reconciliation
+from caas.service_layer.billing import runs
 from caas.tenancy import tenant_context
 
 
@@ -43,7 +44,7 @@ def _queue(platform, task: str, payload: dict, slugs=None) -> int:
 
 def billing_tick(platform, trigger: str = "schedule", slugs: list[str] | None = None) -> int:
     """Queue one billing check per active tenant (or per tenant of ``slugs``)."""
-    return _queue(platform, billing.DUE, {"trigger": trigger}, slugs)
+    return _queue(platform, runs.DUE, {"trigger": trigger}, slugs)
 
 
 def schedule_reminders(platform, slugs=None) -> int:

@@ -1,12 +1,13 @@
 """The registry the worker reads: every background task, from the use cases declaring it."""
 from __future__ import annotations
 
-from caas.service_layer import (activation, billing, factory, maintenance, notifications,
-                                plugin_events, registration, settlements)
+from caas.service_layer import (activation, deactivation, factory, maintenance, notifications,
+                                plugin_events, registration, service_payments, settlements)
+from caas.service_layer.billing import charging, credit_notes, runs
 from caas.service_layer.tasks import Task
 
-DECLARING = (plugin_events, factory, registration, activation, settlements, billing,
-             notifications, maintenance)
+DECLARING = (plugin_events, factory, registration, activation, service_payments, deactivation,
+             settlements, runs, charging, credit_notes, notifications, maintenance)
 
 
 def _registry() -> dict[str, Task]:

@@ -9,7 +9,7 @@ from caas.entrypoints.http.api.schemas import OutputSchema, StrictSchema, Timest
 from caas.entrypoints.http.api.security import BEARER, own_customer_id, roles, tenant_ctx
 from caas.domain.billing import PERIOD_PATTERN, Period
 from caas.i18n import N_
-from caas.service_layer import billing
+from caas.service_layer.billing import runs, views
 
 PREFIX = ""
 blp = Blueprint("billing", __name__, description="Invoices, credit notes and month-end billing")
@@ -100,7 +100,7 @@ class Invoices(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters):
         """Invoices and credit notes, newest first: a customer's own, every one for staff"""
-        found, pagination_parameters.item_count = billing.invoices(
+        found, pagination_parameters.item_count = views.invoices(
             tenant_ctx(), own_customer_id(), pagination_parameters.first_item,
             pagination_parameters.page_size)
         return found
@@ -113,7 +113,7 @@ class InvoiceDetail(MethodView):
     @blp.response(200, InvoiceSchema)
     def get(self, invoice_id):
         """One invoice or credit note with its lines, VAT and totals"""
-        return billing.invoice(tenant_ctx(), invoice_id, own_customer_id())
+        return views.invoice(tenant_ctx(), invoice_id, own_customer_id())
 
 
 @blp.route("/invoices/<int(max=2147483647):invoice_id>/document")
@@ -124,7 +124,7 @@ class InvoiceDocument(MethodView):
     @roles("customer", "employee", "admin")
     def get(self, invoice_id):
         """The invoice or credit note as a document (HTML) in the customer's language"""
-        html = billing.invoice_document(tenant_ctx(), invoice_id, own_customer_id())
+        html = views.invoice_document(tenant_ctx(), invoice_id, own_customer_id())
         return Response(html, 200, mimetype="text/html")
 
 
@@ -136,7 +136,7 @@ class BillingRuns(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters):
         """Month-end billing runs, newest first, with what each invoiced and what failed"""
-        found, pagination_parameters.item_count = billing.runs(
+        found, pagination_parameters.item_count = views.runs(
             tenant_ctx(), pagination_parameters.first_item,
             pagination_parameters.page_size)
         return found
@@ -149,7 +149,7 @@ class BillingRuns(MethodView):
     def post(self, data):
         """Bill a month (it must have ended) in the background; follow the run with its id.
         What is already billed is not billed again"""
-        return billing.start_run(tenant_ctx(), Period.parse(data["period"]),
+        return runs.start_run(tenant_ctx(), Period.parse(data["period"]),
                                  trigger="api")
 
 
@@ -160,4 +160,4 @@ class BillingRunDetail(MethodView):
     @blp.response(200, BillingRunSchema)
     def get(self, run_id):
         """A billing run's outcome: invoices created, amounts per currency, failures"""
-        return billing.run_view(tenant_ctx(), run_id)
+        return views.run_view(tenant_ctx(), run_id)

@@ -8,7 +8,8 @@ from caas.entrypoints.http.api.catalog_schemas import OptionSchema, OptionSettin
 from caas.entrypoints.http.api.common_schemas import money
 from caas.entrypoints.http.api.schemas import OutputSchema, StrictSchema
 from caas.entrypoints.http.api.security import BEARER, roles, tenant_ctx
-from caas.service_layer import billing, catalog
+from caas.service_layer import catalog
+from caas.service_layer.billing import pricing
 
 PREFIX = ""
 blp = Blueprint("catalog", __name__, description="Catalog options and OTA settings (role admin)")
@@ -60,7 +61,7 @@ class PriceMoves(MethodView):
     def post(self, data, code):
         """Move running subscriptions to the option's current price after a notice period;
         each customer is told"""
-        return billing.move_prices(tenant_ctx(), code, data["notice_days"])
+        return pricing.move_prices(tenant_ctx(), code, data["notice_days"])
 
 
 @blp.route("/settings/ota")

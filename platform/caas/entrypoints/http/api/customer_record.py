@@ -4,7 +4,7 @@ from flask.views import MethodView
 
 from caas.entrypoints.http.api import Blueprint
 from caas.entrypoints.http.api.notification_schemas import (CustomerRecordSchema, DocumentSchema,
-                                                           ManualQuerySchema)
+                                                            ManualQuerySchema)
 from caas.entrypoints.http.api.security import BEARER, roles, tenant_ctx
 from caas.i18n import lazy_gettext
 from caas.service_layer import customer_record, documents

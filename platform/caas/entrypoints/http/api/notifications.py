@@ -5,7 +5,7 @@ from flask.views import MethodView
 
 from caas.entrypoints.http.api import Blueprint
 from caas.entrypoints.http.api.notification_schemas import (NotificationQuerySchema, NotificationSchema,
-                                           PreferencesSchema, RouteSchema, RouteUpdateSchema)
+                                                            PreferencesSchema, RouteSchema, RouteUpdateSchema)
 from caas.entrypoints.http.api.security import BEARER, roles, tenant_ctx
 from caas.service_layer import notifications
 

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from caas.entrypoints.http.api import Blueprint
 from caas.entrypoints.http.api.idempotency import PARAMETER, idempotent, provisional
 from caas.entrypoints.http.api.order_schemas import (CardSchema, DeliverySchema, OrderQuerySchema, OrderSchema,
-                                    SaleCreateSchema, SaleSchema)
+                                                     SaleCreateSchema, SaleSchema)
 from caas.entrypoints.http.api.security import BEARER, roles, tenant_ctx
 from caas.service_layer import delivery, payments, registration, sales
 

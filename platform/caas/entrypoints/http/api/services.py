@@ -7,11 +7,12 @@ from caas.entrypoints.http.api import Blueprint
 from caas.entrypoints.http.api.language import request_locale
 from caas.entrypoints.http.api.idempotency import PARAMETER, idempotent
 from caas.entrypoints.http.api.service_schemas import (PurchaseSchema, ServiceSchema, SubscriptionSchema,
-                                                      UsageQuerySchema, VehicleOptionSchema,
-                                                      VehicleUsageSchema)
+                                                       UsageQuerySchema, VehicleOptionSchema,
+                                                       VehicleUsageSchema)
 from caas.domain.billing import Period, local_day
 from caas.entrypoints.http.api.security import BEARER, own_customer_id, roles, tenant_ctx
-from caas.service_layer import activation, billing, catalog, usage, withdrawal
+from caas.service_layer import catalog, service_purchase, service_views, usage, withdrawal
+from caas.service_layer.billing import subscriptions
 
 PREFIX = ""
 blp = Blueprint("services", __name__, description="Options bought for a vehicle, activated "
@@ -52,7 +53,7 @@ class VehicleServices(MethodView):
     @blp.paginate()
     def get(self, vin, pagination_parameters):
         """Services of the vehicle, newest first, with their history"""
-        services, pagination_parameters.item_count = activation.vehicle_services(
+        services, pagination_parameters.item_count = service_views.vehicle_services(
             tenant_ctx(), vin, own_customer_id(),
             pagination_parameters.first_item, pagination_parameters.page_size)
         return services
@@ -67,7 +68,7 @@ class VehicleServices(MethodView):
     @blp.alt_response(503, description="Payment gateway unavailable; nothing charged")
     def post(self, data, vin):
         """Buy an option: the price is authorized and the activation queued (`activating`)"""
-        return activation.purchase(tenant_ctx(), g.actor.id, vin,
+        return service_purchase.purchase(tenant_ctx(), g.actor.id, vin,
                                    data["option"], data["card_token"])
 
 
@@ -78,7 +79,7 @@ class ServiceDetail(MethodView):
     @blp.response(200, ServiceSchema)
     def get(self, service_id):
         """One service with its state history"""
-        return activation.service_view(tenant_ctx(), service_id,
+        return service_views.service_view(tenant_ctx(), service_id,
                                        own_customer_id())
 
     @blp.doc(security=BEARER)
@@ -87,7 +88,7 @@ class ServiceDetail(MethodView):
     @blp.alt_response(409, description="Not a subscription, or already cancelled")
     def delete(self, service_id):
         """End a subscription at the end of the current month; that month is still billed"""
-        return billing.cancel(tenant_ctx(), g.actor.id, service_id)
+        return subscriptions.cancel(tenant_ctx(), g.actor.id, service_id)
 
 
 @blp.route("/services/<int(max=2147483647):service_id>/withdrawal")

@@ -5,8 +5,8 @@ from flask.views import MethodView
 from caas.entrypoints.http.api import Blueprint
 from caas.entrypoints.http.api.security import BEARER, roles, tenant_ctx
 from caas.entrypoints.http.api.ticket_schemas import (TicketCommentCreateSchema, TicketCommentSchema,
-                                     TicketDetailSchema, TicketQuerySchema, TicketSchema,
-                                     TicketUpdateSchema)
+                                                      TicketDetailSchema, TicketQuerySchema, TicketSchema,
+                                                      TicketUpdateSchema)
 from caas.service_layer import tickets
 
 PREFIX = "/support"

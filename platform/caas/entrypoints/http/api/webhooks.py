@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 from caas.crypto import signing
 from caas.entrypoints.http.api import Blueprint, error_response
 from caas.entrypoints.http.api.webhook_schemas import (FactoryEventSchema, PaymentEventSchema,
-                                                      TelemetryEventSchema, WebhookAnswerSchema)
+                                                       TelemetryEventSchema, WebhookAnswerSchema)
 from caas.entrypoints.http.api.security import platform
 from caas.context import Actor, actor_var
 from caas.i18n import exception_text, lazy_gettext

@@ -1,0 +1,103 @@
+"""Invoices, credit notes, billing runs and subscriptions as the API and the pages read them."""
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from caas.domain.invoices import Invoice
+from caas.domain.money import Money
+from caas.i18n import lazy_gettext
+from caas.service_layer import invoice_documents
+from caas.service_layer.context import TenantContext
+from caas.service_layer.errors import NotFound
+
+
+def _money(minor: int, currency: str) -> Money:
+    return Money.from_minor(minor, currency)
+
+
+def _invoice_view(invoice: Invoice, lines: list[dict]) -> dict:
+    currency = invoice.currency
+    return {**{key: getattr(invoice, key) for key in (
+        "id", "number", "kind", "customer_id", "period", "service_id", "currency", "status",
+        "customer_name", "customer_tax_id", "customer_address", "locale", "issue_date",
+        "due_date", "payment_id", "credited_invoice_id")},
+        "net": invoice.net, "vat": invoice.vat, "total": invoice.total,
+        "lines": [{"kind": line["kind"], "option": line["option"], "period": line["period"],
+                   "days": line["days"], "days_in_period": line["days_in_period"],
+                   "vat_rate": line["vat_rate"], "net": _money(line["net_minor"], currency),
+                   "vat": _money(line["vat_minor"], currency),
+                   "total": _money(line["total_minor"], currency), **_usage_view(line, currency)}
+                  for line in lines]}
+
+
+def _usage_view(line: dict, currency: str) -> dict:
+    """A usage line's quantities: used, included, billed beyond it, and the unit price."""
+    if line["quantity"] is None:
+        return {"quantity": None, "included": None, "billed": None, "unit": None,
+                "unit_price": None}
+    used, included = Decimal(line["quantity"]), Decimal(line["included"])
+    return {"quantity": line["quantity"], "included": line["included"],
+            "billed": str(max(used - included, Decimal(0)).quantize(used)),
+            "unit": line["unit"], "unit_price": _money(line["unit_price_minor"], currency)}
+
+
+def invoices(ctx: TenantContext, customer_id: int | None, offset: int,
+             limit: int) -> tuple[list[dict], int]:
+    """Invoices and credit notes, newest first: the customer's own, or all for staff."""
+    with ctx.uow() as uow:
+        found, total = uow.invoices.page(offset, limit, customer_id)
+        lines = uow.invoices.lines([invoice.id for invoice in found])
+    return [_invoice_view(invoice, lines[invoice.id]) for invoice in found], total
+
+
+def invoice(ctx: TenantContext, invoice_id: int,
+            customer_id: int | None) -> dict:
+    with ctx.uow() as uow:
+        found = uow.invoices.get(invoice_id)
+        if found is None or (customer_id is not None and found.customer_id != customer_id):
+            raise NotFound(lazy_gettext("Invoice %(id)s not found.", id=invoice_id))
+        return _invoice_view(found, uow.invoices.lines([invoice_id])[invoice_id])
+
+
+def invoice_document(ctx: TenantContext, invoice_id: int,
+                     customer_id: int | None) -> str:
+    """The invoice as an HTML page in the customer's language."""
+    found = invoice(ctx, invoice_id, customer_id)
+    credited = None
+    if found["credited_invoice_id"]:
+        credited = invoice(ctx, found["credited_invoice_id"], customer_id)["number"]
+    return invoice_documents.render_html(ctx, found, credited)
+
+
+def run_view(ctx: TenantContext, run_id: int) -> dict:
+    """A billing run's outcome: invoices created, amounts per currency, failures."""
+    with ctx.uow() as uow:
+        found = uow.billing_runs.get(run_id)
+        if found is None:
+            raise NotFound(lazy_gettext("Billing run %(id)s not found.", id=run_id))
+        outcome = uow.invoices.run_outcome(run_id)
+        failures = uow.invoices.failures(run_id)
+    amounts: dict[str, Money] = {}
+    by_status: dict[str, int] = defaultdict(int)
+    for row in outcome:
+        amounts[row["currency"]] = amounts.get(row["currency"], Money(0, row["currency"])) + \
+            _money(row["total_minor"] or 0, row["currency"])
+        by_status[row["status"]] += row["count"]
+    return {**found, "invoices": sum(by_status.values()), "by_status": dict(by_status),
+            "amounts": list(amounts.values()), "failures": failures}
+
+
+def runs(ctx: TenantContext, offset: int, limit: int) -> tuple[list[dict], int]:
+    with ctx.uow() as uow:
+        found, total = uow.billing_runs.page(offset, limit)
+    return [run_view(ctx, row["id"]) for row in found], total
+
+
+def subscription_view(ctx: TenantContext, service_id: int) -> dict | None:
+    with ctx.uow() as uow:
+        subscription = uow.subscriptions.by_service(service_id)
+    if subscription is None:
+        return None
+    return {key: getattr(subscription, key) for key in ("id", "status", "started_at", "cancel_at",
+                                               "ended_at", "end_reason")}
