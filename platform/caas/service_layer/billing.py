@@ -39,6 +39,7 @@ from caas.i18n import lazy_gettext, option_name
 from caas.service_layer import activation, catalog, invoice_documents, notifications, settlements
 from caas.service_layer.errors import Conflict, NotFound
 from caas.service_layer.context import TenantContext
+from caas.service_layer.invoice_events import announce_issued
 
 log = logging.getLogger(__name__)
 SERIES = {"invoice": "INV", "credit_note": "CN"}
@@ -348,6 +349,7 @@ def _write_invoices(ctx: TenantContext, run_id: int, period: Period,
                 "total_minor": line.total.to_minor()}
                 for (subscription, charge), line in zip(items, priced)], metered))
         invoice_ids = uow.invoices.add_many(invoices, lines)
+        announce_issued(uow, ctx.tenant.slug, invoice_ids, [i["number"] for i in invoices])
         uow.commit()
     return invoice_ids
 
@@ -713,6 +715,7 @@ def _issue(ctx: TenantContext, uow, kind: str, customer_id: int,
                "customer_address": customer["address"] or {}, "locale": customer["locale"],
                "issue_date": issued, "due_date": rules.due_date(issued, terms), **fields}
     [invoice_id] = uow.invoices.add_many([invoice], [lines])
+    announce_issued(uow, ctx.tenant.slug, [invoice_id], [invoice["number"]])
     return invoice_id
 
 
