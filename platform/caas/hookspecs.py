@@ -5,8 +5,9 @@ ever gain arguments. An argument on its way out is declared with
 ``@hookspec(warn_on_impl_args=deprecated_arguments(old="why and what instead"))``:
 pluggy warns every plugin that still accepts it, one plugin-API minor version
 before a major version removes it. Event hooks run after the change that caused them has
-committed, in a background job of the tenant concerned; an event hook that
-raises is logged against its plugin and does not undo the change.
+committed, in a background job of the tenant concerned, which they receive as
+its slug (``tenant``); an event hook that raises is logged against its plugin and
+does not undo the change.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pluggy import HookspecMarker
 
-if TYPE_CHECKING:  # only named in annotations: plugins need not install what they do not use
+if TYPE_CHECKING:  # for the annotations only: the contract imports nothing it calls
     import click
     import flask
     import marshmallow
