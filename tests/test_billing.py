@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from caas import hookimpl
 from caas.sandboxes import faults
 from journey import enable_options, linked_vehicle, set_up_catalog
 
@@ -555,3 +556,55 @@ def test_the_scheduler_checks_every_tenant_on_its_cron_schedule(make_tenant, ope
     assert invoice["period"] == "2028-02" and invoice["status"] == "paid"
     [run] = [r for r in shop.admin.get("/api/v1/billing/runs").json if r["period"] == "2028-02"]
     assert run["trigger"] == "schedule"
+
+
+class _IssuedInvoices:
+    """A plugin recording the ``invoice_issued`` events it is given."""
+
+    def __init__(self):
+        self.seen = []
+
+    @hookimpl
+    def invoice_issued(self, tenant, invoice_id, number):
+        self.seen.append((tenant, invoice_id, number))
+
+
+@pytest.fixture
+def issued(platform):
+    """The ``invoice_issued`` events plugins receive, by tenant slug."""
+    recorder = _IssuedInvoices()
+    platform.plugins.register(recorder, "test-invoices")
+    try:
+        yield lambda slug: [event for event in recorder.seen if event[0] == slug]
+    finally:
+        platform.plugins.unregister("test-invoices")
+
+
+def test_plugins_hear_of_each_month_end_invoice_once(make_tenant, operator, client, mailbox,
+                                                     drain, billing_drain, issued):
+    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain)
+    _advance(operator, shop.slug, "2028-03-01T00:30:00+01:00")
+    billing_drain()
+    [invoice] = buyer.get("/api/v1/invoices").json
+    assert issued(shop.slug) == [(shop.slug, invoice["id"], invoice["number"])]
+    # A second run of the month issues nothing, and tells nothing.
+    assert shop.admin.post("/api/v1/billing/runs", json={"period": "2028-02"}).status_code == 202
+    billing_drain()
+    assert issued(shop.slug) == [(shop.slug, invoice["id"], invoice["number"])]
+
+
+def test_plugins_hear_of_a_one_time_invoice_and_its_credit_note(make_tenant, operator, client,
+                                                                mailbox, drain, issued):
+    shop = _shop(make_tenant)
+    buyer, vin = linked_vehicle(shop, operator, client, mailbox, drain)
+    service_id = _buy(buyer, vin, "heated_seats")
+    drain()
+    _settle_the_capture(operator, shop)
+    drain()
+    [invoice] = buyer.get("/api/v1/invoices").json
+    assert issued(shop.slug) == [(shop.slug, invoice["id"], invoice["number"])]
+    assert buyer.post(f"/api/v1/services/{service_id}/withdrawal").status_code == 200
+    drain()
+    [note] = [i for i in buyer.get("/api/v1/invoices").json if i["kind"] == "credit_note"]
+    assert issued(shop.slug) == [(shop.slug, invoice["id"], invoice["number"]),
+                                 (shop.slug, note["id"], note["number"])]

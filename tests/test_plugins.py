@@ -43,7 +43,7 @@ EVENTS_PLUGIN = """
 
     @hookimpl
     def tenant_created(tenant):
-        SEEN.append(tenant["slug"])
+        SEEN.append(tenant)
 """
 
 RAISING_PLUGIN = """
@@ -100,7 +100,7 @@ def test_a_raising_plugin_is_contained_and_named(site, tmp_path, caplog, drain):
     create_tenant(platform, slug, "Still works", "FR")
     drain()
     assert platform.tenant(slug).status == "active"
-    failures = platform.plugins.call_each("tenant_created", tenant={"slug": slug})
+    failures = platform.plugins.call_each("tenant_created", tenant=slug)
     assert [f.plugin for f in failures] == ["test-raising"]
 
 

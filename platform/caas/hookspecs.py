@@ -5,10 +5,25 @@ ever gain arguments. An argument on its way out is declared with
 ``@hookspec(warn_on_impl_args=deprecated_arguments(old="why and what instead"))``:
 pluggy warns every plugin that still accepts it, one plugin-API minor version
 before a major version removes it. Event hooks run after the change that caused them has
-committed, in a background job of the tenant concerned; an event hook that
-raises is logged against its plugin and does not undo the change.
+committed, in a background job of the tenant concerned, which they receive as
+its slug (``tenant``); an event hook that raises is logged against its plugin and
+does not undo the change.
 """
+from __future__ import annotations
+
+from collections.abc import Mapping
+from os import PathLike
+from typing import TYPE_CHECKING, Any, Literal
+
 from pluggy import HookspecMarker
+
+if TYPE_CHECKING:  # for the annotations only: the contract imports nothing it calls
+    import click
+    import flask
+    import marshmallow
+
+    from caas.domain.catalog import CatalogOption
+    from caas.domain.countries import Country
 
 hookspec = HookspecMarker("caas")
 
@@ -27,7 +42,7 @@ def deprecated_arguments(**reasons: str) -> dict[str, HookArgumentDeprecated]:
 
 
 @hookspec
-def register_countries():
+def register_countries() -> list[Country] | None:
     """Return a list of :class:`caas.Country` objects this plugin provides.
 
     :returns: a list of countries (usually one per plugin).
@@ -35,7 +50,7 @@ def register_countries():
 
 
 @hookspec
-def register_catalog_options():
+def register_catalog_options() -> list[CatalogOption] | None:
     """Return a list of :class:`caas.CatalogOption` objects this plugin provides.
 
     :returns: a list of catalog options.
@@ -43,7 +58,7 @@ def register_catalog_options():
 
 
 @hookspec
-def register_translations():
+def register_translations() -> list[str | PathLike[str]] | None:
     """Return folders of compiled message catalogs this plugin ships.
 
     Each folder holds ``<language>/LC_MESSAGES/messages.mo`` (what ``pybabel compile``
@@ -55,7 +70,7 @@ def register_translations():
 
 
 @hookspec
-def register_commands(cli):
+def register_commands(cli: click.Group) -> None:
     """Add commands to the ``caas`` command-line tool.
 
     :param cli: the root :class:`click.Group`; call ``cli.command()`` on it.
@@ -63,7 +78,7 @@ def register_commands(cli):
 
 
 @hookspec
-def register_plugin_settings():
+def register_plugin_settings() -> type[marshmallow.Schema] | marshmallow.Schema | None:
     """Return a :class:`marshmallow.Schema` of the per-tenant settings this plugin takes.
 
     Tenant administrators read and set them through
@@ -78,7 +93,7 @@ def register_plugin_settings():
 
 
 @hookspec
-def startup(app):
+def startup(app: flask.Flask) -> None:
     """Prepare the plugin once the application is configured.
 
     :param app: the :class:`flask.Flask` application.
@@ -89,15 +104,15 @@ def startup(app):
 
 
 @hookspec
-def tenant_created(tenant):
+def tenant_created(tenant: str) -> None:
     """React to a new tenant whose database exists and is migrated.
 
-    :param tenant: mapping with ``slug``, ``name``, ``country``, ``currency``, ``locales``.
+    :param tenant: the tenant's slug.
     """
 
 
 @hookspec
-def user_provisioned(tenant, user):
+def user_provisioned(tenant: str, user: Mapping[str, Any]) -> None:
     """React to a new staff member or customer account.
 
     :param tenant: the tenant's slug.
@@ -106,7 +121,8 @@ def user_provisioned(tenant, user):
 
 
 @hookspec
-def order_status_changed(tenant, order_id, old_status, new_status):
+def order_status_changed(tenant: str, order_id: int, old_status: str | None,
+                         new_status: str) -> None:
     """React to an order moving through its lifecycle.
 
     :param tenant: the tenant's slug.
@@ -117,7 +133,7 @@ def order_status_changed(tenant, order_id, old_status, new_status):
 
 
 @hookspec
-def vehicle_registered(tenant, vin, plate):
+def vehicle_registered(tenant: str, vin: str, plate: str) -> None:
     """React to a vehicle registered with the country's administration.
 
     :param tenant: the tenant's slug.
@@ -127,7 +143,7 @@ def vehicle_registered(tenant, vin, plate):
 
 
 @hookspec
-def service_activated(tenant, service_id, vin, option):
+def service_activated(tenant: str, service_id: int, vin: str, option: str) -> None:
     """React to a catalog option confirmed active on a vehicle.
 
     :param tenant: the tenant's slug.
@@ -138,7 +154,8 @@ def service_activated(tenant, service_id, vin, option):
 
 
 @hookspec
-def service_activation_failed(tenant, service_id, vin, option, error):
+def service_activation_failed(tenant: str, service_id: int, vin: str, option: str,
+                              error: str) -> None:
     """React to an activation that failed for good (the payment was released).
 
     :param tenant: the tenant's slug.
@@ -150,7 +167,8 @@ def service_activation_failed(tenant, service_id, vin, option, error):
 
 
 @hookspec
-def payment_settled(tenant, payment_id, outcome):
+def payment_settled(tenant: str, payment_id: str,
+                    outcome: Literal["settled", "failed"]) -> None:
     """React to the gateway's settlement of a payment.
 
     :param tenant: the tenant's slug.
@@ -160,7 +178,7 @@ def payment_settled(tenant, payment_id, outcome):
 
 
 @hookspec
-def invoice_issued(tenant, invoice_id, number):
+def invoice_issued(tenant: str, invoice_id: int, number: str) -> None:
     """React to an invoice or credit note being issued.
 
     :param tenant: the tenant's slug.

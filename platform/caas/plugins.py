@@ -1,14 +1,17 @@
-"""The plugin manager: entry-point discovery, an allow-list, and containment.
+"""The plugin manager: entry-point discovery, an allow-list, and hook calls.
 
 Bundled plugins are ordinary distributions on the ``caas`` entry point, found
 exactly as a third party's would be. A plugin that fails to import or to
 register is logged with its name and left out; the rest of the platform runs.
+Hooks are called through pluggy's callers, with each implementation contained
+(:mod:`caas.plugin_containment`).
 """
 from __future__ import annotations
 
 import importlib.metadata
 import logging
 import warnings
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import pluggy
@@ -16,6 +19,7 @@ import pluggy
 from caas import PLUGIN_API_VERSION, hookspecs, i18n
 from caas.domain.catalog import CatalogOption
 from caas.domain.countries import Country
+from caas.plugin_containment import Guarded, PluginFailure, collecting_failures, contain_plugin
 
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "caas"
@@ -56,15 +60,6 @@ def check_api_version(plugin: str, declared: str | None, provided: str = PLUGIN_
             f"plugin API {provided}")
 
 
-class PluginFailure(Exception):
-    """A plugin raised while the platform was calling it."""
-
-    def __init__(self, plugin: str, error: BaseException):
-        super().__init__(f"plugin {plugin!r} failed: {error!r}")
-        self.plugin = plugin
-        self.error = error
-
-
 @dataclass
 class LoadedPlugin:
     name: str
@@ -92,6 +87,8 @@ class Plugins:
         #: Folders of compiled message catalogs the plugins ship.
         self.translation_dirs: list[str] = []
         self._owner: dict[str, str] = {}
+        #: pluggy's callers by hook name and set of excluded plugins.
+        self._callers: dict[tuple[str, frozenset[str]], pluggy.HookCaller] = {}
 
     def load(self) -> "Plugins":
         for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
@@ -138,6 +135,8 @@ class Plugins:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", hookspecs.HookArgumentDeprecated)
             self.pm.register(module, name=name)
+        contain_plugin(self.pm, module)
+        self._callers.clear()
         for warning in caught:
             if issubclass(warning.category, hookspecs.HookArgumentDeprecated):
                 log.warning("%s", warning.message, extra={"plugin": name})
@@ -154,6 +153,7 @@ class Plugins:
     def unregister(self, name: str) -> None:
         """Remove plugin ``name`` and what it contributed (tests register throwaway plugins)."""
         self.pm.unregister(name=name)
+        self._callers.clear()
         self.loaded.pop(name, None)
         self._collect()
 
@@ -193,39 +193,47 @@ class Plugins:
                             "not a marshmallow Schema")
             log.error("%s", record.error, extra={"plugin": name})
 
+    def hook(self, hook_name: str, exclude: Collection[str] = ()) -> pluggy.HookCaller:
+        """pluggy's caller of a hook, leaving out the plugins named in ``exclude``.
+
+        Wrappers, ``firstresult`` and tracing work as pluggy documents them; an
+        implementation that raises is logged against its plugin and gives no result.
+        A subset caller is built once per set of excluded plugins.
+        """
+        key = (hook_name, frozenset(exclude))
+        caller = self._callers.get(key)
+        if caller is None:
+            excluded = [self.pm.get_plugin(name) for name in key[1]]
+            caller = self.pm.subset_hook_caller(
+                hook_name, [plugin for plugin in excluded if plugin is not None])
+            self._callers[key] = caller
+        return caller
+
     def call_one(self, plugin_name: str, hook_name: str, **kwargs):
-        """Call one plugin's implementation of a hook, containing its failure."""
-        plugin = self.pm.get_plugin(plugin_name)
-        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
-            if impl.plugin is plugin:
-                args = {k: kwargs[k] for k in impl.argnames if k in kwargs}
-                try:
-                    return impl.function(**args)
-                except Exception as exc:
-                    self.loaded[plugin_name].error = f"{hook_name} raised {exc!r}"
-                    log.exception("plugin hook failed",
-                                  extra={"plugin": plugin_name, "hook": hook_name})
-                    return None
-        return None
+        """Call one plugin's implementation of a hook; its raise is recorded as its error.
+
+        :returns: its result, or ``None`` when it raised or gave none.
+        """
+        others = [name for name, _ in self.pm.list_name_plugin() if name != plugin_name]
+        with collecting_failures() as failures:
+            results = self.hook(hook_name, exclude=others)(**kwargs)
+        for failure in failures:
+            self.loaded[plugin_name].error = f"{hook_name} raised {failure.error!r}"
+        return results[0] if results else None
 
     def implements(self, hook_name: str) -> bool:
         """Whether any loaded plugin implements the hook."""
         return bool(getattr(self.pm.hook, hook_name).get_hookimpls())
 
-    def call_each(self, hook_name: str, **kwargs) -> list[PluginFailure]:
-        """Call every implementation of an event hook; one raising does not stop the others.
+    def call_each(self, hook_name: str, *, exclude: Collection[str] = (),
+                  **kwargs) -> list[PluginFailure]:
+        """Call every implementation of an event hook (but those of the plugins named in
+        ``exclude``); one raising does not stop the others.
 
         :returns: the failures, each naming its plugin (already logged).
         """
-        failures = []
-        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
-            args = {k: kwargs[k] for k in impl.argnames if k in kwargs}
-            try:
-                impl.function(**args)
-            except Exception as exc:
-                failures.append(PluginFailure(impl.plugin_name, exc))
-                log.exception("plugin hook failed",
-                              extra={"plugin": impl.plugin_name, "hook": hook_name})
+        with collecting_failures() as failures:
+            self.hook(hook_name, exclude)(**kwargs)
         return failures
 
     def owner_of_country(self, code: str) -> str:
@@ -239,29 +247,3 @@ class Plugins:
         """The catalog option ``code``, its calls contained like :meth:`country`'s."""
         return Guarded(self.catalog_options[code], self._owner.get(f"option:{code}", "?"))
 
-
-class Guarded:
-    """Wraps a plugin's :class:`Country` or :class:`CatalogOption` so that its failures
-    are attributed to the plugin."""
-
-    _EXPECTED = (ValueError,)  # InvalidTaxId and friends are answers, not failures
-
-    def __init__(self, provided, plugin: str):
-        self._provided = provided
-        self.plugin = plugin
-
-    def __getattr__(self, name):
-        value = getattr(self._provided, name)
-        if not callable(value):
-            return value
-
-        def guarded(*args, **kwargs):
-            try:
-                return value(*args, **kwargs)
-            except self._EXPECTED:
-                raise
-            except Exception as exc:
-                log.exception("plugin failed", extra={"plugin": self.plugin})
-                raise PluginFailure(self.plugin, exc) from exc
-
-        return guarded

@@ -82,7 +82,7 @@ def create_tenant(platform: ControlPlane, slug: str, name: str, country: str,
             uow.commit()
         with tenant_context(tenant), platform.for_tenant(tenant).uow() as uow:
             uow.audit.record("tenant.created", "tenant", slug, after=summary)
-            uow.events.publish("tenant_created", tenant=summary)
+            uow.events.publish("tenant_created", tenant=slug)
             uow.commit()
     except Exception:
         log.exception("tenant database creation failed; rolling back", extra={"tenant": slug})

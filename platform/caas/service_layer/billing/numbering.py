@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from caas.domain import billing as rules
+from caas.service_layer.billing.events import announce_issued
 from caas.service_layer.context import TenantContext
 
 SERIES = {"invoice": "INV", "credit_note": "CN"}
@@ -42,4 +43,5 @@ def issue(ctx: TenantContext, uow, kind: str, customer_id: int,
                "total_minor": sum(line["total_minor"] for line in lines),
                **addressed(ctx, customer, issued), **fields}
     [invoice_id] = uow.invoices.add_many([invoice], [lines])
+    announce_issued(uow, ctx.tenant.slug, [invoice_id], [invoice["number"]])
     return invoice_id

@@ -13,6 +13,7 @@ from caas.domain.billing import Period
 from caas.domain.subscriptions import Subscription
 from caas.i18n import lazy_gettext
 from caas.service_layer.billing.charging import charge_invoices, reconcile
+from caas.service_layer.billing.events import announce_issued
 from caas.service_layer.billing.numbering import addressed, number, series_name
 from caas.service_layer.billing.pricing import usage_charges, usage_lines, vat_rate, with_usage
 from caas.service_layer.billing.subscriptions import end_due, remind_trials
@@ -163,6 +164,7 @@ def _write_invoices(ctx: TenantContext, run_id: int, period: Period,
                 "total_minor": line.total.to_minor()}
                 for (subscription, charge), line in zip(items, priced)], metered))
         invoice_ids = uow.invoices.add_many(invoices, lines)
+        announce_issued(uow, ctx.tenant.slug, invoice_ids, [i["number"] for i in invoices])
         uow.commit()
     return invoice_ids
 
