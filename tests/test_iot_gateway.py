@@ -13,7 +13,7 @@ from caas.adapters.http.iot import (CommandFailed, CommandTimedOut, IotClient, I
                                IotUnavailable)
 from caas.sandboxes import faults
 from caas.sandboxes.iot import COMMAND_SCHEMA, ECU_REJECTED, EXPIRED, IotSandbox, validate_command
-from gateway_support import Counting, TimesOut, raw_client, system_down
+from tests.support.http_doubles import Counting, TimesOut, raw_client, system_down
 
 BASE_URL = "http://iot.sandbox"
 VIN = "VSSZZZ1AZRA000001"

@@ -17,9 +17,9 @@ from caas import i18n
 from caas.adapters import mail
 from caas.i18n import format_quantity, translation, translations
 from caas.service_layer.messages import Email, build
-from conftest import login, new_slug, password_in
-from journey import customer, enable_options, linked_vehicle, sell, set_up_catalog
-from test_cli import cli  # noqa: F401  (fixture)
+from tests.support.api import login, password_in
+from tests.support.journey import customer, enable_options, linked_vehicle, sell, set_up_catalog
+from tests.support.platform import new_slug
 
 API = "/api/v1"
 SWISS = ["fr-CH", "it-CH", "de-CH", "en-CH"]  # French first: the tenant's default

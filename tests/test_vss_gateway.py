@@ -10,7 +10,7 @@ import pytest
 from caas.adapters.http.vss import Maintenance, VssClient, VssError, VssUnavailable
 from caas.sandboxes import faults
 from caas.sandboxes.vss import VssSandbox
-from gateway_support import Counting, TimesOut
+from tests.support.http_doubles import Counting, TimesOut
 
 BASE_URL = "http://vss.sandbox"
 VIN = "VSSZZZ1AZRA000001"
