@@ -1,0 +1,30 @@
+"""The fast tier: use cases over in-memory fakes (:mod:`tests.support.fakes`).
+
+No test here may reach a database server, a broker or any other process: a connection
+attempt fails the test, and so does opening a SQLAlchemy engine.
+"""
+import socket
+
+import pytest
+import sqlalchemy
+
+from tests.support.fakes import fake_world
+
+
+class NetworkUsed(AssertionError):
+    """A unit test tried to reach another process."""
+
+
+@pytest.fixture(autouse=True)
+def _no_network_and_no_database(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise NetworkUsed("unit tests use the in-memory fakes, not the network")
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(sqlalchemy, "create_engine", refuse)
+
+
+@pytest.fixture
+def world():
+    """A Spanish tenant in memory."""
+    return fake_world("ES")
