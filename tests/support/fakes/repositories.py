@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from caas.adapters.sql.orders import AlreadyPaid, PaymentInProgress, StaleOrder
+from caas.adapters.sql.orders import StaleOrder
 from caas.adapters.sql.services import LiveServiceExists, StaleService
 from caas.context import current_actor, current_request_id
 from caas.domain.notifications import Preferences
@@ -13,7 +13,7 @@ from caas.domain.orders import Order, Vehicle
 from caas.domain.services import Service, ServiceStatus
 
 
-def _page(rows: list, offset: int, limit: int) -> tuple[list, int]:
+def page(rows: list, offset: int, limit: int) -> tuple[list, int]:
     return rows[offset:offset + limit], len(rows)
 
 
@@ -35,7 +35,8 @@ class Users(Repository):
         user.created_at = self.now()
         if self.by_email(user.email):
             raise AssertionError(f"unique email: {user.email}")  # the SQL constraint
-        user.id = self.table.insert(copy.copy(user))
+        user.id = self.table.insert(None)
+        self.table.rows[user.id] = copy.copy(user)
         return user
 
     def get(self, user_id):
@@ -52,7 +53,7 @@ class Users(Repository):
     def staff(self, offset, limit):
         staff = [copy.copy(user) for user in self.table.rows.values()
                  if user.role in ("admin", "employee")]
-        return _page(staff, offset, limit)
+        return page(staff, offset, limit)
 
     def set_password(self, user_id, password_hash):
         user = self.table.rows[user_id]
@@ -99,7 +100,7 @@ class Audit(Repository):
                 if all(row.get(column) == filters[column] for column in
                        ("entity", "entity_id", "actor_id", "actor_email", "actor_role")
                        if filters.get(column))]
-        return _page(rows, offset, limit)
+        return page(rows, offset, limit)
 
 
 class Outbox(Repository):
@@ -153,7 +154,7 @@ class Catalog(Repository):
         return copy.deepcopy(self.table.rows.get(("model", code)))
 
     def models(self, offset, limit):
-        return _page([copy.deepcopy(row) for key, row in sorted(self.table.rows.items())
+        return page([copy.deepcopy(row) for key, row in sorted(self.table.rows.items())
                       if key[0] == "model"], offset, limit)
 
     def add_plan(self, code, name, reservation):
@@ -165,7 +166,7 @@ class Catalog(Repository):
         return copy.deepcopy(self.table.rows.get(("plan", code)))
 
     def plans(self, offset, limit):
-        return _page([copy.deepcopy(row) for key, row in sorted(self.table.rows.items())
+        return page([copy.deepcopy(row) for key, row in sorted(self.table.rows.items())
                       if key[0] == "plan"], offset, limit)
 
 
@@ -221,7 +222,7 @@ class Orders(Repository):
         rows = [copy.deepcopy(order) for order in reversed(self.table.where())
                 if (not status or order.status.value == status)
                 and (customer_id is None or order.customer_id == customer_id)]
-        return _page(rows, offset, limit)
+        return page(rows, offset, limit)
 
     def history(self, order_ids):
         return _history(self.uow, "order_events", order_ids)
@@ -256,44 +257,7 @@ class Vehicles(Repository):
     def stock(self, offset, limit, model=None):
         rows = [copy.copy(vehicle) for vehicle in self.table.where(status=Vehicle.UNASSIGNED)
                 if not model or vehicle.model == model]
-        return _page(rows, offset, limit)
-
-
-class Payments(Repository):
-    """Payment attempts of orders: one at a time per order and kind."""
-
-    TABLE = "payments"
-    UNRESOLVED = ("processing", "unknown")
-
-    def _latest(self, order_id, kind):
-        attempts = self.table.where(order_id=order_id, kind=kind)
-        return attempts[-1] if attempts else None
-
-    def start(self, order_id, kind, amount, key_prefix, card_token) -> dict:
-        latest = self._latest(order_id, kind)
-        if latest is not None and latest["status"] == "succeeded":
-            raise AlreadyPaid(order_id)
-        if latest is not None and latest["status"] in self.UNRESOLVED:
-            raise PaymentInProgress(order_id)
-        attempt = latest["attempt"] + 1 if latest else 1
-        now = self.now()
-        values = dict(order_id=order_id, kind=kind, attempt=attempt, status="processing",
-                      amount=amount, card_token=card_token, settlement=None, gateway_id=None,
-                      gateway_key=f"{key_prefix}:{kind}:{attempt}", created_at=now,
-                      updated_at=now)
-        values["id"] = self.table.insert(values)
-        return dict(values)
-
-    def finish(self, payment_id, status, gateway_id=None, error=None, **_):
-        self.table.rows[payment_id].update(status=status, gateway_id=gateway_id, error=error,
-                                           updated_at=self.now())
-
-    def of_orders(self, order_ids) -> dict[int, list[dict]]:
-        return {order_id: [{"kind": row["kind"], "attempt": row["attempt"],
-                            "status": row["status"], "amount": row["amount"],
-                            "settlement": row["settlement"], "at": row["updated_at"]}
-                           for row in self.table.where(order_id=order_id)]
-                for order_id in order_ids}
+        return page(rows, offset, limit)
 
 
 class CatalogSettings(Repository):
@@ -362,7 +326,7 @@ class Services(Repository):
         return {service.option for service in self.table.where(vin=vin) if service.live_key}
 
     def of_vehicle(self, vin, offset, limit):
-        return _page([copy.deepcopy(s) for s in reversed(self.table.where(vin=vin))],
+        return page([copy.deepcopy(s) for s in reversed(self.table.where(vin=vin))],
                      offset, limit)
 
     def expired(self, at, limit=500):
@@ -393,7 +357,7 @@ class Notifications(Repository):
         rows = [row for row in rows if (recipient_id is None or row["recipient_id"] == recipient_id)
                 and (not channel or row["channel"] == channel)
                 and (not status or row["status"] == status)]
-        return _page(rows, offset, limit)
+        return page(rows, offset, limit)
 
 
 class NotificationPreferences(Repository):
