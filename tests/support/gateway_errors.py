@@ -4,13 +4,13 @@ from caas.adapters.http.factory import (FactoryError, FactoryOrder, FactoryRejec
 from caas.adapters.http.iot import (Command, CommandFailed, CommandTimedOut, IotError,
                                     IotRejected, IotUnavailable)
 from caas.adapters.http.messaging import ProviderError, ProviderRejected, ProviderUnavailable
-from caas.adapters.http.payments import (Payment, PaymentDeclined, PaymentError,
+from caas.adapters.http.payments import (KeyOutcome, Payment, PaymentDeclined, PaymentError,
                                          PaymentNotAnswered, PaymentOutcomeUnknown,
                                          PaymentRejected, PaymentUnavailable)
 from caas.adapters.http.vss import Maintenance, VssError, VssUnavailable
 
 __all__ = ["Command", "CommandFailed", "CommandTimedOut", "FactoryError", "FactoryOrder",
            "FactoryRejected", "FactoryUnavailable", "IotError", "IotRejected", "IotUnavailable",
-           "Maintenance", "Payment", "PaymentDeclined", "PaymentError", "PaymentNotAnswered",
-           "PaymentOutcomeUnknown", "PaymentRejected", "PaymentUnavailable", "ProviderError",
-           "ProviderRejected", "ProviderUnavailable", "VssError", "VssUnavailable"]
+           "KeyOutcome", "Maintenance", "Payment", "PaymentDeclined", "PaymentError",
+           "PaymentNotAnswered", "PaymentOutcomeUnknown", "PaymentRejected", "PaymentUnavailable",
+           "ProviderError", "ProviderRejected", "ProviderUnavailable", "VssError", "VssUnavailable"]

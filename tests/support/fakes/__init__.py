@@ -82,7 +82,9 @@ class FakeWorld:
                              id=1)
         self.store, self.clock = Store(), FixedClock()
         self.gateways, self.jobs, self.cache = FakeGateways(), FakeJobs(), DictCache()
-        self.settings = {**configuration.defaults("/nonexistent"), **settings}
+        # Registration retries at once: a unit test never sleeps.
+        self.settings = {**configuration.defaults("/nonexistent"),
+                         "CAAS_REGISTRATION_RETRY_WAIT_SECONDS": 0, **settings}
         self.ctx = TenantContext(
             self.tenant, units=FakeUnits(self.store, self.clock, bind, self._sent),
             gateways=self.gateways, plugins=plugins(), settings=self.settings, jobs=self.jobs,

@@ -29,3 +29,21 @@ def sale(world, customer: dict | None = None, options=("paint_red",), **kwargs):
     return sales.register_sale(world.ctx, SELLER, customer=customer or buyer(world.tenant.country),
                                model=kwargs.get("model", MODEL), plan=kwargs.get("plan", PLAN),
                                options=list(options))
+
+
+def order_status(world, order_id: int):
+    """The order's committed status."""
+    with world.ctx.reader() as uow:
+        return uow.orders.get(order_id).status
+
+
+def ready_for_final_payment(world, vin: str = "VSSZZZ6JZ9R000001"):
+    """A sold, reserved and factory-built order awaiting its final payment, with its vehicle."""
+    from caas.service_layer import factory, payments
+    order, customer = sale(world)
+    assert payments.pay_reservation(world.ctx, order.id, "tok_ok") == "succeeded"
+    with world.ctx.reader() as uow:
+        factory_order = uow.orders.get(order.id).factory_order_id
+    factory.receive_factory_event(world.ctx, {"event_id": f"evt-{vin}", "order_id": factory_order,
+                                              "status": "READY", "vin": vin})
+    return order, customer, vin
