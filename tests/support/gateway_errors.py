@@ -2,7 +2,7 @@
 from caas.adapters.http.factory import (FactoryError, FactoryOrder, FactoryRejected,
                                         FactoryUnavailable)
 from caas.adapters.http.iot import (Command, CommandFailed, CommandTimedOut, IotError,
-                                    IotRejected, IotUnavailable)
+                                    IotRejected, IotUnavailable, VehicleStatus)
 from caas.adapters.http.messaging import ProviderError, ProviderRejected, ProviderUnavailable
 from caas.adapters.http.payments import (KeyOutcome, Payment, PaymentDeclined, PaymentError,
                                          PaymentNotAnswered, PaymentOutcomeUnknown,
@@ -13,4 +13,5 @@ __all__ = ["Command", "CommandFailed", "CommandTimedOut", "FactoryError", "Facto
            "FactoryRejected", "FactoryUnavailable", "IotError", "IotRejected", "IotUnavailable",
            "KeyOutcome", "Maintenance", "Payment", "PaymentDeclined", "PaymentError",
            "PaymentNotAnswered", "PaymentOutcomeUnknown", "PaymentRejected", "PaymentUnavailable",
-           "ProviderError", "ProviderRejected", "ProviderUnavailable", "VssError", "VssUnavailable"]
+           "ProviderError", "ProviderRejected", "ProviderUnavailable", "VehicleStatus", "VssError",
+           "VssUnavailable"]

@@ -12,7 +12,7 @@ from caas import config as configuration
 from caas.domain.tenants import Tenant
 from caas.plugins import Plugins
 from caas.service_layer.context import TenantContext
-from tests.support.fakes import money
+from tests.support.fakes import money, orders
 from tests.support.fakes import repositories as repo
 from tests.support.fakes.gateways import FakeGateways
 from tests.support.fakes.store import FakeUnits, FixedClock, Store
@@ -61,12 +61,13 @@ def bind(uow) -> None:
     uow.users, uow.customers, uow.audit = repo.Users(uow), repo.Customers(uow), repo.Audit(uow)
     uow.outbox = repo.Outbox(uow)
     uow.events = repo.Events(uow.outbox)
-    uow.catalog, uow.orders = repo.Catalog(uow), repo.Orders(uow)
-    uow.vehicles, uow.payments = repo.Vehicles(uow), money.Payments(uow)
+    uow.catalog, uow.orders = orders.Catalog(uow), orders.Orders(uow)
+    uow.vehicles, uow.payments = orders.Vehicles(uow), money.Payments(uow)
     uow.webhooks, uow.held_events = money.Webhooks(uow), money.HeldEvents(uow)
     uow.tickets = money.Tickets(uow)
+    uow.subscriptions, uow.invoices = money.Subscriptions(uow), money.Invoices(uow)
     uow.catalog_settings, uow.settings = repo.CatalogSettings(uow), repo.Settings(uow)
-    uow.services, uow.documents = repo.Services(uow), repo.Documents(uow)
+    uow.services, uow.documents = orders.Services(uow), repo.Documents(uow)
     uow.notifications = repo.Notifications(uow)
     uow.preferences = repo.NotificationPreferences(uow)
 

@@ -5,7 +5,8 @@ import itertools
 from collections import defaultdict, deque
 
 from caas.domain.money import Money
-from tests.support.gateway_errors import Command, FactoryOrder, Maintenance, Payment
+from tests.support.gateway_errors import (Command, FactoryOrder, Maintenance, Payment,
+                                          VehicleStatus)
 
 
 class Scripted:
@@ -78,9 +79,15 @@ class FakeFactory(Scripted):
 
 
 class FakeIot(Scripted):
+    """Commands succeed; a vehicle reports itself online with nothing applied."""
+
     def default_run(self, vin, command_id, settings, **_):
         return Command(id=command_id, vin=vin, status="succeeded", error=None,
                        created_at=None, completed_at=None)
+
+    def default_vehicle_status(self, vin):
+        return VehicleStatus(vin=vin, online=True, configuration={}, last_seen=None,
+                             firmware="1.0", last_error=None)
 
 
 class FakeMessaging(Scripted):

@@ -183,3 +183,40 @@ class Tickets(Repository):
                    and (assignee_id is None or ticket.assignee_id == assignee_id)
                    and (assigned is None or (ticket.assignee_id is not None) == assigned)]
         return page(tickets, offset, limit)
+
+
+class Subscriptions(Repository):
+    """Monthly services being billed, by service."""
+
+    TABLE = "subscriptions"
+
+    def add(self, **values) -> int:
+        subscription_id = self.table.insert(None)
+        self.table.rows[subscription_id] = dict(values, id=subscription_id, ended_at=None,
+                                                end_reason=None, cancel_at=None)
+        return subscription_id
+
+    def by_service(self, service_id):
+        found = self.table.where(service_id=service_id)
+        return dict(found[0]) if found else None
+
+    def end(self, subscription_ids, at, reason) -> None:
+        for subscription_id in subscription_ids:
+            self.table.rows[subscription_id].update(ended_at=at, end_reason=reason)
+
+    def set_cancel_at(self, subscription_id, at) -> None:
+        self.table.rows[subscription_id]["cancel_at"] = at
+
+
+class Invoices(Repository):
+    """Invoices, as far as a service's withdrawal reads them (month-end billing is not faked)."""
+
+    TABLE = "invoices"
+
+    def by_service(self, service_id):
+        found = self.table.where(service_id=service_id)
+        return dict(found[0]) if found else None
+
+    def of_subscription(self, subscription_id, statuses):
+        return [dict(row) for row in self.table.where(subscription_id=subscription_id)
+                if row["status"] in statuses]
