@@ -217,6 +217,11 @@ class Invoices(Repository):
         found = self.table.where(service_id=service_id)
         return dict(found[0]) if found else None
 
+    def lines(self, invoice_ids) -> dict[int, list[dict]]:
+        lines = self.uow.table("invoice_lines").rows.values()
+        return {invoice_id: [dict(line) for line in lines if line["invoice_id"] == invoice_id]
+                for invoice_id in invoice_ids}
+
     def of_subscription(self, subscription_id, statuses):
         return [dict(row) for row in self.table.where(subscription_id=subscription_id)
                 if row["status"] in statuses]
