@@ -70,6 +70,8 @@ def bind(uow) -> None:
     uow.services, uow.documents = orders.Services(uow), repo.Documents(uow)
     uow.notifications = repo.Notifications(uow)
     uow.preferences = repo.NotificationPreferences(uow)
+    uow.reminders = repo.MaintenanceReminders(uow)
+    uow.maintenance = repo.MaintenanceRecords(uow)
 
 
 class FakeWorld:

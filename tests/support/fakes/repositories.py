@@ -221,3 +221,36 @@ class Documents(Repository):
                 for row in self.table.where()
                 if (row["kind"] == "manual" and row["model"] in models)
                 or row["order_id"] in order_ids]
+
+
+class MaintenanceReminders(Repository):
+    TABLE = "maintenance_reminders"
+
+    def claim(self, vin, due_date, customer_id) -> bool:
+        if (vin, due_date) in self.table.rows:
+            return False
+        self.table.insert({"vin": vin, "due_date": due_date, "customer_id": customer_id,
+                           "created_at": self.now()}, key=(vin, due_date))
+        return True
+
+    def owned_vehicles(self) -> list[dict]:
+        """Delivered vehicles with their order's customer, by VIN."""
+        orders = self.uow.table("orders").rows
+        return [{"vin": vehicle.vin, "model": vehicle.model, "plate": vehicle.plate,
+                 "customer_id": orders[vehicle.order_id].customer_id,
+                 "order_id": vehicle.order_id}
+                for vehicle in sorted(self.uow.table("vehicles").where(status="delivered"),
+                                      key=lambda vehicle: vehicle.vin)
+                if vehicle.order_id in orders]
+
+
+class MaintenanceRecords(Repository):
+    TABLE = "maintenance_records"
+
+    def get(self, vin):
+        row = self.table.rows.get(vin)
+        return (dict(row["record"]), row["fetched_at"]) if row else None
+
+    def put(self, vin, record):
+        self.table.rows[vin] = {"record": copy.deepcopy(record), "fetched_at": self.now()}
+        return self.now()
