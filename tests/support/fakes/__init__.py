@@ -66,6 +66,7 @@ def bind(uow) -> None:
     uow.webhooks, uow.held_events = money.Webhooks(uow), money.HeldEvents(uow)
     uow.tickets = money.Tickets(uow)
     uow.subscriptions, uow.invoices = money.Subscriptions(uow), money.Invoices(uow)
+    uow.usage = money.Usage(uow)
     uow.catalog_settings, uow.settings = repo.CatalogSettings(uow), repo.Settings(uow)
     uow.services, uow.documents = orders.Services(uow), repo.Documents(uow)
     uow.notifications = repo.Notifications(uow)

@@ -217,6 +217,9 @@ class Invoices(Repository):
         found = self.table.where(service_id=service_id)
         return dict(found[0]) if found else None
 
+    def lock_series(self, series) -> None:
+        """Serialises numbering between transactions; one process in memory has no rival."""
+
     def lines(self, invoice_ids) -> dict[int, list[dict]]:
         lines = self.uow.table("invoice_lines").rows.values()
         return {invoice_id: [dict(line) for line in lines if line["invoice_id"] == invoice_id]
@@ -225,3 +228,33 @@ class Invoices(Repository):
     def of_subscription(self, subscription_id, statuses):
         return [dict(row) for row in self.table.where(subscription_id=subscription_id)
                 if row["status"] in statuses]
+
+
+class Usage(Repository):
+    """Daily usage readings per vehicle and metric; a day's second reading replaces the first."""
+
+    TABLE = "daily_usage"
+
+    def get(self, vin, metric, day):
+        row = self.table.rows.get((vin, metric, day))
+        return dict(row) if row else None
+
+    def put(self, *, vin, metric, day, quantity, starts_at, ends_at, event_id) -> None:
+        row = self.table.rows.setdefault((vin, metric, day), {
+            "vin": vin, "metric": metric, "day": day, "starts_at": starts_at,
+            "ends_at": ends_at, "created_at": self.now()})
+        row.update(quantity=quantity, event_id=event_id, updated_at=self.now())
+
+    def invoiced(self, vin, options, period) -> bool:
+        """Whether a subscription of ``vin`` to one of ``options`` was billed for ``period``."""
+        subscriptions = self.uow.table("subscriptions").rows
+        return any(line["period"] == period and line["kind"] in ("subscription", "usage")
+                   and subscriptions.get(line["subscription_id"], {}).get("vin") == vin
+                   and subscriptions[line["subscription_id"]]["option"] in options
+                   for line in self.uow.table("invoice_lines").rows.values())
+
+    def of_vehicle(self, vin, first, last) -> list[dict]:
+        rows = [row for row in self.table.rows.values()
+                if row["vin"] == vin and first <= row["day"] <= last]
+        return [{"metric": row["metric"], "day": row["day"], "quantity": row["quantity"]}
+                for row in sorted(rows, key=lambda row: (row["metric"], row["day"]))]
