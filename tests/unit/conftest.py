@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy
 from argon2 import PasswordHasher
 
-from caas.adapters import passwords
+from caas.adapters import mail, passwords
 
 from tests.support.fakes import fake_world
 
@@ -36,6 +36,8 @@ def _cheap_passwords(monkeypatch):
 
 
 @pytest.fixture
-def world():
-    """A Spanish tenant in memory."""
-    return fake_world("ES")
+def world(monkeypatch):
+    """A Spanish tenant in memory; its emails go to ``world.gateways.mail``."""
+    made = fake_world("ES")
+    monkeypatch.setattr(mail, "send", made.gateways.mail.send)
+    return made

@@ -95,6 +95,11 @@ class FakeMessaging(Scripted):
         return f"msg_{next(self._ids)}"
 
 
+class FakeMail(Scripted):
+    """The SMTP relay: ``send(config, email, message_id)`` as :func:`caas.adapters.mail.send`
+    (installed in its place by the fast tier's ``world`` fixture)."""
+
+
 class FakeGateways:
     """The :class:`~caas.service_layer.ports.Gateways` of a test: every system a fake."""
 
@@ -104,6 +109,7 @@ class FakeGateways:
         self.payments, self.factory, self.iot = FakePayments(), FakeFactory(), FakeIot()
         self.vss, self.push, self.sms = FakeVss(), FakeMessaging(), FakeMessaging()
         self.registration_body = Scripted()
+        self.mail = FakeMail()
         self.credentials_used: list[str | None] = []
 
     def registration(self, credentials: str | None = None):

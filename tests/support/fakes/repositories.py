@@ -180,6 +180,14 @@ class Notifications(Repository):
     def update(self, notification_id, **values):
         self.table.rows[notification_id].update(updated_at=self.now(), **values)
 
+    def start_attempt(self, notification_id, finished):
+        """Count one more attempt; ``None`` if the notification is ``finished`` already."""
+        row = self.table.rows[notification_id]
+        if row["status"] in finished:
+            return None
+        row.update(attempts=row["attempts"] + 1, status="sending", updated_at=self.now())
+        return self.get(notification_id)
+
     def page(self, offset, limit, *, recipient_id=None, channel=None, status=None):
         rows = [self.get(key) for key in sorted(self.table.rows, reverse=True)]
         rows = [row for row in rows if (recipient_id is None or row["recipient_id"] == recipient_id)
