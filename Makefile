@@ -7,7 +7,7 @@ PLUGIN_PROJECTS := $(foreach p,$(PLUGINS),$(p)/pyproject.toml)
 STAMP := $(VENV)/.installed
 export PORT ?= 5000
 
-.PHONY: install run test test-postgres bench translations-extract translations-update translations clean
+.PHONY: install run test test-fast test-postgres bench translations-extract translations-update translations clean
 
 install: $(STAMP) translations
 
@@ -58,6 +58,11 @@ TEST_WORKERS ?= auto
 test: install
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --maxprocesses 4
+
+## The fast tier: use cases over in-memory fakes (tests/unit), no database, broker or network;
+## without the pytest plugins only the other tiers use, which take longer to load than it runs.
+test-fast: install
+	$(BIN)/python -m pytest -q -p no:schemathesis -p no:hypothesispytest -p no:xdist tests/unit
 
 ## The same suite on PostgreSQL + Redis (what CI runs after `make test`).
 test-postgres: install

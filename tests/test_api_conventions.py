@@ -11,14 +11,14 @@ import base64
 import json
 import re
 from html.parser import HTMLParser
-from http import HTTPStatus
 from urllib.parse import urlsplit
 
 import pytest
 from openapi_spec_validator import validate
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import build_app
+from tests.support.api import assert_error_shape, fields_of, total
+from tests.support.platform import build_app
 
 API = "/api/v1"
 FOUNDATION_PATHS = (
@@ -28,29 +28,6 @@ FOUNDATION_PATHS = (
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-def assert_error_shape(response, status: int) -> dict:
-    """``response`` is an error in the contract's shape, with no stack trace leaked."""
-    text = response.get_data(as_text=True)
-    assert response.status_code == status, text
-    assert response.mimetype == "application/json", response.headers
-    assert "Traceback" not in text
-    assert 'File "' not in text
-    body = response.get_json()
-    assert isinstance(body, dict), text
-    assert isinstance(body.get("code"), int) and not isinstance(body["code"], bool), body
-    assert body["code"] == status, body
-    assert body.get("status") == HTTPStatus(status).phrase, body
-    assert isinstance(body.get("message"), str) and body["message"].strip(), body
-    assert isinstance(body.get("errors", {}), dict), body
-    assert set(body) <= {"code", "status", "message", "errors"}, body
-    return body
-
-
-def total(response) -> int:
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return json.loads(response.headers["X-Pagination"])["total"]
-
 
 def snapshot(tenant) -> tuple:
     """What a bad request must not change: the staff list and the audit log size."""
@@ -64,16 +41,6 @@ def metric_samples(client, name: str) -> list:
     assert response.status_code == 200
     return [sample for family in text_string_to_metric_families(response.get_data(as_text=True))
             for sample in family.samples if sample.name == name]
-
-
-def fields_of(errors: dict) -> set:
-    """Field names with errors, whichever location (``json``, ``query``…) nests them."""
-    names = set()
-    for key, value in errors.items():
-        names.add(key)
-        if isinstance(value, dict):
-            names |= fields_of(value)
-    return names
 
 
 # --- the error shape --------------------------------------------------------------------------

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from journey import customer, customer_login, order, to_in_transit
-from test_api_conventions import assert_error_shape, total
+from tests.support.api import assert_error_shape, total
+from tests.support.journey import customer, customer_login, order, to_in_transit
 
 AUDIT = "/api/v1/audit"
 

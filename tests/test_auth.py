@@ -4,7 +4,7 @@ import time
 import jwt
 import pytest
 
-from conftest import ADMIN_PASSWORD, Api, login
+from tests.support.api import ADMIN_PASSWORD, Api, login
 
 
 def test_token_carries_role_and_expiry(tenant, client):

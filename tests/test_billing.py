@@ -6,65 +6,15 @@ import pytest
 
 from caas import hookimpl
 from caas.sandboxes import faults
-from journey import enable_options, linked_vehicle, set_up_catalog
-
-FEB_10_2028 = datetime(2028, 2, 10, 10, 0, tzinfo=timezone.utc)  # a leap year
-
-
-@pytest.fixture
-def billing_drain(drain):
-    """Run queued jobs, month-end billing's included (a billing check queues batches,
-    which queue receipts)."""
-    def run():
-        for _ in range(2):
-            drain()
-    return run
-
-
-def _shop(make_tenant, country="ES", locales=None):
-    made = make_tenant(country, locales)
-    set_up_catalog(made)
-    enable_options(made)
-    return made
-
-
-def _buy(buyer, vin, option="extended_range", token="tok_ok"):
-    response = buyer.post(f"/api/v1/vehicles/{vin}/services",
-                          json={"option": option, "card_token": token})
-    assert response.status_code == 202, response.json
-    return response.json["id"]
-
-
-def _advance(operator, slug, until):
-    response = operator.post(f"/sandbox/clock/{slug}/advance", json={"until": until})
-    assert response.status_code == 200, response.json
-    return response.json
-
-
-def _charges(operator, slug):
-    entries = operator.get(f"/sandbox/payments/ledger?tenant={slug}").json["entries"]
-    return [e for e in entries if e["reference"].startswith("invoice-") and e["type"] == "charge"]
-
-
-def _subscribed(make_tenant, operator, client, mailbox, drain, country="ES", option="extended_range",
-                token="tok_ok", at=FEB_10_2028, set_up=None):
-    """A customer's monthly option, activated when the tenant's billing clock says ``at``;
-    ``set_up(shop)`` changes the shop first (e.g. its prices)."""
-    shop = _shop(make_tenant, country)
-    if set_up:
-        set_up(shop)
-    buyer, vin = linked_vehicle(shop, operator, client, mailbox, drain, country)
-    _advance(operator, shop.slug, at.isoformat())
-    service_id = _buy(buyer, vin, option, token)
-    drain()
-    assert buyer.get(f"/api/v1/services/{service_id}").json["status"] == "active"
-    return shop, buyer, vin, service_id
+from tests.support.billing import (FEB_10_2028, advance_clock, buy_option, buyer_email, invoice_charges,
+                                   shop_with_options, subscribed)
+from tests.support.journey import linked_vehicle
 
 
 def test_the_first_month_is_prorated_by_days_and_charged_once(
         make_tenant, operator, client, mailbox, drain, billing_drain):
-    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain)
-    _advance(operator, shop.slug, "2028-03-01T00:30:00+01:00")
+    shop, buyer, vin, service_id = subscribed(make_tenant, operator, client, mailbox, drain)
+    advance_clock(operator, shop.slug, "2028-03-01T00:30:00+01:00")
     billing_drain()
     [invoice] = buyer.get("/api/v1/invoices").json
     # 20 of February 2028's 29 days (10th to 29th): 19.90 × 20 / 29 = 13.72, VAT included.
@@ -76,7 +26,7 @@ def test_the_first_month_is_prorated_by_days_and_charged_once(
     assert invoice["number"] == "INV/2028/000001"
     assert invoice["customer_tax_id"] == "12345678Z"
     assert invoice["status"] == "paid" and invoice["issue_date"] == "2028-03-01"
-    [charge] = _charges(operator, shop.slug)
+    [charge] = invoice_charges(operator, shop.slug)
     assert charge["amount"] == "13.72"
     assert charge["idempotency_key"] == f"{shop.slug}:invoice:INV/2028/000001:charge"
     # Running the month again, by hand or by the scheduler, bills nothing more.
@@ -85,12 +35,12 @@ def test_the_first_month_is_prorated_by_days_and_charged_once(
     billing_drain()
     run = shop.admin.get(f"/api/v1/billing/runs/{again.json['id']}").json
     assert run["status"] == "finished" and run["invoices"] == 0
-    _advance(operator, shop.slug, "2028-03-02T00:00:00+01:00")
+    advance_clock(operator, shop.slug, "2028-03-02T00:00:00+01:00")
     billing_drain()
     assert len(buyer.get("/api/v1/invoices").json) == 1
-    assert len(_charges(operator, shop.slug)) == 1
+    assert len(invoice_charges(operator, shop.slug)) == 1
     # March is whole.
-    _advance(operator, shop.slug, "2028-04-01T08:00:00+02:00")
+    advance_clock(operator, shop.slug, "2028-04-01T08:00:00+02:00")
     billing_drain()
     march = buyer.get("/api/v1/invoices").json[0]
     assert march["period"] == "2028-03" and march["total"]["amount"] == "19.90"
@@ -102,8 +52,8 @@ def test_the_first_month_is_prorated_by_days_and_charged_once(
 def test_each_paid_invoice_sends_its_receipt_once(make_tenant, operator, client, mailbox, drain,
                                                   billing_drain, app):
     from caas.service_layer.billing import charging
-    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain)
-    _advance(operator, shop.slug, "2028-03-01T00:30:00+01:00")
+    shop, buyer, vin, service_id = subscribed(make_tenant, operator, client, mailbox, drain)
+    advance_clock(operator, shop.slug, "2028-03-01T00:30:00+01:00")
     billing_drain()
     [invoice] = buyer.get("/api/v1/invoices").json
 
@@ -119,9 +69,9 @@ def test_each_paid_invoice_sends_its_receipt_once(make_tenant, operator, client,
 
 def test_a_cancellation_mid_month_bills_that_whole_month_then_ends_it(
         make_tenant, operator, client, mailbox, drain, billing_drain, app):
-    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain,
+    shop, buyer, vin, service_id = subscribed(make_tenant, operator, client, mailbox, drain,
                                                at=datetime(2028, 1, 5, 9, tzinfo=timezone.utc))
-    _advance(operator, shop.slug, "2028-03-15T12:00:00+01:00")  # January and February billed
+    advance_clock(operator, shop.slug, "2028-03-15T12:00:00+01:00")  # January and February billed
     billing_drain()
     cancelled = buyer.delete(f"/api/v1/services/{service_id}")
     assert cancelled.status_code == 200, cancelled.json
@@ -132,7 +82,7 @@ def test_a_cancellation_mid_month_bills_that_whole_month_then_ends_it(
     assert [m for m in mailbox.messages(buyer_email(buyer)) if "2028" in m["body"]]
     # Still on until the month ends.
     assert buyer.get(f"/api/v1/services/{service_id}").json["status"] == "active"
-    _advance(operator, shop.slug, "2028-05-02T00:00:00+02:00")
+    advance_clock(operator, shop.slug, "2028-05-02T00:00:00+02:00")
     billing_drain()
     periods = sorted((i["period"], i["total"]["amount"]) for i in buyer.get("/api/v1/invoices").json)
     # January from the 5th (27 of 31 days), February whole, March whole: nothing for April.
@@ -148,14 +98,10 @@ def _switched_off(app, vin):
     return any("off" in command["command_id"] for command in commands)
 
 
-def buyer_email(buyer):
-    return buyer.get("/api/v1/me").json["email"]
-
-
 def test_only_a_running_subscription_can_be_cancelled(make_tenant, operator, client, mailbox,
                                                       drain):
-    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain)
-    one_time = _buy(buyer, vin, "heated_seats")
+    shop, buyer, vin, service_id = subscribed(make_tenant, operator, client, mailbox, drain)
+    one_time = buy_option(buyer, vin, "heated_seats")
     drain()
     refused = buyer.delete(f"/api/v1/services/{one_time}")
     assert refused.status_code == 409 and refused.json["reason"] == "not_a_subscription"
@@ -165,9 +111,9 @@ def test_only_a_running_subscription_can_be_cancelled(make_tenant, operator, cli
 
 def test_a_refused_month_end_charge_cancels_deactivates_and_tells_the_customer(
         make_tenant, operator, client, mailbox, drain, billing_drain, app):
-    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain,
+    shop, buyer, vin, service_id = subscribed(make_tenant, operator, client, mailbox, drain,
                                                token="tok_charge_decline")
-    _advance(operator, shop.slug, "2028-03-01T06:00:00+01:00")
+    advance_clock(operator, shop.slug, "2028-03-01T06:00:00+01:00")
     billing_drain()
     [invoice] = buyer.get("/api/v1/invoices").json
     assert invoice["status"] == "failed"
@@ -176,10 +122,10 @@ def test_a_refused_month_end_charge_cancels_deactivates_and_tells_the_customer(
     subjects = [m["subject"] for m in mailbox.messages(buyer_email(buyer))]
     assert any(invoice["number"] in subject for subject in subjects)
     # No further charges: the months after are never billed.
-    _advance(operator, shop.slug, "2028-06-01T06:00:00+02:00")
+    advance_clock(operator, shop.slug, "2028-06-01T06:00:00+02:00")
     billing_drain()
     assert len(buyer.get("/api/v1/invoices").json) == 1
-    assert _charges(operator, shop.slug) == []
+    assert invoice_charges(operator, shop.slug) == []
     [run] = [r for r in shop.admin.get("/api/v1/billing/runs").json if r["period"] == "2028-02"]
     assert run["by_status"] == {"failed": 1}
     assert [f["number"] for f in run["failures"]] == [invoice["number"]]
@@ -188,9 +134,9 @@ def test_a_refused_month_end_charge_cancels_deactivates_and_tells_the_customer(
 def _billed_while_the_gateway_is(mode, make_tenant, operator, client, mailbox, drain,
                                 billing_drain):
     """February billed with the payments sandbox in ``mode``, then back up."""
-    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain)
+    shop, buyer, vin, service_id = subscribed(make_tenant, operator, client, mailbox, drain)
     faults.set_mode("payments", faults.Mode(mode=mode))
-    _advance(operator, shop.slug, "2028-03-01T06:00:00+01:00")
+    advance_clock(operator, shop.slug, "2028-03-01T06:00:00+01:00")
     billing_drain()
     [invoice] = buyer.get("/api/v1/invoices").json
     assert invoice["status"] == "unconfirmed"
@@ -203,13 +149,13 @@ def test_an_unanswered_charge_is_reconciled_from_the_gateway_never_charged_twice
     from caas.service_layer.billing import charging
     shop, buyer, service_id = _billed_while_the_gateway_is(
         "timeout", make_tenant, operator, client, mailbox, drain, billing_drain)
-    assert len(_charges(operator, shop.slug)) == 1  # the gateway did charge
+    assert len(invoice_charges(operator, shop.slug)) == 1  # the gateway did charge
     platform = app.extensions["caas"]
     with app.app_context():
         assert charging.reconcile(platform.for_tenant(shop.tenant), grace_seconds=0) == 1
         assert charging.reconcile(platform.for_tenant(shop.tenant), grace_seconds=0) == 0
     assert buyer.get("/api/v1/invoices").json[0]["status"] == "paid"
-    assert len(_charges(operator, shop.slug)) == 1
+    assert len(invoice_charges(operator, shop.slug)) == 1
     assert buyer.get(f"/api/v1/services/{service_id}").json["status"] == "active"
 
 
@@ -218,29 +164,29 @@ def test_a_charge_that_never_reached_the_gateway_is_made_once_after_asking(
     from caas.service_layer.billing import charging
     shop, buyer, service_id = _billed_while_the_gateway_is(
         "down", make_tenant, operator, client, mailbox, drain, billing_drain)
-    assert _charges(operator, shop.slug) == []
+    assert invoice_charges(operator, shop.slug) == []
     platform = app.extensions["caas"]
     for breaker in platform.external.breakers.values():
         breaker.close()
     with app.app_context():
         charging.reconcile(platform.for_tenant(shop.tenant), grace_seconds=0)
     assert buyer.get("/api/v1/invoices").json[0]["status"] == "paid"
-    assert len(_charges(operator, shop.slug)) == 1
+    assert len(invoice_charges(operator, shop.slug)) == 1
 
 
 def test_runs_at_once_bill_each_subscription_once_with_gapless_numbers(
         make_tenant, operator, client, mailbox, drain, app):
     from caas.domain.billing import Period
     from caas.service_layer.billing import runs
-    shop = _shop(make_tenant)
+    shop = shop_with_options(make_tenant)
     buyers = []
     for _ in range(3):
         buyer, vin = linked_vehicle(shop, operator, client, mailbox, drain)
         buyers.append((buyer, vin))
-    _advance(operator, shop.slug, FEB_10_2028.isoformat())
+    advance_clock(operator, shop.slug, FEB_10_2028.isoformat())
     for buyer, vin in buyers:
-        _buy(buyer, vin, "extended_range")
-        _buy(buyer, vin, "premium_connectivity")
+        buy_option(buyer, vin, "extended_range")
+        buy_option(buyer, vin, "premium_connectivity")
     drain()
     operator.post(f"/sandbox/clock/{shop.slug}/advance", json={"until": "2028-03-01T06:00:00Z"})
     # Four runs race each other, and the billing job the clock sent.
@@ -263,7 +209,7 @@ def test_runs_at_once_bill_each_subscription_once_with_gapless_numbers(
     assert len(invoices) == 3 and sum(len(i["lines"]) for i in invoices) == 6
     assert sorted(i["number"] for i in invoices) == [f"INV/2028/00000{n}" for n in (1, 2, 3)]
     assert all(result["status"] == "finished" for result in results)
-    charges = _charges(operator, shop.slug)
+    charges = invoice_charges(operator, shop.slug)
     assert len(charges) == 3 and len({c["idempotency_key"] for c in charges}) == 3
 
 
@@ -271,21 +217,21 @@ def test_charges_sent_several_at_once_each_get_their_own_outcome(
         make_tenant, operator, client, mailbox, drain, billing_drain, app, monkeypatch):
     # As with a remote gateway: the in-process sandbox is otherwise charged one at a time.
     monkeypatch.setattr(app.extensions["caas"].external, "payments_in_process", lambda: False)
-    shop = _shop(make_tenant)
-    _advance(operator, shop.slug, FEB_10_2028.isoformat())
+    shop = shop_with_options(make_tenant)
+    advance_clock(operator, shop.slug, FEB_10_2028.isoformat())
     buyers = {}
     for token in ("tok_ok", "tok_charge_decline", "tok_ok", "tok_ok", "tok_charge_decline"):
         buyer, vin = linked_vehicle(shop, operator, client, mailbox, drain)
-        buyers[_buy(buyer, vin, "extended_range", token)] = (buyer, token)
+        buyers[buy_option(buyer, vin, "extended_range", token)] = (buyer, token)
     drain()
-    _advance(operator, shop.slug, "2028-03-01T06:00:00+01:00")
+    advance_clock(operator, shop.slug, "2028-03-01T06:00:00+01:00")
     billing_drain()
     for service_id, (buyer, token) in buyers.items():
         [invoice] = buyer.get("/api/v1/invoices").json
         expected = ("paid", "active") if token == "tok_ok" else ("failed", "ended")
         assert (invoice["status"], buyer.get(f"/api/v1/services/{service_id}").json["status"]
                 ) == expected
-    charges = _charges(operator, shop.slug)
+    charges = invoice_charges(operator, shop.slug)
     assert len(charges) == 3 and len({c["idempotency_key"] for c in charges}) == 3
 
 
@@ -298,9 +244,9 @@ def test_charges_sent_several_at_once_each_get_their_own_outcome(
 def test_each_country_sets_vat_currency_and_number(make_tenant, operator, client, mailbox, drain,
                                                    billing_drain, platform, country, total, net,
                                                    vat, number):
-    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain,
+    shop, buyer, vin, service_id = subscribed(make_tenant, operator, client, mailbox, drain,
                                                country=country)
-    _advance(operator, shop.slug, "2028-03-01T06:00:00+01:00")
+    advance_clock(operator, shop.slug, "2028-03-01T06:00:00+01:00")
     billing_drain()
     [invoice] = buyer.get("/api/v1/invoices").json
     currency = "CHF" if country == "CH" else "EUR"
@@ -314,9 +260,9 @@ def test_each_country_sets_vat_currency_and_number(make_tenant, operator, client
 
 def test_customers_see_their_own_invoices_staff_all_other_tenants_none(
         make_tenant, operator, client, mailbox, drain, billing_drain):
-    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain)
+    shop, buyer, vin, service_id = subscribed(make_tenant, operator, client, mailbox, drain)
     other, _ = linked_vehicle(shop, operator, client, mailbox, drain)
-    _advance(operator, shop.slug, "2028-03-01T06:00:00+01:00")
+    advance_clock(operator, shop.slug, "2028-03-01T06:00:00+01:00")
     billing_drain()
     [invoice] = buyer.get("/api/v1/invoices").json
     assert other.get("/api/v1/invoices").json == []
@@ -345,9 +291,9 @@ def _settle_the_capture(operator, shop):
 
 def test_a_one_time_option_is_invoiced_when_its_payment_settles_and_credited_on_withdrawal(
         make_tenant, operator, client, mailbox, drain):
-    shop = _shop(make_tenant)
+    shop = shop_with_options(make_tenant)
     buyer, vin = linked_vehicle(shop, operator, client, mailbox, drain)
-    service_id = _buy(buyer, vin, "heated_seats")
+    service_id = buy_option(buyer, vin, "heated_seats")
     drain()
     assert buyer.get("/api/v1/invoices").json == []
     _settle_the_capture(operator, shop)
@@ -365,9 +311,9 @@ def test_a_one_time_option_is_invoiced_when_its_payment_settles_and_credited_on_
 
 def test_withdrawing_from_a_subscription_credits_its_invoices_and_stops_billing(
         make_tenant, operator, client, mailbox, drain, billing_drain):
-    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain,
+    shop, buyer, vin, service_id = subscribed(make_tenant, operator, client, mailbox, drain,
                                                at=datetime(2028, 2, 25, 9, tzinfo=timezone.utc))
-    _advance(operator, shop.slug, "2028-03-03T06:00:00+01:00")
+    advance_clock(operator, shop.slug, "2028-03-03T06:00:00+01:00")
     billing_drain()
     [invoice] = buyer.get("/api/v1/invoices").json
     assert invoice["status"] == "paid"
@@ -384,7 +330,7 @@ def test_withdrawing_from_a_subscription_credits_its_invoices_and_stops_billing(
     assert [r["amount"] for r in refunds] == [invoice["total"]["amount"]]
     assert [i["status"] for i in buyer.get("/api/v1/invoices").json
             if i["kind"] == "credit_note"] == ["refunded"]
-    _advance(operator, shop.slug, "2028-04-02T06:00:00+02:00")
+    advance_clock(operator, shop.slug, "2028-04-02T06:00:00+02:00")
     billing_drain()
     assert len([i for i in buyer.get("/api/v1/invoices").json if i["kind"] == "invoice"]) == 1
 
@@ -392,10 +338,10 @@ def test_withdrawing_from_a_subscription_credits_its_invoices_and_stops_billing(
 def test_caas_billing_run_bills_a_month_with_a_progress_bar(make_tenant, operator, client,
                                                            mailbox, drain, app):
     from caas.entrypoints.cli.billing import billing_run
-    shop = _shop(make_tenant)
+    shop = shop_with_options(make_tenant)
     buyer, vin = linked_vehicle(shop, operator, client, mailbox, drain)
-    _advance(operator, shop.slug, FEB_10_2028.isoformat())
-    _buy(buyer, vin)
+    advance_clock(operator, shop.slug, FEB_10_2028.isoformat())
+    buy_option(buyer, vin)
     drain()
     runner = app.test_cli_runner()
     early = runner.invoke(billing_run, ["--tenant", shop.slug, "--period", "2028-02"])
@@ -416,9 +362,9 @@ def test_caas_billing_run_bills_a_month_with_a_progress_bar(make_tenant, operato
 
 def test_a_time_limited_option_is_switched_off_when_its_time_is_up(
         make_tenant, operator, client, mailbox, drain, billing_drain, app):
-    shop = _shop(make_tenant)
+    shop = shop_with_options(make_tenant)
     buyer, vin = linked_vehicle(shop, operator, client, mailbox, drain)
-    boost = _buy(buyer, vin, "performance_boost")  # 30 days
+    boost = buy_option(buyer, vin, "performance_boost")  # 30 days
     drain()
     assert buyer.get(f"/api/v1/services/{boost}").json["status"] == "active"
     operator.post(f"/sandbox/clock/{shop.slug}/advance", json={"days": 29})
@@ -436,12 +382,12 @@ def test_a_time_limited_option_is_switched_off_when_its_time_is_up(
 
 def test_a_price_change_applies_to_new_subscriptions_and_moves_old_ones_after_notice(
         make_tenant, operator, client, mailbox, drain, billing_drain):
-    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain,
+    shop, buyer, vin, service_id = subscribed(make_tenant, operator, client, mailbox, drain,
                                                at=datetime(2028, 1, 1, 9, tzinfo=timezone.utc))
     assert shop.admin.put("/api/v1/catalog/options/extended_range", json={
         "enabled": True, "price": "24.90", "billing": "monthly"}).status_code == 200
     newcomer, new_vin = linked_vehicle(shop, operator, client, mailbox, drain)
-    _buy(newcomer, new_vin)
+    buy_option(newcomer, new_vin)
     drain()
     moved = shop.admin.post("/api/v1/catalog/options/extended_range/price-moves",
                             json={"notice_days": 30})
@@ -453,7 +399,7 @@ def test_a_price_change_applies_to_new_subscriptions_and_moves_old_ones_after_no
     assert moved.json["price"]["amount"] == "24.90"
     drain()
     assert any("24,90" in m["body"] for m in mailbox.messages(buyer_email(buyer)))
-    _advance(operator, shop.slug, "2028-04-01T08:00:00+02:00")
+    advance_clock(operator, shop.slug, "2028-04-01T08:00:00+02:00")
     billing_drain()
     mine = sorted((i["period"], i["total"]["amount"]) for i in buyer.get("/api/v1/invoices").json)
     assert mine == [("2028-01", "19.90"), ("2028-02", "24.90"), ("2028-03", "24.90")]
@@ -469,9 +415,9 @@ def test_a_price_change_applies_to_new_subscriptions_and_moves_old_ones_after_no
 
 def test_an_invoice_reads_as_a_document_in_the_customers_language(
         make_tenant, operator, client, mailbox, drain, billing_drain):
-    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain,
+    shop, buyer, vin, service_id = subscribed(make_tenant, operator, client, mailbox, drain,
                                                country="CH")
-    _advance(operator, shop.slug, "2028-03-01T06:00:00+01:00")
+    advance_clock(operator, shop.slug, "2028-03-01T06:00:00+01:00")
     billing_drain()
     [invoice] = buyer.get("/api/v1/invoices").json
     page = buyer.get(f"/api/v1/invoices/{invoice['id']}/document")
@@ -488,7 +434,7 @@ def test_an_invoice_reads_as_a_document_in_the_customers_language(
 def test_a_free_trial_turns_paid_unless_cancelled_with_a_reminder_before(
         make_tenant, operator, client, mailbox, drain, billing_drain):
     # Premium connectivity starts with 14 free days.
-    shop, buyer, vin, service_id = _subscribed(
+    shop, buyer, vin, service_id = subscribed(
         make_tenant, operator, client, mailbox, drain, option="premium_connectivity",
         at=datetime(2028, 2, 1, 9, tzinfo=timezone.utc))
     email = buyer_email(buyer)
@@ -496,13 +442,13 @@ def test_a_free_trial_turns_paid_unless_cancelled_with_a_reminder_before(
     def reminders():
         return [m for m in mailbox.messages(email) if "15" in m["subject"]
                 and m["subject"] != "" and "2028" in m["subject"]]
-    _advance(operator, shop.slug, "2028-02-10T09:00:00+01:00")
+    advance_clock(operator, shop.slug, "2028-02-10T09:00:00+01:00")
     billing_drain()
     assert reminders() == []
-    _advance(operator, shop.slug, "2028-02-12T11:00:00+01:00")  # three days before it ends
+    advance_clock(operator, shop.slug, "2028-02-12T11:00:00+01:00")  # three days before it ends
     billing_drain()
     assert len(reminders()) == 1
-    _advance(operator, shop.slug, "2028-03-01T06:00:00+01:00")
+    advance_clock(operator, shop.slug, "2028-03-01T06:00:00+01:00")
     billing_drain()
     assert len(reminders()) == 1  # reminded once
     [invoice] = buyer.get("/api/v1/invoices").json
@@ -512,12 +458,12 @@ def test_a_free_trial_turns_paid_unless_cancelled_with_a_reminder_before(
 
 def test_a_trial_cancelled_in_time_costs_nothing(make_tenant, operator, client, mailbox, drain,
                                                  billing_drain):
-    shop, buyer, vin, service_id = _subscribed(
+    shop, buyer, vin, service_id = subscribed(
         make_tenant, operator, client, mailbox, drain, option="premium_connectivity",
         at=datetime(2028, 2, 1, 9, tzinfo=timezone.utc))
-    _advance(operator, shop.slug, "2028-02-05T09:00:00+01:00")
+    advance_clock(operator, shop.slug, "2028-02-05T09:00:00+01:00")
     assert buyer.delete(f"/api/v1/services/{service_id}").status_code == 200
-    _advance(operator, shop.slug, "2028-04-01T09:00:00+02:00")
+    advance_clock(operator, shop.slug, "2028-04-01T09:00:00+02:00")
     billing_drain()
     assert buyer.get("/api/v1/invoices").json == []
     assert buyer.get(f"/api/v1/services/{service_id}").json["status"] == "ended"
@@ -525,9 +471,9 @@ def test_a_trial_cancelled_in_time_costs_nothing(make_tenant, operator, client, 
 
 def test_a_withdrawal_before_settlement_is_credited_once_the_invoice_is_issued(
         make_tenant, operator, client, mailbox, drain):
-    shop = _shop(make_tenant)
+    shop = shop_with_options(make_tenant)
     buyer, vin = linked_vehicle(shop, operator, client, mailbox, drain)
-    service_id = _buy(buyer, vin, "heated_seats")
+    service_id = buy_option(buyer, vin, "heated_seats")
     drain()
     assert buyer.post(f"/api/v1/services/{service_id}/withdrawal").status_code == 200
     drain()
@@ -540,7 +486,7 @@ def test_the_scheduler_checks_every_tenant_on_its_cron_schedule(make_tenant, ope
                                                                  mailbox, drain, billing_drain,
                                                                  app):
     from caas.entrypoints.worker import scheduler
-    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain)
+    shop, buyer, vin, service_id = subscribed(make_tenant, operator, client, mailbox, drain)
     with app.app_context():
         from caas.service_layer import clock
         clock.advance(app.extensions["caas"].for_tenant(shop.tenant), days=30)  # no billing job sent
@@ -582,8 +528,8 @@ def issued(platform):
 
 def test_plugins_hear_of_each_month_end_invoice_once(make_tenant, operator, client, mailbox,
                                                      drain, billing_drain, issued):
-    shop, buyer, vin, service_id = _subscribed(make_tenant, operator, client, mailbox, drain)
-    _advance(operator, shop.slug, "2028-03-01T00:30:00+01:00")
+    shop, buyer, vin, service_id = subscribed(make_tenant, operator, client, mailbox, drain)
+    advance_clock(operator, shop.slug, "2028-03-01T00:30:00+01:00")
     billing_drain()
     [invoice] = buyer.get("/api/v1/invoices").json
     assert issued(shop.slug) == [(shop.slug, invoice["id"], invoice["number"])]
@@ -595,9 +541,9 @@ def test_plugins_hear_of_each_month_end_invoice_once(make_tenant, operator, clie
 
 def test_plugins_hear_of_a_one_time_invoice_and_its_credit_note(make_tenant, operator, client,
                                                                 mailbox, drain, issued):
-    shop = _shop(make_tenant)
+    shop = shop_with_options(make_tenant)
     buyer, vin = linked_vehicle(shop, operator, client, mailbox, drain)
-    service_id = _buy(buyer, vin, "heated_seats")
+    service_id = buy_option(buyer, vin, "heated_seats")
     drain()
     _settle_the_capture(operator, shop)
     drain()

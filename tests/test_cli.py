@@ -1,33 +1,14 @@
 """The ``caas`` command line."""
-import tomllib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 import caas
-import terminal
 from caas.entrypoints.cli import main
-from conftest import new_slug, platform_config
-
-REPO = Path(__file__).resolve().parents[1]
-#: The demo tenant files (tenants/*-demo.toml) by slug: adding a country adds one.
-DEMO_TENANTS = {data["slug"]: data for data in (
-    tomllib.loads(path.read_text(encoding="utf-8"))
-    for path in sorted((REPO / "tenants").glob("*-demo.toml")))}
-
-
-@pytest.fixture
-def cli(tmp_path, monkeypatch):
-    for key, value in platform_config(tmp_path).items():
-        monkeypatch.setenv(key, "off" if value is None else str(value))
-    runner = CliRunner()
-
-    def run(*args, input=None):
-        result = runner.invoke(main, list(args), input=input, catch_exceptions=False)
-        return result
-    assert run("db", "upgrade").exit_code == 0
-    return run
+from tests.support import terminal
+from tests.support.platform import new_slug, platform_config
+from tests.support.repo import DEMO_TENANTS, REPO
 
 
 def test_tenants_operators_and_users(cli):
@@ -51,17 +32,6 @@ def test_tenants_operators_and_users(cli):
     assert "Password" in user.output and "admin-password-1" not in user.output
     assert cli("users", "create", "--tenant", "no-such", "--role", "admin", "--email", "a@b.c",
                "--password", "whatever-123").exit_code != 0
-
-
-@pytest.fixture
-def demo_databases_dropped():
-    """The demo slugs are fixed, so on PostgreSQL their databases are dropped after the test."""
-    yield
-    from caas.entrypoints.http.app import create_app
-    platform = create_app().extensions["caas"]
-    for tenant in platform.tenants():
-        platform.tenant_engines.drop_database(tenant.slug)
-    platform.close()
 
 
 def test_seed_loads_demo_tenants_and_is_idempotent(cli, demo_databases_dropped):

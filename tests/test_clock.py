@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from journey import customer_login, sell
+from tests.support.journey import customer_login, sell
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted([*(ROOT / "platform" / "caas").rglob("*.py"),

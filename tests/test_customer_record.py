@@ -1,6 +1,6 @@
 """The customer's purchase record: what it holds, who may read it, and when the VSS is down."""
-from conftest import Api
-from journey import MODEL, linked_vehicle
+from tests.support.api import Api
+from tests.support.journey import MODEL, linked_vehicle
 
 
 def _record(api, path="/api/v1/me/expediente"):

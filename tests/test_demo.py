@@ -16,10 +16,10 @@ from caas.sandboxes import faults
 from caas.entrypoints.tooling.seeding import seed_catalog
 from caas.service_layer.sales import models_page, plans_page
 from caas.service_layer.users import create_operator
-from conftest import ADMIN_PASSWORD, OPERATOR_PASSWORD
-from journey import enable_options, set_up_catalog
-from test_cli import DEMO_TENANTS, REPO, cli, demo_databases_dropped  # noqa: F401  (fixtures)
-from test_usage_billing import _usage_pricing
+from tests.support.api import ADMIN_PASSWORD, OPERATOR_PASSWORD
+from tests.support.journey import enable_options, set_up_catalog
+from tests.support.billing import usage_pricing
+from tests.support.repo import DEMO_TENANTS, REPO
 
 WALK = [("created", "reserved"), ("reserved", "factory_ordered"),
         ("factory_ordered", "manufacturing"), ("manufacturing", "vehicle_ready"),
@@ -93,7 +93,7 @@ def test_the_demo_walks_a_sale_to_an_app_linked_vehicle(walk, shop):
 
 def _connectivity_priced_by_data(shop):
     enable_options(shop)
-    _usage_pricing("1.50", "10")(shop)
+    usage_pricing("1.50", "10")(shop)
 
 
 def test_the_usage_demo_bills_a_month_of_connectivity_data(walk, shop):

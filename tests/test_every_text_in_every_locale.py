@@ -14,7 +14,6 @@ import importlib
 import inspect
 import pkgutil
 import re
-from decimal import Decimal
 from pathlib import Path
 
 import marshmallow

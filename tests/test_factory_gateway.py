@@ -18,7 +18,7 @@ from caas.service_layer.gateways import FactoryRejected, FactoryUnavailable
 from caas.sandboxes import faults
 from caas.sandboxes.factory import FactorySandbox, vin_check_digit
 from caas.sandboxes.webhooks import WebhookSender
-from gateway_support import TimesOut, system_down
+from tests.support.http_doubles import TimesOut, system_down
 
 SECRETS = {"es-mad": "secret-es", "fr-par": "secret-fr"}
 BASE_URL = "http://factory.sandbox"

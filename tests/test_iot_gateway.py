@@ -14,7 +14,7 @@ from caas.service_layer.gateways import (CommandFailed, CommandTimedOut, IotReje
                                         IotUnavailable)
 from caas.sandboxes import faults
 from caas.sandboxes.iot import COMMAND_SCHEMA, ECU_REJECTED, EXPIRED, IotSandbox, validate_command
-from gateway_support import Counting, TimesOut, raw_client, system_down
+from tests.support.http_doubles import Counting, TimesOut, raw_client, system_down
 
 BASE_URL = "http://iot.sandbox"
 VIN = "VSSZZZ1AZRA000001"

@@ -15,13 +15,13 @@ from babel.numbers import format_currency
 
 from caas import i18n
 from caas.adapters import mail
-from caas.sandboxes import smtp
 from caas.i18n import translation, translations
 from caas.quantities import format_quantity
+from caas.sandboxes import smtp
 from caas.service_layer.messages import Message, build
-from conftest import login, new_slug, password_in
-from journey import customer, enable_options, linked_vehicle, sell, set_up_catalog
-from test_cli import cli  # noqa: F401  (fixture)
+from tests.support.api import login, password_in
+from tests.support.journey import customer, enable_options, linked_vehicle, sell, set_up_catalog
+from tests.support.platform import new_slug
 
 API = "/api/v1"
 SWISS = ["fr-CH", "it-CH", "de-CH", "en-CH"]  # French first: the tenant's default

@@ -5,7 +5,7 @@ from alembic.runtime.migration import MigrationContext
 
 from caas.adapters.sql import migrations, tables
 from caas.adapters.sql.engines import make_engine
-from conftest import build_app, new_slug
+from tests.support.platform import build_app, new_slug
 
 
 @pytest.mark.parametrize("which, metadata", [("control", tables.control_metadata),
@@ -37,7 +37,7 @@ def test_tickets_opened_before_their_history_start_it_with_their_opening(shop, o
     """t0010 gives tickets of an older schema an opening entry, and staff can change them."""
     from alembic import command
 
-    from test_support_tickets import TICKETS, detail, open_ticket
+    from tests.support.tickets import TICKETS, detail, open_ticket
     ticket = open_ticket(shop, operator)
     engine = platform.tenant_engines.get(shop.slug)
     config = migrations.alembic_config("tenant")

@@ -10,7 +10,7 @@ from caas.adapters.sql import tables
 from caas.service_layer.gateways import ProviderRejected, ProviderUnavailable
 from caas.entrypoints.worker.fanout import schedule_reminders
 from caas.tenancy import tenant_context
-from journey import linked_vehicle
+from tests.support.journey import linked_vehicle
 
 
 @pytest.fixture

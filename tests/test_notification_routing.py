@@ -6,7 +6,7 @@ import pytest
 from caas.domain import notifications as rules
 from caas.domain.notifications import (DISPLAY, EMAIL, PUSH, SMS, Decision, Preferences,
                                        RoutingError, RoutingTable, plan)
-from journey import customer_login, sell, set_up_catalog
+from tests.support.journey import customer_login, sell, set_up_catalog
 
 CHANNELS = (EMAIL, PUSH, SMS, DISPLAY)
 #: The specification's table, cell by cell ("Notification Routing Rules").

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from conftest import PG_URL
+from tests.support.platform import PG_URL
 
 # schemathesis draws from the global ``random`` inside its strategies; Hypothesis
 # seeds it per example (so runs stay reproducible) but warns each time.

@@ -5,7 +5,7 @@ import pytest
 
 from caas.domain.money import Money
 from caas.domain.orders import TRANSITIONS, IllegalTransition, Order, Status
-from journey import order, pay, sell, set_up_catalog, to_in_transit, to_vehicle_ready
+from tests.support.journey import order, pay, sell, set_up_catalog, to_in_transit, to_vehicle_ready
 
 #: The spec's state diagram (plus the stock shortcut and the reservation step of the issue).
 SPEC_EDGES = {

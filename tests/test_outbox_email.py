@@ -11,9 +11,8 @@ import sqlalchemy as sa
 from caas.adapters.sql import tables
 from caas.entrypoints.worker.actors import dispatch
 from caas.entrypoints.worker.fanout import relay
-from caas.service_layer.users import provision_user
 from caas.tenancy import tenant_context
-from conftest import ADMIN_PASSWORD, login, password_in
+from tests.support.api import login, password_in
 
 
 @pytest.mark.parametrize("locale, subject, greeting", [
@@ -88,8 +87,8 @@ CRASH_AFTER_COMMIT = textwrap.dedent("""
     from caas.entrypoints.http.app import create_app
     from caas.service_layer.users import provision_user
     from caas.tenancy import tenant_context
-    import conftest
-    app = create_app(conftest.platform_config(sys.argv[1], CAAS_DATABASE_URL=sys.argv[2],
+    from tests.support.platform import platform_config
+    app = create_app(platform_config(sys.argv[1], CAAS_DATABASE_URL=sys.argv[2],
                                               CAAS_TENANT_DATABASE_URL=sys.argv[3],
                                               CAAS_BROKER_URL="memory://"))
     platform = app.extensions["caas"]
@@ -108,7 +107,7 @@ def test_crash_after_commit_still_sends_the_email_exactly_once(app, platform, te
     result = subprocess.run(
         [sys.executable, "-c", CRASH_AFTER_COMMIT, str(tmp_path), config["CAAS_DATABASE_URL"],
          config["CAAS_TENANT_DATABASE_URL"], tenant.slug, email],
-        cwd=os.path.dirname(__file__), capture_output=True, text=True, timeout=120,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), capture_output=True, text=True, timeout=120,
         # The child uses this test's databases, given above; it must not make its own.
         env={k: v for k, v in os.environ.items() if k != "CAAS_TEST_DATABASE_URL"})
     assert result.returncode == 9, result.stderr

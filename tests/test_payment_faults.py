@@ -10,7 +10,6 @@ authorization was captured or released.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -18,7 +17,8 @@ import pytest
 
 from caas.sandboxes import faults
 from caas.tenancy import tenant_context
-from journey import PRICES, linked_vehicle, pay, sell, to_vehicle_ready
+from tests.support.ledger import Ledger
+from tests.support.journey import PRICES, linked_vehicle, pay, sell, to_vehicle_ready
 
 CALLS = ("reservation", "final", "authorization", "capture", "void", "refund", "month_end")
 FAULTS = ("ok", "decline", "down", "timeout_after_charging", "5xx_after_charging",
@@ -47,37 +47,6 @@ def fault_mode(call: str, fault: str) -> faults.Mode | None:
     # The answer is lost, on the retry with the same key and on the lookup of the key too:
     # the outcome is truly unknown until the gateway is reachable again.
     return faults.Mode(lost, operations=[operation, "lookup"], times=3 if job else None)
-
-
-class Ledger:
-    """The gateway's movements for one subject (its ``reference``)."""
-
-    def __init__(self, operator, slug: str, reference: str):
-        entries = operator.get(f"/sandbox/payments/ledger?tenant={slug}").json["entries"]
-        self.entries = [entry for entry in entries if entry["reference"] == reference]
-
-    def amount(self, *types: str) -> Decimal:
-        return sum((Decimal(entry["amount"]) for entry in self.entries if entry["type"] in types),
-                   Decimal(0))
-
-    @property
-    def net(self) -> Decimal:
-        return self.amount("charge", "capture") - self.amount("refund")
-
-    @property
-    def takings(self) -> int:
-        return sum(entry["type"] in ("charge", "capture") for entry in self.entries)
-
-    def open_holds(self) -> list[str]:
-        moves = defaultdict(set)
-        for entry in self.entries:
-            moves[entry["payment_id"]].add(entry["type"])
-        return [payment for payment, types in moves.items()
-                if "authorization" in types and not types & {"capture", "void"}]
-
-    def payment_ids(self) -> set[str]:
-        return {entry["payment_id"] for entry in self.entries
-                if entry["type"] in ("charge", "capture")}
 
 
 @pytest.fixture

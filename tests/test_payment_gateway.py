@@ -21,7 +21,7 @@ from caas.sandboxes import faults
 from caas.sandboxes.payment_requests import request_operation
 from caas.sandboxes.payments import PaymentsSandbox
 from caas.sandboxes.webhooks import WebhookSender
-from gateway_support import Counting, raw_client, system_down
+from tests.support.http_doubles import Counting, raw_client, system_down
 
 SECRETS = {"acme": "acme-payments-secret", "globex": "globex-payments-secret"}
 BASE_URL = "http://payments.sandbox"

@@ -11,8 +11,8 @@ from caas.crypto import signing
 from caas.domain.money import Money
 from caas.sandboxes import faults
 from caas.tenancy import tenant_context
-from journey import linked_vehicle, pay, sell
-from test_payment_faults import Ledger
+from tests.support.journey import linked_vehicle, pay, sell
+from tests.support.ledger import Ledger
 
 LOST = faults.Mode("charge_then_timeout", operations=["charge", "lookup"])
 

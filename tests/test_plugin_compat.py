@@ -6,7 +6,7 @@ import pytest
 import caas
 from caas.hookspecs import HookArgumentDeprecated, deprecated_arguments, hookspec
 from caas.plugins import IncompatiblePlugin, Plugins, check_api_version
-from test_plugins import install_distribution, site  # noqa: F401  (fixture)
+from tests.support.distributions import install_distribution
 
 COUNTRY_PLUGIN = """
     from decimal import Decimal
@@ -57,7 +57,7 @@ def test_an_undeclared_plugin_is_taken_as_written_for_1_0_with_a_warning(site, c
 
 
 def test_the_platform_lists_the_refusal(site, tmp_path):
-    from conftest import build_app
+    from tests.support.platform import build_app
     install_distribution(site, "caas-test-future", COUNTRY_PLUGIN.format(
         declaration='caas_plugin_api = "3.0"'))
     app = build_app(tmp_path / "instance")

@@ -6,7 +6,7 @@ import pytest
 from marshmallow import Schema, fields, validate
 
 from caas import hookimpl
-from journey import set_up_catalog, to_in_transit
+from tests.support.journey import set_up_catalog, to_in_transit
 
 SECRET = "tok-3f1c9a7e55d2"
 

@@ -1,40 +1,12 @@
 """Plugin discovery from entry points, the allow-list, and containment of failing plugins."""
-import importlib
 import sys
-import textwrap
 
 import pluggy
 import pytest
 
 from caas.plugins import Plugins
-from conftest import build_app, login, new_slug, OPERATOR_PASSWORD
-
-
-def install_distribution(folder, name, module_source, version="0.1.0"):
-    """Lay out an installed distribution (dist-info + module) the way pip would, on sys.path."""
-    module = name.replace("-", "_")
-    dist_info = folder / f"{module}-{version}.dist-info"
-    dist_info.mkdir(parents=True)
-    (dist_info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
-    entry = name.removeprefix("caas-")
-    (dist_info / "entry_points.txt").write_text(f"[caas]\n{entry} = {module}\n")
-    (folder / f"{module}.py").write_text(textwrap.dedent(module_source))
-    return entry, module
-
-
-@pytest.fixture
-def site(tmp_path):
-    folder = tmp_path / "site"
-    folder.mkdir()
-    sys.path.insert(0, str(folder))
-    importlib.invalidate_caches()
-    modules_before = set(sys.modules)
-    yield folder
-    sys.path.remove(str(folder))
-    for name in set(sys.modules) - modules_before:
-        if name.startswith("caas_test_"):
-            del sys.modules[name]
-    importlib.invalidate_caches()
+from tests.support.distributions import install_distribution
+from tests.support.platform import build_app, new_slug
 
 
 EVENTS_PLUGIN = """

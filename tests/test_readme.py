@@ -2,7 +2,7 @@
 import re
 from pathlib import Path
 
-from journey import set_up_catalog
+from tests.support.journey import set_up_catalog
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")

@@ -7,11 +7,11 @@ import sys
 
 import pytest
 
-import terminal
 from caas.adapters.sql.engines import TenantEngines
-from caas.entrypoints.http.app import create_app
 from caas.config import ConfigError
-from conftest import platform_config
+from caas.entrypoints.http.app import create_app
+from tests.support import terminal
+from tests.support.platform import platform_config
 
 
 def test_production_refuses_the_default_secret_and_sandboxes(tmp_path):

@@ -8,7 +8,7 @@ from caas.crypto import signing
 from caas.entrypoints.worker.fanout import relay
 from caas.sandboxes import faults
 from caas.service_layer import messages
-from journey import (advance, customer, order, pay, sell, set_up_catalog, to_vehicle_ready)
+from tests.support.journey import (advance, customer, order, pay, sell, set_up_catalog, to_vehicle_ready)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from caas.sandboxes import faults
-from journey import (CUSTOMERS, MODEL, PLAN, advance, customer, customer_login, order, pay, sell,
+from tests.support.journey import (CUSTOMERS, MODEL, PLAN, advance, customer, customer_login, order, pay, sell,
                      set_up_catalog, to_in_transit, to_vehicle_ready)
 
 

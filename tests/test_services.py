@@ -10,7 +10,7 @@ import time_machine
 from caas import CatalogOption, hookimpl
 from caas.crypto import signing
 from caas.sandboxes import faults
-from journey import (PRICES, customer_login, enable_options, linked_vehicle, set_up_catalog)
+from tests.support.journey import (PRICES, customer_login, enable_options, linked_vehicle, set_up_catalog)
 
 
 @pytest.fixture
@@ -283,7 +283,7 @@ def test_concurrent_purchases_of_one_option_activate_once(shop, owned, operator,
     statuses, barrier = [], threading.Barrier(4)
 
     def attempt():
-        from conftest import Api
+        from tests.support.api import Api
         api = Api(app.test_client(), buyer.token, buyer.tenant)
         barrier.wait()
         statuses.append(_buy(api, vin).status_code)

@@ -19,7 +19,8 @@ import time_machine
 from caas.entrypoints.worker import broker as broker_module
 from caas.service_layer.users import create_operator, provision_user
 from caas.tenancy import tenant_context
-from conftest import ADMIN_PASSWORD, OPERATOR_PASSWORD, build_app
+from tests.support.api import ADMIN_PASSWORD, OPERATOR_PASSWORD
+from tests.support.platform import build_app
 
 TOKEN = "/api/v1/auth/token"
 #: Small enough to reach in a test; the delays start after 3 failures at 1 s (the defaults).

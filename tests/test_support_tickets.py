@@ -10,26 +10,9 @@ from datetime import datetime
 import pytest
 
 from caas.adapters.sql.tickets import SupportTickets
-from conftest import Api
-from journey import customer, customer_login, pay, sell
-from test_api_conventions import assert_error_shape, fields_of, total
-
-TICKETS = "/api/v1/support/tickets"
-
-
-def open_ticket(shop, operator) -> dict:
-    """A ticket opened by the payments webhook: the reservation's settlement failed."""
-    sold = sell(shop)["order"]
-    assert pay(shop, sold["id"], token="tok_settle_fail").status_code == 200
-    [payment] = [entry["payment_id"] for entry in operator.get(
-        f"/sandbox/payments/ledger?tenant={shop.slug}").json["entries"]
-        if entry["reference"] == sold["reference"]]
-    assert operator.post(f"/sandbox/payments/{payment}/settle",
-                         json={"outcome": "failed"}).status_code == 200
-    [ticket] = [t for t in shop.employee.get(TICKETS, query_string={"page_size": 100}).json
-                if t["order_id"] == sold["id"]]
-    return ticket
-
+from tests.support.api import Api, assert_error_shape, fields_of, total
+from tests.support.journey import customer, customer_login, sell
+from tests.support.tickets import TICKETS, detail, open_ticket
 
 def me(api) -> dict:
     return api.get("/api/v1/me").json
@@ -37,12 +20,6 @@ def me(api) -> dict:
 
 def audit(shop, **filters) -> list[dict]:
     response = shop.admin.get("/api/v1/audit", query_string={"page_size": 100, **filters})
-    assert response.status_code == 200, response.json
-    return response.json
-
-
-def detail(shop, ticket_id: int) -> dict:
-    response = shop.employee.get(f"{TICKETS}/{ticket_id}")
     assert response.status_code == 200, response.json
     return response.json
 

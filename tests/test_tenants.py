@@ -1,9 +1,9 @@
 """Tenant registry: creation through the API and the CLI, isolation between tenants."""
 import pytest
-import sqlalchemy as sa
 
 from caas.adapters.sql import migrations
-from conftest import login, new_slug, ADMIN_PASSWORD
+from tests.support.api import ADMIN_PASSWORD
+from tests.support.platform import new_slug
 
 
 def test_operator_creates_a_tenant_with_its_own_database_at_head(operator, platform):

@@ -10,31 +10,20 @@ from caas import CatalogOption, UsageMetric, hookimpl
 from caas.crypto import signing
 from caas.adapters.sql import migrations
 from caas.sandboxes import faults
-from conftest import build_app
-from journey import linked_vehicle
-from test_billing import (_advance, _charges, _subscribed, billing_drain,  # noqa: F401 (fixture)
-                          buyer_email)
+from tests.support.journey import linked_vehicle
+from tests.support.platform import build_app
+from tests.support.billing import (PREMIUM, advance_clock, buyer_email, invoice_charges, subscribed,
+                                   usage_pricing)
 
 JAN_1_2028 = datetime(2028, 1, 1, 9, tzinfo=timezone.utc)  # free trial until 15 January, 09:00
-PREMIUM = "/api/v1/catalog/options/premium_connectivity"
-
-
-def _usage_pricing(usage_price, included, price="9.90"):
-    """A ``set_up`` of the shop: premium connectivity with usage pricing."""
-    def set_up(shop):
-        response = shop.admin.put(PREMIUM, json={
-            "enabled": True, "price": price, "billing": "monthly", "usage_price": usage_price,
-            "included": included})
-        assert response.status_code == 200, response.json
-    return set_up
 
 
 def _metered(make_tenant, operator, client, mailbox, drain, country="ES", usage_price="1.99",
              included="10"):
     """A premium-connectivity subscription bought on 1 January 2028, its usage priced."""
-    return _subscribed(make_tenant, operator, client, mailbox, drain, country,
+    return subscribed(make_tenant, operator, client, mailbox, drain, country,
                        option="premium_connectivity", at=JAN_1_2028,
-                       set_up=_usage_pricing(usage_price, included))
+                       set_up=usage_pricing(usage_price, included))
 
 
 def _report(client, slug, secret, vin, day, quantity, metric="data", event_id=None,
@@ -96,7 +85,7 @@ def test_usage_beyond_the_included_quantity_reaches_the_month_end_invoice(
                                    usage_price, included)
     _plays(operator, shop, vin, daily)
     # The vehicle reports each day from 1 to 31 January as the clock passes them.
-    advanced = _advance(operator, shop.slug, "2028-02-01T00:30:00+01:00")
+    advanced = advance_clock(operator, shop.slug, "2028-02-01T00:30:00+01:00")
     assert advanced["telemetry_reports"] == 31
     billing_drain()
     invoice = _invoice(buyer, "2028-01")
@@ -111,7 +100,7 @@ def test_usage_beyond_the_included_quantity_reaches_the_month_end_invoice(
     assert line["total"]["currency"] == ("EUR" if country == "ES" else "CHF")
     assert _line(invoice, "subscription")["days"] == 17
     assert invoice["total"]["amount"] == total and invoice["status"] == "paid"
-    assert [charge["amount"] for charge in _charges(operator, shop.slug)] == [total]
+    assert [charge["amount"] for charge in invoice_charges(operator, shop.slug)] == [total]
     # Running January again bills its usage no second time.
     again = shop.admin.post("/api/v1/billing/runs", json={"period": "2028-01"})
     assert again.status_code == 202 and again.json["invoices"] == 0
@@ -123,7 +112,7 @@ def test_the_invoice_document_shows_the_usage_in_the_customers_language(
         make_tenant, operator, client, mailbox, drain, billing_drain):
     shop, buyer, vin, _ = _metered(make_tenant, operator, client, mailbox, drain)
     _plays(operator, shop, vin, "0.733")
-    _advance(operator, shop.slug, "2028-02-01T00:30:00+01:00")
+    advance_clock(operator, shop.slug, "2028-02-01T00:30:00+01:00")
     billing_drain()
     invoice = _invoice(buyer, "2028-01")
     html = buyer.get(f"/api/v1/invoices/{invoice['id']}/document").get_data(as_text=True)
@@ -135,7 +124,7 @@ def test_only_whole_billable_local_days_count_and_the_last_local_day_is_the_mont
         make_tenant, operator, client, mailbox, drain, billing_drain):
     shop, buyer, vin, service_id = _metered(make_tenant, operator, client, mailbox, drain,
                                             usage_price="1.00", included="0")
-    _advance(operator, shop.slug, "2028-01-31T23:30:00+01:00")  # still 31 January in Madrid
+    advance_clock(operator, shop.slug, "2028-01-31T23:30:00+01:00")  # still 31 January in Madrid
     # In the free trial, on the day it ends (09:00 UTC: partly free), paid days, the last day.
     for day, quantity in (("2028-01-10", "4.000"), ("2028-01-15", "4.000"),
                           ("2028-01-20", "2.000"), ("2028-01-31", "1.000")):
@@ -143,15 +132,15 @@ def test_only_whole_billable_local_days_count_and_the_last_local_day_is_the_mont
     early = _reported(shop, client, vin, "2028-02-01", "5.000")
     assert early.status_code == 422 and "day" in early.json["errors"]["json"]
     assert buyer.delete(f"/api/v1/services/{service_id}").status_code == 200  # ends 1 February
-    _advance(operator, shop.slug, "2028-02-01T00:30:00+01:00")  # 31 January, 23:30 UTC
+    advance_clock(operator, shop.slug, "2028-02-01T00:30:00+01:00")  # 31 January, 23:30 UTC
     assert _reported(shop, client, vin, "2028-02-01", "5.000").status_code == 200
     billing_drain()
     line = _line(_invoice(buyer, "2028-01"), "usage")
     assert line["quantity"] == "3.000" and line["total"]["amount"] == "3.00"
     # After its end nothing more is billed, though the vehicle still reports.
-    _advance(operator, shop.slug, "2028-02-29T12:00:00+01:00")
+    advance_clock(operator, shop.slug, "2028-02-29T12:00:00+01:00")
     assert _reported(shop, client, vin, "2028-02-10", "7.000").status_code == 200
-    _advance(operator, shop.slug, "2028-03-01T06:00:00+01:00")
+    advance_clock(operator, shop.slug, "2028-03-01T06:00:00+01:00")
     billing_drain()
     assert [i["period"] for i in buyer.get("/api/v1/invoices").json] == ["2028-01"]
     assert _usage(buyer, vin, "2028-02")["data"][0] == "12.000"
@@ -161,7 +150,7 @@ def test_a_late_or_corrected_reading_of_an_invoiced_month_is_refused(
         make_tenant, operator, client, mailbox, drain, billing_drain):
     shop, buyer, vin, _ = _metered(make_tenant, operator, client, mailbox, drain)
     _plays(operator, shop, vin, "0.733")
-    _advance(operator, shop.slug, "2028-02-03T12:00:00+01:00")
+    advance_clock(operator, shop.slug, "2028-02-03T12:00:00+01:00")
     billing_drain()
     for day in ("2028-01-20", "2028-01-05"):  # a correction, and a day never reported
         late = _reported(shop, client, vin, day, "9.000")
@@ -253,7 +242,7 @@ def test_reports_of_one_day_at_once_keep_one_reading(reporting, app):
 def test_a_reading_for_another_tenants_vehicle_is_refused(reporting, make_tenant, operator,
                                                           client, mailbox, drain):
     shop, buyer, vin = reporting
-    from journey import enable_options, set_up_catalog
+    from tests.support.journey import enable_options, set_up_catalog
     other = make_tenant("ES")
     set_up_catalog(other)
     enable_options(other)
@@ -298,7 +287,7 @@ def test_a_price_move_carries_the_usage_price_and_included_quantity(
     shop, buyer, vin, _ = _metered(make_tenant, operator, client, mailbox, drain,
                                    usage_price="2.00", included="10")
     _plays(operator, shop, vin, "0.500")
-    _usage_pricing("3.00", "5")(shop)  # same monthly price, new usage pricing
+    usage_pricing("3.00", "5")(shop)  # same monthly price, new usage pricing
     moved = shop.admin.post(f"{PREMIUM}/price-moves", json={"notice_days": 10})
     assert moved.status_code == 200, moved.json
     assert (moved.json["effective_from"], moved.json["subscriptions"]) == ("2028-02", 1)
@@ -306,7 +295,7 @@ def test_a_price_move_carries_the_usage_price_and_included_quantity(
     drain()
     [notice] = [m["body"] for m in mailbox.messages(buyer_email(buyer)) if "GB" in m["body"]]
     assert "5\xa0GB al mes cuesta 3,00\xa0€ por GB" in notice and "9,90" in notice
-    _advance(operator, shop.slug, "2028-03-01T06:00:00+01:00")
+    advance_clock(operator, shop.slug, "2028-03-01T06:00:00+01:00")
     billing_drain()
     # January: 8 GB within the old 10 included. February: 29 × 0.5 = 14.5 GB, 9.5 beyond 5 at 3.00.
     january, february = _line(_invoice(buyer, "2028-01"), "usage"), _line(
@@ -348,11 +337,11 @@ def test_a_withdrawal_credits_the_usage_line_with_the_months_price(
             "enabled": True, "price": "9.90", "billing": "monthly", "usage_price": "1.00",
             "included": "5"})
         assert response.status_code == 200, response.json
-    shop, buyer, vin, service_id = _subscribed(
+    shop, buyer, vin, service_id = subscribed(
         make_tenant, operator, client, mailbox, drain, option=metered_hotspot,
         at=datetime(2028, 1, 25, 9, tzinfo=timezone.utc), set_up=priced)
     _plays(operator, shop, vin, "1.000")
-    _advance(operator, shop.slug, "2028-02-01T06:00:00+01:00")
+    advance_clock(operator, shop.slug, "2028-02-01T06:00:00+01:00")
     billing_drain()
     invoice = _invoice(buyer, "2028-01")
     usage = _line(invoice, "usage")["total"]["amount"]
@@ -374,7 +363,7 @@ def test_no_withdrawal_once_the_free_trial_and_the_window_are_over(
         make_tenant, operator, client, mailbox, drain, billing_drain):
     # Premium connectivity's 14-day trial ends with the withdrawal period, on the tenant's clock.
     shop, buyer, vin, service_id = _metered(make_tenant, operator, client, mailbox, drain)
-    _advance(operator, shop.slug, "2028-02-01T06:00:00+01:00")
+    advance_clock(operator, shop.slug, "2028-02-01T06:00:00+01:00")
     billing_drain()
     refused = buyer.post(f"/api/v1/services/{service_id}/withdrawal")
     assert refused.status_code == 409 and refused.json["reason"] == "window_over"
@@ -401,9 +390,9 @@ def test_the_telemetry_sandbox_needs_an_operator_and_reports_on_demand(reporting
     assert _usage(buyer, vin, "2026-01")["data"][1] == {"2026-01-07": "0.250"}
     # Down, the vehicles stay silent as the clock passes days.
     assert operator.put("/sandbox/telemetry/mode", json={"mode": "down"}).status_code == 200
-    assert _advance(operator, shop.slug, _days_ahead(2))["telemetry_reports"] == 0
+    assert advance_clock(operator, shop.slug, _days_ahead(2))["telemetry_reports"] == 0
     faults.set_mode("telemetry", faults.Mode())
-    assert _advance(operator, shop.slug, _days_ahead(4))["telemetry_reports"] >= 1
+    assert advance_clock(operator, shop.slug, _days_ahead(4))["telemetry_reports"] >= 1
 
 
 def _days_ahead(days):

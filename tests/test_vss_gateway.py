@@ -11,7 +11,7 @@ from caas.adapters.http.vss import VssClient
 from caas.service_layer.gateways import Maintenance, VssError, VssUnavailable
 from caas.sandboxes import faults
 from caas.sandboxes.vss import VssSandbox
-from gateway_support import Counting, TimesOut
+from tests.support.http_doubles import Counting, TimesOut
 
 BASE_URL = "http://vss.sandbox"
 VIN = "VSSZZZ1AZRA000001"

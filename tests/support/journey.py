@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-from conftest import login, password_in
+from tests.support.api import login, password_in
 
 #: A valid customer per bundled country: tax id, phone and address pass its rules.
 CUSTOMERS = {
