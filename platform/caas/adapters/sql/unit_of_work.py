@@ -7,7 +7,8 @@ from typing import Callable, Iterator
 
 from sqlalchemy.engine import Engine
 
-from caas.adapters.sql import billing, notifications, orders, services, usage
+from caas.adapters.sql import notifications, orders, services, usage
+from caas.adapters.sql.billing import invoices, runs, subscriptions
 from caas.adapters.sql import repositories as repo
 from caas.adapters.sql import tables
 from caas.adapters.sql.engines import reading
@@ -102,9 +103,9 @@ class TenantUnitOfWork(UnitOfWork):
         self.reminders = notifications.MaintenanceReminders(conn, clock)
         self.maintenance = notifications.MaintenanceRecords(conn, clock)
         self.documents = notifications.Documents(conn, clock)
-        self.subscriptions = billing.SubscriptionRepository(conn, clock)
-        self.invoices = billing.InvoiceRepository(conn, clock)
-        self.billing_runs = billing.BillingRuns(conn, clock)
+        self.subscriptions = subscriptions.SubscriptionRepository(conn, clock)
+        self.invoices = invoices.InvoiceRepository(conn, clock)
+        self.billing_runs = runs.BillingRuns(conn, clock)
         self.usage = usage.UsageRepository(conn, clock)
 
 
