@@ -8,9 +8,10 @@ from typing import Callable, Iterator
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from caas.adapters.sql import (audit, billing, catalog, customers, idempotency, notifications,
-                               orders, outbox, payments, services, sign_in, tables, tenants,
-                               tickets, usage, users, vehicles)
+from caas.adapters.sql import (audit, catalog, customers, idempotency, notifications, orders,
+                               outbox, payments, services, sign_in, tables, tenants, tickets,
+                               usage, users, vehicles)
+from caas.adapters.sql.billing import invoices, runs, subscriptions
 from caas.adapters.sql.engines import reading
 from caas.clock import WALL, TenantClock
 from caas.context import current_actor, current_request_id
@@ -116,9 +117,9 @@ class TenantUnitOfWork(UnitOfWork):
         self.reminders = notifications.MaintenanceReminders(conn, clock)
         self.maintenance = notifications.MaintenanceRecords(conn, clock)
         self.documents = notifications.Documents(conn, clock)
-        self.subscriptions = billing.SubscriptionRepository(conn, clock)
-        self.invoices = billing.InvoiceRepository(conn, clock)
-        self.billing_runs = billing.BillingRuns(conn, clock)
+        self.subscriptions = subscriptions.SubscriptionRepository(conn, clock)
+        self.invoices = invoices.InvoiceRepository(conn, clock)
+        self.billing_runs = runs.BillingRuns(conn, clock)
         self.usage = usage.UsageRepository(conn, clock)
 
 
