@@ -106,7 +106,7 @@ class Plugins:
                 continue
             if self._compatible(record, module):
                 try:
-                    self._register_warning_about_deprecations(module, entry_point.name)
+                    self._register_contained(module, entry_point.name)
                 except Exception as exc:
                     record.error = f"failed to load: {exc!r}"
                     log.exception("plugin failed to load", extra={"plugin": entry_point.name})
@@ -129,9 +129,10 @@ class Plugins:
             return False
         return True
 
-    def _register_warning_about_deprecations(self, module, name: str) -> None:
-        """Register ``module``; pluggy's warnings about deprecated hook arguments it accepts
-        are logged against the plugin and then raised again for its author's tests."""
+    def _register_contained(self, module, name: str) -> None:
+        """Register ``module`` with each of its hook implementations contained; pluggy's
+        warnings about deprecated hook arguments it accepts are logged against the
+        plugin and then raised again for its author's tests."""
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", hookspecs.HookArgumentDeprecated)
             self.pm.register(module, name=name)
@@ -145,7 +146,7 @@ class Plugins:
 
     def register(self, module, name: str) -> None:
         """Register an in-tree module as a plugin (used for the core's own defaults)."""
-        self._register_warning_about_deprecations(module, name)
+        self._register_contained(module, name)
         self.loaded[name] = LoadedPlugin(name, "caas", None)
         self.pm.check_pending()
         self._collect()
