@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from caas.adapters.sql import bulk, tables
-from caas.adapters.sql.rows import aware, page
+from caas.adapters.sql.rows import page
 from caas.clock import WALL, TenantClock
 from caas.domain.billing import AlreadyBilled
 from caas.domain.invoices import Invoice

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from caas.adapters.sql import tables
-from caas.adapters.sql.repositories import aware
+from caas.adapters.sql.rows import aware
 from caas.clock import WALL, TenantClock
 from caas.domain.subscriptions import Subscription
 
