@@ -8,7 +8,7 @@ ahead of the real time (a test clock, moved by ``POST /sandbox/clock/{tenant}/ad
 *Infrastructure time* is the real time, :func:`wall_now`: job leases, retries and
 schedules, tokens, sign-in throttling, webhook signatures, caches and metrics.
 
-Nothing else in the platform reads the time; ``tests/test_clock.py`` fails when
+Nothing else in the platform reads the time; ``tests/integration/test_clock.py`` fails when
 code does, and names the few functions allowed to read the real time.
 """
 from __future__ import annotations

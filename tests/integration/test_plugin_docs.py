@@ -7,7 +7,7 @@ import pytest
 
 from caas import hookspecs
 
-HOOKS_DOC = Path(__file__).resolve().parent.parent / "docs" / "plugins" / "hooks.md"
+HOOKS_DOC = Path(__file__).resolve().parents[2] / "docs" / "plugins" / "hooks.md"
 HEADING = re.compile(r"^## (\w+)\((.*)\)\s*$", re.MULTILINE)
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from tests.support.journey import customer_login, sell
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted([*(ROOT / "platform" / "caas").rglob("*.py"),
                   *(path for path in (ROOT / "plugins").rglob("*.py") if "tests" not in path.parts)])
 #: Reading the time directly: only ``caas/clock.py`` may.
@@ -93,7 +93,7 @@ def test_only_infrastructure_reads_the_real_time():
     offenders = [where for path in SOURCES for where, callee in _calls(path)
                  if callee in ("wall_now", "wall_time") and not allowed(where)]
     assert offenders == [], ("business time comes from the tenant's clock (uow.now()); "
-                             "real time only where tests/test_clock.py allows it: "
+                             "real time only where tests/integration/test_clock.py allows it: "
                              + ", ".join(offenders))
 
 

@@ -32,7 +32,7 @@ from caas.quantities import format_quantity
 from caas.service_layer import catalog, documents, messages
 from caas.service_layer.withdrawal import refusal
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 API = "/api/v1"
 #: Every language, and the locales of the demo tenants that read them.
 LOCALES = ("en", "es-ES", "fr-FR", "de-DE", "it-IT", "de-CH", "fr-CH", "it-CH", "en-GB")

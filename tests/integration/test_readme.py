@@ -4,7 +4,7 @@ from pathlib import Path
 
 from tests.support.journey import set_up_catalog
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
 

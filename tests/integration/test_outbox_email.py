@@ -107,7 +107,7 @@ def test_crash_after_commit_still_sends_the_email_exactly_once(app, platform, te
     result = subprocess.run(
         [sys.executable, "-c", CRASH_AFTER_COMMIT, str(tmp_path), config["CAAS_DATABASE_URL"],
          config["CAAS_TENANT_DATABASE_URL"], tenant.slug, email],
-        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), capture_output=True, text=True, timeout=120,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), capture_output=True, text=True, timeout=120,
         # The child uses this test's databases, given above; it must not make its own.
         env={k: v for k, v in os.environ.items() if k != "CAAS_TEST_DATABASE_URL"})
     assert result.returncode == 9, result.stderr

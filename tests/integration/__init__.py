@@ -1,0 +1,1 @@
+"""Adapters, workers, the CLI and plugins on real databases, brokers and sandboxes."""
