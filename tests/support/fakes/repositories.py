@@ -21,8 +21,11 @@ class Repository:
 
     def __init__(self, uow):
         self.uow = uow
-        self.table = uow.table(self.TABLE)
         self.now = uow.now
+
+    @property
+    def table(self):
+        return self.uow.table(self.TABLE)
 
 
 class Users(Repository):
