@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from caas.context import current_actor, current_request_id
 from caas.domain.notifications import Preferences
 
@@ -33,8 +35,8 @@ class Users(Repository):
 
     def add(self, user):
         user.created_at = self.now()
-        if self.by_email(user.email):
-            raise AssertionError(f"unique email: {user.email}")  # the SQL constraint
+        if self.table.where(email=user.email):  # the table's unique constraint
+            raise IntegrityError("INSERT INTO users", {"email": user.email}, None)
         user.id = self.table.insert(None)
         self.table.rows[user.id] = copy.copy(user)
         return user
