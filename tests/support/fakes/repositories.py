@@ -97,12 +97,26 @@ class Audit(Repository):
                         None if source is None else {"status": str(source)},
                         {"status": str(target), "note": note})
 
+    #: An ``action`` filter ending with one of these matches every action it starts.
+    PREFIX_MARKS = (".", "*")
+
     def page(self, offset, limit, filters):
-        rows = [dict(row) for row in reversed(self.table.where())
-                if all(row.get(column) == filters[column] for column in
-                       ("entity", "entity_id", "actor_id", "actor_email", "actor_role")
-                       if filters.get(column))]
-        return page(rows, offset, limit)
+        """Newest first; by column, ``action`` (or its prefix), ``since`` and ``until``."""
+        action = filters.get("action")
+
+        def matches(row) -> bool:
+            if any(filters.get(column) and row[column] != filters[column] for column in
+                   ("entity", "entity_id", "actor_id", "actor_email", "actor_role")):
+                return False
+            if action and action.endswith(self.PREFIX_MARKS):
+                if not row["action"].startswith(action.rstrip("*")):
+                    return False
+            elif action and row["action"] != action:
+                return False
+            return ((not filters.get("since") or row["at"] >= filters["since"])
+                    and (not filters.get("until") or row["at"] < filters["until"]))
+        return page([dict(row) for row in reversed(self.table.where()) if matches(row)],
+                    offset, limit)
 
 
 class Outbox(Repository):
