@@ -10,7 +10,7 @@ import sqlalchemy
 from argon2 import PasswordHasher
 
 from caas.adapters import mail, passwords
-
+from caas.context import SYSTEM, actor_var, request_id_var
 from tests.support.fakes import fake_world
 
 #: argon2id at its cheapest: the same hashes and checks, in microseconds instead of ~50 ms.
@@ -28,6 +28,16 @@ def _no_network_and_no_database(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
     monkeypatch.setattr(sqlalchemy, "create_engine", refuse)
+
+
+@pytest.fixture(autouse=True)
+def _acting_as_the_system():
+    """Each use case runs as the system, outside any request, whatever ran before it in this
+    process (the audit log records the actor)."""
+    actor, request = actor_var.set(SYSTEM), request_id_var.set(None)
+    yield
+    actor_var.reset(actor)
+    request_id_var.reset(request)
 
 
 @pytest.fixture(autouse=True)

@@ -117,3 +117,12 @@ def test_ones_own_account_is_read_and_a_gone_one_is_unauthorized(world):
     assert users.get_account(OnePlatform(world), world.tenant, user.id).email == "a@shop.test"
     with pytest.raises(Unauthorized):
         users.get_account(OnePlatform(world), world.tenant, 99)
+
+
+def test_an_account_created_meanwhile_by_another_request_is_a_conflict(world, monkeypatch):
+    from tests.support.fakes.repositories import Users
+    users.provision_staff(world.ctx, email="clerk@shop.test", role="employee", name="Clerk")
+    monkeypatch.setattr(Users, "by_email", lambda self, email: None)  # read before it existed
+    with pytest.raises(Conflict):
+        users.provision_staff(world.ctx, email="clerk@shop.test", role="admin", name="Again")
+    assert len(world.rows("users")) == 1

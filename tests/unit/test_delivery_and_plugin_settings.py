@@ -6,8 +6,8 @@ from caas.domain.orders import Status, Vehicle
 from caas.service_layer import delivery, payments, plugin_settings, registration
 from caas.service_layer.errors import Conflict, Invalid, NotFound
 from tests.support.fakes import fake_world
-from tests.support.fakes.sales import (catalog_of_the_shop, order_status, ready_for_final_payment,
-                                       sale)
+from tests.support.fakes.sales import (catalog_of_the_shop, order_status,
+                                       ready_for_final_payment, sale)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""In-memory twins of the repositories of money and escalations: payment attempts, received
-webhooks, payment reports held for later, support tickets."""
+"""In-memory twins of the repositories of money, escalations and usage: payment attempts,
+received webhooks, payment reports held for later, support tickets, subscriptions and
+invoices (as far as the use cases outside month-end billing read them), daily usage."""
 from __future__ import annotations
 
 import copy

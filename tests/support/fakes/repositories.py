@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from caas.context import current_actor, current_request_id
 from caas.domain.notifications import Preferences
 
@@ -21,8 +23,11 @@ class Repository:
 
     def __init__(self, uow):
         self.uow = uow
-        self.table = uow.table(self.TABLE)
         self.now = uow.now
+
+    @property
+    def table(self):
+        return self.uow.table(self.TABLE)
 
 
 class Users(Repository):
@@ -30,8 +35,8 @@ class Users(Repository):
 
     def add(self, user):
         user.created_at = self.now()
-        if self.by_email(user.email):
-            raise AssertionError(f"unique email: {user.email}")  # the SQL constraint
+        if self.table.where(email=user.email):  # the table's unique constraint
+            raise IntegrityError("INSERT INTO users", {"email": user.email}, None)
         user.id = self.table.insert(None)
         self.table.rows[user.id] = copy.copy(user)
         return user
@@ -92,12 +97,26 @@ class Audit(Repository):
                         None if source is None else {"status": str(source)},
                         {"status": str(target), "note": note})
 
+    #: An ``action`` filter ending with one of these matches every action it starts.
+    PREFIX_MARKS = (".", "*")
+
     def page(self, offset, limit, filters):
-        rows = [dict(row) for row in reversed(self.table.where())
-                if all(row.get(column) == filters[column] for column in
-                       ("entity", "entity_id", "actor_id", "actor_email", "actor_role")
-                       if filters.get(column))]
-        return page(rows, offset, limit)
+        """Newest first; by column, ``action`` (or its prefix), ``since`` and ``until``."""
+        action = filters.get("action")
+
+        def matches(row) -> bool:
+            if any(filters.get(column) and row[column] != filters[column] for column in
+                   ("entity", "entity_id", "actor_id", "actor_email", "actor_role")):
+                return False
+            if action and action.endswith(self.PREFIX_MARKS):
+                if not row["action"].startswith(action.rstrip("*")):
+                    return False
+            elif action and row["action"] != action:
+                return False
+            return ((not filters.get("since") or row["at"] >= filters["since"])
+                    and (not filters.get("until") or row["at"] < filters["until"]))
+        return page([dict(row) for row in reversed(self.table.where()) if matches(row)],
+                    offset, limit)
 
 
 class Outbox(Repository):

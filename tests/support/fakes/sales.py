@@ -5,7 +5,7 @@ import uuid
 from decimal import Decimal
 
 from caas.context import Actor
-from caas.service_layer import sales
+from caas.service_layer import factory, payments, sales
 from tests.support.journey import CUSTOMERS
 
 SELLER = Actor(role="employee", id=2, email="seller@shop.test")
@@ -24,11 +24,11 @@ def buyer(country: str = "ES", **overrides) -> dict:
             "email": f"ana-{uuid.uuid4().hex[:8]}@example.test", **overrides}
 
 
-def sale(world, customer: dict | None = None, options=("paint_red",), **kwargs):
+def sale(world, customer: dict | None = None, options=("paint_red",), model: str = MODEL,
+         plan: str = PLAN):
     """Register a sale of the shop's model and plan; ``(order, customer view)``."""
     return sales.register_sale(world.ctx, SELLER, customer=customer or buyer(world.tenant.country),
-                               model=kwargs.get("model", MODEL), plan=kwargs.get("plan", PLAN),
-                               options=list(options))
+                               model=model, plan=plan, options=list(options))
 
 
 def order_status(world, order_id: int):
@@ -39,7 +39,6 @@ def order_status(world, order_id: int):
 
 def ready_for_final_payment(world, vin: str = "VSSZZZ6JZ9R000001"):
     """A sold, reserved and factory-built order awaiting its final payment, with its vehicle."""
-    from caas.service_layer import factory, payments
     order, customer = sale(world)
     assert payments.pay_reservation(world.ctx, order.id, "tok_ok") == "succeeded"
     with world.ctx.reader() as uow:

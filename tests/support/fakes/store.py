@@ -1,8 +1,8 @@
 """An in-memory tenant database: tables of rows, units of work over a copy of them.
 
-A unit of work reads and writes its own copy of the committed tables; ``commit()`` makes
-that copy the committed state, leaving it without (or raising inside the block) throws it
-away, so a fake transaction behaves as the SQL one does.
+A unit of work reads and writes its own copy of each committed table it touches (copied at
+first use); ``commit()`` makes those copies the committed state, leaving it without (or
+raising inside the block) throws them away, so a fake transaction behaves as the SQL one does.
 """
 from __future__ import annotations
 
@@ -13,12 +13,26 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 
+#: Tables whose rows never change once written: a unit of work's copy shares their rows.
+APPEND_ONLY = frozenset({"audit_log", "order_events", "service_events", "ticket_events"})
+
+
 class Table:
     """Rows by id, with ids that keep counting like a sequence."""
 
-    def __init__(self):
+    def __init__(self, append_only: bool = False):
         self.rows: dict = {}
         self.ids = itertools.count(1)
+        self.append_only = append_only
+
+    def __deepcopy__(self, memo):
+        if not self.append_only:
+            copied = Table()
+            copied.__dict__.update(copy.deepcopy(self.__dict__, memo))
+            return copied
+        copied = Table(append_only=True)
+        copied.rows, copied.ids = dict(self.rows), copy.deepcopy(self.ids, memo)
+        return copied
 
     def insert(self, row, key=None):
         """Store ``row`` under ``key`` (the next id when none); returns the key."""
@@ -40,9 +54,6 @@ class Store:
 
     def __init__(self):
         self.tables: dict[str, Table] = {}
-
-    def copy(self) -> dict[str, Table]:
-        return copy.deepcopy(self.tables)
 
     def table(self, name: str) -> Table:
         """A committed table, for tests to read (never to write behind a unit of work)."""
@@ -78,12 +89,17 @@ class FakeUnitOfWork:
         self.committed = False
 
     def __enter__(self):
-        self.tables = self.store.copy()
+        self.tables: dict[str, Table] = {}
         self._bind(self)
         return self
 
     def table(self, name: str) -> Table:
-        return self.tables.setdefault(name, Table())
+        """This unit of work's copy of the table ``name``."""
+        if name not in self.tables:
+            committed = self.store.tables.get(name)
+            self.tables[name] = (copy.deepcopy(committed) if committed
+                                 else Table(append_only=name in APPEND_ONLY))
+        return self.tables[name]
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -91,7 +107,7 @@ class FakeUnitOfWork:
     def commit(self) -> None:
         if not self.writes:
             raise RuntimeError("a reader writes nothing")
-        self.store.tables = copy.deepcopy(self.tables)
+        self.store.tables.update(copy.deepcopy(self.tables))
         self.committed = True
         if self.on_commit:
             self.on_commit(self)
