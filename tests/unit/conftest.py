@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy
 from argon2 import PasswordHasher
 
-from caas.adapters import mail, passwords
+from caas.crypto import passwords
 from caas.context import SYSTEM, actor_var, request_id_var
 from tests.support.fakes import fake_world
 
@@ -46,8 +46,6 @@ def _cheap_passwords(monkeypatch):
 
 
 @pytest.fixture
-def world(monkeypatch):
+def world():
     """A Spanish tenant in memory; its emails go to ``world.gateways.mail``."""
-    made = fake_world("ES")
-    monkeypatch.setattr(mail, "send", made.gateways.mail.send)
-    return made
+    return fake_world("ES")

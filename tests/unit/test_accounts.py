@@ -1,7 +1,7 @@
 """Staff and customer accounts: provisioning, credentials by email, passwords."""
 import pytest
 
-from caas.adapters import passwords
+from caas.crypto import passwords
 from caas.service_layer import users
 from caas.service_layer.errors import Conflict, Invalid, NotFound, Unauthorized
 

@@ -5,7 +5,7 @@ import pytest
 
 from caas.domain.money import Money
 from caas.domain.services import ServiceStatus
-from caas.service_layer import activation
+from caas.service_layer import activation, service_purchase
 from caas.service_layer.errors import Conflict, NotFound, PaymentRequired
 from tests.support.fakes.services import VIN, active, on_sale, owner_with_vehicle, service
 from tests.support.gateway_errors import (Command, CommandFailed, CommandTimedOut, IotRejected,
@@ -23,7 +23,7 @@ def owner(world):
 
 
 def buy(world, owner, code="heated_seats"):
-    return activation.purchase(world.ctx, owner, VIN, code, "tok_ok")
+    return service_purchase.purchase(world.ctx, owner, VIN, code, "tok_ok")
 
 
 def pay_jobs(world):
@@ -47,7 +47,7 @@ def test_an_option_not_on_sale_is_not_found(world, owner):
 
 def test_a_vehicle_that_is_not_the_customers_is_not_found(world, owner):
     with pytest.raises(NotFound):
-        activation.purchase(world.ctx, owner + 1, VIN, "heated_seats", "tok_ok")
+        service_purchase.purchase(world.ctx, owner + 1, VIN, "heated_seats", "tok_ok")
 
 
 def test_an_incompatible_option_is_refused_with_its_reason(world):

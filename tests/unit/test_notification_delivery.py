@@ -33,9 +33,9 @@ def stored(world, notification_id):
 
 def test_an_email_is_sent_in_the_customers_language_and_recorded(world, customer):
     email_id = notice(world, customer)["email"]
-    notifications.deliver(world.ctx, email_id, {}, "job-1")
+    notifications.deliver(world.ctx, email_id, secrets={}, job_key="job-1")
     [sent] = world.gateways.mail.called("send")
-    message = sent["args"][1]
+    message = sent["args"][0]
     assert message.to == "ana@example.test" and sent["message_id"] == "<job-1@caas.example>"
     row = stored(world, email_id)
     assert row["status"] == "sent" and row["subject"] == message.subject
@@ -44,8 +44,8 @@ def test_an_email_is_sent_in_the_customers_language_and_recorded(world, customer
 
 def test_a_push_and_an_sms_carry_an_idempotency_key_of_their_own(world, customer):
     channels = notice(world, customer)
-    notifications.deliver(world.ctx, channels["push"], {}, "job-2")
-    notifications.deliver(world.ctx, channels["sms"], {}, "job-3")
+    notifications.deliver(world.ctx, channels["push"], secrets={}, job_key="job-2")
+    notifications.deliver(world.ctx, channels["sms"], secrets={}, job_key="job-3")
     [push] = world.gateways.push.called("send")
     [sms] = world.gateways.sms.called("send")
     assert push["args"][0] == f"{world.tenant.slug}:{customer}"
@@ -56,8 +56,8 @@ def test_a_push_and_an_sms_carry_an_idempotency_key_of_their_own(world, customer
 
 def test_a_notification_delivered_twice_is_sent_once(world, customer):
     email_id = notice(world, customer)["email"]
-    notifications.deliver(world.ctx, email_id, {}, "job-1")
-    notifications.deliver(world.ctx, email_id, {}, "job-1")
+    notifications.deliver(world.ctx, email_id, secrets={}, job_key="job-1")
+    notifications.deliver(world.ctx, email_id, secrets={}, job_key="job-1")
     assert len(world.gateways.mail.called("send")) == 1
 
 
@@ -65,16 +65,16 @@ def test_an_outage_is_retried_by_the_job(world, customer):
     sms_id = notice(world, customer)["sms"]
     world.gateways.sms.will("send", ProviderUnavailable("down"))
     with pytest.raises(RuntimeError):
-        notifications.deliver(world.ctx, sms_id, {}, "job-4")
+        notifications.deliver(world.ctx, sms_id, secrets={}, job_key="job-4")
     assert stored(world, sms_id)["status"] == "retrying"
-    notifications.deliver(world.ctx, sms_id, {}, "job-4")
+    notifications.deliver(world.ctx, sms_id, secrets={}, job_key="job-4")
     assert stored(world, sms_id)["status"] == "sent" and stored(world, sms_id)["attempts"] == 2
 
 
 def test_a_refusal_fails_at_once_without_a_retry(world, customer):
     push_id = notice(world, customer)["push"]
     world.gateways.push.will("send", ProviderRejected("unknown device"))
-    notifications.deliver(world.ctx, push_id, {}, "job-5")  # does not raise: nothing to retry
+    notifications.deliver(world.ctx, push_id, secrets={}, job_key="job-5")  # does not raise: nothing to retry
     row = stored(world, push_id)
     assert row["status"] == "failed" and "unknown device" in row["error"]
 
@@ -86,15 +86,15 @@ def test_after_the_last_attempt_the_notification_fails_for_good(world, customer)
     world.gateways.sms.will("send", *[ProviderUnavailable("down")] * limit)
     for _ in range(limit - 1):
         with pytest.raises(RuntimeError):
-            notifications.deliver(world.ctx, sms_id, {}, "job-6")
-    notifications.deliver(world.ctx, sms_id, {}, "job-6")
+            notifications.deliver(world.ctx, sms_id, secrets={}, job_key="job-6")
+    notifications.deliver(world.ctx, sms_id, secrets={}, job_key="job-6")
     assert stored(world, sms_id)["status"] == "failed"
 
 
 def test_a_generated_password_reaches_the_email_but_never_the_record(world):
     provision_user(world.ctx, email="clerk@shop.test", role="employee", name="Clerk")
     [job] = world.jobs_of("deliver_notification")
-    notifications.deliver(world.ctx, job["notification_id"], job["secrets"], "job-7")
+    notifications.deliver(world.ctx, job["notification_id"], secrets=job["secrets"], job_key="job-7")
     [sent] = world.gateways.mail.called("send")
-    assert job["secrets"]["password"] in sent["args"][1].body
+    assert job["secrets"]["password"] in sent["args"][0].body
     assert job["secrets"]["password"] not in str(stored(world, job["notification_id"]))

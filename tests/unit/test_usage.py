@@ -71,8 +71,9 @@ def test_a_metric_no_option_on_sale_measures_is_invalid(world):
 def test_an_invoiced_month_is_final(world, owner):
     january = date(2028, 1, 20)
     with world.ctx.uow() as uow:
-        subscription = uow.subscriptions.add(service_id=1, customer_id=owner, vin=VIN,
-                                             option="premium_connectivity")
+        subscription = uow.subscriptions.add(
+            service_id=1, customer_id=owner, vin=VIN, option="premium_connectivity",
+            price_minor=990, currency="EUR", card_token="tok_ok", started_at=uow.now())
         uow.table("invoice_lines").insert({"invoice_id": 1, "subscription_id": subscription,
                                            "period": "2028-01", "kind": "subscription"})
         uow.commit()

@@ -96,8 +96,7 @@ class FakeMessaging(Scripted):
 
 
 class FakeMail(Scripted):
-    """The SMTP relay: ``send(config, email, message_id)`` as :func:`caas.adapters.mail.send`
-    (installed in its place by the fast tier's ``world`` fixture)."""
+    """The mail port: ``send(message, message_id)``."""
 
 
 class FakeGateways:

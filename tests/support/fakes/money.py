@@ -6,9 +6,10 @@ from __future__ import annotations
 import copy
 from datetime import timedelta
 
-from caas.adapters.sql.orders import AlreadyPaid, PaymentInProgress, StaleTicket
+from caas.service_layer.unit_of_work import AlreadyPaid, PaymentInProgress, StaleTicket
 from caas.domain.money import Money
 from caas.domain.tickets import Change, ChangeKind, Ticket
+from caas.domain.subscriptions import Subscription
 from tests.support.fakes.repositories import Repository, page
 
 
@@ -187,26 +188,42 @@ class Tickets(Repository):
 
 
 class Subscriptions(Repository):
-    """Monthly services being billed, by service."""
+    """Monthly services being billed, by service: :class:`Subscription` entities, like the
+    SQL repository's."""
 
     TABLE = "subscriptions"
 
-    def add(self, **values) -> int:
+    def add(self, *, started_at, trial_ends_at=None, usage_price_minor=None,
+            usage_included=None, **values) -> int | None:
+        if self.table.where(service_id=values["service_id"]):
+            return None  # one subscription per service, as the unique index has it
         subscription_id = self.table.insert(None)
-        self.table.rows[subscription_id] = dict(values, id=subscription_id, ended_at=None,
-                                                end_reason=None, cancel_at=None)
+        now = self.uow.now()
+        self.table.rows[subscription_id] = dict(
+            values, id=subscription_id, status="active", started_at=started_at,
+            trial_ends_at=trial_ends_at, usage_price_minor=usage_price_minor,
+            usage_included=usage_included, created_at=now, updated_at=now)
         return subscription_id
 
-    def by_service(self, service_id):
+    def by_service(self, service_id) -> Subscription | None:
         found = self.table.where(service_id=service_id)
-        return dict(found[0]) if found else None
+        return Subscription(**found[0]) if found else None
 
-    def end(self, subscription_ids, at, reason) -> None:
+    def end(self, subscription_ids, at, reason) -> list[int]:
+        ended = []
         for subscription_id in subscription_ids:
-            self.table.rows[subscription_id].update(ended_at=at, end_reason=reason)
+            row = self.table.rows[subscription_id]
+            if row["status"] != "ended":
+                row.update(status="ended", ended_at=at, end_reason=reason)
+                ended.append(row["service_id"])
+        return ended
 
-    def set_cancel_at(self, subscription_id, at) -> None:
-        self.table.rows[subscription_id]["cancel_at"] = at
+    def set_cancel_at(self, subscription_id, at) -> bool:
+        row = self.table.rows[subscription_id]
+        if row["status"] != "active":
+            return False
+        row.update(status="cancelling", cancel_at=at)
+        return True
 
 
 class Invoices(Repository):

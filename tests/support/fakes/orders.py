@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from caas.adapters.sql.orders import StaleOrder
-from caas.adapters.sql.services import LiveServiceExists, StaleService
+from caas.service_layer.unit_of_work import LiveServiceExists, StaleOrder, StaleService
 from caas.context import current_actor
 from caas.domain.orders import Order, Vehicle
 from caas.domain.services import Service, ServiceStatus

@@ -6,10 +6,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 
 from caas.context import current_actor, current_request_id
 from caas.domain.notifications import Preferences
+from caas.service_layer.unit_of_work import Duplicate
 
 
 def page(rows: list, offset: int, limit: int) -> tuple[list, int]:
@@ -36,7 +36,7 @@ class Users(Repository):
     def add(self, user):
         user.created_at = self.now()
         if self.table.where(email=user.email):  # the table's unique constraint
-            raise IntegrityError("INSERT INTO users", {"email": user.email}, None)
+            raise Duplicate(f"users: {user.email}")
         user.id = self.table.insert(None)
         self.table.rows[user.id] = copy.copy(user)
         return user

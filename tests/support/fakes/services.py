@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from caas.domain.orders import Vehicle
-from caas.service_layer import activation, catalog
+from caas.service_layer import activation, catalog, service_purchase
 from caas.service_layer.users import provision_user
 
 VIN = "VSSZZZ6JZ9R000009"
@@ -36,6 +36,6 @@ def service(world, service_id: int):
 
 def active(world, customer_id: int, code: str, vin: str = VIN):
     """Buy ``code`` and run its activation to the end; the service's id."""
-    bought = activation.purchase(world.ctx, customer_id, vin, code, "tok_ok")
+    bought = service_purchase.purchase(world.ctx, customer_id, vin, code, "tok_ok")
     activation.run_attempt(world.ctx, bought["id"])
     return bought["id"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from caas.service_layer.messages import Email
+    from caas.service_layer.messages import Message
 
 
 class ProviderError(Exception):
@@ -41,5 +41,5 @@ class SmsGateway(Protocol):
 class MailGateway(Protocol):
     """Email, through the platform's mail server."""
 
-    def send(self, email: Email, message_id: str | None = None) -> None:
+    def send(self, email: Message, message_id: str | None = None) -> None:
         """Send ``email``; a resend with the same ``message_id`` lets receivers drop the copy."""
