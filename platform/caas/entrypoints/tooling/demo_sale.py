@@ -125,17 +125,18 @@ class SaleWalk:
 
     def _tenant_country(self) -> str:
         self.tokens["operator"] = self._sign_in("Operator sign-in", self.operator, None)
-        page, tenants = 1, []
+        page, seen = 1, {}
         while True:
             answer = self._call("Tenant lookup", "operator", "GET", "/api/v1/platform/tenants",
                                 params={"page": page, "page_size": 100})
-            tenants += answer
-            if len(answer) < 100:
+            new = {tenant["slug"]: tenant for tenant in answer if tenant["slug"] not in seen}
+            seen.update(new)
+            # A platform that answers the whole list whatever the page repeats itself.
+            if self.tenant in seen or len(answer) < 100 or not new:
                 break
             page += 1
-        for tenant in tenants:
-            if tenant["slug"] == self.tenant:
-                return tenant["country"]
+        if self.tenant in seen:
+            return seen[self.tenant]["country"]
         raise DemoFailed("Tenant lookup", None, f"no tenant {self.tenant!r} on this platform")
 
     def _catalog(self) -> tuple[dict, dict, list[str]]:
