@@ -1,6 +1,9 @@
 """The ``caas`` command's group, and what its commands share."""
 from __future__ import annotations
 
+import time
+from typing import Callable
+
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command
@@ -91,3 +94,17 @@ def tenant_or_fail(slug):
         return current_platform().tenant(slug)
     except UnknownTenant:
         fail(f"unknown tenant {slug!r}")
+
+
+def every_option(function):
+    return click.option("--every", type=float, default=0,
+                        help="Repeat every N seconds (0: once).")(function)
+
+
+def repeat(every: float, one_pass: Callable[[], str]) -> None:
+    """Run ``one_pass`` and print what it says; again every ``every`` seconds, unless 0."""
+    while True:
+        click.echo(one_pass())
+        if not every:
+            return
+        time.sleep(every)

@@ -2,12 +2,12 @@
 ``caas maintenance``."""
 from __future__ import annotations
 
-import time
 
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from caas.entrypoints.cli.base import current_platform, gateway_shared_or_fail
+from caas.entrypoints.cli.base import (current_platform, every_option, gateway_shared_or_fail,
+                                       repeat)
 
 
 @click.group(cls=AppGroup)
@@ -16,16 +16,12 @@ def ota():
 
 
 @ota.command("sweep")
-@click.option("--every", type=float, default=0, help="Repeat every N seconds (0: once).")
+@every_option
 @with_appcontext
 def ota_sweep(every):
     """Resume activations whose retry was lost or whose worker died."""
     from caas.entrypoints.worker.fanout import sweep
-    while True:
-        click.echo(f"resumed {sweep(current_platform())} activations")
-        if not every:
-            return
-        time.sleep(every)
+    repeat(every, lambda: f"resumed {sweep(current_platform())} activations")
 
 
 @click.group(cls=AppGroup)
@@ -34,18 +30,14 @@ def payments():
 
 
 @payments.command("reconcile")
-@click.option("--every", type=float, default=0, help="Repeat every N seconds (0: once).")
+@every_option
 @with_appcontext
 def payments_reconcile(every):
     """Ask the gateway, by key, about every payment whose answer was lost, every hold nothing
     will capture, every unconfirmed month-end charge, and news about unknown payments."""
     from caas.entrypoints.worker.fanout import reconcile_payments
     gateway_shared_or_fail()
-    while True:
-        click.echo(f"looked at {reconcile_payments(current_platform())} payments")
-        if not every:
-            return
-        time.sleep(every)
+    repeat(every, lambda: f"looked at {reconcile_payments(current_platform())} payments")
 
 
 @click.group(cls=AppGroup)
@@ -54,15 +46,11 @@ def maintenance():
 
 
 @maintenance.command("remind")
-@click.option("--every", type=float, default=0, help="Repeat every N seconds (0: once).")
+@every_option
 @click.option("--tenant", "slugs", multiple=True, help="Only these tenants (repeat); default: all.")
 @with_appcontext
 def maintenance_remind(every, slugs):
     """Queue one reminder job per tenant: owners whose maintenance is due are notified once."""
     from caas.entrypoints.worker.fanout import schedule_reminders
-    while True:
-        queued = schedule_reminders(current_platform(), slugs or None)
-        click.echo(f"queued the reminders of {queued} tenants")
-        if not every:
-            return
-        time.sleep(every)
+    repeat(every, lambda: "queued the reminders of "
+           f"{schedule_reminders(current_platform(), slugs or None)} tenants")

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from caas.entrypoints.cli.base import current_platform, fail
+from caas.entrypoints.cli.base import current_platform, every_option, fail, repeat
 
 
 @click.command()
@@ -38,16 +37,11 @@ def outbox():
 
 
 @outbox.command("relay")
-@click.option("--every", type=float, default=0, help="Repeat every N seconds (0: once).")
+@every_option
 @click.option("--older-than", type=int, default=5, show_default=True,
               help="Only jobs at least this many seconds old.")
 @with_appcontext
 def outbox_relay(every, older_than):
     """Send unfinished outbox jobs of every tenant to the broker."""
     from caas.entrypoints.worker.fanout import relay
-    while True:
-        sent = relay(current_platform(), older_than)
-        click.echo(f"relayed {sent} jobs")
-        if not every:
-            return
-        time.sleep(every)
+    repeat(every, lambda: f"relayed {relay(current_platform(), older_than)} jobs")
