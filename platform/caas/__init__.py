@@ -15,7 +15,7 @@ import pluggy
 __version__ = "0.1.0"
 
 #: Version of the plugin contract declared in :mod:`caas.hookspecs`.
-PLUGIN_API_VERSION = "1.1"
+PLUGIN_API_VERSION = "1.2"
 
 hookimpl = pluggy.HookimplMarker("caas")
 

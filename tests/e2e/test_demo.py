@@ -13,7 +13,7 @@ from caas.entrypoints.tooling import demo, demo_customers
 from caas.entrypoints.tooling.demo import Credentials, DemoFailed, walk_sale, walk_usage
 from caas.quantities import format_quantity
 from caas.sandboxes import faults
-from caas.entrypoints.tooling.seeding import seed_catalog
+from caas.service_layer.starter import load_catalog
 from caas.service_layer.sales import models_page, plans_page
 from caas.service_layer.users import create_operator
 from tests.support.api import ADMIN_PASSWORD, OPERATOR_PASSWORD
@@ -396,7 +396,7 @@ def test_seeding_adds_a_missing_catalog_to_an_existing_tenant(platform, tenant):
                         "options": [{"code": "paint_red", "name": "Red", "price": "600.00"}]}],
             "plans": [{"code": "standard", "name": "Standard", "reservation": "1000.00"}],
             "catalog": [{"code": "heated_seats", "price": "249.00", "billing": "one_time"}]}
-    assert seed_catalog(platform.for_tenant(tenant.tenant), data) == {"models": 1, "plans": 1, "options": 1}
-    assert seed_catalog(platform.for_tenant(tenant.tenant), data) == {"models": 0, "plans": 0, "options": 0}
+    assert load_catalog(platform.for_tenant(tenant.tenant), data) == {"models": 1, "plans": 1, "options": 1}
+    assert load_catalog(platform.for_tenant(tenant.tenant), data) == {"models": 0, "plans": 0, "options": 0}
     [model], _ = models_page(platform.for_tenant(tenant.tenant), 0, 10)
     assert model["options"][0]["price"].amount == Decimal("600.00")

@@ -6,6 +6,7 @@ from click.testing import CliRunner
 
 import caas
 from caas.entrypoints.cli import main
+from caas.plugins import Plugins
 from tests.support import terminal
 from tests.support.platform import new_slug, platform_config
 from tests.support.repo import DEMO_TENANTS, REPO
@@ -32,6 +33,31 @@ def test_tenants_operators_and_users(cli):
     assert "Password" in user.output and "admin-password-1" not in user.output
     assert cli("users", "create", "--tenant", "no-such", "--role", "admin", "--email", "a@b.c",
                "--password", "whatever-123").exit_code != 0
+
+
+def test_a_new_tenant_gets_its_admin_and_starter_data_without_a_tenant_file(cli):
+    slug = new_slug("start")
+    weak = cli("tenants", "create", slug, "--name", "Start", "--country", "ES",
+               "--admin-email", "boss@start.test", "--admin-password", "short")
+    assert weak.exit_code == 1 and "admin.password" in weak.output
+    assert slug not in cli("tenants", "list").output
+    created = cli("tenants", "create", slug, "--name", "Start", "--country", "ES",
+                  "--admin-email", "Boss@Start.test", "--admin-password", "admin-password-1")
+    assert created.exit_code == 0, created.output
+    assert "admin boss@start.test created" in created.output
+    starter = cli("tenants", "starter", slug, "--demo", "--employee-email", "seller@start.test",
+                  "--employee-password", "employee-password-1")
+    assert starter.exit_code == 0, starter.output
+    options = Plugins(None).load().catalog_options
+    assert f"{slug}: {len(options)} options priced ({', '.join(sorted(options))})" in starter.output
+    assert "2 models, 2 plans" in starter.output and "employee seller@start.test" in starter.output
+    again = cli("tenants", "starter", slug, "--demo")
+    assert f"{slug}: 0 options priced" in again.output and "0 models, 0 plans" in again.output
+    taken = cli("users", "create", "--tenant", slug, "--role", "admin", "--email",
+                "boss@start.test", "--password", "admin-password-2")
+    assert taken.exit_code == 1 and "already exists" in taken.output
+    unknown = cli("tenants", "starter", "no-such-tenant")
+    assert unknown.exit_code == 1 and "unknown tenant" in unknown.output
 
 
 def test_seed_loads_demo_tenants_and_is_idempotent(cli, demo_databases_dropped):

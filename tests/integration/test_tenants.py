@@ -2,7 +2,7 @@
 import pytest
 
 from caas.adapters.sql import migrations
-from tests.support.api import ADMIN_PASSWORD
+from tests.support.api import ADMIN_PASSWORD, login, password_in
 from tests.support.platform import new_slug
 
 
@@ -35,6 +35,38 @@ def test_invalid_tenant_is_422_and_creates_nothing(operator, platform, body, fie
     assert response.status_code == 422
     assert field in response.json["errors"]["json"]
     assert len(platform.tenants()) == before
+
+
+def test_a_tenant_is_created_with_its_first_admin_who_gets_credentials_by_email(
+        operator, client, mailbox, drain):
+    slug, email = new_slug("adm"), f"boss-{new_slug()}@example.test"
+    response = operator.post("/api/v1/platform/tenants", json={
+        "slug": slug, "name": "Suisse", "country": "CH", "locales": ["fr-CH", "de-CH"],
+        "admin": {"email": email.upper(), "name": "Anne Chef", "locale": "de-CH"}})
+    assert response.status_code == 201, response.json
+    admin = response.json["admin"]
+    assert (admin["email"], admin["role"], admin["locale"]) == (email, "admin", "de-CH")
+    assert "password" not in admin
+    drain()
+    [message] = [m for m in mailbox.messages(email) if slug in m["body"]]
+    boss = login(client, email, password_in(message), slug)
+    assert boss.get("/api/v1/me").json["role"] == "admin"
+    assert [person["email"] for person in boss.get("/api/v1/staff").json] == [email]
+
+
+@pytest.mark.parametrize("admin, field", [
+    ({"email": "boss@example.test", "locale": "it-IT"}, "locale"),
+    ({"email": "not an email"}, "email"),
+    ({"name": "No Email"}, "email"),
+    ({"email": "boss@example.test", "password": "chosen-by-the-caller-1"}, "password"),
+])
+def test_a_refused_first_admin_creates_no_tenant(operator, platform, admin, field):
+    slug = new_slug("noadm")
+    response = operator.post("/api/v1/platform/tenants", json={
+        "slug": slug, "name": "N", "country": "ES", "admin": admin})
+    assert response.status_code == 422, response.json
+    assert field in response.json["errors"]["json"]["admin"]
+    assert slug not in [tenant.slug for tenant in platform.tenants()]
 
 
 def test_duplicate_slug_is_409(operator):

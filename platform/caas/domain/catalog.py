@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -73,6 +74,11 @@ class CatalogOption:
         (``{"en": ..., "es": ...}``), still read when the catalogs lack one; ``name``
         defaults to ``names["en"]``.
     :param descriptions: the same for ``description``.
+    :param list_prices: what the option costs where the maker sells it, by currency:
+        ``{"EUR": {"price": "249.00", "billing": "one_time"}}``, plus ``usage_price`` and
+        ``included`` for an option priced by usage. A new tenant's starter data
+        (``caas tenants starter``) sells the option at its list price in the tenant's currency;
+        an option without one is left for the tenant's admin to price.
     """
 
     code: str
@@ -89,6 +95,7 @@ class CatalogOption:
     usage: UsageMetric | None = None
     name: str = ""
     description: str = ""
+    list_prices: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def __post_init__(self):
         unknown = set(self.billing_modes) - set(BILLING_MODES)
@@ -105,6 +112,36 @@ class CatalogOption:
                 raise ValueError("usage must be a UsageMetric")
             if "monthly" not in self.billing_modes:
                 raise ValueError("only a monthly option can be priced by usage")
+        for currency, price in self.list_prices.items():
+            _check_list_price(self, currency, price)
+
+    def list_price(self, currency: str) -> dict | None:
+        """The option's list price in ``currency`` (see ``list_prices``), if it has one."""
+        price = self.list_prices.get(currency)
+        return dict(price) if price is not None else None
 
     def fits(self, model: str) -> bool:
         return not self.compatible_models or model in self.compatible_models
+
+
+def _check_list_price(option: CatalogOption, currency: str, price: Mapping[str, str]) -> None:
+    where = f"list_prices[{currency!r}]"
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise ValueError(f"{where}: a currency is an ISO 4217 code such as 'EUR'")
+    if price.get("billing") not in option.billing_modes:
+        raise ValueError(f"{where}: billing must be one of {option.billing_modes}")
+    for key in ("price", "usage_price"):
+        if key in price and not _positive_amount(price[key]):
+            raise ValueError(f"{where}: {key} {price[key]!r} is not an amount such as '9.90'")
+    if "price" not in price:
+        raise ValueError(f"{where}: give the price")
+    if ("usage_price" in price or "included" in price) and option.usage is None:
+        raise ValueError(f"{where}: only an option with a usage metric has a usage price")
+
+
+def _positive_amount(value) -> bool:
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        return False
+    return amount.is_finite() and amount > 0

@@ -161,6 +161,9 @@ class Country:
     :param address_normaliser: the country's own address rules, run on an address that has
         street, city and a valid postal code: returns the address to keep (e.g. completed
         with the Swiss canton its postal code lies in) or raises :class:`InvalidAddress`.
+    :param demo_customer: a person ``caas demo sale`` may sell to in this country: ``name``,
+        ``tax_id`` (valid), ``phone``, ``locale`` (one of ``locales``) and ``address``
+        (``street``, ``city``, ``postal_code``, and what the registration body reads).
     """
 
     code: str
@@ -182,6 +185,7 @@ class Country:
     invoice_vat_rate: str = "standard"
     payment_terms_days: int = 0
     address_normaliser: Callable[[Mapping[str, str]], Mapping[str, str]] | None = None
+    demo_customer: Mapping[str, Any] | None = None
 
     def __post_init__(self):
         if not re.fullmatch(r"[A-Z]{2}", self.code):

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import logging
 import secrets
-
+from collections.abc import Mapping
 
 from caas.service_layer.ports import ControlPlane
 from caas.domain.tenants import InvalidSlug, Tenant, check_slug
+from caas.domain.users import User
 from caas.i18n import CountryName, exception_text, language_of, lazy_gettext, normalize_locale
 from caas.service_layer.errors import Conflict, Invalid
+from caas.service_layer.users import add_account, check_strong
 from caas.tenancy import tenant_context
 from caas.service_layer.unit_of_work import Duplicate
 
@@ -45,6 +47,23 @@ def create_tenant(platform: ControlPlane, slug: str, name: str, country: str,
     :raises Invalid: bad slug, unknown country, locale or currency.
     :raises Conflict: the slug is taken.
     """
+    return _create(platform, slug, name, country, locales, currency, admin=None)[0]
+
+
+def create_tenant_with_admin(platform: ControlPlane, slug: str, name: str, country: str,
+                             admin: Mapping[str, str | None], locales: list[str] | None = None,
+                             currency: str | None = None) -> tuple[Tenant, User]:
+    """:func:`create_tenant` and its first admin in the same step: both or neither.
+
+    :param admin: ``email``, ``name``, and optionally ``locale`` (one of the tenant's) and
+        ``password``; without a password one is generated and emailed, as for any staff.
+    :raises Invalid: as :func:`create_tenant`, or the admin's locale or password is refused
+        (before anything is created).
+    """
+    return _create(platform, slug, name, country, locales, currency, admin=admin)
+
+
+def _create(platform, slug, name, country, locales, currency, admin):
     try:
         check_slug(slug)
     except InvalidSlug as exc:
@@ -66,6 +85,8 @@ def create_tenant(platform: ControlPlane, slug: str, name: str, country: str,
     tenant = Tenant(slug=slug, name=name, country=code, currency=currency, locales=locales,
                     timezone=plugin_country.timezone, status="provisioning",
                     secrets={system: secrets.token_hex(32) for system in EXTERNAL_SYSTEMS})
+    if admin is not None:
+        admin = _checked_admin(tenant, admin)
     try:
         with platform.control_uow() as uow:
             uow.tenants.add(tenant)
@@ -83,6 +104,7 @@ def create_tenant(platform: ControlPlane, slug: str, name: str, country: str,
         with tenant_context(tenant), platform.for_tenant(tenant).uow() as uow:
             uow.audit.record("tenant.created", "tenant", slug, after=summary)
             uow.events.publish("tenant_created", tenant=slug)
+            first_admin = add_account(uow, tenant, role="admin", **admin) if admin else None
             uow.commit()
     except Exception:
         log.exception("tenant database creation failed; rolling back", extra={"tenant": slug})
@@ -92,4 +114,22 @@ def create_tenant(platform: ControlPlane, slug: str, name: str, country: str,
             uow.commit()
         raise
     tenant.status = "active"
-    return tenant
+    return tenant, first_admin
+
+
+def _checked_admin(tenant: Tenant, admin: Mapping[str, str | None]) -> dict:
+    """``admin`` as :func:`add_account` takes it, refused now rather than after the tenant's
+    database is made."""
+    locale = tenant.offered_locale(admin.get("locale"))
+    if locale is None:
+        raise Invalid(lazy_gettext("Locale not used by this tenant."), {"admin": {"locale": [
+            lazy_gettext("Must be one of %(choices)s.", choices=", ".join(tenant.locales))]}})
+    password = admin.get("password")
+    if password is not None:
+        try:
+            check_strong(password)
+        except Invalid as weak:
+            raise Invalid(weak.message, {"admin": weak.errors}) from None
+    email = (admin.get("email") or "").strip()
+    return {"email": email, "name": (admin.get("name") or "").strip() or email,
+            "locale": locale, "password": password}

@@ -15,7 +15,8 @@ from caas.service_layer.errors import Conflict, Invalid, NotFound, Unauthorized
 from caas.service_layer.unit_of_work import Duplicate
 
 
-def _strong(password: str, field: str = "password") -> str:
+def check_strong(password: str, field: str = "password") -> str:
+    """``password``, or :class:`Invalid` naming ``field`` when it is too weak."""
     try:
         check_password_strength(password)
     except WeakPassword as exc:
@@ -25,7 +26,7 @@ def _strong(password: str, field: str = "password") -> str:
 
 def create_operator(platform: ControlPlane, email: str, password: str, name: str = "") -> Operator:
     operator = Operator(email=email.strip().lower(), name=name,
-                        password_hash=passwords.hash_password(_strong(password)))
+                        password_hash=passwords.hash_password(check_strong(password)))
     try:
         with platform.control_uow() as uow:
             uow.operators.add(operator)
@@ -54,7 +55,7 @@ def add_account(uow, tenant: Tenant, *, email: str, role: str, name: str,
         raise Invalid(lazy_gettext("Locale not used by this tenant."), {"locale": [
             lazy_gettext("Must be one of %(choices)s.", choices=", ".join(tenant.locales))]})
     generated = password is None
-    password = generate_password() if generated else _strong(password)
+    password = generate_password() if generated else check_strong(password)
     user = User(email=email.strip().lower(), role=role, name=name, locale=offered,
                 password_hash=passwords.hash_password(password))
     if uow.users.by_email(user.email):
@@ -93,7 +94,7 @@ def provision_staff(ctx: TenantContext, *, email: str, role: str, name: str,
 def change_password(platform: ControlPlane, tenant: Tenant | None, person_id: int,
                     old_password: str, new_password: str) -> None:
     """Change one's own password after proving the old one."""
-    _strong(new_password, "new_password")
+    check_strong(new_password, "new_password")
     if old_password == new_password:
         raise Invalid(lazy_gettext("The new password must differ."),
                       {"new_password": [lazy_gettext("Same as the old one.")]})

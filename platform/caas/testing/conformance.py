@@ -142,6 +142,19 @@ class CountryConformance(_PluginConformance):
                                            owner_address=self.address))
         assert refused.value.permanent
 
+    def test_demo_customer_passes_the_country_rules(self, countries):
+        """A declared ``demo_customer`` is someone a sale in the country accepts."""
+        for country in countries:
+            customer = country.demo_customer
+            if customer is None:
+                continue
+            missing = [key for key in ("name", "tax_id", "phone", "address")
+                       if not customer.get(key)]
+            assert not missing, f"demo_customer lacks {', '.join(missing)}"
+            country.validate_tax_id(customer["tax_id"])
+            country.normalised_address(customer["address"])
+            assert customer.get("locale", country.default_locale) in country.locales
+
     def test_registration_outage_is_retryable(self, countries):
         def unreachable(request):
             raise httpx.ConnectError("connection refused", request=request)

@@ -71,8 +71,17 @@ def service_call(function, *args, **kwargs):
         return function(*args, **kwargs)
     except ServiceError as exc:
         # The command line speaks English: the messages' str().
-        details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items())
+        details = "; ".join(f"{field}: {text}" for field, text in _flat(exc.errors))
         fail(f"{exc.message} {details}".strip())
+
+
+def _flat(errors, prefix: str = ""):
+    """``{"admin": {"password": ["Too short."]}}`` → ``("admin.password", "Too short.")``."""
+    for key, value in errors.items():
+        if isinstance(value, dict):
+            yield from _flat(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", " ".join(map(str, value))
 
 
 def password_option(function):

@@ -4,7 +4,7 @@ for the country and a tax id whose check digits are right, so two runs never col
 Names and tax ids are made up for the bundled countries; where a person's tax id encodes
 them (the French NIR, the Italian codice fiscale) it agrees with the name, sex and birth.
 The contact details (phone, locale, address) are the country's demo ones, or a tenant
-file's ``[demo_customer]``.
+file's ``[demo_customer]``; for any other country, the ``demo_customer`` its plugin declares.
 """
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ def new_customer(country: str, contact: dict | None = None,
     :raises LookupError: nothing to sell to (an unknown country without a full ``contact``).
     """
     code = country.upper()
-    customer = dict(contact or CONTACTS.get(code) or {})
+    customer = dict(contact or CONTACTS.get(code) or _declared_by_plugin(code) or {})
     if code in TAX_IDS:
         rng = rng or random.Random()
         person = _person(code, rng)
@@ -119,9 +119,20 @@ def new_customer(country: str, contact: dict | None = None,
     missing = [key for key in ("name", "tax_id", "phone", "address") if not customer.get(key)]
     if missing:
         raise LookupError(f"no demo customer for country {country!r} (made up for: "
-                          f"{', '.join(sorted(TAX_IDS))}; a tenant file's [demo_customer] "
-                          f"needs {', '.join(missing)})")
+                          f"{', '.join(sorted(TAX_IDS))}; the country plugin's demo_customer "
+                          f"or a tenant file's [demo_customer] needs {', '.join(missing)})")
     return customer
+
+
+def _declared_by_plugin(code: str) -> dict | None:
+    """The ``demo_customer`` of the installed plugin of country ``code``, if it declares one."""
+    from caas import config
+    from caas.plugins import Plugins
+
+    settings = config.from_environment(config.defaults("instance"))
+    country = Plugins(config.allowed_plugins(settings)).load().countries.get(code)
+    declared = getattr(country, "demo_customer", None)
+    return {**declared, "address": dict(declared.get("address", {}))} if declared else None
 
 
 def _person(country: str, rng: random.Random) -> Person:

@@ -8,7 +8,7 @@ from pathlib import Path
 from caas import CatalogOption, N_, hookimpl
 
 #: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
-caas_plugin_api = "1.1"
+caas_plugin_api = "1.2"
 
 FEATURES = ("adas.adaptive_cruise", "adas.lane_centering", "adas.traffic_jam_assist")
 
@@ -31,6 +31,8 @@ DRIVING_ASSISTANCE = CatalogOption(
     deactivation_payload=deactivate,
     # Cameras and radar must be calibrated: blocked while maintenance is overdue.
     requires_maintenance=True,
+    list_prices={"EUR": {"price": "29.90", "billing": "monthly"},
+                 "CHF": {"price": "39.90", "billing": "monthly"}},
 )
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 from caas import CatalogOption, N_, hookimpl
 
 #: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
-caas_plugin_api = "1.1"
+caas_plugin_api = "1.2"
 
 #: Share of the battery's usable capacity the car may use, with and without the option.
 #: The factory setting keeps a 10 % reserve; the option releases it.
@@ -29,6 +29,8 @@ EXTENDED_RANGE = CatalogOption(
     deactivation_payload=deactivate,
     # The models with a software-limited traction battery.
     compatible_models=("urbano", "familiar"),
+    list_prices={"EUR": {"price": "19.90", "billing": "monthly"},
+                 "CHF": {"price": "24.90", "billing": "monthly"}},
 )
 
 

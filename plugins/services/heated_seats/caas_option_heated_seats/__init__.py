@@ -4,7 +4,7 @@ from pathlib import Path
 from caas import CatalogOption, N_, hookimpl
 
 #: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
-caas_plugin_api = "1.1"
+caas_plugin_api = "1.2"
 
 LEVELS = 3
 
@@ -24,6 +24,8 @@ HEATED_SEATS = CatalogOption(
     billing_modes=("one_time",),
     activation_payload=activate,
     deactivation_payload=deactivate,
+    list_prices={"EUR": {"price": "249.00", "billing": "one_time"},
+                 "CHF": {"price": "290.00", "billing": "one_time"}},
 )
 
 

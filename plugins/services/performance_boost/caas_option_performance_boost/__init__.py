@@ -4,7 +4,7 @@ from pathlib import Path
 from caas import CatalogOption, N_, hookimpl
 
 #: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
-caas_plugin_api = "1.1"
+caas_plugin_api = "1.2"
 
 #: Extra peak power over the model's standard rating, within its type approval.
 EXTRA_POWER_PCT = 15
@@ -32,6 +32,8 @@ PERFORMANCE_BOOST = CatalogOption(
     duration_days=30,
     # Only models whose type approval covers the boosted output; a model joins in a release.
     compatible_models=("urbano", "familiar"),
+    list_prices={"EUR": {"price": "99.00", "billing": "one_time"},
+                 "CHF": {"price": "129.00", "billing": "one_time"}},
 )
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 from caas import CatalogOption, N_, UsageMetric, hookimpl
 
 #: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
-caas_plugin_api = "1.1"
+caas_plugin_api = "1.2"
 
 SERVICES = ("connectivity.hotspot", "connectivity.streaming", "connectivity.live_traffic")
 HOTSPOT_MAX_DEVICES = 8
@@ -32,6 +32,10 @@ PREMIUM_CONNECTIVITY = CatalogOption(
     usage=UsageMetric(metric="data", unit="GB", decimals=3, name=N_("data")),
     activation_payload=activate,
     deactivation_payload=deactivate,
+    list_prices={"EUR": {"price": "9.90", "billing": "monthly", "usage_price": "1.50",
+                         "included": "10"},
+                 "CHF": {"price": "12.90", "billing": "monthly", "usage_price": "1.60",
+                         "included": "10"}},
 )
 
 

@@ -3,9 +3,10 @@ from flask.views import MethodView
 
 from caas import PLUGIN_API_VERSION
 from caas.entrypoints.http.api import Blueprint
-from caas.entrypoints.http.api.schemas import PluginsSchema, TenantCreateSchema, TenantSchema
+from caas.entrypoints.http.api.schemas import (CreatedTenantSchema, PluginsSchema,
+                                               TenantCreateSchema, TenantSchema)
 from caas.entrypoints.http.api.security import BEARER, platform, roles
-from caas.service_layer.tenants import create_tenant
+from caas.service_layer.tenants import create_tenant, create_tenant_with_admin
 
 PREFIX = "/platform"
 blp = Blueprint("platform", __name__, description="Platform administration (role operator)")
@@ -23,11 +24,16 @@ class Tenants(MethodView):
     @blp.doc(security=BEARER)
     @roles("operator", tenant=False)
     @blp.arguments(TenantCreateSchema)
-    @blp.response(201, TenantSchema)
+    @blp.response(201, CreatedTenantSchema)
     @blp.alt_response(409, description="The slug is taken")
     def post(self, data):
-        """Create a tenant with its own database at the current migration head"""
-        return create_tenant(platform(), **data)
+        """Create a tenant with its own database at the current migration head, and its
+        first admin if asked"""
+        admin = data.pop("admin", None)
+        if admin is None:
+            return create_tenant(platform(), **data)
+        tenant, first_admin = create_tenant_with_admin(platform(), admin=admin, **data)
+        return {**vars(tenant), "admin": first_admin}
 
 
 @blp.route("/plugins")

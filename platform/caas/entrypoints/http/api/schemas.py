@@ -29,6 +29,14 @@ class OutputSchema(Schema):
         unknown = EXCLUDE
 
 
+class TenantAdminSchema(StrictSchema):
+    email = fields.Email(required=True)
+    name = fields.String(validate=validate.Length(min=1, max=200),
+                         metadata={"description": "default: the email"})
+    locale = fields.String(validate=validate.Length(max=16),
+                           metadata={"description": "one of the tenant's; default: its first"})
+
+
 class TenantCreateSchema(StrictSchema):
     slug = fields.String(required=True, validate=validate.Length(min=1, max=40))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -36,6 +44,8 @@ class TenantCreateSchema(StrictSchema):
     locales = fields.List(fields.String(validate=validate.Length(max=16)),
                           validate=validate.Length(min=1, max=10))
     currency = fields.String(validate=validate.Length(equal=3))
+    admin = fields.Nested(TenantAdminSchema, metadata={
+        "description": "the tenant's first admin, created with it (credentials emailed)"})
 
 
 class TenantSchema(OutputSchema):
@@ -112,6 +122,11 @@ class StaffSchema(OutputSchema):
     locale = fields.String()
     active = fields.Boolean()
     created_at = Timestamp()
+
+
+class CreatedTenantSchema(TenantSchema):
+    admin = fields.Nested(StaffSchema, allow_none=True, metadata={
+        "description": "the first admin, when one was asked for"})
 
 
 class AuditQuerySchema(StrictSchema):
