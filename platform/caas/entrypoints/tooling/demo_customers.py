@@ -3,8 +3,9 @@ for the country and a tax id whose check digits are right, so two runs never col
 
 Names and tax ids are made up for the bundled countries; where a person's tax id encodes
 them (the French NIR, the Italian codice fiscale) it agrees with the name, sex and birth.
-The contact details (phone, locale, address) are the country's demo ones, or a tenant
-file's ``[demo_customer]``; for any other country, the ``demo_customer`` its plugin declares.
+The contact details (phone, locale, address) are those of the ``demo_customer`` the
+country's plugin declares, or of a tenant file's ``[demo_customer]``; for a country this
+module makes up no one for, that person is sold to as declared.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import random
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Callable
 
 from stdnum import ean
@@ -21,19 +23,6 @@ from stdnum.es import dni
 from stdnum.fr import nir
 from stdnum.it import codicefiscale
 from stdnum.iso7064 import mod_11_10
-
-#: Contact details per bundled country that pass its rules (Italy's are in its tenant file).
-CONTACTS = {
-    "ES": {"phone": "+34 612 345 678", "locale": "es-ES",
-           "address": {"street": "Calle Mayor 1", "city": "Madrid", "postal_code": "28013"}},
-    "FR": {"phone": "+33 6 12 34 56 78", "locale": "fr-FR",
-           "address": {"street": "1 rue de Rivoli", "city": "Paris", "postal_code": "75001"}},
-    "DE": {"phone": "+49 1512 3456789", "locale": "de-DE",
-           "address": {"street": "Unter den Linden 1", "city": "Berlin", "postal_code": "10117"}},
-    "CH": {"phone": "+41 79 123 45 67", "locale": "fr-CH",
-           "address": {"street": "Rue du Rhône 1", "city": "Genève", "postal_code": "1204",
-                       "canton": "GE"}},
-}
 
 #: Per country: women's and men's given names, and family names.
 NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
@@ -105,13 +94,13 @@ class Person:
 def new_customer(country: str, contact: dict | None = None,
                  rng: random.Random | None = None) -> dict:
     """A customer of ``country``: ``contact`` (phone, locale, address, perhaps a name and a
-    tax id), by default the country's, with a new name and tax id where this module makes
-    them; a country it does not know keeps ``contact``'s.
+    tax id), by default the country plugin's ``demo_customer``, with a new name and tax id
+    where this module makes them; a country it does not know keeps ``contact``'s.
 
     :raises LookupError: nothing to sell to (an unknown country without a full ``contact``).
     """
     code = country.upper()
-    customer = dict(contact or CONTACTS.get(code) or _declared_by_plugin(code) or {})
+    customer = dict(contact or declared_customer(code) or {})
     if code in TAX_IDS:
         rng = rng or random.Random()
         person = _person(code, rng)
@@ -124,15 +113,19 @@ def new_customer(country: str, contact: dict | None = None,
     return customer
 
 
-def _declared_by_plugin(code: str) -> dict | None:
-    """The ``demo_customer`` of the installed plugin of country ``code``, if it declares one."""
+def declared_customer(code: str) -> dict | None:
+    """The ``demo_customer`` the installed plugin of country ``code`` declares, if any."""
+    declared = getattr(_countries().get(code), "demo_customer", None)
+    return {**declared, "address": dict(declared.get("address", {}))} if declared else None
+
+
+@lru_cache(maxsize=1)
+def _countries() -> dict:
     from caas import config
     from caas.plugins import Plugins
 
     settings = config.from_environment(config.defaults("instance"))
-    country = Plugins(config.allowed_plugins(settings)).load().countries.get(code)
-    declared = getattr(country, "demo_customer", None)
-    return {**declared, "address": dict(declared.get("address", {}))} if declared else None
+    return Plugins(config.allowed_plugins(settings)).load().countries
 
 
 def _person(country: str, rng: random.Random) -> Person:

@@ -10,7 +10,7 @@ from caas_country_ch.cantons import CANTONS, with_canton
 from caas_country_ch.registration import StvaClient, sandbox
 
 #: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
-caas_plugin_api = "1.1"
+caas_plugin_api = "1.2"
 
 
 TAX_ID_KINDS = ("AHV", "UID")
@@ -49,6 +49,13 @@ SWITZERLAND = Country(
     },
     invoice_number_format="CH-{series}-{year}-{seq:06d}",
     payment_terms_days=10,
+    # Whom `caas demo sale` sells to here (each run under a new name and tax id).
+    demo_customer={
+        "name": "Léa Favre", "tax_id": "756.1234.5678.97", "phone": "+41 79 123 45 67",
+        "locale": "fr-CH",
+        "address": {"street": "Rue du Rhône 1", "city": "Genève", "postal_code": "1204",
+                    "canton": "GE"},
+    },
 )
 
 

@@ -8,7 +8,7 @@ from caas import Country, WithdrawalPolicy, hookimpl, stdnum_validator
 from caas_country_de.registration import ZulassungClient, sandbox
 
 #: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
-caas_plugin_api = "1.0"
+caas_plugin_api = "1.2"
 
 
 TAX_ID_KINDS = ("IdNr",)
@@ -40,6 +40,12 @@ GERMANY = Country(
     },
     invoice_number_format="{year}-{series}-{seq:06d}",
     payment_terms_days=14,
+    # Whom `caas demo sale` sells to here (each run under a new name and tax id).
+    demo_customer={
+        "name": "Anna Müller", "tax_id": "36 574 261 809", "phone": "+49 1512 3456789",
+        "locale": "de-DE",
+        "address": {"street": "Unter den Linden 1", "city": "Berlin", "postal_code": "10117"},
+    },
 )
 
 

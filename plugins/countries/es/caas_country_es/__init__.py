@@ -8,7 +8,7 @@ from caas import Country, WithdrawalPolicy, hookimpl, stdnum_validator
 from caas_country_es.registration import LETTERS, DgtClient, sandbox
 
 #: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
-caas_plugin_api = "1.0"
+caas_plugin_api = "1.2"
 
 
 TAX_ID_KINDS = ("NIF", "NIE")
@@ -46,6 +46,12 @@ SPAIN = Country(
     },
     invoice_number_format="{series}/{year}/{seq:06d}",
     payment_terms_days=0,
+    # Whom `caas demo sale` sells to here (each run under a new name and tax id).
+    demo_customer={
+        "name": "Lucía García Martín", "tax_id": "12345678Z", "phone": "+34 612 345 678",
+        "locale": "es-ES",
+        "address": {"street": "Calle Mayor 1", "city": "Madrid", "postal_code": "28013"},
+    },
 )
 
 

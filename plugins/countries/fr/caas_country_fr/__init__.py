@@ -8,7 +8,7 @@ from caas import Country, WithdrawalPolicy, hookimpl, stdnum_validator
 from caas_country_fr.registration import LETTERS, SivClient, sandbox
 
 #: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
-caas_plugin_api = "1.0"
+caas_plugin_api = "1.2"
 
 
 TAX_ID_KINDS = ("NIR", "SIREN")
@@ -48,6 +48,12 @@ FRANCE = Country(
     },
     invoice_number_format="{series}-{year}-{seq:07d}",
     payment_terms_days=0,
+    # Whom `caas demo sale` sells to here (each run under a new name and tax id).
+    demo_customer={
+        "name": "Camille Martin", "tax_id": "2 95 10 99 126 111 93", "phone": "+33 6 12 34 56 78",
+        "locale": "fr-FR",
+        "address": {"street": "1 rue de Rivoli", "city": "Paris", "postal_code": "75001"},
+    },
 )
 
 

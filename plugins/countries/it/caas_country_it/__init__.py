@@ -9,7 +9,7 @@ from caas import Country, WithdrawalPolicy, hookimpl, stdnum_validator
 from caas_country_it.registration import LETTERS, StaClient, sandbox
 
 #: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
-caas_plugin_api = "1.0"
+caas_plugin_api = "1.2"
 
 
 #: Codice fiscale for persons, partita IVA for companies.
@@ -47,6 +47,12 @@ COUNTRY = Country(
     tax_id_samples={
         "valid": ("RCCMNL83S18D969H", "IT 00743110157"),
         "invalid": ("RCCMNL83S18D969A", "00743110158", "1234"),
+    },
+    # Whom `caas demo sale` sells to here (each run under a new name and tax id).
+    demo_customer={
+        "name": "Emanuele Ricci", "tax_id": "RCCMNL83S18D969H", "phone": "+39 312 345 6789",
+        "locale": "it-IT",
+        "address": {"street": "Via del Corso 1", "city": "Roma", "postal_code": "00186"},
     },
 )
 
