@@ -12,6 +12,29 @@ import pytest
 # The suites assert; let pytest explain their failures as it does a test file's.
 pytest.register_assert_rewrite("caas.testing.conformance")
 
+#: The lines of the kit's report (translation coverage...), printed after the run.
+_REPORT = pytest.StashKey[list]()
+
+
+@pytest.fixture
+def caas_report(request, record_property):
+    """Report a line of what the kit measured: printed in the terminal summary, and kept as
+    a property of the test (``caas``, in JUnit XML)."""
+    lines = request.config.stash.setdefault(_REPORT, [])
+
+    def report(line: str) -> None:
+        lines.append(line)
+        record_property("caas", line)
+    return report
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    lines = config.stash.get(_REPORT, [])
+    if lines:
+        terminalreporter.section("caas conformance report")
+        for line in lines:
+            terminalreporter.line(line)
+
 
 @pytest.fixture(scope="class")
 def caas_plugin(request) -> str:
