@@ -21,6 +21,8 @@ from caas.plugins import COVERAGE_ATTRIBUTE, check_api_version
 #: A VAT rate above this is a typo (0.22 written as 22, or as 0.222).
 HIGHEST_SANE_VAT = Decimal("0.30")
 VINS = ("WVWZZZ1JZXW000001", "VF1AAAAA555000002")
+CATALOG_HINT = ("(`caas plugins catalog <package> --language <language>` writes every message "
+                "to translate into the plugin's catalog)")
 
 
 class _PluginConformance:
@@ -32,7 +34,7 @@ class _PluginConformance:
 
     def test_plugin_declares_a_compatible_plugin_api(self, caas_loaded):
         assert caas_loaded.api_version, (
-            f"declare `caas_plugin_api = \"<version>\"` in the plugin module "
+            "declare `caas_plugin_api = \"<version>\"` in the plugin module "
             "(see caas.PLUGIN_API_VERSION)")
         check_api_version(caas_loaded.name, caas_loaded.api_version)
 
@@ -181,7 +183,7 @@ class CountryConformance(_PluginConformance):
             if share < threshold:
                 below.append(f"{line}; untranslated: {', '.join(map(repr, missing[:5]))}"
                              + (", ..." if len(missing) > 5 else ""))
-        assert not below, "\n".join(below)
+        assert not below, "\n".join([*below, CATALOG_HINT])
 
 
 class OptionConformance(_PluginConformance):
