@@ -210,14 +210,15 @@ def _merged(locale: str, directories) -> Translations | None:
     if not found:
         return None
     chosen = found[0][1]
+    # Each catalog's own texts, before the first one (``chosen``) takes the others'.
+    texts = [(directory, dict(catalog._catalog)) for directory, catalog in found]
     for _, catalog in found[1:]:
         for message_id, text in catalog._catalog.items():
             chosen._catalog.setdefault(message_id, text)
-    for directory, catalog in reversed(found):
+    for directory, own in reversed(texts):
         for message_id in _template(directory):
-            text = catalog._catalog.get(message_id)
-            if text:
-                chosen._catalog[message_id] = text
+            if own.get(message_id):
+                chosen._catalog[message_id] = own[message_id]
     return chosen
 
 

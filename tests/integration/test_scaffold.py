@@ -79,10 +79,17 @@ def test_a_generated_country_installs_and_passes_the_kit_once_filled_in(tmp_path
     folder = generate(tmp_path, "country", "AT", "--output", str(tmp_path / "caas-country-at"))
     assert (folder / "caas_country_at" / "translations").is_dir()
     assert 'at = "caas_country_at"' in (folder / "pyproject.toml").read_text()
+    package = folder / "caas_country_at"
+    assert "\ncaas_translation_coverage = 1.0\n" in (package / "__init__.py").read_text()
+    notes = (package / "translations" / "README.txt").read_text()
+    assert "caas plugins catalog caas_country_at --language <language>" in notes
+    assert ", ".join(translated_languages()) not in notes  # no list that ages
     fill(folder, AUSTRIA)
     run = install_and_test(folder, tmp_path / "site")
     assert run.returncode == 0, run.stdout + run.stderr
     assert " passed" in run.stdout and "failed" not in run.stdout
+    # Austria's language is the platform's: its catalogs translate every message.
+    assert "translation coverage de: " in run.stdout and "(100.0%), threshold 100%" in run.stdout
 
 
 def translated(english: str, language: str) -> str:
