@@ -177,8 +177,8 @@ class CountryConformance(_PluginConformance):
             total, missing = coverage(language, directories)
             translated = total - len(missing)
             share = translated / total if total else 1.0
-            line = (f"translation coverage {language}: {translated} of {total} messages "
-                    f"({share:.1%}), threshold {threshold * 100:g}%")
+            line = (f"{caas_plugin}: translation coverage {language}: {translated} of {total} "
+                    f"messages ({share:.1%}), threshold {threshold * 100:g}%")
             caas_report(line)
             if share < threshold:
                 below.append(f"{line}; untranslated: {', '.join(map(repr, missing[:5]))}"
