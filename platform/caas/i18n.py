@@ -1,4 +1,5 @@
-"""Message catalogs from ``translations/`` (and from plugins), with language fallback; texts
+"""Message catalogs from ``translations/`` (and from plugins), whose languages are the ones the
+platform speaks (:func:`languages`), with language fallback; texts
 translated once their reader is known (:class:`LazyText`); plugins' texts. Quantities are in
 :mod:`caas.quantities`.
 

@@ -27,7 +27,8 @@ def _dist_info(folder, name, module, version) -> str:
     """The distribution's metadata, its ``caas`` entry point among them; returns its name."""
     dist_info = folder / f"{module}-{version}.dist-info"
     dist_info.mkdir(parents=True)
-    (dist_info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    (dist_info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
     entry = name.removeprefix("caas-")
     (dist_info / "entry_points.txt").write_text(f"[caas]\n{entry} = {module}\n")
     return entry

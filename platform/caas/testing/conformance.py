@@ -202,8 +202,8 @@ class OptionConformance(_PluginConformance):
 
     def test_names_and_descriptions_in_every_platform_language(self, options, languages):
         """The English name and description (and the usage metric's name) are translated
-        into every language of the platform's own catalogs: by the plugin's catalogs (``register_translations``),
-        or the older way, by ``names``/``descriptions``."""
+        into every language of the platform's own catalogs: by the plugin's catalogs
+        (``register_translations``), or the older way, by ``names``/``descriptions``."""
         from caas.i18n import translation
 
         for option in options:
