@@ -11,7 +11,7 @@ export PORT ?= 5000
 
 install: $(STAMP) translations
 
-$(STAMP): setup.cfg pyproject.toml $(PLUGIN_PROJECTS)
+$(STAMP): setup.cfg setup.py pyproject.toml $(PLUGIN_PROJECTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]' $(foreach p,$(PLUGINS),-e $(p))

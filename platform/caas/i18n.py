@@ -1,4 +1,5 @@
-"""Message catalogs from ``translations/`` (and from plugins), with language fallback; texts
+"""Message catalogs from ``translations/`` (and from plugins), whose languages are the ones the
+platform speaks (:func:`languages`), with language fallback; texts
 translated once their reader is known (:class:`LazyText`); plugins' texts. Quantities are in
 :mod:`caas.quantities`.
 
@@ -14,10 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 
 DOMAIN = "messages"
-SUPPORTED_LANGUAGES = ("en", "es", "fr", "de", "it")
+#: The language of the message ids: spoken without a catalog.
+SOURCE_LANGUAGE = "en"
 
 
 def translations_dir() -> Path:
@@ -107,22 +109,70 @@ def add_plugin_catalogs(directories) -> None:
         clear_caches()
 
 
+def remove_plugin_catalogs(directories) -> None:
+    """Forget the plugins' catalogs in ``directories`` (their plugins were unregistered)."""
+    removed = {str(directory) for directory in directories}
+    if removed & set(_plugin_directories):
+        _plugin_directories[:] = [kept for kept in _plugin_directories if kept not in removed]
+        clear_caches()
+
+
 def clear_caches() -> None:
-    """Forget the catalogs read so far (after catalogs were added or changed)."""
+    """Forget the catalogs and languages read so far (after catalogs were added or changed)."""
     translations.cache_clear()
     formatting_locale.cache_clear()
+    languages.cache_clear()
+    core_languages.cache_clear()
+    _template.cache_clear()
 
 
-def _plugin_catalog(directory: str, locale: str) -> Translations | None:
-    """A plugin's catalog of ``locale`` in ``directory``: the compiled ``.mo``, else the
-    ``.po`` source read as it is (fuzzy entries left out), so a plugin may ship sources only;
-    ``None`` when it has neither."""
+def _catalog_languages(folder) -> set[str]:
+    """The languages of the catalogs in ``folder`` (``de_CH/`` counts as ``de``)."""
+    folder = Path(folder)
+    found = set()
+    if not folder.is_dir():
+        return found
+    for child in folder.iterdir():
+        compiled = child / "LC_MESSAGES" / f"{DOMAIN}.mo"
+        if not (compiled.is_file() or compiled.with_suffix(".po").is_file()):
+            continue
+        try:
+            found.add(Locale.parse(child.name).language)
+        except (ValueError, UnknownLocaleError):
+            continue  # not a language's folder
+    return found
+
+
+def _with_english(found: set[str]) -> tuple[str, ...]:
+    return (SOURCE_LANGUAGE, *sorted(found - {SOURCE_LANGUAGE}))
+
+
+@lru_cache(maxsize=1)
+def core_languages() -> tuple[str, ...]:
+    """English and the languages of the core's own catalogs (``translations/<language>/``)."""
+    return _with_english(_catalog_languages(translations_dir()))
+
+
+@lru_cache(maxsize=1)
+def languages() -> tuple[str, ...]:
+    """The languages the platform speaks: English first, then, sorted, those of the core's
+    catalogs and of the loaded plugins' (``register_translations``)."""
+    found = _catalog_languages(translations_dir())
+    for directory in _plugin_directories:
+        found |= _catalog_languages(directory)
+    return _with_english(found)
+
+
+def _folder_catalog(directory, locale: str) -> Translations | None:
+    """The catalog of ``locale`` in ``directory``: the compiled ``.mo``, else the ``.po``
+    source read as it is (fuzzy entries left out), so a plugin may ship sources only;
+    ``None`` when it has neither. ``de_CH`` is found before ``de``."""
     from io import BytesIO
 
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    compiled = Translations.load(directory, [babel_locale(locale)], DOMAIN)
+    compiled = Translations.load(str(directory), [babel_locale(locale)], DOMAIN)
     if isinstance(compiled, Translations):
         return compiled
     for name in dict.fromkeys((babel_locale(locale), language_of(locale))):
@@ -137,23 +187,61 @@ def _plugin_catalog(directory: str, locale: str) -> Translations | None:
     return None
 
 
-def _catalog(locale: str):
-    """The core catalog of ``locale``, with the messages only plugins' catalogs have.
+@lru_cache(maxsize=None)
+def _template(directory: str) -> frozenset[str]:
+    """The message ids of ``directory/messages.pot``: the messages whose owner that
+    catalog folder is (empty without a template)."""
+    from babel.messages.pofile import read_po
 
-    A plugin adds messages; it does not change the core's translation of one.
-    """
-    where = [babel_locale(locale)]
-    chosen = Translations.load(str(translations_dir()), where, DOMAIN)
-    for directory in _plugin_directories:
-        extra = _plugin_catalog(directory, locale)
-        if extra is None:
-            continue  # no catalog for this language there
-        if not isinstance(chosen, Translations):
-            chosen = extra
-            continue
-        for message_id, text in extra._catalog.items():
+    template = Path(directory) / f"{DOMAIN}.pot"
+    if not template.is_file():
+        return frozenset()
+    with template.open("rb") as source:
+        return frozenset(message.id for message in read_po(source)
+                         if message.id and isinstance(message.id, str))
+
+
+def _merged(locale: str, directories) -> Translations | None:
+    """``locale``'s catalogs in ``directories`` (the core's first, then the plugins' in load
+    order) as one: each message from the catalog that owns it (lists it in its
+    ``messages.pot``; the core's last, so a plugin never changes the core's translation of
+    one of its messages), else from the first catalog that translates it."""
+    found = [(str(directory), catalog) for directory in directories
+             if (catalog := _folder_catalog(directory, locale)) is not None]
+    if not found:
+        return None
+    chosen = found[0][1]
+    # Each catalog's own texts, before the first one (``chosen``) takes the others'.
+    texts = [(directory, dict(catalog._catalog)) for directory, catalog in found]
+    for _, catalog in found[1:]:
+        for message_id, text in catalog._catalog.items():
             chosen._catalog.setdefault(message_id, text)
+    for directory, own in reversed(texts):
+        for message_id in _template(directory):
+            if own.get(message_id):
+                chosen._catalog[message_id] = own[message_id]
     return chosen
+
+
+def _catalog(locale: str):
+    """``locale``'s catalog as the platform reads it: the core's merged with the loaded
+    plugins' (see :func:`_merged`); gettext's empty catalog when none has the language."""
+    return _merged(locale, [translations_dir(), *_plugin_directories]) or NullTranslations()
+
+
+def coverage(language: str, plugin_directories=()) -> tuple[int, list[str]]:
+    """How much of the core's messages (``messages.pot`` of :func:`translations_dir`)
+    ``language`` reads translated, by the core's catalog or the plugin's catalogs in
+    ``plugin_directories``, merged as at run time.
+
+    :returns: the number of messages, and those left untranslated (none for English).
+    """
+    wanted = sorted(_template(str(translations_dir())))
+    if language_of(language) == SOURCE_LANGUAGE:
+        return len(wanted), []
+    merged = _merged(language, [translations_dir(), *plugin_directories])
+    read = merged._catalog if merged is not None else {}
+    return len(wanted), [msgid for msgid in wanted if not read.get(msgid)]
 
 
 @lru_cache(maxsize=64)
@@ -171,8 +259,8 @@ def translations(locale: str, fallback: str = "en") -> Translations:
     """Catalog for ``locale``; missing messages fall back to ``fallback`` (the tenant's default
     language), then to the source text: never an error or a bare message id.
 
-    ``de-CH`` finds ``de_CH`` first and then ``de``. Plugins' catalogs count as the core's.
-    ``fallback=""``: the source text straight away.
+    ``de-CH`` finds ``de_CH`` first and then ``de``. The loaded plugins' catalogs are merged
+    with the core's (see :func:`_merged`). ``fallback=""``: the source text straight away.
     """
     chosen = _catalog(locale)
     if fallback and babel_locale(fallback) != babel_locale(locale):

@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "caas"
 #: The module attribute a plugin declares the plugin-API version it was written for with.
 API_ATTRIBUTE = "caas_plugin_api"
+#: The module attribute a country plugin declares the least share (0 to 1) of the platform's
+#: messages its languages must read translated with; the conformance kit checks it.
+COVERAGE_ATTRIBUTE = "caas_translation_coverage"
 #: Assumed for a plugin that declares nothing: the contract before declarations existed.
 UNDECLARED_API = "1.0"
 
@@ -163,6 +166,7 @@ class Plugins:
         self.catalog_options.clear()
         self._owner.clear()
         self.settings_schemas.clear()
+        before = list(self.translation_dirs)
         self.translation_dirs.clear()
         for name, record in self.loaded.items():
             if record.error:
@@ -179,6 +183,8 @@ class Plugins:
             self._collect_settings_schema(name, record)
             for directory in self.call_one(name, "register_translations") or []:
                 self.translation_dirs.append(str(directory))
+        # An unregistered plugin's catalogs go with it (its languages among them).
+        i18n.remove_plugin_catalogs(set(before) - set(self.translation_dirs))
         i18n.add_plugin_catalogs(self.translation_dirs)
 
     def _collect_settings_schema(self, name: str, record: LoadedPlugin) -> None:

@@ -12,8 +12,9 @@ from caas.service_layer import messages
 from caas.service_layer.messages import (BILLING_EVENTS, ORDER_EVENTS, SERVICE_EVENTS, build,
                                          short_text)
 from caas.service_layer.notifications import ROUTED_AS, option_name
+from tests.support.languages import core_locales, unspoken_locale
 
-LOCALES = ("en", "es-ES", "fr-FR", "de-DE", "de-CH", "fr-CH", "it-CH")
+LOCALES = core_locales()
 BASE = {"name": "Ana", "tenant_name": "CaaS Demo"}
 AMOUNT = {"amount": "1234.50", "currency": "EUR"}
 VIN = "WVWZZZ1JZXW000001"
@@ -88,8 +89,8 @@ def test_the_maintenance_reminder_names_the_vehicle_and_the_local_due_date():
 
 @pytest.mark.parametrize("key", list(SAMPLES), ids=IDS)
 def test_a_language_without_catalog_gets_the_tenants_default_language(key):
-    for default in ("de-CH", "fr-CH", "it-CH", "es-ES"):
-        fallback = _render(key, "pt-PT", fallback=default)
+    for default in LOCALES[1:]:
+        fallback = _render(key, unspoken_locale(), fallback=default)
         assert (fallback.subject, fallback.body) == (_render(key, default).subject,
                                                       _render(key, default).body)
 

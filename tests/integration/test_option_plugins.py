@@ -3,10 +3,11 @@ import re
 
 import pytest
 
-from caas.i18n import option_name, translation
+from caas.i18n import core_languages, option_name, translation
 from caas.plugins import Plugins
+from tests.support.languages import translated_languages, unspoken_locale
 
-LANGUAGES = ("en", "es", "fr", "de", "it")
+LANGUAGES = core_languages()
 ALL_MODELS = ()
 ELECTRIFIED = ("urbano", "familiar")
 # code: billing modes, duration_days, requires_maintenance, compatible models (() = all)
@@ -65,9 +66,12 @@ def test_names_and_descriptions_are_english_translated_by_the_plugins_catalogs(o
     for language in LANGUAGES:
         assert (option_name(option, f"{language}-CH") == option_name(option, f"{language}_CH")
                 == option_name(option, language) == translation(option.name, language))
-    assert option_name(option, "pt-PT") == option_name(option, "nl") == option.name
+    unspoken = unspoken_locale()
+    language = unspoken.split("-")[0]
+    assert option_name(option, unspoken) == option_name(option, language) == option.name
     # A language no catalog has: the tenant's default language, then English.
-    assert option_name(option, "pt-PT", "it-IT") == translation(option.name, "it")
+    default = translated_languages()[0]
+    assert option_name(option, unspoken, default) == translation(option.name, default)
 
 
 def test_billing_duration_and_maintenance(option):

@@ -10,6 +10,8 @@ from click.testing import CliRunner
 
 from caas.entrypoints.cli import main
 from caas.entrypoints.tooling.scaffold import MARKER, fill_in
+from caas.i18n import core_languages
+from tests.support.languages import translated_languages
 
 AUSTRIA = {
     "tax_id_kinds": '("UID", "TIN")',
@@ -44,17 +46,6 @@ SEAT_MASSAGE = {
     "name": '"Seat massage"',
     "description": '"Five massage programs."',
 }
-#: What the author's translators write in the catalogs, by language.
-SEAT_MASSAGE_TEXTS = {
-    "Seat massage": {"en": "Seat massage", "es": "Masaje en los asientos",
-                     "fr": "Sièges massants", "de": "Massagesitze",
-                     "it": "Sedili massaggianti"},
-    "Five massage programs.": {"en": "Five massage programs.",
-                               "es": "Cinco programas de masaje.",
-                               "fr": "Cinq programmes de massage.",
-                               "de": "Fünf Massageprogramme.",
-                               "it": "Cinque programmi di massaggio."},
-}
 
 
 def generate(tmp_path, *args) -> Path:
@@ -88,24 +79,35 @@ def test_a_generated_country_installs_and_passes_the_kit_once_filled_in(tmp_path
     folder = generate(tmp_path, "country", "AT", "--output", str(tmp_path / "caas-country-at"))
     assert (folder / "caas_country_at" / "translations").is_dir()
     assert 'at = "caas_country_at"' in (folder / "pyproject.toml").read_text()
+    package = folder / "caas_country_at"
+    assert "\ncaas_translation_coverage = 1.0\n" in (package / "__init__.py").read_text()
+    notes = (package / "translations" / "README.txt").read_text()
+    assert "caas plugins catalog caas_country_at --language <language>" in notes
+    assert ", ".join(translated_languages()) not in notes  # no list that ages
     fill(folder, AUSTRIA)
     run = install_and_test(folder, tmp_path / "site")
     assert run.returncode == 0, run.stdout + run.stderr
     assert " passed" in run.stdout and "failed" not in run.stdout
+    # Austria's language is the platform's: its catalogs translate every message.
+    assert "translation coverage de: " in run.stdout and "(100.0%), threshold 100%" in run.stdout
 
 
-def translate(package: Path, texts: dict[str, dict[str, str]]) -> None:
-    """What its translations/README.txt tells the author: pybabel extract and init, then
-    translate every message (no compile step: the platform reads the .po files too)."""
+def translated(english: str, language: str) -> str:
+    """What the author's translators write for ``english`` in ``language``'s catalog."""
+    return english if language == "en" else f"{english} ({language})"
+
+
+def translate(package: Path) -> None:
+    """What its translations/README.txt tells the author: pybabel extract and init for each
+    language of the platform's own catalogs, then translate every message (no compile step:
+    the platform reads the .po files too)."""
     from babel.messages.frontend import CommandLineInterface
     from babel.messages.pofile import read_po, write_po
-
-    from caas.i18n import SUPPORTED_LANGUAGES
 
     folder = package / "translations"
     pybabel = CommandLineInterface().run
     pybabel(["pybabel", "-q", "extract", "-o", str(folder / "messages.pot"), str(package)])
-    for language in SUPPORTED_LANGUAGES:
+    for language in core_languages():
         pybabel(["pybabel", "-q", "init", "-i", str(folder / "messages.pot"), "-d", str(folder),
                  "-l", language])
         po_file = folder / language / "LC_MESSAGES" / "messages.po"
@@ -113,7 +115,7 @@ def translate(package: Path, texts: dict[str, dict[str, str]]) -> None:
             catalog = read_po(source)
         for message in catalog:
             if message.id:
-                message.string = texts[message.id][language]
+                message.string = translated(message.id, language)
         with po_file.open("wb") as target:
             write_po(target, catalog)
 
@@ -122,7 +124,7 @@ def test_a_generated_option_installs_and_passes_the_kit_once_filled_in(tmp_path)
     folder = generate(tmp_path, "option", "seat_massage",
                       "--output", str(tmp_path / "caas-option-seat-massage"))
     fill(folder, SEAT_MASSAGE)
-    translate(folder / "caas_option_seat_massage", SEAT_MASSAGE_TEXTS)
+    translate(folder / "caas_option_seat_massage")
     run = install_and_test(folder, tmp_path / "site")
     assert run.returncode == 0, run.stdout + run.stderr
     assert " passed" in run.stdout and "failed" not in run.stdout
@@ -136,7 +138,8 @@ def test_a_generated_option_without_its_translations_fails_the_kit(tmp_path):
     fill(folder, SEAT_MASSAGE)
     run = install_and_test(folder, tmp_path / "site")
     assert run.returncode != 0
-    assert "'Seat massage' is not translated in es, fr, de, it" in run.stdout
+    missing = ", ".join(translated_languages())
+    assert f"'Seat massage' is not translated in {missing}" in run.stdout
 
 
 def test_an_unfilled_plugin_names_the_first_missing_piece(tmp_path, monkeypatch):

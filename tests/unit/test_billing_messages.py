@@ -4,8 +4,9 @@ from babel.numbers import format_currency
 
 from caas.i18n import babel_locale
 from caas.service_layer.messages import BILLING_EVENTS, billing_update_message
+from tests.support.languages import core_locales
 
-LOCALES = ("en", "es-ES", "fr-FR", "de-DE", "de-CH", "fr-CH", "it-CH")
+LOCALES = core_locales()
 AMOUNT = {"amount": "19.90", "currency": "CHF"}
 
 

@@ -9,17 +9,16 @@ import pytest
 from babel.dates import format_date
 from babel.numbers import format_currency
 
-from caas.i18n import babel_locale
+from caas.i18n import babel_locale, option_name
 from caas.service_layer.catalog import reason_text
 from caas.service_layer.messages import SERVICE_EVENTS, build, service_update_message
 from caas.service_layer.withdrawal import refusal
+from tests.support.fakes import plugins
+from tests.support.languages import core_locales, unspoken_locale
 
-LOCALES = ("en", "es-ES", "fr-FR", "de-DE", "de-CH", "fr-CH", "it-CH")
+LOCALES = core_locales()
 TRANSLATED = [locale for locale in LOCALES if locale != "en"]
 EVENTS = ("service_active", "service_failed", "service_withdrawn", "service_expired")
-# The option's name reaches the message already localised.
-OPTION = {"en": "Heated seats", "es": "Asientos calefactados", "fr": "Sièges chauffants",
-          "de": "Sitzheizung", "it": "Sedili riscaldati"}
 VIN = "WVWZZZ1JZXW000001"
 AMOUNT = {"amount": "249.00", "currency": "EUR"}
 BLOCKING_REASONS = ("incompatible", "already_active", "maintenance_overdue")
@@ -28,7 +27,8 @@ LAST_DAY = datetime.date(2026, 3, 15)
 
 
 def _option(locale):
-    return OPTION[locale.partition("-")[0]]
+    """The option's name, which reaches the message already localised."""
+    return option_name(plugins().catalog_options["heated_seats"], locale)
 
 
 def _email(locale, event, fallback="en", option=None):
@@ -90,7 +90,8 @@ def test_unknown_event_is_a_value_error():
 
 def test_a_language_without_catalog_falls_back_to_the_fallback_locale():
     spanish = _email("es-ES", "service_active", option="Heated seats")
-    fallback = _email("pt-PT", "service_active", fallback="es-ES", option="Heated seats")
+    fallback = _email(unspoken_locale(), "service_active", fallback="es-ES",
+                      option="Heated seats")
     assert (fallback.subject, fallback.body) == (spanish.subject, spanish.body)
 
 

@@ -16,11 +16,13 @@ import httpx
 import pytest
 
 from caas import InvalidTaxId, RegistrationError, RegistrationRequest
-from caas.plugins import check_api_version
+from caas.plugins import COVERAGE_ATTRIBUTE, check_api_version
 
 #: A VAT rate above this is a typo (0.22 written as 22, or as 0.222).
 HIGHEST_SANE_VAT = Decimal("0.30")
 VINS = ("WVWZZZ1JZXW000001", "VF1AAAAA555000002")
+CATALOG_HINT = ("(`caas plugins catalog <package> --language <language>` writes every message "
+                "to translate into the plugin's catalog)")
 
 
 class _PluginConformance:
@@ -32,7 +34,7 @@ class _PluginConformance:
 
     def test_plugin_declares_a_compatible_plugin_api(self, caas_loaded):
         assert caas_loaded.api_version, (
-            f"declare `caas_plugin_api = \"<version>\"` in the plugin module "
+            "declare `caas_plugin_api = \"<version>\"` in the plugin module "
             "(see caas.PLUGIN_API_VERSION)")
         check_api_version(caas_loaded.name, caas_loaded.api_version)
 
@@ -171,10 +173,30 @@ class CountryConformance(_PluginConformance):
                     adapter.close()
                 assert not failed.value.permanent
 
-    def test_core_translations_cover_the_country_locales(self, languages):
-        from caas.i18n import translations_dir
+    def test_translation_coverage_threshold_is_a_share(self, caas_platform, caas_plugin):
+        _coverage_threshold(caas_platform.plugins.pm.get_plugin(caas_plugin))
 
-        _assert_complete(translations_dir(), languages, "the platform")
+    def test_translations_cover_the_country_languages(self, caas_platform, caas_plugin,
+                                                      languages, caas_report):
+        """Each language of the country's locales reads at least the declared share
+        (``caas_translation_coverage``) of the platform's messages translated, by the
+        platform's catalogs or the plugin's, merged as at run time."""
+        from caas.i18n import coverage
+
+        threshold = _coverage_threshold(caas_platform.plugins.pm.get_plugin(caas_plugin))
+        directories = caas_platform.plugins.call_one(caas_plugin, "register_translations") or []
+        below = []
+        for language in languages:
+            total, missing = coverage(language, directories)
+            translated = total - len(missing)
+            share = translated / total if total else 1.0
+            line = (f"{caas_plugin}: translation coverage {language}: {translated} of {total} "
+                    f"messages ({share:.1%}), threshold {threshold * 100:g}%")
+            caas_report(line)
+            if share < threshold:
+                below.append(f"{line}; untranslated: {', '.join(map(repr, missing[:5]))}"
+                             + (", ..." if len(missing) > 5 else ""))
+        assert not below, "\n".join([*below, CATALOG_HINT])
 
 
 class OptionConformance(_PluginConformance):
@@ -188,13 +210,13 @@ class OptionConformance(_PluginConformance):
     @pytest.fixture(scope="class")
     @classmethod
     def languages(cls):
-        from caas.i18n import SUPPORTED_LANGUAGES
-        return list(SUPPORTED_LANGUAGES)
+        from caas.i18n import core_languages
+        return list(core_languages())
 
     def test_names_and_descriptions_in_every_platform_language(self, options, languages):
         """The English name and description (and the usage metric's name) are translated
-        into every platform language: by the plugin's catalogs (``register_translations``),
-        or the older way, by ``names``/``descriptions``."""
+        into every language of the platform's own catalogs: by the plugin's catalogs
+        (``register_translations``), or the older way, by ``names``/``descriptions``."""
         from caas.i18n import translation
 
         for option in options:
@@ -248,6 +270,16 @@ def _registered(caas_platform, caas_loaded, kind: str) -> list:
     codes = getattr(caas_loaded, kind)
     assert codes, f"the plugin registers no {kind.replace('_', ' ')}"
     return [getattr(caas_platform.plugins, kind)[code] for code in codes]
+
+
+def _coverage_threshold(module) -> float:
+    """The plugin's declared ``caas_translation_coverage`` (1.0 when it declares none)."""
+    declared = getattr(module, COVERAGE_ATTRIBUTE, 1.0)
+    is_number = isinstance(declared, (int, float, Decimal)) and not isinstance(declared, bool)
+    assert is_number and 0 <= declared <= 1, (
+        f"{COVERAGE_ATTRIBUTE} must be a number from 0 to 1 (the share of the platform's "
+        f"messages translated), not {declared!r}")
+    return float(declared)
 
 
 def _assert_complete(folder, languages, whose: str) -> None:

@@ -12,6 +12,29 @@ import pytest
 # The suites assert; let pytest explain their failures as it does a test file's.
 pytest.register_assert_rewrite("caas.testing.conformance")
 
+#: The name of the test property a line of the kit's report is kept under.
+REPORT_PROPERTY = "caas"
+
+
+@pytest.fixture
+def caas_report(record_property):
+    """Report a line of what the kit measured: kept as a property of the test (``caas``, in
+    JUnit XML) and printed in the run's terminal summary."""
+    return lambda line: record_property(REPORT_PROPERTY, line)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the lines the tests reported (read from their reports, so that the lines of
+    pytest-xdist's workers are printed too)."""
+    lines = [value for outcome in ("passed", "failed")
+             for report in terminalreporter.stats.get(outcome, [])
+             if getattr(report, "when", None) == "call"
+             for name, value in getattr(report, "user_properties", ()) if name == REPORT_PROPERTY]
+    if lines:
+        terminalreporter.section("caas conformance report")
+        for line in lines:
+            terminalreporter.line(line)
+
 
 @pytest.fixture(scope="class")
 def caas_plugin(request) -> str:

@@ -50,11 +50,15 @@ class CaasGroup(FlaskGroup):
     def _add_plugin_commands(self):
         if not self._plugin_commands_added:
             self._plugin_commands_added = True
-            from caas import config as configuration
-            from caas.plugins import Plugins
-            settings = configuration.from_environment(configuration.defaults("instance"))
-            Plugins(configuration.allowed_plugins(settings)).load().call_each(
-                "register_commands", cli=self)
+            installed_plugins().call_each("register_commands", cli=self)
+
+
+def installed_plugins():
+    """The plugins the platform would load (``CAAS_PLUGINS``), without building it."""
+    from caas import config as configuration
+    from caas.plugins import Plugins
+    settings = configuration.from_environment(configuration.defaults("instance"))
+    return Plugins(configuration.allowed_plugins(settings)).load()
 
 
 def current_platform():

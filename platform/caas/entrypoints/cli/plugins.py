@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from caas.entrypoints.cli.base import fail
+from caas.entrypoints.cli.base import fail, installed_plugins
 
 
 @click.group(cls=AppGroup)
@@ -51,3 +51,20 @@ def plugins_new_option(name, output):
     """A catalog-option plugin NAME (lower case, '_' between words)."""
     from caas.entrypoints.tooling.scaffold import new_option
     _scaffolded(new_option, name, output, f"caas-option-{name.replace('_', '-').lower()}")
+
+
+@plugins.command("catalog", with_appcontext=False)
+@click.argument("package", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--language", required=True,
+              help="The language (or locale) of the catalog, e.g. nl or pt-BR.")
+def plugins_catalog(package, language):
+    """Write PACKAGE/translations/<language>/LC_MESSAGES/messages.po with every message the
+    platform reads from a plugin's catalogs (its own, the installed options' names and
+    descriptions, the plugin's messages.pot), keeping the translations already there."""
+    from caas.entrypoints.tooling.message_catalogs import CatalogError, write_catalog
+    try:
+        written, total, translated = write_catalog(
+            package, language, installed_plugins().catalog_options.values())
+    except CatalogError as exc:
+        fail(str(exc))
+    click.echo(f"wrote {written}: {total} messages, {translated} translated")

@@ -59,24 +59,40 @@ Fill in every `FILL_IN(...)` in `$module/` first (`grep -rn FILL_IN $module`).
 '''
 
 _TRANSLATIONS_README = '''\
-Message catalogs of this plugin's texts (domain "messages"): the English texts marked
-N_("...") in the code are the message ids, translated here per language.
-
-    pybabel extract -o $module/translations/messages.pot $module
-    pybabel init -i $module/translations/messages.pot -d $module/translations -l $language
-    # (once per language: $languages; pybabel update after a change)
+Message catalogs (domain "messages"): <language>/LC_MESSAGES/messages.po per language, found
+by the platform through the register_translations hook and read with its own catalogs. The
+English texts marked N_("...") in the code are the message ids.
+$workflow
     # translate each msgstr, then, optionally (the platform also reads the .po files):
     pybabel compile -d $module/translations
 
-The platform finds them through the register_translations hook; a plugin's own texts
-are read with caas.i18n.plugin_translations("$module", locale). Once messages.pot
-exists, the conformance kit checks that every language the plugin is used in is
-translated completely.
+A plugin's own texts are read with caas.i18n.plugin_translations("$module", locale). The
+conformance kit checks that each language it checks translates messages.pot completely.$checks
 '''
+
+#: A country's catalogs may also translate the platform's messages and the options' names,
+#: for a language the platform's own catalogs lack.
+_COUNTRY_WORKFLOW = '''
+    pybabel extract -o $module/translations/messages.pot $module  # the plugin's own texts
+    caas plugins catalog $module --language <language>
+    # (once per language of the country's locales, and again after an upgrade: it writes the
+    # platform's messages, the installed options' names and messages.pot's, keeping what is
+    # translated)'''
+
+_COUNTRY_CHECKS = '''
+For each language of the country's locales it also reports the share of the platform's
+messages read translated (by the platform's catalogs or these), and fails below
+caas_translation_coverage (see __init__.py).'''
+
+_OPTION_WORKFLOW = '''
+    pybabel extract -o $module/translations/messages.pot $module
+    pybabel init -i $module/translations/messages.pot -d $module/translations -l <language>
+    # (once per language of the platform's own catalogs; pybabel update after a change)'''
 
 _COUNTRY = '''\
 """$title: currency, VAT, tax ids, plates, withdrawal and vehicle registration."""
 from decimal import Decimal
+from pathlib import Path
 
 from caas import Country, WithdrawalPolicy, hookimpl, stdnum_validator
 
@@ -84,6 +100,11 @@ from $module.registration import RegistrationClient, sandbox
 
 #: The plugin-API version this plugin was written for (see caas.PLUGIN_API_VERSION).
 caas_plugin_api = "$api_version"
+#: The share (0 to 1) of the platform's messages that must read translated in each language of
+#: the country's locales, by the platform's catalogs or this plugin's translations/; the
+#: conformance kit reports it and fails below. 1.0: complete. Lower it while a language the
+#: platform does not speak yet is being translated (caas plugins catalog, see translations/).
+caas_translation_coverage = 1.0
 $fill_in_function
 
 #: Names of the accepted tax ids, for error messages (e.g. ("NIF", "NIE")).
@@ -121,6 +142,11 @@ COUNTRY = Country(
 @hookimpl
 def register_countries():
     return [COUNTRY]
+
+
+@hookimpl
+def register_translations():
+    return [Path(__file__).parent / "translations"]
 '''
 
 _REGISTRATION = '''\
@@ -180,8 +206,8 @@ def deactivate(vin):
 
 OPTION = CatalogOption(
     code="$code",
-    # In English, the message ids of translations/ (see its README.txt): every language
-    # the platform speaks ($languages) needs their translation there.
+    # In English, the message ids of translations/ (see its README.txt): each language of
+    # the platform's own catalogs needs their translation there.
     name=N_(FILL_IN("name", "the option's name in English")),
     description=N_(FILL_IN("description", "one sentence of marketing copy in English")),
     billing_modes=FILL_IN("billing_modes", "('one_time',), ('monthly',) or both"),
@@ -225,7 +251,8 @@ def new_country(code: str, target: Path) -> Path:
     module = f"caas_country_{entry}"
     values = _values("country", f"caas-country-{entry}", entry, module, f"country {code.upper()}",
                      code=code.upper(), extra_dependencies=', "python-stdnum>=1.20"',
-                     suite="CountryConformance")
+                     suite="CountryConformance", workflow=_COUNTRY_WORKFLOW,
+                     checks=_COUNTRY_CHECKS)
     files = {"__init__.py": _COUNTRY, "registration.py": _REGISTRATION}
     return _write(target, values, files)
 
@@ -238,7 +265,7 @@ def new_option(name: str, target: Path) -> Path:
     title = code.replace("_", " ").capitalize()
     values = _values("catalog option", f"caas-option-{code.replace('_', '-')}", code,
                      f"caas_option_{code}", title, code=code, extra_dependencies="",
-                     suite="OptionConformance")
+                     suite="OptionConformance", workflow=_OPTION_WORKFLOW, checks="")
     return _write(target, values, {"__init__.py": _OPTION})
 
 
@@ -249,12 +276,9 @@ def fill_in(source: str, values: dict[str, str]) -> str:
 
 
 def _values(kind, dist, entry, module, title, **more) -> dict[str, str]:
-    from caas.i18n import SUPPORTED_LANGUAGES
-
     return {"kind": kind, "dist": dist, "entry": entry, "module": module, "title": title,
             "api_version": PLUGIN_API_VERSION, "core_version": __version__,
-            "fill_in_function": _FILL_IN_FUNCTION, "languages": ", ".join(SUPPORTED_LANGUAGES),
-            "language": SUPPORTED_LANGUAGES[1], **more}
+            "fill_in_function": _FILL_IN_FUNCTION, **more}
 
 
 def _write(target: Path, values: dict[str, str], package_files: dict[str, str]) -> Path:
@@ -262,6 +286,8 @@ def _write(target: Path, values: dict[str, str], package_files: dict[str, str]) 
     if target.exists() and any(target.iterdir()):
         raise ScaffoldError(f"{target} exists and is not empty")
     module = values["module"]
+    # The workflow's own placeholders ($module) are filled in with the rest.
+    values = {**values, "workflow": Template(values["workflow"]).substitute(values)}
     files = {
         "pyproject.toml": _PYPROJECT,
         "README.md": _README,

@@ -24,7 +24,7 @@ def request_locale() -> str:
     offered = list(tenant.locales) if tenant is not None else []
     accepted = request.accept_languages
     return ((offered and accepted.best_match(offered))
-            or accepted.best_match(i18n.SUPPORTED_LANGUAGES)
+            or accepted.best_match(i18n.languages())
             or (offered[0] if offered else "en"))
 
 
