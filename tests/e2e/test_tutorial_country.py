@@ -3,7 +3,8 @@ whole files are written where it says, in an empty folder beside the checkout, f
 scaffold to a demo sale that ends with a plate of the new country.
 
 The tutorial's country speaks a language the core has no catalog for, so this also proves
-that a new country and a new language need nothing outside the plugin's folder. The folder
+that a new country and a new language need nothing outside the plugin's folder, and that
+the core's own tests of languages and texts still pass with them installed. The folder
 gets an environment like the one ``make install`` makes (the platform and the bundled
 plugins, plus whatever the tutorial installs) without touching the checkout's.
 """
@@ -28,6 +29,9 @@ TUTORIAL = REPO / "docs" / "plugins" / "tutorial-country.md"
 #: A fenced block: its info string (``sh``, or ``python file=<path>``) and its text.
 BLOCK = re.compile(r"^```([^\n]*)\n(.*?)^```\s*$", re.S | re.M)
 ACTIVATE = ". .venv/bin/activate"
+#: The core's tests that read every language and country installed.
+LANGUAGE_TESTS = ("tests/unit", "tests/integration/test_every_text_in_every_locale.py",
+                  "tests/e2e/test_languages.py", "tests/integration/test_option_plugins.py")
 
 
 def tutorial_steps(text: str):
@@ -149,6 +153,11 @@ def test_the_country_tutorial_ends_with_a_registered_vehicle(workspace, capsys):
     assert {path.name for path in workspace.iterdir()} <= {".venv", "plugins", "instance"}
     assert [path.relative_to(workspace).as_posix() for path in
             (workspace / "plugins").glob("*/*")] == ["plugins/countries/nl"]
+    # The new country and language, installed, change none of the core's tests' results.
+    core = subprocess.run(["python", "-m", "pytest", "-q", "-p", "no:xdist", *LANGUAGE_TESTS],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    assert core.returncode == 0, core.stdout[-3000:] + core.stderr[-3000:]
+    assert " passed" in core.stdout and " skipped" not in core.stdout.splitlines()[-1], core.stdout
     assert _checkout_state() == checkout_before
     with capsys.disabled():
         print(f"\ntutorial: {len(timings)} commands in {elapsed:.1f} s; slowest: "
