@@ -23,6 +23,8 @@ from caas.plugin_containment import Guarded, PluginFailure, collecting_failures,
 
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "caas"
+#: The core's own distribution, which in-tree plugins come with.
+CORE_DISTRIBUTION = "caas-platform"
 #: The module attribute a plugin declares the plugin-API version it was written for with.
 API_ATTRIBUTE = "caas_plugin_api"
 #: Assumed for a plugin that declares nothing: the contract before declarations existed.
@@ -147,7 +149,7 @@ class Plugins:
     def register(self, module, name: str) -> None:
         """Register an in-tree module as a plugin (used for the core's own defaults)."""
         self._register_contained(module, name)
-        self.loaded[name] = LoadedPlugin(name, "caas", None)
+        self.loaded[name] = LoadedPlugin(name, CORE_DISTRIBUTION, None)
         self.pm.check_pending()
         self._collect()
 
