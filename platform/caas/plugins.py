@@ -82,6 +82,8 @@ class Plugins:
         self.pm.add_hookspecs(hookspecs)
         self.allowed = allowed
         self.loaded: dict[str, LoadedPlugin] = {}
+        #: Names on the allow-list that no installed entry point has.
+        self.not_installed: set[str] = set()
         self.countries: dict[str, Country] = {}
         self.catalog_options: dict[str, CatalogOption] = {}
         #: Per-tenant settings schemas (marshmallow) by plugin name.
@@ -112,6 +114,8 @@ class Plugins:
                 except Exception as exc:
                     record.error = f"failed to load: {exc!r}"
                     log.exception("plugin failed to load", extra={"plugin": entry_point.name})
+        if self.allowed is not None:
+            self.not_installed = set(self.allowed) - self.loaded.keys()
         # Refuses an implementation of a hook that has no spec.
         self.pm.check_pending()
         self._collect()

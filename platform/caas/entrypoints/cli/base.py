@@ -9,12 +9,30 @@ from flask import current_app
 from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command
 from flask_smorest.spec import openapi_cli
 
+from caas.adapters.sql.readiness import DatabaseNotReady
+from caas.entrypoints.cli import errors
 from caas.entrypoints.http.app import create_app
+from caas.tenancy import UnknownTenant
+
+
+def _app_with_its_plugins():
+    """The platform, refused when a plugin its settings ask for is missing or broken: a
+    command would otherwise act on a platform without it (a tenant of its country...)."""
+    app = create_app()
+    problem = errors.plugin_problem(app.extensions["caas"].plugins)
+    if problem:
+        app.extensions["caas"].close()
+        fail(problem)
+    return app
 
 
 class CaasGroup(FlaskGroup):
+    """Flask's group, building the platform for the commands that need it; a database not
+    ready, an unknown tenant or a missing plugin end a command with one line saying what
+    to run, instead of a traceback."""
+
     def __init__(self, **kwargs):
-        super().__init__(create_app=lambda: create_app(), add_default_commands=False,
+        super().__init__(create_app=_app_with_its_plugins, add_default_commands=False,
                          add_version_option=False, load_dotenv=False, set_debug_flag=False,
                          **kwargs)
         # Flask's --app, --env-file and --debug: the app is always the platform, configured
@@ -29,9 +47,14 @@ class CaasGroup(FlaskGroup):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except DatabaseNotReady as problem:
+            app = _loaded_app(ctx)
+            fail(errors.unready_database(problem, app.config if app is not None else {}))
+        except UnknownTenant as unknown:
+            fail(errors.unknown_tenant(unknown.slug))
         finally:
             # Release database connections when the command ends, not at interpreter exit.
-            app = getattr(ctx.find_object(ScriptInfo), "_loaded_app", None)
+            app = _loaded_app(ctx)
             if app is not None:
                 app.extensions["caas"].close()
 
@@ -55,6 +78,10 @@ class CaasGroup(FlaskGroup):
             settings = configuration.from_environment(configuration.defaults("instance"))
             Plugins(configuration.allowed_plugins(settings)).load().call_each(
                 "register_commands", cli=self)
+
+
+def _loaded_app(ctx):
+    return getattr(ctx.find_object(ScriptInfo), "_loaded_app", None)
 
 
 def current_platform():
@@ -89,11 +116,11 @@ def gateway_shared_or_fail() -> None:
 
 
 def tenant_or_fail(slug):
-    from caas.tenancy import UnknownTenant
+    """The active tenant ``slug``; a command that takes one checks it before acting."""
     try:
         return current_platform().tenant(slug)
     except UnknownTenant:
-        fail(f"unknown tenant {slug!r}")
+        fail(errors.unknown_tenant(slug))
 
 
 def every_option(function):

@@ -18,7 +18,12 @@ from flask.cli import with_appcontext
 def run(host, port):
     """Serve the platform; on the embedded broker, with its worker in process."""
     from werkzeug.serving import run_simple
+
+    from caas.adapters.sql import migrations
     app = current_app._get_current_object()
+    # Refused now rather than answering every request with a 500: tenant databases are
+    # upgraded with the control plane, so its version table stands for them.
+    migrations.require_head(app.extensions["caas"].control_engine, "control")
     if app.config["CAAS_BROKER_URL"].startswith("memory://"):
         from caas.entrypoints.worker.embedded import EmbeddedWorker
         EmbeddedWorker(app, app.extensions["caas_broker"]).start()
