@@ -19,8 +19,9 @@ TENANT_COMMANDS = {
     "billing run": ["billing", "run", "--tenant", UNKNOWN, "--period", "2026-01"],
     "maintenance remind": ["maintenance", "remind", "--tenant", UNKNOWN],
 }
-#: Every command that reads or writes the databases and ends by itself (``worker``, ``billing
-#: scheduler`` and ``sandboxes serve`` run until stopped; ``run`` refuses before serving).
+#: Every command that reads or writes the databases: those that run until stopped (``run``,
+#: ``billing scheduler``, ``worker``) check them first; ``sandboxes serve`` reads them only
+#: when a webhook is sent, so it is left out.
 COMMANDS = {
     **TENANT_COMMANDS,
     "tenants create": ["tenants", "create", "cli-errors", "--name", "Errors", "--country", "ES"],
@@ -33,6 +34,7 @@ COMMANDS = {
     "payments reconcile": ["payments", "reconcile"],
     "outbox relay": ["outbox", "relay"],
     "run": ["run", "--port", "0"],
+    "billing scheduler": ["billing", "scheduler"],
 }
 
 
@@ -67,6 +69,12 @@ def refused(result, *hints: str) -> str:
 def test_a_database_not_set_up_says_to_upgrade_it(caas, args):
     line = refused(caas(*args), "is not set up; run `caas db upgrade`")
     assert line.startswith("Error: the database at ")
+
+
+def test_the_worker_checks_the_databases_before_it_starts(caas):
+    # A broker of its own is needed first; nothing listens on this one, nor is asked to.
+    refused(caas("worker", CAAS_BROKER_URL="redis://127.0.0.1:9/0"),
+            "is not set up; run `caas db upgrade`")
 
 
 def test_the_hint_is_what_it_takes(caas):

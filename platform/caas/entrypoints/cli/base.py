@@ -115,6 +115,14 @@ def gateway_shared_or_fail() -> None:
              "few seconds by itself; set CAAS_PAYMENTS_URL to reconcile from here")
 
 
+def databases_at_head() -> None:
+    """Refuse, before a long-running command starts, a platform whose databases are not
+    migrated to this release: it would answer every request or job with an error. Tenant
+    databases are upgraded with the control plane, so its version table stands for them."""
+    from caas.adapters.sql import migrations
+    migrations.require_head(current_platform().control_engine, "control")
+
+
 def tenant_or_fail(slug):
     """The active tenant ``slug``; a command that takes one checks it before acting."""
     try:
