@@ -4,6 +4,7 @@ unknown tenant, a plugin that is not installed or does not load."""
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from caas.entrypoints.cli import main
@@ -149,6 +150,28 @@ def test_a_tenant_database_not_set_up_is_upgraded_with_the_others(caas):
         assert f"{Path(url.split('///', 1)[1]).name} is not set up" in line
     assert caas("db", "upgrade").exit_code == 0
     assert caas(*args).exit_code == 0
+
+
+def control_plane(statements: list[str]) -> None:
+    """Run ``statements`` on the control plane of the environment's platform."""
+    from caas.entrypoints.http.app import create_app
+    platform = create_app().extensions["caas"]
+    with platform.control_engine.begin() as conn:
+        for statement in statements:
+            conn.execute(sa.text(statement))
+    platform.close()
+
+
+def test_a_control_plane_behind_the_release_is_named_when_a_command_fails_on_it(caas):
+    assert caas("db", "upgrade").exit_code == 0
+    # What a revision after c0001 would have added, missing: a column `tenants list` reads.
+    control_plane(["ALTER TABLE tenants DROP COLUMN timezone"])
+    with pytest.raises(sa.exc.DBAPIError):  # at the release's revision, it is a real error
+        caas("tenants", "list")
+    control_plane(["UPDATE alembic_version SET version_num = 'c0001'"])
+    refused(caas("tenants", "list"),
+            "is at an older revision than this release (at revision c0001, not c0",
+            "run `caas db upgrade`")
 
 
 @pytest.mark.skipif(not PG_URL, reason="needs a PostgreSQL server (CAAS_TEST_DATABASE_URL)")

@@ -5,6 +5,7 @@ import time
 from typing import Callable
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command
 from flask_smorest.spec import openapi_cli
@@ -52,6 +53,13 @@ class CaasGroup(FlaskGroup):
             fail(errors.unready_database(problem, app.config if app is not None else {}))
         except UnknownTenant as unknown:
             fail(errors.unknown_tenant(unknown.slug))
+        except sa.exc.DBAPIError:
+            # What changed since an older revision (a column, a constraint) fails this way:
+            # when the control plane is behind this release, that is the one line to say.
+            behind = _control_plane_behind(_loaded_app(ctx))
+            if behind is None:
+                raise
+            fail(behind)
         finally:
             # Release database connections when the command ends, not at interpreter exit.
             app = _loaded_app(ctx)
@@ -82,6 +90,18 @@ class CaasGroup(FlaskGroup):
 
 def _loaded_app(ctx):
     return getattr(ctx.find_object(ScriptInfo), "_loaded_app", None)
+
+
+def _control_plane_behind(app) -> str | None:
+    """What to run when ``app``'s control plane is not at this release's revision."""
+    from caas.adapters.sql import migrations
+    if app is None:
+        return None
+    try:
+        migrations.require_head(app.extensions["caas"].control_engine, "control")
+    except DatabaseNotReady as problem:
+        return errors.unready_database(problem, app.config)
+    return None
 
 
 def current_platform():

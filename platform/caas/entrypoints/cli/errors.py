@@ -29,8 +29,8 @@ def unready_database(problem: DatabaseNotReady, config: dict) -> str:
                     f"server) or point {setting} at another")
         return f"{at} does not exist; {UPGRADE}, which creates every tenant's database"
     if url.get_backend_name() == "sqlite":
-        return (f"cannot open {at} ({problem.detail}); check that its folder exists and is writable, or point "
-                f"{setting} at another file")
+        return (f"cannot open {at} ({problem.detail}); check that its folder exists and is "
+                f"writable, or point {setting} at another file")
     return f"cannot reach {at} ({problem.detail}); start the server or correct {setting}"
 
 
