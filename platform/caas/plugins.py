@@ -23,6 +23,8 @@ from caas.plugin_containment import Guarded, PluginFailure, collecting_failures,
 
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "caas"
+#: The core's own distribution, which in-tree plugins come with.
+CORE_DISTRIBUTION = "caas-platform"
 #: The module attribute a plugin declares the plugin-API version it was written for with.
 API_ATTRIBUTE = "caas_plugin_api"
 #: The module attribute a country plugin declares the least share (0 to 1) of the platform's
@@ -83,6 +85,8 @@ class Plugins:
         self.pm.add_hookspecs(hookspecs)
         self.allowed = allowed
         self.loaded: dict[str, LoadedPlugin] = {}
+        #: Names on the allow-list that no installed entry point has.
+        self.not_installed: set[str] = set()
         self.countries: dict[str, Country] = {}
         self.catalog_options: dict[str, CatalogOption] = {}
         #: Per-tenant settings schemas (marshmallow) by plugin name.
@@ -113,6 +117,8 @@ class Plugins:
                 except Exception as exc:
                     record.error = f"failed to load: {exc!r}"
                     log.exception("plugin failed to load", extra={"plugin": entry_point.name})
+        if self.allowed is not None:
+            self.not_installed = set(self.allowed) - self.loaded.keys()
         # Refuses an implementation of a hook that has no spec.
         self.pm.check_pending()
         self._collect()
@@ -150,7 +156,7 @@ class Plugins:
     def register(self, module, name: str) -> None:
         """Register an in-tree module as a plugin (used for the core's own defaults)."""
         self._register_contained(module, name)
-        self.loaded[name] = LoadedPlugin(name, "caas", None)
+        self.loaded[name] = LoadedPlugin(name, CORE_DISTRIBUTION, None)
         self.pm.check_pending()
         self._collect()
 

@@ -5,6 +5,7 @@ Every fixture is prefixed ``caas_`` so that it never shadows a project's own.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 
 import pytest
@@ -84,7 +85,8 @@ def caas_loaded(caas_platform, caas_plugin):
     record = caas_platform.plugins.loaded.get(caas_plugin)
     if record is None:
         pytest.fail(f"no installed distribution has a 'caas' entry point named {caas_plugin!r}; "
-                    "is the plugin installed (pip install -e .)?", pytrace=False)
+                    f"is the plugin installed ({sys.executable} -m pip install -e .)?",
+                    pytrace=False)
     return record
 
 

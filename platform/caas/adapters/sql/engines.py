@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
+
+from caas.adapters.sql.readiness import report_unready
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
@@ -24,19 +26,28 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
+def _make_folder_of(sqlite_file: str | None) -> None:
+    if sqlite_file and sqlite_file != ":memory:":
+        # A folder that cannot be made is reported at the first connection, as a
+        # database that cannot be opened, naming its URL.
+        with suppress(OSError):
+            Path(sqlite_file).parent.mkdir(parents=True, exist_ok=True)
+
+
 def make_engine(url: str, pool_size: int = 5) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        _make_folder_of(parsed.database)
         engine = sa.create_engine(url, pool_size=pool_size, max_overflow=10,
                                   connect_args={"check_same_thread": False})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    # No pre-ping: it would add a round trip to every checkout. Connections are
-    # recycled before server-side timeouts, and a connection found dead invalidates
-    # the pool so only the request that met it fails.
-    return sa.create_engine(url, pool_size=pool_size, max_overflow=10, pool_recycle=1800)
+    else:
+        # No pre-ping: it would add a round trip to every checkout. Connections are
+        # recycled before server-side timeouts, and a connection found dead invalidates
+        # the pool so only the request that met it fails.
+        engine = sa.create_engine(url, pool_size=pool_size, max_overflow=10, pool_recycle=1800)
+    report_unready(engine)
+    return engine
 
 
 class TenantEngines:
@@ -91,11 +102,11 @@ class TenantEngines:
         """Create the tenant's empty database (a new PostgreSQL database, or a SQLite file's folder)."""
         url = make_url(self.url_for(slug))
         if url.get_backend_name() == "sqlite":
-            if url.database and url.database != ":memory:":
-                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            _make_folder_of(url.database)
             return
         admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT",
                                  poolclass=sa.pool.NullPool)
+        report_unready(admin)
         with admin.connect() as conn:
             exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :d"),
                                   {"d": url.database}).scalar()

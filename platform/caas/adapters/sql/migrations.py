@@ -9,6 +9,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+from caas.adapters.sql.readiness import NOT_SET_UP, OUTDATED, DatabaseNotReady
+
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
@@ -33,3 +35,13 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision(which: str) -> str:
     return ScriptDirectory.from_config(alembic_config(which)).get_current_head()
+
+
+def require_head(engine: Engine, which: str) -> None:
+    """Raise :class:`DatabaseNotReady` unless ``engine``'s database is at the head revision
+    of ``which`` (``"control"`` or ``"tenant"``); reads only its version table."""
+    current, head = current_revision(engine), head_revision(which)
+    if current is None:
+        raise DatabaseNotReady(engine.url, NOT_SET_UP, "no revision recorded")
+    if current != head:
+        raise DatabaseNotReady(engine.url, OUTDATED, f"at revision {current}, not {head}")

@@ -5,16 +5,35 @@ import time
 from typing import Callable
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command
 from flask_smorest.spec import openapi_cli
 
+from caas.adapters.sql.readiness import DatabaseNotReady
+from caas.entrypoints.cli import errors
 from caas.entrypoints.http.app import create_app
+from caas.tenancy import UnknownTenant
+
+
+def _app_with_its_plugins():
+    """The platform, refused when a plugin its settings ask for is missing or broken: a
+    command would otherwise act on a platform without it (a tenant of its country...)."""
+    app = create_app()
+    problem = errors.plugin_problem(app.extensions["caas"].plugins)
+    if problem:
+        app.extensions["caas"].close()
+        fail(problem)
+    return app
 
 
 class CaasGroup(FlaskGroup):
+    """Flask's group, building the platform for the commands that need it; a database not
+    ready, an unknown tenant or a missing plugin end a command with one line saying what
+    to run, instead of a traceback."""
+
     def __init__(self, **kwargs):
-        super().__init__(create_app=lambda: create_app(), add_default_commands=False,
+        super().__init__(create_app=_app_with_its_plugins, add_default_commands=False,
                          add_version_option=False, load_dotenv=False, set_debug_flag=False,
                          **kwargs)
         # Flask's --app, --env-file and --debug: the app is always the platform, configured
@@ -29,9 +48,21 @@ class CaasGroup(FlaskGroup):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except DatabaseNotReady as problem:
+            app = _loaded_app(ctx)
+            fail(errors.unready_database(problem, app.config if app is not None else {}))
+        except UnknownTenant as unknown:
+            fail(errors.unknown_tenant(unknown.slug))
+        except sa.exc.DBAPIError:
+            # What changed since an older revision (a column, a constraint) fails this way:
+            # when the control plane is behind this release, that is the one line to say.
+            behind = _control_plane_behind(_loaded_app(ctx))
+            if behind is None:
+                raise
+            fail(behind)
         finally:
             # Release database connections when the command ends, not at interpreter exit.
-            app = getattr(ctx.find_object(ScriptInfo), "_loaded_app", None)
+            app = _loaded_app(ctx)
             if app is not None:
                 app.extensions["caas"].close()
 
@@ -59,6 +90,22 @@ def installed_plugins():
     from caas.plugins import Plugins
     settings = configuration.from_environment(configuration.defaults("instance"))
     return Plugins(configuration.allowed_plugins(settings)).load()
+
+
+def _loaded_app(ctx):
+    return getattr(ctx.find_object(ScriptInfo), "_loaded_app", None)
+
+
+def _control_plane_behind(app) -> str | None:
+    """What to run when ``app``'s control plane is not at this release's revision."""
+    from caas.adapters.sql import migrations
+    if app is None:
+        return None
+    try:
+        migrations.require_head(app.extensions["caas"].control_engine, "control")
+    except DatabaseNotReady as problem:
+        return errors.unready_database(problem, app.config)
+    return None
 
 
 def current_platform():
@@ -101,12 +148,20 @@ def gateway_shared_or_fail() -> None:
              "few seconds by itself; set CAAS_PAYMENTS_URL to reconcile from here")
 
 
+def databases_at_head() -> None:
+    """Refuse, before a long-running command starts, a platform whose databases are not
+    migrated to this release: it would answer every request or job with an error. Tenant
+    databases are upgraded with the control plane, so its version table stands for them."""
+    from caas.adapters.sql import migrations
+    migrations.require_head(current_platform().control_engine, "control")
+
+
 def tenant_or_fail(slug):
-    from caas.tenancy import UnknownTenant
+    """The active tenant ``slug``; a command that takes one checks it before acting."""
     try:
         return current_platform().tenant(slug)
     except UnknownTenant:
-        fail(f"unknown tenant {slug!r}")
+        fail(errors.unknown_tenant(slug))
 
 
 def every_option(function):

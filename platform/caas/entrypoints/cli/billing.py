@@ -4,8 +4,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from caas.entrypoints.cli.base import (current_platform, gateway_shared_or_fail, service_call,
-                                       tenant_or_fail)
+from caas.entrypoints.cli.base import (current_platform, databases_at_head,
+                                       gateway_shared_or_fail, service_call, tenant_or_fail)
 
 
 @click.group(cls=AppGroup)
@@ -73,5 +73,6 @@ def billing_scheduler(schedule):
     is never billed twice, since every line is unique per (subscription, month).
     """
     from caas.entrypoints.worker import scheduler
+    databases_at_head()
     platform = current_platform()
     scheduler.blocking(platform, schedule or platform.config["CAAS_BILLING_SCHEDULE"])

@@ -1,6 +1,7 @@
 """``caas plugins``: plugin authors' tools."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -30,7 +31,9 @@ def _scaffolded(make, name: str, output: Path | None, default: str):
                   for path in target.rglob("*.py"))
     click.echo(f"created {target}/ with {markers} FILL_IN markers to complete:")
     click.echo(f"  grep -rn 'FILL_IN(\"' {target}")
-    click.echo(f"then: pip install -e {target} && python -m pytest {target}/tests")
+    # This interpreter is the platform's environment: the plugin must install next to it.
+    python = sys.executable
+    click.echo(f"then: {python} -m pip install -e {target} && {python} -m pytest {target}/tests")
 
 
 @plugins_new.command("country", with_appcontext=False)

@@ -9,6 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from caas.entrypoints.cli.base import databases_at_head
+
 
 @click.command("run")
 @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1")
@@ -18,6 +20,7 @@ from flask.cli import with_appcontext
 def run(host, port):
     """Serve the platform; on the embedded broker, with its worker in process."""
     from werkzeug.serving import run_simple
+    databases_at_head()
     app = current_app._get_current_object()
     if app.config["CAAS_BROKER_URL"].startswith("memory://"):
         from caas.entrypoints.worker.embedded import EmbeddedWorker

@@ -7,7 +7,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from caas.entrypoints.cli.base import (current_platform, every_option, gateway_shared_or_fail,
-                                       repeat)
+                                       repeat, tenant_or_fail)
 
 
 @click.group(cls=AppGroup)
@@ -52,5 +52,7 @@ def maintenance():
 def maintenance_remind(every, slugs):
     """Queue one reminder job per tenant: owners whose maintenance is due are notified once."""
     from caas.entrypoints.worker.fanout import schedule_reminders
+    for slug in slugs:
+        tenant_or_fail(slug)
     repeat(every, lambda: "queued the reminders of "
            f"{schedule_reminders(current_platform(), slugs or None)} tenants")

@@ -4,7 +4,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from caas.entrypoints.cli.base import current_platform, fail, password_option, service_call
+from caas.entrypoints.cli.base import (current_platform, password_option, service_call,
+                                       tenant_or_fail)
 
 
 @click.group(cls=AppGroup)
@@ -40,11 +41,8 @@ def users():
 def users_create(slug, role, email, password, name, locale):
     """Create an admin or employee in a tenant."""
     from caas.service_layer.users import provision_user
-    from caas.tenancy import UnknownTenant, tenant_context
-    try:
-        tenant = current_platform().tenant(slug)
-    except UnknownTenant:
-        fail(f"unknown tenant {slug!r}")
+    from caas.tenancy import tenant_context
+    tenant = tenant_or_fail(slug)
     with tenant_context(tenant):
         service_call(provision_user, current_platform().for_tenant(tenant), email=email,
                      role=role, name=name or email, locale=locale, password=password)

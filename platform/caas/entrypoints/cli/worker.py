@@ -7,7 +7,8 @@ import sys
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from caas.entrypoints.cli.base import current_platform, every_option, fail, repeat
+from caas.entrypoints.cli.base import (current_platform, databases_at_head, every_option, fail,
+                                       repeat)
 
 
 @click.command()
@@ -20,6 +21,7 @@ def worker(processes, threads, queues):
     if os.environ.get("CAAS_BROKER_URL", "memory://").startswith("memory://"):
         fail("caas worker needs CAAS_BROKER_URL (redis:// or amqp://); the embedded "
              "default runs its worker inside `caas run`")
+    databases_at_head()
     # A thread that finds no pooled connection opens one and closes it after its job: a new
     # PostgreSQL backend per job, which measured 3/4 of the database's CPU per activation.
     os.environ.setdefault("CAAS_TENANT_POOL_SIZE", str(threads))

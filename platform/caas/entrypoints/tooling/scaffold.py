@@ -35,7 +35,7 @@ version = "0.1.0"
 description = "CaaS $kind plugin: $title"
 readme = "README.md"
 requires-python = ">=3.11"
-dependencies = ["caas>=$core_version"$extra_dependencies]
+dependencies = ["caas-platform>=$core_version"$extra_dependencies]
 
 [project.entry-points.caas]
 $entry = "$module"
@@ -50,9 +50,11 @@ $module = ["translations/*.pot", "translations/*/LC_MESSAGES/*.po", "translation
 _README = '''\
 # $dist
 
-CaaS $kind plugin: $title.
+CaaS $kind plugin: $title. It depends on the platform's core, `caas-platform`.
 
-    pip install -e .            # into the platform's environment
+With the platform's virtual environment active (`. <platform checkout>/.venv/bin/activate`):
+
+    pip install -e .            # next to the core
     python -m pytest tests      # the conformance kit, with only this plugin loaded
 
 Fill in every `FILL_IN(...)` in `$module/` first (`grep -rn FILL_IN $module`).
