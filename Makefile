@@ -14,6 +14,8 @@ install: $(STAMP) translations
 $(STAMP): setup.cfg setup.py pyproject.toml $(PLUGIN_PROJECTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	# The core was once installed as `caas`, a name another project owns on the index.
+	$(BIN)/python -m pip uninstall --quiet --yes caas 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]' $(foreach p,$(PLUGINS),-e $(p))
 	touch $(STAMP)
 
