@@ -37,6 +37,9 @@ AUSTRIA = {
     "from_response": 'RegistrationResult(plate=payload["kennzeichen"], reference=payload["akt"])',
     "plate_for": 'f"W {(number - 1) % 99_999 + 1} {chr(65 + (number - 1) // 99_999 % 26)}"',
     "answer": '{"kennzeichen": plate, "akt": reference}',
+    "demo_customer": '{"name": "Lukas Gruber", "tax_id": "59-119/9013", '
+                     '"phone": "+43 664 1234567", "locale": "de-AT", "address": '
+                     '{"street": "Stephansplatz 1", "city": "Wien", "postal_code": "1010"}}',
 }
 
 SEAT_MASSAGE = {
@@ -90,6 +93,15 @@ def test_a_generated_country_installs_and_passes_the_kit_once_filled_in(tmp_path
     assert " passed" in run.stdout and "failed" not in run.stdout
     # Austria's language is the platform's: its catalogs translate every message.
     assert "translation coverage de: " in run.stdout and "(100.0%), threshold 100%" in run.stdout
+
+
+def test_a_demo_customer_the_country_refuses_fails_the_kit(tmp_path):
+    folder = generate(tmp_path, "country", "AT", "--output", str(tmp_path / "caas-country-at"))
+    fill(folder, {**AUSTRIA, "demo_customer": AUSTRIA["demo_customer"].replace(
+        "59-119/9013", "ATU13585626")})
+    run = install_and_test(folder, tmp_path / "site")
+    assert run.returncode != 0
+    assert "1 failed" in run.stdout and "test_demo_customer_passes_the_country_rules" in run.stdout
 
 
 def translated(english: str, language: str) -> str:

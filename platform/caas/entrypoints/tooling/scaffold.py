@@ -138,6 +138,9 @@ COUNTRY = Country(
         "valid": FILL_IN("tax_id_samples.valid", "two or more valid tax ids"),
         "invalid": FILL_IN("tax_id_samples.invalid", "two or more invalid tax ids"),
     },
+    # Whom `caas demo sale` sells to: name, a valid tax_id, phone, locale (one of locales) and
+    # address (street, city, postal_code and what the registration body reads).
+    demo_customer=FILL_IN("demo_customer", "{'name': ..., 'tax_id': ..., 'phone': ..., 'locale': ..., 'address': {...}}"),
 )
 
 
