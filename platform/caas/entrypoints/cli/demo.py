@@ -65,7 +65,7 @@ def demo_usage(daily_quantity, **walk):
 
     The customer subscribes, the telemetry sandbox reports the vehicle's daily data, the
     billing clock moves 45 days on (past the free trial and a month end) and the invoice's
-    usage line is shown. The tenant must price the option's data (`caas seed` does).
+    usage line is shown. The tenant must price the option's data (`caas seed` and `caas tenants starter` do).
     """
     from caas.entrypoints.tooling.demo import walk_usage
     _walk(walk_usage, walk, daily_quantity=daily_quantity)

@@ -145,7 +145,8 @@ class SaleWalk:
         plans = self._call("Catalog", "employee", "GET", "/api/v1/plans", params={"page_size": 100})
         if not models or not plans:
             raise DemoFailed("Catalog", None, f"tenant {self.tenant} has no vehicle models or no "
-                                              "plans: run `caas seed` (or add them as its admin)")
+                                              f"plans: run `caas tenants starter {self.tenant} "
+                                              "--demo` (or add them as its admin)")
         # By default the entry-level model and plan: the cheapest, the smallest reservation.
         model = _pick(models, self.model, "model",
                       key=lambda model: Decimal(model["base_price"]["amount"]))

@@ -25,7 +25,8 @@ class UsageWalk(SaleWalk):
         if offer is None or not offer.get("usage_price"):
             raise DemoFailed("Connectivity offer", None, f"tenant {self.tenant} does not price "
                              f"{self.OPTION}'s data: set usage_price with PUT "
-                             f"/api/v1/catalog/options/{self.OPTION} (admin) or `caas seed`")
+                             f"/api/v1/catalog/options/{self.OPTION} (admin) or run `caas "
+                             f"tenants starter {self.tenant}`")
         unit = offer["usage"]["unit"]
         self._step("Connectivity offer", f"{offer['code']}: {money(offer['price'])} a month, "
                    f"{quantity(offer['included'], unit)} included, then "
