@@ -13,7 +13,8 @@ from caas.entrypoints.tooling import demo, demo_customers
 from caas.entrypoints.tooling.demo import Credentials, DemoFailed, walk_sale, walk_usage
 from caas.quantities import format_quantity
 from caas.sandboxes import faults
-from caas.service_layer.starter import load_catalog
+from caas.service_layer.starter import load_catalog, load_starter
+from caas.tenancy import tenant_context
 from caas.service_layer.sales import models_page, plans_page
 from caas.service_layer.users import create_operator
 from tests.support.api import ADMIN_PASSWORD, OPERATOR_PASSWORD
@@ -282,12 +283,17 @@ def test_wrong_credentials_and_invalid_sales_are_reported(walk, shop, platform):
     assert "customer.tax_id" in failed.value.message
 
 
-def test_a_tenant_without_catalog_is_told_to_seed(http, make_tenant, operator_account):
+def test_a_tenant_without_catalog_is_told_to_load_its_starter_data_which_sells(
+        http, make_tenant, operator_account, platform, drain):
     bare = make_tenant("ES")
-    with pytest.raises(DemoFailed, match="caas seed"):
-        walk_sale(http, tenant=bare.slug, country="ES", operator=operator_account,
-                  employee=Credentials(f"employee@{bare.slug}.test", ADMIN_PASSWORD),
-                  echo=lambda line: None)
+    walk = dict(tenant=bare.slug, country="ES", operator=operator_account,
+                employee=Credentials(f"employee@{bare.slug}.test", ADMIN_PASSWORD),
+                echo=lambda line: None, wait=lambda seconds: drain())
+    with pytest.raises(DemoFailed, match=f"run `caas tenants starter {bare.slug} --demo`"):
+        walk_sale(http, **walk)
+    with tenant_context(bare.tenant):
+        load_starter(platform.for_tenant(bare.tenant), demo=True)
+    assert walk_sale(http, **walk)["order"]["status"] == "operational"
 
 
 # --- the command -------------------------------------------------------------------------------
