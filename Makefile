@@ -5,11 +5,13 @@ BIN := $(VENV)/bin
 PLUGINS := $(wildcard plugins/countries/*) $(wildcard plugins/services/*)
 PLUGIN_PROJECTS := $(foreach p,$(PLUGINS),$(p)/pyproject.toml)
 STAMP := $(VENV)/.installed
+# Front-end packages, from the committed package-lock.json.
+NODE_STAMP := node_modules/.installed
 export PORT ?= 5000
 
-.PHONY: install run test test-fast test-postgres bench translations-extract translations-update translations clean
+.PHONY: install browser run test test-fast test-postgres bench translations-extract translations-update translations clean
 
-install: $(STAMP) translations
+install: $(STAMP) $(NODE_STAMP) translations
 
 $(STAMP): setup.cfg setup.py pyproject.toml $(PLUGIN_PROJECTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +20,22 @@ $(STAMP): setup.cfg setup.py pyproject.toml $(PLUGIN_PROJECTS)
 	$(BIN)/python -m pip uninstall --quiet --yes caas 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]' $(foreach p,$(PLUGINS),-e $(p))
 	touch $(STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
+# The browser tests' Chromium is Debian's (Playwright's own download does not work here);
+# installed when missing (the machines run as root), and a failed install stops the run.
+CHROMIUM := /usr/bin/chromium-headless-shell
+
+browser: $(CHROMIUM)
+
+$(CHROMIUM):
+	apt-get install -y -qq chromium-headless-shell >/dev/null \
+		|| (apt-get update -qq && apt-get install -y -qq chromium-headless-shell >/dev/null) \
+		|| { echo "make: FATAL: cannot install chromium-headless-shell for the browser tests" >&2; exit 1; }
+	test -x $@
 
 # The platform's catalogs and those bundled plugins ship (<package>/translations/, found
 # through their register_translations hook).
@@ -57,7 +75,7 @@ run: install
 # Every core runs tests (pytest-xdist); a single file runs alone with .venv/bin/pytest FILE.
 TEST_WORKERS ?= auto
 
-test: install
+test: install browser
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --maxprocesses 4
 
@@ -67,7 +85,7 @@ test-fast: install
 	$(BIN)/python -m pytest -q -p no:schemathesis -p no:hypothesispytest -p no:xdist tests/unit
 
 ## The same suite on PostgreSQL + Redis (what CI runs after `make test`).
-test-postgres: install
+test-postgres: install browser
 	CAAS_TEST_DATABASE_URL=$${CAAS_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres} \
 	CAAS_TEST_BROKER_URL=$${CAAS_TEST_BROKER_URL:-redis://127.0.0.1:6379/15} \
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --maxprocesses 4
