@@ -32,10 +32,11 @@ CHROMIUM := /usr/bin/chromium-headless-shell
 browser: $(CHROMIUM)
 
 $(CHROMIUM):
-	apt-get install -y -qq chromium-headless-shell >/dev/null \
+	@echo "make: installing Debian's chromium-headless-shell for the browser tests"
+	@apt-get install -y -qq chromium-headless-shell >/dev/null \
 		|| (apt-get update -qq && apt-get install -y -qq chromium-headless-shell >/dev/null) \
 		|| { echo "make: FATAL: cannot install chromium-headless-shell for the browser tests" >&2; exit 1; }
-	test -x $@
+	@test -x $@ || { echo "make: FATAL: $@ is missing after the install" >&2; exit 1; }
 
 # The platform's catalogs and those bundled plugins ship (<package>/translations/, found
 # through their register_translations hook).
