@@ -1,5 +1,5 @@
 """Authentication and the caller's own account."""
-from flask import g, request
+from flask import Response, g, request
 from flask.views import MethodView
 
 from caas.entrypoints.http.api import Blueprint
@@ -91,6 +91,7 @@ class PasswordReset(MethodView):
         client address past the sign-in limit is sent none (still 202).
         """
         password_reset.request_reset(tenant_ctx(), data["email"], request.remote_addr)
+        return Response(status=202)  # no body: nothing to tell
 
 
 @blp.route("/auth/password-reset/confirm")
