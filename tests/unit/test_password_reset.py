@@ -59,7 +59,7 @@ def test_the_email_is_in_the_accounts_language(world, ana):
     password_reset.request_reset(world.ctx, "ana@example.test", CLIENT)
     [message] = deliver_all(world)
     assert message.to == "ana@example.test" and message.locale == "es-ES"
-    assert message.subject == "Restablece tu contraseña de Test ES"
+    assert message.subject == "Restablezca su contraseña de Test ES"
     assert "60 minutos" in message.body
 
 
