@@ -97,3 +97,19 @@ def test_without_a_tenant_there_is_no_reset(client, operator):
     from tests.support.api import Api
     response = Api(client).post(RESET, json={"email": "op@caas.test"})
     assert response.status_code == 400 and response.json["code"] == 400
+
+
+def test_of_two_concurrent_uses_of_a_link_only_one_succeeds(app, tenant, clerk, mailbox, drain):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.support.api import Api
+    tenant.anonymous.post(RESET, json={"email": clerk})
+    token = emailed_token(mailbox, drain, tenant.slug, clerk)
+
+    def confirm(password):
+        api = Api(app.test_client(), tenant=tenant.slug)
+        return api.post(CONFIRM, json={"token": token, "password": password}).status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = sorted(pool.map(confirm, ["first-new-password-1", "second-new-password-2"]))
+    assert answers == [204, 422]
