@@ -113,3 +113,9 @@ def test_of_two_concurrent_uses_of_a_link_only_one_succeeds(app, tenant, clerk, 
     with ThreadPoolExecutor(2) as pool:
         answers = sorted(pool.map(confirm, ["first-new-password-1", "second-new-password-2"]))
     assert answers == [204, 422]
+
+
+@pytest.mark.parametrize("email", ["00\u0000", "not an address", ""])
+def test_what_is_not_an_email_address_is_refused_in_the_error_shape(tenant, email):
+    refused = tenant.anonymous.post(RESET, json={"email": email})
+    assert refused.status_code == 422 and "email" in refused.json["errors"]["json"]

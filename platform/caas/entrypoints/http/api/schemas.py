@@ -108,7 +108,7 @@ class PasswordChangeSchema(StrictSchema):
 
 
 class PasswordResetRequestSchema(StrictSchema):
-    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    email = fields.Email(required=True, validate=validate.Length(max=254))
 
 
 class PasswordResetConfirmSchema(StrictSchema):
