@@ -53,6 +53,12 @@ def defaults(instance_path: str) -> dict:
         "CAAS_LOGIN_ADDRESS_WINDOW_SECONDS": 900,
         # A device token (given at each sign-in) lets that device skip the delays this long.
         "CAAS_DEVICE_TOKEN_TTL_SECONDS": 90 * 86400,
+        # Password reset: a link works this long, and an account is sent at most one link
+        # per interval (more requests are answered alike and send nothing).
+        "CAAS_PASSWORD_RESET_TTL_SECONDS": 3600,
+        "CAAS_PASSWORD_RESET_INTERVAL_SECONDS": 60,
+        # Where people open the links emails carry (a password reset's page).
+        "CAAS_WEB_URL": "http://127.0.0.1:5000",
         # Proxies in front of the app whose X-Forwarded-For entries are believed (0: none).
         "CAAS_TRUSTED_PROXIES": 0,
         "CAAS_PLUGINS": None,  # comma-separated allow-list of entry-point names
@@ -151,7 +157,7 @@ def check(config: dict) -> None:
     throttling = ("CAAS_LOGIN_FAILURES_BEFORE_DELAY", "CAAS_LOGIN_DELAY_SECONDS",
                   "CAAS_LOGIN_MAX_DELAY_SECONDS", "CAAS_LOGIN_FORGET_SECONDS",
                   "CAAS_LOGIN_ADDRESS_MAX_FAILURES", "CAAS_LOGIN_ADDRESS_WINDOW_SECONDS",
-                  "CAAS_DEVICE_TOKEN_TTL_SECONDS")
+                  "CAAS_DEVICE_TOKEN_TTL_SECONDS", "CAAS_PASSWORD_RESET_TTL_SECONDS")
     not_positive = [key for key in throttling if config[key] < 1]
     if not_positive:
         raise ConfigError(f"{', '.join(not_positive)} must be 1 or more")

@@ -26,6 +26,15 @@ def test_tenants_operators_and_users(cli):
     operator = cli("operators", "create", "--email", "root@caas.test",
                    "--password", "op-password-1")
     assert operator.exit_code == 0
+    # Operators have no reset link: the command line sets a new password.
+    reset = cli("operators", "set-password", "--email", "ROOT@caas.test",
+                "--password", "op-password-2")
+    assert reset.exit_code == 0, reset.output
+    assert cli("operators", "set-password", "--email", "root@caas.test",
+               "--password", "short").exit_code != 0
+    unknown = cli("operators", "set-password", "--email", "nobody@caas.test",
+                  "--password", "op-password-3")
+    assert unknown.exit_code != 0 and "Traceback" not in unknown.output
     # Without --password the command prompts (hidden, with confirmation).
     user = cli("users", "create", "--tenant", slug, "--role", "admin",
                "--email", "boss@ch.test", input="admin-password-1\nadmin-password-1\n")

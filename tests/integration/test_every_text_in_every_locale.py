@@ -151,6 +151,9 @@ def _samples(plugins, locale: str) -> list[tuple[str, dict]]:
     samples += [("maintenance_due", dict(base, vin="VIN0000000000001", plate="1234 KLM",
                                          due_date="2026-03-01", overdue=overdue))
                 for overdue in (False, True)]
+    samples += [("password_reset", dict(base, minutes=60,
+                                        link="http://127.0.0.1:5000/t/demo/password-reset/x")),
+                ("password_changed", base)]
     return samples
 
 

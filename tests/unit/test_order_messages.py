@@ -125,6 +125,7 @@ def test_build_dispatches_on_the_message_name():
                         login_hint="ch-demo")
     assert credentials.subject == "Il suo account CaaS Demo"
     assert set(messages.BUILDERS) == {"credentials", "order_update", "service_update",
-                                      "maintenance_due", "billing_update"}
+                                      "maintenance_due", "billing_update", "password_reset",
+                                      "password_changed"}
     with pytest.raises(KeyError):
         build("newsletter", "ana@example.test", "en", "en")

@@ -51,6 +51,33 @@ def credentials_message(to: str, locale: str, fallback_locale: str, *, name: str
     return Message(to=to, subject=subject, body=body, locale=locale)
 
 
+def password_reset_message(to: str, locale: str, fallback_locale: str, *, name: str,
+                           tenant_name: str, minutes: int, link: str) -> Message:
+    """The message carrying a password-reset link, which works once within ``minutes``."""
+    t = translations(locale, fallback_locale)
+    values = {"name": name, "tenant": tenant_name, "minutes": minutes, "link": link}
+    return _compose(t, values, t.gettext("Reset your %(tenant)s password"), [
+        t.gettext("We received a request to reset the password of your %(tenant)s account."),
+        t.gettext("To choose a new password, open this link within %(minutes)s minutes; it "
+                  "works only once: %(link)s"),
+        t.gettext("If you did not ask for this, ignore this email: your password stays as "
+                  "it is."),
+    ], to, locale)
+
+
+def password_changed_message(to: str, locale: str, fallback_locale: str, *, name: str,
+                             tenant_name: str) -> Message:
+    """The notice that an account's password was changed through a reset link."""
+    t = translations(locale, fallback_locale)
+    values = {"name": name, "tenant": tenant_name}
+    return _compose(t, values, t.gettext("Your %(tenant)s password has been changed"), [
+        t.gettext("The password of your %(tenant)s account has just been changed with a reset "
+                  "link."),
+        t.gettext("If you did not do this, reset your password again at once and contact "
+                  "%(tenant)s."),
+    ], to, locale)
+
+
 def _format_amount(amount: Mapping | None, where: str) -> str | None:
     if not amount:
         return None
@@ -186,6 +213,8 @@ def billing_update_message(to: str, locale: str, fallback_locale: str, *, name: 
 
 BUILDERS: dict[str, Callable[..., Message]] = {
     "credentials": credentials_message,
+    "password_reset": password_reset_message,
+    "password_changed": password_changed_message,
     "order_update": order_update_message,
     "service_update": service_update_message,
     "maintenance_due": maintenance_due_message,

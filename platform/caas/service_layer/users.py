@@ -37,6 +37,22 @@ def create_operator(platform: ControlPlane, email: str, password: str, name: str
     return operator
 
 
+def set_operator_password(platform: ControlPlane, email: str, password: str) -> None:
+    """Set an operator's password without the old one: operators have no reset link, so
+    whoever runs the platform's command line sets it.
+
+    :raises NotFound: no operator has this email.
+    """
+    check_strong(password)
+    new_hash = passwords.hash_password(password)
+    with platform.control_uow() as uow:
+        operator = uow.operators.by_email(email.strip().lower())
+        if operator is None:
+            raise NotFound(lazy_gettext("Account not found."))
+        uow.operators.set_password(operator.id, new_hash)
+        uow.commit()
+
+
 def _public(user: User) -> dict:
     return {"id": user.id, "email": user.email, "role": user.role, "locale": user.locale}
 

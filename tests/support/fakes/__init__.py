@@ -73,6 +73,7 @@ def bind(uow) -> None:
     uow.preferences = repo.NotificationPreferences(uow)
     uow.reminders = repo.MaintenanceReminders(uow)
     uow.maintenance = repo.MaintenanceRecords(uow)
+    uow.password_resets, uow.throttle = repo.PasswordResets(uow), repo.Throttle(uow)
 
 
 class FakeWorld:

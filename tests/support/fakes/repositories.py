@@ -281,3 +281,45 @@ class MaintenanceRecords(Repository):
     def put(self, vin, record):
         self.table.rows[vin] = {"record": copy.deepcopy(record), "fetched_at": self.now()}
         return self.now()
+
+
+class PasswordResets(Repository):
+    TABLE = "password_resets"
+
+    def add(self, user_id, token_hash, created_at, expires_at):
+        if self.table.where(token_hash=token_hash):
+            raise Duplicate("password_resets: token_hash")
+        self.table.insert({"user_id": user_id, "token_hash": token_hash,
+                           "created_at": created_at, "expires_at": expires_at,
+                           "spent_at": None})
+
+    def latest_at(self, user_id):
+        return max((row["created_at"] for row in self.table.where(user_id=user_id)),
+                   default=None)
+
+    def spend_all(self, user_id, now):
+        for row in self.table.where(user_id=user_id, spent_at=None):
+            row["spent_at"] = now
+
+    def spend(self, token_hash, now):
+        found = self.table.where(token_hash=token_hash, spent_at=None)
+        if not found or found[0]["expires_at"] <= now:
+            return None
+        found[0]["spent_at"] = now
+        return found[0]["user_id"]
+
+
+class Throttle(Repository):
+    """The sign-in throttle's counting per window (``LoginThrottle.count_in_window``)."""
+
+    TABLE = "login_failures"
+
+    def count_in_window(self, key, limit, window, now):
+        row = self.table.rows.get(key)
+        if row is None or row["window_started_at"] <= now - window:
+            self.table.insert({"failures": 1, "window_started_at": now}, key=key)
+            return True
+        if row["failures"] >= limit:
+            return False
+        row["failures"] += 1
+        return True

@@ -108,6 +108,18 @@ outbox = Table(
 
 login_failures = _login_failures(tenant_metadata)
 
+password_resets = Table(
+    "password_resets", tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    # sha256 of the emailed token: the database never holds a usable link.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    # Set when the link is used, or when a newer request replaces it.
+    Column("spent_at", DateTime(timezone=True)),
+)
+
 # --- sales and the vehicle lifecycle ---------------------------------------
 
 customers = Table(

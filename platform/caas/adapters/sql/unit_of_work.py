@@ -9,8 +9,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from caas.adapters.sql import (audit, catalog, customers, idempotency, notifications, orders,
-                               outbox, payments, services, sign_in, tables, tenants, tickets,
-                               usage, users, vehicles)
+                               outbox, password_resets, payments, services, sign_in, tables,
+                               tenants, tickets, usage, users, vehicles)
 from caas.adapters.sql.billing import invoices, runs, subscriptions
 from caas.adapters.sql.engines import reading
 from caas.clock import WALL, TenantClock
@@ -100,6 +100,7 @@ class TenantUnitOfWork(UnitOfWork):
         self.outbox = outbox.OutboxRepository(conn)
         self.events = outbox.PluginEvents(self.outbox, self._hook_implemented)
         self.throttle = sign_in.LoginThrottle(conn, tables.login_failures)
+        self.password_resets = password_resets.PasswordResets(conn)
         self.catalog = catalog.CatalogRepository(conn, clock)
         self.customers = customers.CustomerRepository(conn, clock)
         self.orders = orders.OrderRepository(conn, self.audit, clock)

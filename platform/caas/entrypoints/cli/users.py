@@ -25,6 +25,17 @@ def operators_create(email, password, name):
     click.echo(f"operator {email} created")
 
 
+@operators.command("set-password")
+@click.option("--email", required=True)
+@password_option
+@with_appcontext
+def operators_set_password(email, password):
+    """Set an operator's password (operators have no reset link)."""
+    from caas.service_layer.users import set_operator_password
+    service_call(set_operator_password, current_platform(), email, password)
+    click.echo(f"password of operator {email} set")
+
+
 @click.group(cls=AppGroup)
 def users():
     """Tenant users."""

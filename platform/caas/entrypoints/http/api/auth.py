@@ -1,11 +1,15 @@
 """Authentication and the caller's own account."""
-from flask import g, request
+from flask import Response, g, request
 from flask.views import MethodView
 
 from caas.entrypoints.http.api import Blueprint
-from caas.entrypoints.http.api.schemas import MeSchema, PasswordChangeSchema, TokenRequestSchema, TokenSchema
-from caas.entrypoints.http.api.security import BEARER, authenticate, platform, tenant_or_none
-from caas.service_layer import auth, users
+from caas.entrypoints.http.api.schemas import (MeSchema, PasswordChangeSchema,
+                                               PasswordResetConfirmSchema,
+                                               PasswordResetRequestSchema, TokenRequestSchema,
+                                               TokenSchema)
+from caas.entrypoints.http.api.security import (BEARER, authenticate, platform, tenant_ctx,
+                                                tenant_or_none)
+from caas.service_layer import auth, password_reset, users
 
 PREFIX = ""
 blp = Blueprint("auth", __name__, description="Authentication and one's own account")
@@ -70,3 +74,36 @@ class MyPassword(MethodView):
         users.change_password(platform(), tenant, actor.id, data["old_password"],
                               data["new_password"])
         g.audited = True
+
+
+@blp.route("/auth/password-reset")
+class PasswordReset(MethodView):
+    @blp.arguments(PasswordResetRequestSchema)
+    @blp.response(202)
+    def post(self, data):
+        """Email a link to choose a new password
+
+        With `X-Tenant` (operators ask another operator, or use `caas operators`). The
+        answer is 202 whether or not the address has an account, so it tells nobody who
+        has one. The link opens `<CAAS_WEB_URL>/t/<tenant>/password-reset/<token>`, works
+        once, for `CAAS_PASSWORD_RESET_TTL_SECONDS`, and a newer link replaces it. An
+        account is sent at most one link per `CAAS_PASSWORD_RESET_INTERVAL_SECONDS`, and a
+        client address past the sign-in limit is sent none (still 202).
+        """
+        password_reset.request_reset(tenant_ctx(), data["email"], request.remote_addr)
+        return Response(status=202)  # no body: nothing to tell
+
+
+@blp.route("/auth/password-reset/confirm")
+class PasswordResetConfirm(MethodView):
+    @blp.arguments(PasswordResetConfirmSchema)
+    @blp.response(204)
+    @blp.alt_response(422, description="A weak password (the link is kept), or a link that "
+                                       "is unknown, used or expired")
+    def post(self, data):
+        """Choose a new password with the token of an emailed link
+
+        With `X-Tenant`: the link's tenant. The token is spent; the account's other links
+        too. The owner is told by email that the password changed.
+        """
+        password_reset.confirm_reset(tenant_ctx(), data["token"], data["password"])

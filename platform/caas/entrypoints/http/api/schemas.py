@@ -107,6 +107,17 @@ class PasswordChangeSchema(StrictSchema):
                                  validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=1024))
 
 
+class PasswordResetRequestSchema(StrictSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+
+class PasswordResetConfirmSchema(StrictSchema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                          metadata={"description": "the token of the emailed link"})
+    password = fields.String(required=True,
+                             validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=1024))
+
+
 class StaffCreateSchema(StrictSchema):
     email = fields.Email(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
