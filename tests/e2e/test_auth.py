@@ -106,3 +106,22 @@ def test_role_matrix(tenant, operator, method, path, body, allowed):
         else:
             assert status == 403, (role, status)
 
+
+
+@pytest.mark.parametrize("field", ["email", "password"])
+def test_a_nul_byte_in_the_credentials_is_refused_not_a_server_error(tenant, client, field):
+    body = {"email": f"admin@{tenant.slug}.test", "password": ADMIN_PASSWORD}
+    body[field] = body[field][:3] + "\x00" + body[field][3:]
+    for headers in ({"X-Tenant": tenant.slug}, {}):  # a tenant's user, an operator
+        response = client.post("/api/v1/auth/token", json=body, headers=headers)
+        assert response.status_code in (401, 422), response.json
+
+
+def test_a_nul_byte_anywhere_in_a_body_or_a_query_is_a_422_naming_where(tenant):
+    response = tenant.admin.post("/api/v1/staff", json={
+        "email": "clerk@shop.test", "name": "Cl\x00erk", "role": "employee"})
+    assert response.status_code == 422
+    # In the Spanish admin's language.
+    assert response.json["errors"]["json"] == {"name": ["El texto no puede contener el carácter NUL."]}
+    listed = tenant.admin.get("/api/v1/audit", query_string={"action": "order.\x00"})
+    assert listed.status_code == 422, listed.json

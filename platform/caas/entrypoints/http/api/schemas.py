@@ -1,7 +1,9 @@
 """Marshmallow schemas shared by the blueprints."""
+from collections.abc import Mapping
 from datetime import timezone
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (EXCLUDE, Schema, ValidationError, fields, pre_load, validate,
+                         validates_schema)
 
 from caas.domain.users import MIN_PASSWORD_LENGTH
 from caas.i18n import N_
@@ -20,8 +22,33 @@ class Timestamp(fields.AwareDateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
+#: No database stores it (PostgreSQL refuses it in text), so no input may carry it.
+NUL_REFUSED = N_("Text may not contain the NUL character.")
+
+
 class StrictSchema(Schema):
-    """Input schemas refuse unknown fields (the default); output ones ignore them."""
+    """Input schemas refuse unknown fields (the default) and text with a NUL character;
+    output ones ignore unknown fields."""
+
+    @pre_load
+    def _refuse_nul(self, data, **kwargs):
+        errors = _nul_errors(data)
+        if errors:
+            raise ValidationError(errors)
+        return data
+
+
+def _nul_errors(data):
+    """Where ``data`` (a body or query, at any depth) has text with a NUL character."""
+    items = (data.items() if isinstance(data, Mapping)
+             else enumerate(data) if isinstance(data, list) else ())
+    errors = {}
+    for key, value in items:
+        if any(isinstance(text, str) and "\x00" in text for text in (key, value)):
+            errors[key] = [NUL_REFUSED]
+        elif isinstance(value, (Mapping, list)) and (nested := _nul_errors(value)):
+            errors[key] = nested
+    return errors
 
 
 class OutputSchema(Schema):
