@@ -5,11 +5,13 @@ BIN := $(VENV)/bin
 PLUGINS := $(wildcard plugins/countries/*) $(wildcard plugins/services/*)
 PLUGIN_PROJECTS := $(foreach p,$(PLUGINS),$(p)/pyproject.toml)
 STAMP := $(VENV)/.installed
+# The web pages' front-end packages (package-lock.json), served from node_modules/.
+NPM_STAMP := node_modules/.installed
 export PORT ?= 5000
 
 .PHONY: install run test test-fast test-postgres bench translations-extract translations-update translations clean
 
-install: $(STAMP) translations
+install: $(STAMP) translations $(NPM_STAMP)
 
 $(STAMP): setup.cfg setup.py pyproject.toml $(PLUGIN_PROJECTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +20,10 @@ $(STAMP): setup.cfg setup.py pyproject.toml $(PLUGIN_PROJECTS)
 	$(BIN)/python -m pip uninstall --quiet --yes caas 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]' $(foreach p,$(PLUGINS),-e $(p))
 	touch $(STAMP)
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NPM_STAMP)
 
 # The platform's catalogs and those bundled plugins ship (<package>/translations/, found
 # through their register_translations hook).
