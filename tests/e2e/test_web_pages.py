@@ -13,7 +13,7 @@ from caas.tenancy import tenant_context
 from tests.support.api import ADMIN_PASSWORD, password_in
 from tests.support.journey import sell
 from tests.support.platform import build_app, new_slug
-from tests.support.web import addresses, csrf_token, send_form, sign_in, texts
+from tests.support.web import addresses, csrf_token, send_form, sign_in
 
 HOSTILE = "<script>alert(1)</script>"
 
