@@ -278,3 +278,14 @@ def test_pages_are_accessible_landmarks_with_labelled_fields(client, tenant):
     assert '<html lang="es-ES">' in html and 'name="viewport"' in html
     for field in ("email", "password", "language"):
         assert f'<label for="{field}">' in html and f'id="{field}"' in html
+
+
+def test_caas_run_prints_each_demo_tenants_web_address(cli, monkeypatch):
+    import werkzeug.serving
+
+    from caas.entrypoints.worker.embedded import EmbeddedWorker
+    monkeypatch.setattr(werkzeug.serving, "run_simple", lambda *args, **kwargs: None)
+    monkeypatch.setattr(EmbeddedWorker, "start", lambda self: None)
+    printed = cli("run", "--port", "5999").output
+    assert "http://127.0.0.1:5999/t/es-demo/sign-in" in printed
+    assert "http://127.0.0.1:5999/t/de-demo/sign-in" in printed
