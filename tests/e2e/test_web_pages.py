@@ -131,7 +131,9 @@ def test_the_forms_sign_in_is_throttled_like_the_apis(client, tenant):
     for _ in range(3):
         assert sign_in(client, tenant.slug, _employee(tenant), "guess-0001").status_code == 401
     refused = sign_in(client, tenant.slug, _employee(tenant), ADMIN_PASSWORD)
-    assert refused.status_code == 429
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert LazyText("Too many failed sign-ins; try again later.").render("es-ES") in \
+        refused.get_data(as_text=True)
     assert "/orders" not in refused.headers.get("Location", "")
 
 

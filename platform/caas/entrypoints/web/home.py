@@ -2,7 +2,7 @@
 sign-in page; elsewhere the list of tenants is nobody's business, and the page stays neutral."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, request
+from flask import Blueprint, current_app, redirect, request, url_for
 
 from caas import i18n
 from caas.entrypoints.web import addresses, rendering
@@ -13,7 +13,7 @@ blp = Blueprint("web_home", __name__)
 @blp.get("/")
 def home():
     if addresses.slug_of_host():
-        return redirect("/sign-in")
+        return redirect(url_for("web.sign_in"))
     rendering.use_locale(request.accept_languages.best_match(i18n.core_languages()) or "en", "en")
     tenants = []
     if current_app.config["CAAS_SANDBOX"]:

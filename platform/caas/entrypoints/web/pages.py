@@ -91,7 +91,7 @@ def index():
 
 @blp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
-    form, problem, status = SignInForm(), None, 200
+    form, problem, status, headers = SignInForm(), None, 200, {}
     if form.validate_on_submit():
         try:
             signed_in_as = auth.issue_token(platform(), form.email.data, form.password.data,
@@ -99,7 +99,7 @@ def sign_in():
         except ServiceError as error:
             problem, status = error.message, error.status
             if isinstance(error, Throttled):
-                status = 429
+                headers["Retry-After"] = str(error.retry_after)
         else:
             # A new session at sign-in: nothing set before it (by anyone) carries over.
             session.clear()
@@ -108,7 +108,9 @@ def sign_in():
             return redirect(landing(), 303)
     elif form.is_submitted():
         status = 422
-    return rendering.page("sign_in.html", status, form=form, problem=problem)
+    response = rendering.page("sign_in.html", status, form=form, problem=problem)
+    response.headers.extend(headers)
+    return response
 
 
 @blp.post("/sign-out")
