@@ -53,7 +53,7 @@ def enter_tenant() -> None:
 
 def add_tenant(endpoint: str, values: dict) -> None:
     """``url_for`` of a page fills in the current tenant's slug in the path."""
-    if "tenant" not in values and "web_tenant" in g and \
+    if "tenant" not in values and g.get("web_tenant") is not None and \
             current_app.url_map.is_endpoint_expecting(endpoint, "tenant"):
         values["tenant"] = g.web_tenant.slug
 

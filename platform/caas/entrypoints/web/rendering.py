@@ -1,7 +1,7 @@
 """Pages in the reader's language, with the headers every page carries."""
 from __future__ import annotations
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, current_app, g, render_template, request, session
 
 from caas import i18n
 
@@ -59,7 +59,7 @@ def language_name(locale: str) -> str:
 
 def page(template: str, status: int = 200, **context):
     """Render a page of ``web/`` with the headers every page has."""
-    response = Flask.response_class(render_template(f"web/{template}", **context),
+    response = current_app.response_class(render_template(f"web/{template}", **context),
                                     status=status, mimetype="text/html")
     return with_headers(response)
 
