@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 PLUGINS := $(wildcard plugins/countries/*) $(wildcard plugins/services/*)
 PLUGIN_PROJECTS := $(foreach p,$(PLUGINS),$(p)/pyproject.toml)
 STAMP := $(VENV)/.installed
-# Front-end packages, from the committed package-lock.json.
+# Front-end packages (package-lock.json): the web pages' assets, served from
+# node_modules/, and axe-core for the browser tests.
 NODE_STAMP := node_modules/.installed
 export PORT ?= 5000
 

@@ -129,6 +129,11 @@ def defaults(instance_path: str) -> dict:
         # None ("auto"): JSON unless stderr is a terminal outside production; 1 or 0 forces it.
         "CAAS_LOG_JSON": None,
         "CAAS_LOG_LEVEL": "INFO",
+        # The web pages: on a tenant's host name (e.g. "{tenant}.example.com"), else under
+        # /t/<slug>/ on this server; and where the front-end packages were installed
+        # (None: the source checkout's node_modules/, as `make install` leaves it).
+        "CAAS_WEB_HOST_PATTERN": None,
+        "CAAS_WEB_NODE_MODULES": None,
         "MAX_CONTENT_LENGTH": 256 * 1024,
     }
 
@@ -165,6 +170,10 @@ def check(config: dict) -> None:
         # Otherwise waiting out the longest delay would earn a fresh allowance of guesses.
         raise ConfigError("CAAS_LOGIN_FORGET_SECONDS must be longer than "
                           "CAAS_LOGIN_MAX_DELAY_SECONDS")
+    pattern = config.get("CAAS_WEB_HOST_PATTERN")
+    if pattern and (pattern.count("{tenant}") != 1 or "/" in pattern):
+        raise ConfigError("CAAS_WEB_HOST_PATTERN must be a host name with {tenant} once, "
+                          "e.g. {tenant}.example.com")
     if config["CAAS_ENV"] == "production":
         if config["CAAS_SECRET_KEY"] == DEFAULT_SECRET or len(config["CAAS_SECRET_KEY"]) < 32:
             raise ConfigError("CAAS_SECRET_KEY must be set to a random value of 32+ characters "

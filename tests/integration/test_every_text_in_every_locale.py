@@ -49,10 +49,15 @@ def plugins():
     return Plugins(None).load()
 
 
+#: What ``babel.cfg`` has pybabel extract: the Python sources, and the pages' templates.
+METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
+OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+
+
 def _extracted(folder: Path) -> set[str]:
-    """The message ids of the Python sources under ``folder``, as pybabel extracts them."""
+    """The message ids of the sources and templates under ``folder``, as pybabel extracts them."""
     found = set()
-    for _, _, message, _, _ in extract_from_dir(folder, [("**.py", "python")],
+    for _, _, message, _, _ in extract_from_dir(folder, METHODS, options_map=OPTIONS,
                                                 keywords=KEYWORDS):
         found.add(message if isinstance(message, str) else message[0])
     return {message for message in found if message}

@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from caas.entrypoints.cli.base import databases_at_head
+from caas.entrypoints.web.addresses import page_address
 
 
 @click.command("run")
@@ -29,12 +30,13 @@ def run(host, port):
     click.secho(f"CaaS platform on {base}", fg="green", bold=True)
     click.echo(f"  API docs (Swagger UI): {base}/api/v1/docs")
     click.echo(f"  OpenAPI document:      {base}/api/v1/openapi.json")
-    _print_demo_accounts(Path("tenants"))
+    click.echo(f"  Web pages:             {base}/ (each tenant's sign-in, below)")
+    _print_demo_accounts(Path("tenants"), base)
     click.echo("\nPress Ctrl+C to stop.")
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
-def _print_demo_accounts(folder: Path) -> None:
+def _print_demo_accounts(folder: Path, base: str) -> None:
     if not folder.is_dir():
         return
     platform_file = folder / "platform.toml"
@@ -46,6 +48,9 @@ def _print_demo_accounts(folder: Path) -> None:
         if path.name == "platform.toml":
             continue
         data = tomllib.loads(path.read_text())
+        # One sign-in for both channels: customers land on the Web Platform, staff on the Intranet.
+        click.echo(f"  {data['slug']:<8} web platform and intranet: "
+                   f"{page_address(data['slug'], base)}")
         for user in data.get("users", []):
             click.echo(f"  {data['slug']:<8} {user['role']:<12} {user['email']} / "
                        f"{user['password']}   (X-Tenant: {data['slug']})")

@@ -5,21 +5,12 @@ import os
 from pathlib import Path
 
 from flask import Flask
-from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from caas import config as configuration
 from caas import logs
 from caas.bootstrap import Platform
 from caas.plugins import Plugins
-
-
-class NoSessions(SessionInterface):
-    def open_session(self, app, request):
-        return None
-
-    def save_session(self, app, session, response):
-        return None
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -41,8 +32,6 @@ def create_app(config: dict | None = None) -> Flask:
         # is anyone's to forge, so it is ignored.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["CAAS_TRUSTED_PROXIES"])
     app.json.sort_keys = False
-    # The API is stateless (bearer tokens): no cookie session to open on every request.
-    app.session_interface = NoSessions()
     logs.configure(settings["CAAS_LOG_LEVEL"], logs.json_wanted(
         configuration.on_off(settings["CAAS_LOG_JSON"]),
         production=settings["CAAS_ENV"] == "production"))
@@ -56,9 +45,11 @@ def create_app(config: dict | None = None) -> Flask:
     platform.dispatch = actors.dispatch
     platform.schedule_activation = actors.schedule_activation
 
+    from caas.entrypoints import web
     from caas.entrypoints.http import api, plumbing
     plumbing.init_app(app)
     api.init_app(app)
+    web.init_app(app)
     from caas.adapters.http.external import ExternalSystems
     sandboxes = None
     if settings["CAAS_SANDBOX"]:

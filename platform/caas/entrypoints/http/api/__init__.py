@@ -136,13 +136,12 @@ def init_app(app: Flask) -> Api:
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
 
     from caas.entrypoints.http.api import (audit, auth, billing, catalog, customer_record, health,
-                                           home, models, notifications, platform,
+                                           models, notifications, platform,
                                            plugin_settings, sales, services, staff, stock,
                                            support, webhooks)
     for module in (platform, auth, staff, audit, models, catalog, sales, stock, services, billing,
                    support, webhooks, notifications, customer_record, plugin_settings):
         api.register_blueprint(module.blp, url_prefix=f"{API_PREFIX}{module.PREFIX}")
     app.register_blueprint(health.blp)
-    app.register_blueprint(home.blp)
     _register_error_handlers(app)
     return api

@@ -1,0 +1,26 @@
+"""The web pages: the customer Web Platform and the dealership Intranet, server-rendered.
+
+Pages call the same use cases as the REST API. The tenant comes from the path
+(``/t/<slug>/...``) or, with ``CAAS_WEB_HOST_PATTERN``, from the host name; only these pages
+have a (signed-cookie) session, and every state-changing request carries a CSRF token.
+"""
+from __future__ import annotations
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from caas.entrypoints.web import addresses, assets, home, pages, rendering, sessions
+
+
+def init_app(app: Flask) -> None:
+    app.config.update(
+        # The web blueprint checks the token itself: the API (bearer tokens) needs none.
+        WTF_CSRF_CHECK_DEFAULT=False, WTF_I18N_ENABLED=False,
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=app.config["CAAS_ENV"] not in ("development", "test"))
+    app.extensions["caas_csrf"] = CSRFProtect(app)
+    app.session_interface = sessions.WebSessions(pages.BLUEPRINTS)
+    rendering.init_app(app)
+    app.register_blueprint(assets.blp)
+    app.register_blueprint(home.blp)
+    addresses.register(app, pages.blp)

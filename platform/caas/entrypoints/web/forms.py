@@ -1,0 +1,34 @@
+"""The pages' forms (WTForms through Flask-WTF: each carries its CSRF token).
+
+Labels are written in the templates, in the page's language; errors are
+:class:`~caas.i18n.LazyText`, rendered there too.
+"""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from caas.i18n import lazy_gettext
+
+
+class SignInForm(FlaskForm):
+    email = StringField(validators=[
+        DataRequired(lazy_gettext("Enter your email address.")), Length(max=254)])
+    password = PasswordField(validators=[DataRequired(lazy_gettext("Enter your password."))])
+
+
+class PasswordChangeForm(FlaskForm):
+    old_password = PasswordField(validators=[
+        DataRequired(lazy_gettext("Enter your current password."))])
+    new_password = PasswordField(validators=[
+        DataRequired(lazy_gettext("Enter a new password."))])
+
+
+class LanguageForm(FlaskForm):
+    language = SelectField(validate_choice=True)
+    next = HiddenField()
+
+
+class SignOutForm(FlaskForm):
+    """Nothing but the CSRF token: signing out changes state, so it is a POST."""
