@@ -32,10 +32,11 @@ def chromium(playwright):
 @pytest.fixture
 def page(app, live_server, chromium):
     """A new page in a browser context of its own, at the live server's address.
-    The test fails on any console error or uncaught exception of the page."""
+    The test fails on any console error or uncaught exception of the page, except those it
+    declares with ``page.console.expect(...)``."""
     context = chromium.new_context(base_url=live_server.url)
     opened = context.new_page()
-    watch = ConsoleWatch(opened)
+    watch = opened.console = ConsoleWatch(opened)
     yield opened
     context.close()
     watch.assert_clean()

@@ -52,11 +52,17 @@ class ConsoleWatch:
 
     def __init__(self, page):
         self.errors: list[str] = []
+        self.expected: list[str] = []
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
 
+    def expect(self, text: str) -> None:
+        """A console error the test brings about on purpose (``text`` is in it), such as the
+        browser's report of a page answered with 401: not counted."""
+        self.expected.append(text)
+
     def _on_console(self, message):
-        if message.type == "error":
+        if message.type == "error" and not any(text in message.text for text in self.expected):
             self.errors.append(f"{message.text} ({message.location.get('url', '')})")
 
     def assert_clean(self):

@@ -6,14 +6,14 @@ Labels are written in the templates, in the page's language; errors are
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Length
 
 from caas.i18n import lazy_gettext
 
 
 class SignInForm(FlaskForm):
-    email = StringField(validators=[
+    email = EmailField(validators=[
         DataRequired(lazy_gettext("Enter your email address.")), Length(max=254)])
     password = PasswordField(validators=[DataRequired(lazy_gettext("Enter your password."))])
 

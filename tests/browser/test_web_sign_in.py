@@ -1,0 +1,37 @@
+"""The web pages in the browser: signing in with the keyboard alone, in the tenant's
+language, on pages without serious accessibility violations or console errors."""
+import pytest
+
+from caas.i18n import translation
+from tests.support.api import ADMIN_PASSWORD
+from tests.support.browser import assert_accessible
+
+pytestmark = pytest.mark.browser
+
+
+def test_staff_sign_in_with_the_keyboard_alone_and_reach_the_orders(page, tenant):
+    page.goto(f"/t/{tenant.slug}/sign-in")
+    assert page.locator("html").get_attribute("lang").startswith("es")
+    assert_accessible(page)
+    email = page.locator("input[type=email]")
+    # From the top of the page: the skip link, then the form's fields in order.
+    page.keyboard.press("Tab")
+    while not email.evaluate("element => element === document.activeElement"):
+        page.keyboard.press("Tab")
+    page.keyboard.type(f"admin@{tenant.slug}.test")
+    page.keyboard.press("Tab")
+    page.keyboard.type(ADMIN_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/t/{tenant.slug}/orders")
+    assert_accessible(page)
+
+
+def test_a_wrong_password_is_said_inline_in_the_pages_language(page, tenant):
+    page.console.expect("status of 401")  # the page answers 401, as the API does
+    page.goto(f"/t/{tenant.slug}/sign-in")
+    page.locator("input[type=email]").fill(f"admin@{tenant.slug}.test")
+    page.locator("input[type=password]").fill("not-the-password-1")
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.wait_for_load_state()
+    assert translation("Wrong email or password.", "es") in page.locator("main").inner_text()
+    assert_accessible(page)
