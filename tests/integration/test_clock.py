@@ -29,6 +29,7 @@ REAL_TIME = {
     "caas.clock.TenantClock.now": "a tenant's time is the real time plus its offset",
     "caas.service_layer.clock.advance": "the offset is measured from the real time",
     "caas.service_layer.auth._claim": "sign-in throttling",
+    "caas.service_layer.password_reset._counted": "password-reset throttling, as sign-in's",
     "caas.crypto.tokens.issue": "token lifetimes", "caas.crypto.tokens.read": "token lifetimes",
     "caas.crypto.device_tokens.issue": "device token lifetimes",
     "caas.crypto.signing.sign": "webhook signatures",
