@@ -1,5 +1,8 @@
-"""The web pages in the browser: signing in with the keyboard alone, in the tenant's
-language, on pages without serious accessibility violations or console errors."""
+"""The web pages in the browser: signing in with the keyboard alone, and a forgotten password
+reset from its emailed link, in the tenant's language, on pages without serious
+accessibility violations or console errors."""
+import re
+
 import pytest
 
 from caas.i18n import translation
@@ -35,3 +38,27 @@ def test_a_wrong_password_is_said_inline_in_the_pages_language(page, tenant):
     page.wait_for_load_state()
     assert translation("Wrong email or password.", "es") in page.locator("main").inner_text()
     assert_accessible(page)
+
+
+def test_a_forgotten_password_is_reset_from_the_emailed_link(page, tenant, mailbox, drain):
+    email, es = f"admin@{tenant.slug}.test", lambda text: translation(text, "es")
+    page.goto(f"/t/{tenant.slug}/sign-in")
+    page.get_by_role("link", name=es("Forgot your password?")).click()
+    page.get_by_label(es("Email")).fill(email)
+    page.get_by_role("button", name=es("Email me a link")).click()
+    page.wait_for_url("**/password-reset?sent=1")
+    assert_accessible(page)
+    drain()
+    [link] = [re.search(rf"(/t/{tenant.slug}/password-reset/[\w-]+)", m["body"])[1]
+              for m in mailbox.messages(email) if "/password-reset/" in m["body"]]
+    page.goto(link)
+    assert_accessible(page)
+    page.get_by_label(es("New password")).fill("a-new-password-1")
+    page.get_by_role("button", name=es("Save the new password")).click()
+    page.wait_for_url("**/sign-in?reset=1")
+    changed = es("Your password has been changed. Sign in with it.")
+    assert changed in page.locator("main").inner_text()
+    page.get_by_label(es("Email")).fill(email)
+    page.get_by_label(es("Password")).fill("a-new-password-1")
+    page.get_by_role("button", name=es("Sign in")).click()
+    page.wait_for_url(f"**/t/{tenant.slug}/orders")

@@ -37,6 +37,12 @@ def _pages(client, shop, customer_email: str, customer_password: str, language: 
     yield "refused sign-in", sign_in(client, shop.slug, f"employee@{shop.slug}.test", "wrong-1")
     yield "empty sign-in", send_form(client, f"{base}/sign-in", email="", password="")
     yield "expired form", client.post(f"{base}/sign-in", data={"csrf_token": "old"})
+    yield "reset request", client.get(f"{base}/password-reset")
+    yield "reset requested", client.get(f"{base}/password-reset?sent=1")
+    yield "reset link", client.get(f"{base}/password-reset/not-a-token")
+    yield "refused reset", send_form(client, f"{base}/password-reset/not-a-token",
+                                     new_password="a-strong-password-1")
+    yield "after a reset", client.get(f"{base}/sign-in?reset=1")
     sign_in(client, shop.slug, f"employee@{shop.slug}.test", ADMIN_PASSWORD)
     yield "orders", client.get(f"{base}/orders")
     yield "password", client.get(f"{base}/password")
@@ -67,4 +73,4 @@ def test_every_page_is_in_the_language_of_its_reader(client, make_tenant, mailbo
         shown = texts(response.get_data(as_text=True))
         assert [text for text in shown if english(text)] == [], (language, name)
         seen += 1
-    assert seen == 12
+    assert seen == 17

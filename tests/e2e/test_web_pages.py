@@ -3,6 +3,8 @@ tenants by path and by host, sign-in (throttled like the API), sessions that sta
 tenant, CSRF, the pages' language, security headers, and the front-end files."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from caas.config import ConfigError
@@ -291,3 +293,25 @@ def test_caas_run_prints_each_demo_tenants_web_address(cli, monkeypatch):
     printed = cli("run", "--port", "5999").output
     assert "http://127.0.0.1:5999/t/es-demo/sign-in" in printed
     assert "http://127.0.0.1:5999/t/de-demo/sign-in" in printed
+
+
+def test_a_forgotten_password_is_reset_through_the_emailed_link(client, tenant, mailbox, drain):
+    base, email = f"/t/{tenant.slug}", f"admin@{tenant.slug}.test"
+    sign_in_page = client.get(f"{base}/sign-in").get_data(as_text=True)
+    assert f'href="{base}/password-reset"' in sign_in_page
+    for address in (email, f"nobody@{tenant.slug}.test"):  # the same answer for both
+        asked = send_form(client, f"{base}/password-reset", email=address)
+        assert asked.status_code == 303 and asked.location.endswith("/password-reset?sent=1")
+    drain()
+    [link] = [re.search(rf"https?://[^/\s]+({base}/password-reset/[\w-]+)", m["body"])[1]
+              for m in mailbox.messages(email) if "/password-reset/" in m["body"]]
+    form = client.get(link)
+    assert form.status_code == 200 and form.headers["Referrer-Policy"] == "no-referrer"
+    weak = send_form(client, link, new_password="short")
+    assert weak.status_code == 422 and 'aria-invalid="true"' in weak.get_data(as_text=True)
+    done = send_form(client, link, new_password="a-new-password-1")
+    assert done.status_code == 303 and done.location.endswith("/sign-in?reset=1")
+    again = send_form(client, link, new_password="another-password-1")
+    assert again.status_code == 422  # the link is spent
+    assert sign_in(client, tenant.slug, email, ADMIN_PASSWORD).status_code == 401
+    assert sign_in(client, tenant.slug, email, "a-new-password-1").status_code == 303

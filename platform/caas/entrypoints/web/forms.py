@@ -25,6 +25,16 @@ class PasswordChangeForm(FlaskForm):
         DataRequired(lazy_gettext("Enter a new password."))])
 
 
+class ResetRequestForm(FlaskForm):
+    email = EmailField(validators=[
+        DataRequired(lazy_gettext("Enter your email address.")), Length(max=254)])
+
+
+class NewPasswordForm(FlaskForm):
+    new_password = PasswordField(validators=[
+        DataRequired(lazy_gettext("Enter a new password."))])
+
+
 class LanguageForm(FlaskForm):
     language = SelectField(validate_choice=True)
     next = HiddenField()

@@ -7,8 +7,9 @@ from flask import Blueprint, abort, current_app, g, redirect, request, session, 
 from flask_wtf.csrf import CSRFError
 
 from caas.entrypoints.web import addresses, rendering
-from caas.entrypoints.web.forms import LanguageForm, PasswordChangeForm, SignInForm, SignOutForm
-from caas.service_layer import auth, sales, users
+from caas.entrypoints.web.forms import (LanguageForm, NewPasswordForm, PasswordChangeForm,
+                                        ResetRequestForm, SignInForm, SignOutForm)
+from caas.service_layer import auth, password_reset, sales, users
 from caas.service_layer.errors import ServiceError, Throttled, Unauthorized
 from caas.tenancy import UnknownTenant
 
@@ -108,7 +109,8 @@ def sign_in():
             return redirect(landing(), 303)
     elif form.is_submitted():
         status = 422
-    response = rendering.page("sign_in.html", status, form=form, problem=problem)
+    response = rendering.page("sign_in.html", status, form=form, problem=problem,
+                              reset=bool(request.args.get("reset")))
     response.headers.extend(headers)
     return response
 
@@ -138,6 +140,44 @@ def password():
         status = 422
     return rendering.page("password.html", status, form=form, problem=problem,
                           changed=bool(request.args.get("changed")))
+
+
+@blp.route("/password-reset", methods=["GET", "POST"])
+def reset_request():
+    """Ask for a reset link. The answer is the same whether an account uses the address or
+    not (nobody learns who has an account here)."""
+    form, status = ResetRequestForm(), 200
+    if form.validate_on_submit():
+        password_reset.request_reset(platform().for_tenant(g.web_tenant), form.email.data,
+                                     request.remote_addr)
+        return redirect(url_for(".reset_request", sent=1), 303)
+    if form.is_submitted():
+        status = 422
+    return rendering.page("reset_request.html", status, form=form,
+                          sent=bool(request.args.get("sent")))
+
+
+@blp.route("/password-reset/<token>", methods=["GET", "POST"])
+def reset_confirm(token):
+    """Choose a new password with the emailed link; then sign in with it."""
+    form, problem, status = NewPasswordForm(), None, 200
+    if form.validate_on_submit():
+        try:
+            password_reset.confirm_reset(platform().for_tenant(g.web_tenant), token,
+                                         form.new_password.data)
+        except ServiceError as error:
+            problem, status = error.message, error.status
+            for name, messages in (error.errors or {}).items():
+                if name == "password":
+                    form.new_password.errors = list(messages)
+        else:
+            return redirect(url_for(".sign_in", reset=1), 303)
+    elif form.is_submitted():
+        status = 422
+    response = rendering.page("reset_confirm.html", status, form=form, problem=problem)
+    # The link's token is in this page's address: no other site may see it as a referrer.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @blp.get("/vehicles")
