@@ -10,6 +10,8 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from caas.entrypoints.web import addresses, assets, home, pages, rendering, sessions
+# The channels' modules add their views to the pages' blueprint as they are imported.
+from caas.entrypoints.web import account, customer, intranet  # noqa: F401  isort: skip
 
 
 def init_app(app: Flask) -> None:

@@ -1,4 +1,8 @@
-"""A tenant's pages: sign-in, sign-out, password change, and where each role lands."""
+"""The tenant's pages' blueprint: who is signed in, in which language, and who may see what.
+
+The channels' pages (:mod:`account`, the customer's and the intranet's modules) add their
+views to :data:`blp`; each page calls the same use cases as the REST API.
+"""
 from __future__ import annotations
 
 import functools
@@ -6,19 +10,17 @@ import functools
 from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFError
 
-from caas.entrypoints.web import addresses, rendering
-from caas.entrypoints.web.forms import (LanguageForm, NewPasswordForm, PasswordChangeForm,
-                                        ResetRequestForm, SignInForm, SignOutForm)
-from caas.service_layer import auth, password_reset, sales, users
-from caas.service_layer.errors import ServiceError, Throttled, Unauthorized
+from caas.entrypoints.web import addresses, navigation, rendering
+from caas.entrypoints.web.forms import LanguageForm, SignOutForm
+from caas.service_layer import auth, users
+from caas.service_layer.errors import NotFound, Unauthorized
 from caas.tenancy import UnknownTenant
 
 blp = Blueprint("web", __name__, template_folder="templates")
 #: The blueprints whose pages have a cookie session.
 BLUEPRINTS = ("web",)
+CUSTOMER = ("customer",)
 STAFF = ("employee", "admin")
-#: Rows a placeholder list shows (the full pages page through them).
-LISTED = 50
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 blp.url_value_preprocessor(addresses.take_slug)
@@ -27,6 +29,17 @@ blp.url_defaults(addresses.add_tenant)
 
 def platform():
     return current_app.extensions["caas"]
+
+
+def tenant_ctx():
+    """The use cases' context for this page's tenant."""
+    return platform().for_tenant(g.web_tenant)
+
+
+def customer_scope() -> int | None:
+    """The customer whose records a page may show: the signed-in customer's own id, or
+    ``None`` (every customer) for staff. Pass it to the use cases as the API does."""
+    return g.web_actor.id if g.web_actor.role == "customer" else None
 
 
 @blp.before_request
@@ -57,7 +70,7 @@ def signed_in(*roles: str):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             if g.web_actor is None:
-                return redirect(url_for(".sign_in"))
+                return redirect(url_for("web.sign_in"))
             if g.web_actor.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
@@ -66,15 +79,15 @@ def signed_in(*roles: str):
 
 
 def landing() -> str:
-    """Where a person arrives after signing in: customers at their vehicles, staff at orders."""
-    return url_for(".vehicles" if g.web_actor.role == "customer" else ".orders")
+    """Where a person arrives after signing in: the first page of their menu."""
+    return url_for(navigation.links_for(g.web_actor.role)[0].endpoint)
 
 
 @blp.context_processor
 def page_context():
     actor, locale = g.get("web_actor"), g.get("web_locale", "en")
     if g.get("web_tenant") is None:
-        return {"tenant": None, "actor": None, "account": None, "locale": locale}
+        return {"tenant": None, "actor": None, "account": None, "locale": locale, "menu": ()}
     account = users.get_account(platform(), g.web_tenant, actor.id) if actor else None
     languages = LanguageForm(formdata=None, next=request.path)
     languages.language.choices = [(locale, rendering.language_name(locale))
@@ -82,6 +95,7 @@ def page_context():
     languages.language.data = g.get("web_locale")
     return {"tenant": g.web_tenant, "actor": actor, "account": account,
             "locale": locale, "language_form": languages,
+            "menu": navigation.links_for(actor.role) if actor else (),
             "sign_out_form": SignOutForm(formdata=None)}
 
 
@@ -90,131 +104,19 @@ def index():
     return redirect(landing() if g.web_actor else url_for(".sign_in"))
 
 
-@blp.route("/sign-in", methods=["GET", "POST"])
-def sign_in():
-    form, problem, status, headers = SignInForm(), None, 200, {}
-    if form.validate_on_submit():
-        try:
-            signed_in_as = auth.issue_token(platform(), form.email.data, form.password.data,
-                                            request.remote_addr, g.web_tenant)
-        except ServiceError as error:
-            problem, status = error.message, error.status
-            if isinstance(error, Throttled):
-                headers["Retry-After"] = str(error.retry_after)
-        else:
-            # A new session at sign-in: nothing set before it (by anyone) carries over.
-            session.clear()
-            session.update(token=signed_in_as.access_token, tenant=g.web_tenant.slug)
-            g.web_actor = signed_in_as.actor
-            return redirect(landing(), 303)
-    elif form.is_submitted():
-        status = 422
-    response = rendering.page("sign_in.html", status, form=form, problem=problem,
-                              reset=bool(request.args.get("reset")))
-    response.headers.extend(headers)
-    return response
-
-
-@blp.post("/sign-out")
-def sign_out():
-    session.clear()
-    return redirect(url_for(".sign_in"), 303)
-
-
-@blp.route("/password", methods=["GET", "POST"])
-@signed_in("customer", *STAFF)
-def password():
-    form, problem, status = PasswordChangeForm(), None, 200
-    if form.validate_on_submit():
-        try:
-            users.change_password(platform(), g.web_tenant, g.web_actor.id,
-                                  form.old_password.data, form.new_password.data)
-        except ServiceError as error:
-            problem, status = error.message, error.status
-            for name, messages in (error.errors or {}).items():
-                if name in form:
-                    form[name].errors = list(messages)
-        else:
-            return redirect(url_for(".password", changed=1), 303)
-    elif form.is_submitted():
-        status = 422
-    return rendering.page("password.html", status, form=form, problem=problem,
-                          changed=bool(request.args.get("changed")))
-
-
-@blp.route("/password-reset", methods=["GET", "POST"])
-def reset_request():
-    """Ask for a reset link. The answer is the same whether an account uses the address or
-    not (nobody learns who has an account here)."""
-    form, status = ResetRequestForm(), 200
-    if form.validate_on_submit():
-        password_reset.request_reset(platform().for_tenant(g.web_tenant), form.email.data,
-                                     request.remote_addr)
-        return redirect(url_for(".reset_request", sent=1), 303)
-    if form.is_submitted():
-        status = 422
-    return rendering.page("reset_request.html", status, form=form,
-                          sent=bool(request.args.get("sent")))
-
-
-@blp.route("/password-reset/<token>", methods=["GET", "POST"])
-def reset_confirm(token):
-    """Choose a new password with the emailed link; then sign in with it."""
-    form, problem, status = NewPasswordForm(), None, 200
-    if form.validate_on_submit():
-        try:
-            password_reset.confirm_reset(platform().for_tenant(g.web_tenant), token,
-                                         form.new_password.data)
-        except ServiceError as error:
-            problem, status = error.message, error.status
-            for name, messages in (error.errors or {}).items():
-                if name == "password":
-                    form.new_password.errors = list(messages)
-        else:
-            return redirect(url_for(".sign_in", reset=1), 303)
-    elif form.is_submitted():
-        status = 422
-    response = rendering.page("reset_confirm.html", status, form=form, problem=problem)
-    # The link's token is in this page's address: no other site may see it as a referrer.
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-@blp.get("/vehicles")
-@signed_in("customer")
-def vehicles():
-    orders, _ = sales.order_page(platform().for_tenant(g.web_tenant), 0, LISTED,
-                                 customer_id=g.web_actor.id)
-    return rendering.page("vehicles.html", orders=orders)
-
-
-@blp.get("/orders")
-@signed_in(*STAFF)
-def orders():
-    listed, total = sales.order_page(platform().for_tenant(g.web_tenant), 0, LISTED)
-    return rendering.page("orders.html", orders=listed, total=total)
-
-
-@blp.post("/language")
-def language():
-    """The language switcher (before sign-in; then the person's own locale applies)."""
-    form = LanguageForm()
-    form.language.choices = list(g.web_tenant.locales)
-    if form.validate_on_submit():
-        session["language"] = form.language.data
-    target = form.next.data or ""
-    # Only back to a page of this site: never an address another site could put there.
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for(".sign_in")
-    return redirect(target, 303)
-
-
 # --- errors, as pages ---------------------------------------------------------------------
 
 @blp.errorhandler(UnknownTenant)
 def unknown_tenant(_error):
     rendering.use_locale(rendering.page_locale(None, None), "en")
     g.web_tenant = None
+    return rendering.page("not_found.html", 404)
+
+
+@blp.errorhandler(NotFound)
+@blp.errorhandler(404)
+def not_found(_error):
+    """Another customer's record is as absent as one that never existed."""
     return rendering.page("not_found.html", 404)
 
 

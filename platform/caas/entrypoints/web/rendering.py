@@ -1,9 +1,14 @@
 """Pages in the reader's language, with the headers every page carries."""
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel import dates, numbers
 from flask import Flask, current_app, g, render_template, request, session
 
 from caas import i18n
+from caas.entrypoints.web import labels
 
 #: No inline script or style, nothing from another host, never inside another site's frame.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -15,7 +20,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.i18n")
     # One environment serves every request: the callables read the request's catalog.
     app.jinja_env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
-    app.jinja_env.filters["localized"] = localized
+    app.jinja_env.filters.update(
+        localized=localized, money=money, number=number, day=day, moment=moment,
+        order_status=lambda status: localized(labels.ORDER_STATUS[status]),
+        service_status=lambda status: localized(labels.SERVICE_STATUS[status]),
+        ticket_status=lambda status: localized(labels.TICKET_STATUS[status]))
 
 
 def _catalog():
@@ -51,6 +60,52 @@ def localized(value) -> str:
     return i18n.render(value, g.get("web_locale", "en"), g.get("web_fallback", "en"))
 
 
+def _formatting() -> str:
+    return i18n.formatting_locale(g.get("web_locale", "en"), g.get("web_fallback", "en"))
+
+
+def money(value) -> str:
+    """``Money`` or the API's ``{"amount", "currency"}`` → ``1.234,50 €`` in the page's locale."""
+    if value is None:
+        return "—"
+    if isinstance(value, dict):
+        amount, currency = Decimal(str(value["amount"])), value["currency"]
+    else:
+        amount, currency = value.amount, value.currency
+    return numbers.format_currency(amount, currency, locale=_formatting())
+
+
+def number(value, decimals: int | None = None) -> str:
+    if value is None:
+        return "—"
+    pattern = None if decimals is None else "#,##0." + "0" * decimals if decimals else "#,##0"
+    return numbers.format_decimal(Decimal(str(value)), format=pattern, locale=_formatting())
+
+
+def day(value) -> str:
+    """A date (or the date of a datetime) in the page's locale: ``7 déc. 2026``."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = value.date()
+    return dates.format_date(value, format="medium", locale=_formatting())
+
+
+def moment(value) -> str:
+    """A point in time, to the minute, in the tenant's time zone and the page's locale."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return day(value)
+    zone = getattr(g.get("web_tenant"), "timezone", None) or "UTC"
+    return dates.format_datetime(value, format="short", tzinfo=dates.get_timezone(zone),
+                                 locale=_formatting())
+
+
 def language_name(locale: str) -> str:
     """``de-CH`` → ``Deutsch (Schweiz)``: each language named in itself."""
     from babel import Locale
@@ -62,6 +117,12 @@ def page(template: str, status: int = 200, **context):
     response = current_app.response_class(render_template(f"web/{template}", **context),
                                     status=status, mimetype="text/html")
     return with_headers(response)
+
+
+def fragment(template: str, status: int = 200, **context):
+    """Render a part of a page (``web/fragments/``) for htmx to swap in; the full page
+    includes the same template, so the page works the same without JavaScript."""
+    return page(f"fragments/{template}", status, **context)
 
 
 def with_headers(response):
