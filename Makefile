@@ -71,7 +71,7 @@ translations-update: translations-extract
 
 run: install
 	$(BIN)/caas db upgrade
-	$(BIN)/caas seed
+	$(BIN)/caas seed --demo-sales
 	$(BIN)/caas run --port $(PORT)
 
 # Every core runs tests (pytest-xdist); a single file runs alone with .venv/bin/pytest FILE.

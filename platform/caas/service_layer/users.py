@@ -136,6 +136,11 @@ def staff_page(ctx: TenantContext, offset: int, limit: int):
         return uow.users.staff(offset, limit)
 
 
+def has_account(ctx: TenantContext, email: str) -> bool:
+    with ctx.reader() as uow:
+        return uow.users.by_email(email) is not None
+
+
 def get_account(platform: ControlPlane, tenant: Tenant | None, person_id: int):
     """The caller's own account; a read, so it skips the transaction where it can."""
     if tenant:

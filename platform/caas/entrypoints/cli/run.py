@@ -51,6 +51,11 @@ def _print_demo_accounts(folder: Path, base: str) -> None:
         # One sign-in for both channels: customers land on the Web Platform, staff on the Intranet.
         click.echo(f"  {data['slug']:<8} web platform and intranet: "
                    f"{page_address(data['slug'], base)}")
-        for user in data.get("users", []):
-            click.echo(f"  {data['slug']:<8} {user['role']:<12} {user['email']} / "
-                       f"{user['password']}   (X-Tenant: {data['slug']})")
+        accounts = [(user["role"], user["email"], user["password"])
+                    for user in data.get("users", [])]
+        if "demo_sale" in data:  # made by `caas seed --demo-sales`
+            accounts.append(("customer", data["demo_sale"]["email"],
+                             data["demo_sale"]["password"]))
+        for role, email, password in accounts:
+            click.echo(f"  {data['slug']:<8} {role:<12} {email} / {password}   "
+                       f"(X-Tenant: {data['slug']})")

@@ -51,7 +51,9 @@ class SaleWalk:
             self.country = self._tenant_country()
         model, plan, options = self._catalog()
 
-        customer = dict(self._new_customer(), email=f"demo-{uuid.uuid4().hex[:8]}@example.test")
+        made_up = self._new_customer()
+        customer = dict(made_up, email=made_up.get("email")
+                        or f"demo-{uuid.uuid4().hex[:8]}@example.test")
         sale = self._call("Sale", "employee", "POST", "/api/v1/sales", json={
             "customer": customer, "model": model["code"], "plan": plan["code"],
             "options": options}, idempotent=True)

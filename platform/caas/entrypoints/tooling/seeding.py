@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable
 
@@ -50,3 +51,47 @@ def seed_folder(platform: Platform, files: Iterable[Path]) -> dict:
             created["plans"] += seeded["plans"]
             created["options"] += seeded["options"]
     return created
+
+
+def demo_sale_accounts(folder: Path) -> list[tuple[str, dict]]:
+    """The ``[demo_sale]`` of each tenant file: the customer account a walked sale makes."""
+    found = []
+    for path in sorted(folder.glob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        if "demo_sale" in data:
+            found.append((data["slug"], data["demo_sale"]))
+    return found
+
+
+def walk_demo_sales(app, folder: Path, echo) -> int:
+    """Walk one sale per tenant file's ``[demo_sale]`` whose customer has no account yet, in
+    process (the app's own sandboxes and worker), and give that customer the file's password:
+    each demo tenant then has a customer with a delivered, app-linked vehicle to sign in as.
+    Returns the sales walked."""
+    import httpx
+
+    from caas.entrypoints.tooling.demo import Credentials, demo_tenant, walk_sale
+    from caas.entrypoints.tooling.demo_customers import declared_customer
+    from caas.service_layer.users import change_password, has_account
+
+    platform, walked = app.extensions["caas"], 0
+    client = httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://demo.local")
+    for slug, account in demo_sale_accounts(folder):
+        tenant = platform.tenant(slug)
+        if has_account(platform.for_tenant(tenant), account["email"]):
+            continue
+        known = demo_tenant(folder, slug)
+        echo(f"walking a demo sale for {account['email']} ({slug})")
+        # Flask serves a request inside the app context already active in its thread (sharing
+        # its ``g``, which would carry one tenant's request state into the next): the walk's
+        # requests run in a thread of their own, each in its own context, as in a server.
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            sale = thread.submit(
+                walk_sale, client, tenant=slug, employee=known.employee,
+                operator=known.operator, country=known.country, echo=lambda _line: None,
+                customer=dict(declared_customer(known.country) or {}, email=account["email"]),
+                mail_timeout=30.0).result()
+        change_password(platform, tenant, sale["order"]["customer_id"],
+                        sale["customer"]["password"], account["password"])
+        walked += 1
+    return walked
