@@ -59,6 +59,9 @@ def defaults(instance_path: str) -> dict:
         "CAAS_PASSWORD_RESET_INTERVAL_SECONDS": 60,
         # Where people open the links emails carry (a password reset's page).
         "CAAS_WEB_URL": "http://127.0.0.1:5000",
+        # A web session in use renews its access token; this long after sign-in it no longer
+        # does, and ends with its token (an idle one ends with its token, CAAS_TOKEN_TTL_SECONDS).
+        "CAAS_WEB_SESSION_MAX_SECONDS": 12 * 3600,
         # Proxies in front of the app whose X-Forwarded-For entries are believed (0: none).
         "CAAS_TRUSTED_PROXIES": 0,
         "CAAS_PLUGINS": None,  # comma-separated allow-list of entry-point names
@@ -162,7 +165,8 @@ def check(config: dict) -> None:
     throttling = ("CAAS_LOGIN_FAILURES_BEFORE_DELAY", "CAAS_LOGIN_DELAY_SECONDS",
                   "CAAS_LOGIN_MAX_DELAY_SECONDS", "CAAS_LOGIN_FORGET_SECONDS",
                   "CAAS_LOGIN_ADDRESS_MAX_FAILURES", "CAAS_LOGIN_ADDRESS_WINDOW_SECONDS",
-                  "CAAS_DEVICE_TOKEN_TTL_SECONDS", "CAAS_PASSWORD_RESET_TTL_SECONDS")
+                  "CAAS_DEVICE_TOKEN_TTL_SECONDS", "CAAS_PASSWORD_RESET_TTL_SECONDS",
+                  "CAAS_WEB_SESSION_MAX_SECONDS")
     not_positive = [key for key in throttling if config[key] < 1]
     if not_positive:
         raise ConfigError(f"{', '.join(not_positive)} must be 1 or more")

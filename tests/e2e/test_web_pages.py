@@ -293,6 +293,9 @@ def test_caas_run_prints_each_demo_tenants_web_address(cli, monkeypatch):
     printed = cli("run", "--port", "5999").output
     assert "http://127.0.0.1:5999/t/es-demo/sign-in" in printed
     assert "http://127.0.0.1:5999/t/de-demo/sign-in" in printed
+    # Both channels' demo accounts: the staff's and the customer `caas seed --demo-sales` makes.
+    assert "employee@es-demo.caas.example / employee-demo-1" in printed
+    assert "customer@es-demo.caas.example / customer-demo-1" in printed
 
 
 def test_a_forgotten_password_is_reset_through_the_emailed_link(client, tenant, mailbox, drain):

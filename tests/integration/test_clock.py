@@ -32,6 +32,8 @@ REAL_TIME = {
     "caas.service_layer.password_reset._counted": "password-reset throttling, as sign-in's",
     "caas.crypto.tokens.issue": "token lifetimes", "caas.crypto.tokens.read": "token lifetimes",
     "caas.crypto.device_tokens.issue": "device token lifetimes",
+    "caas.entrypoints.web.pages.start_session": "web session lifetimes",
+    "caas.entrypoints.web.pages._keep_alive": "web session lifetimes",
     "caas.crypto.signing.sign": "webhook signatures",
     "caas.crypto.signing.verify": "webhook signatures",
     # Schedules and leases of work in progress (retries, sweeps), like the outbox's.

@@ -96,6 +96,20 @@ def issue_token(platform: ControlPlane, email: str, password: str, client_addres
                             config["CAAS_DEVICE_TOKEN_TTL_SECONDS"]))
 
 
+def renew_token(platform: ControlPlane, actor: Actor, tenant: Tenant | None) -> str:
+    """A new access token for ``actor``, whose current one is valid, while their account
+    still exists and is active (a web session in use stays signed in).
+
+    :raises Unauthorized: the account is gone or deactivated.
+    """
+    with _unit_of_work(platform, tenant) as uow:
+        person = (uow.users if tenant else uow.operators).get(actor.id)
+    if person is None or not getattr(person, "active", True):
+        raise Unauthorized(lazy_gettext("This account no longer exists."))
+    config = platform.config
+    return tokens.issue(actor, config["CAAS_SECRET_KEY"], config["CAAS_TOKEN_TTL_SECONDS"])
+
+
 def _unit_of_work(platform: ControlPlane, tenant: Tenant | None):
     return platform.for_tenant(tenant).uow() if tenant else platform.control_uow()
 

@@ -70,7 +70,7 @@ def walk_demo_sales(app, folder: Path, echo) -> int:
     Returns the sales walked."""
     import httpx
 
-    from caas.entrypoints.tooling.demo import Credentials, demo_tenant, walk_sale
+    from caas.entrypoints.tooling.demo import demo_tenant, walk_sale
     from caas.entrypoints.tooling.demo_customers import declared_customer
     from caas.service_layer.users import change_password, has_account
 

@@ -7,7 +7,8 @@ from flask import g, redirect, request, session, url_for
 from caas.entrypoints.web import navigation, rendering
 from caas.entrypoints.web.forms import (LanguageForm, NewPasswordForm, PasswordChangeForm,
                                         ResetRequestForm, SignInForm)
-from caas.entrypoints.web.pages import STAFF, blp, landing, platform, signed_in
+from caas.entrypoints.web.pages import (STAFF, blp, landing, platform, signed_in,
+                                        start_session)
 from caas.i18n import lazy_gettext
 from caas.service_layer import auth, password_reset, users
 from caas.service_layer.errors import ServiceError, Throttled
@@ -28,9 +29,7 @@ def sign_in():
             if isinstance(error, Throttled):
                 headers["Retry-After"] = str(error.retry_after)
         else:
-            # A new session at sign-in: nothing set before it (by anyone) carries over.
-            session.clear()
-            session.update(token=signed_in_as.access_token, tenant=g.web_tenant.slug)
+            start_session(signed_in_as)
             g.web_actor = signed_in_as.actor
             return redirect(landing(), 303)
     elif form.is_submitted():

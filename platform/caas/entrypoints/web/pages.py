@@ -10,6 +10,7 @@ import functools
 from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFError
 
+from caas.clock import wall_time
 from caas.entrypoints.web import addresses, navigation, rendering
 from caas.entrypoints.web.forms import LanguageForm, SignOutForm
 from caas.service_layer import auth, users
@@ -59,9 +60,31 @@ def _signed_in():
     if not token or session.get("tenant") != g.web_tenant.slug:
         return None
     try:
-        return auth.actor_from_token(platform(), token, g.web_tenant)
+        actor = auth.actor_from_token(platform(), token, g.web_tenant)
+        _keep_alive(actor)
     except Unauthorized:
         return None
+    return actor
+
+
+def start_session(signed_in_as) -> None:
+    """A new session at sign-in: nothing set before it (by anyone) carries over."""
+    session.clear()
+    now = wall_time()
+    session.update(token=signed_in_as.access_token, tenant=g.web_tenant.slug, since=now,
+                   renew_at=now + platform().config["CAAS_TOKEN_TTL_SECONDS"] / 2)
+
+
+def _keep_alive(actor) -> None:
+    """A session in use stays signed in: past half its token's life the token is renewed,
+    until ``CAAS_WEB_SESSION_MAX_SECONDS`` after sign-in. An idle session ends with its
+    token, and so does one whose account was deactivated."""
+    config, now = platform().config, wall_time()
+    if now < session.get("renew_at", 0) or \
+            now - session.get("since", 0) >= config["CAAS_WEB_SESSION_MAX_SECONDS"]:
+        return
+    session["token"] = auth.renew_token(platform(), actor, g.web_tenant)
+    session["renew_at"] = now + config["CAAS_TOKEN_TTL_SECONDS"] / 2
 
 
 def signed_in(*roles: str):
