@@ -120,6 +120,14 @@ class ServiceRepository:
                            tables.services.c.id.desc(), offset, limit)
         return [self._service(row) for row in rows], total
 
+    def of_customer(self, customer_id: int, offset: int,
+                    limit: int) -> tuple[list[Service], int]:
+        """The customer's services, newest first."""
+        table = tables.services
+        rows, total = page(self.conn, sa.select(table).where(table.c.customer_id == customer_id),
+                           table.c.id.desc(), offset, limit)
+        return [self._service(row) for row in rows], total
+
     def overdue(self, status: ServiceStatus, before: datetime, limit: int = 500) -> list[int]:
         """Ids of services in ``status`` whose next step was due before ``before``."""
         table = tables.services
