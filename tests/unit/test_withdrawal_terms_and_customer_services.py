@@ -60,3 +60,5 @@ def test_a_customers_services_are_theirs_only_newest_first_and_named(world, owne
     assert total == 2 and [each["id"] for each in listed] == [second, first]
     assert listed[1]["option_name"] == "Asientos calefactados"
     assert service_views.customer_services(world.ctx, owner, 1, 10, "en")[0][0]["id"] == first
+    assert service_views.customer_services(world.ctx, owner, 0, 10, "en",
+                                           vin="VSSZZZ6JZ9R000010") == ([], 0)

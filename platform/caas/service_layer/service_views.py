@@ -32,11 +32,11 @@ def service_view(ctx: TenantContext, service_id: int,
 
 
 def customer_services(ctx: TenantContext, customer_id: int, offset: int, limit: int,
-                      locale: str) -> tuple[list[dict], int]:
-    """The customer's services on every vehicle, newest first, each with its option's name
-    in ``locale``'s language."""
+                      locale: str, vin: str | None = None) -> tuple[list[dict], int]:
+    """The customer's services on every vehicle (or on ``vin`` only), newest first, each
+    with its option's name in ``locale``'s language."""
     with ctx.uow() as uow:
-        services, total = uow.services.of_customer(customer_id, offset, limit)
+        services, total = uow.services.of_customer(customer_id, offset, limit, vin)
         views = service_views(uow, services)
     return [dict(view, option_name=_option_name(ctx, view["option"], locale))
             for view in views], total
