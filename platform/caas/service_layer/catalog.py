@@ -35,6 +35,7 @@ def _describe(option, locale: str, fallback: str) -> dict:
     return {"code": option.code, "name": option_name(option, locale, fallback),
             "description": option_description(option, locale, fallback),
             "billing_modes": list(option.billing_modes), "duration_days": option.duration_days,
+            "trial_days": option.trial_days,
             "requires_maintenance": option.requires_maintenance,
             "compatible_models": list(option.compatible_models),
             "usage": option.usage and {"metric": option.usage.metric, "unit": option.usage.unit,

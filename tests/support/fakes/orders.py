@@ -172,6 +172,11 @@ class Services(Repository):
         return page([copy.deepcopy(s) for s in reversed(self.table.where(vin=vin))],
                      offset, limit)
 
+    def of_customer(self, customer_id, offset, limit, vin=None):
+        found = [copy.deepcopy(s) for s in reversed(self.table.where(customer_id=customer_id))
+                 if vin is None or s.vin == vin]
+        return page(found, offset, limit)
+
     def unresolved_purchases(self, stale_before, *, vin=None, option=None, limit=500):
         return [service.id for service in self.table.where(status=ServiceStatus.PAYING)
                 if (service.payment_status == "unknown"

@@ -120,6 +120,16 @@ class ServiceRepository:
                            tables.services.c.id.desc(), offset, limit)
         return [self._service(row) for row in rows], total
 
+    def of_customer(self, customer_id: int, offset: int, limit: int,
+                    vin: str | None = None) -> tuple[list[Service], int]:
+        """The customer's services (on the vehicle ``vin`` only, if given), newest first."""
+        table = tables.services
+        query = sa.select(table).where(table.c.customer_id == customer_id)
+        if vin is not None:
+            query = query.where(table.c.vin == vin)
+        rows, total = page(self.conn, query, table.c.id.desc(), offset, limit)
+        return [self._service(row) for row in rows], total
+
     def overdue(self, status: ServiceStatus, before: datetime, limit: int = 500) -> list[int]:
         """Ids of services in ``status`` whose next step was due before ``before``."""
         table = tables.services

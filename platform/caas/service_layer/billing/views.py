@@ -101,3 +101,14 @@ def subscription_view(ctx: TenantContext, service_id: int) -> dict | None:
         return None
     return {key: getattr(subscription, key) for key in ("id", "status", "started_at", "cancel_at",
                                                "ended_at", "end_reason")}
+
+
+def service_credit_note(ctx: TenantContext, service_id: int,
+                        customer_id: int | None) -> dict | None:
+    """The credit note issued for a service (its withdrawal), once there is one: the
+    customer's own, or any for staff."""
+    with ctx.uow() as uow:
+        note = uow.invoices.by_service(service_id, "credit_note")
+        if note is None or (customer_id is not None and note.customer_id != customer_id):
+            return None
+        return _invoice_view(note, uow.invoices.lines([note.id])[note.id])
