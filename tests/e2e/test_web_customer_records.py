@@ -48,7 +48,7 @@ def test_invoices_and_credit_notes_are_listed_with_amounts_in_the_customers_loca
     web, base = _signed_in(app, invoiced), f"/t/{invoiced.shop.slug}"
     html = _html(web, f"{base}/invoices")
     shown = texts(html)
-    assert "Facturas" in shown  # the menu and the heading, in Spanish
+    assert "Mis facturas" in shown  # the menu and the heading, in Spanish
     assert invoice["number"] in shown and note["number"] in shown
     assert "249,00 €" in shown and "-249,00 €" in shown
     assert translation("Credit note", "es") in shown and translation("Invoice", "es") in shown

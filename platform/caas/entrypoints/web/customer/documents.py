@@ -9,7 +9,7 @@ from caas.entrypoints.web.pages import CUSTOMER, blp, signed_in, tenant_ctx
 from caas.i18n import lazy_gettext
 from caas.service_layer import documents as documents_
 
-navigation.link("web.documents", lazy_gettext("Documents"), *CUSTOMER, position=50)
+navigation.link("web.documents", lazy_gettext("My documents"), *CUSTOMER, position=50)
 
 
 @blp.get("/documents")

@@ -11,7 +11,7 @@ from caas.entrypoints.web.pages import CUSTOMER, blp, signed_in, tenant_ctx
 from caas.i18n import lazy_gettext
 from caas.service_layer.billing import views
 
-navigation.link("web.invoices", lazy_gettext("Invoices"), *CUSTOMER, position=40)
+navigation.link("web.invoices", lazy_gettext("My invoices"), *CUSTOMER, position=40)
 
 
 @blp.get("/invoices")

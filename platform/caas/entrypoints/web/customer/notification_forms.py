@@ -3,16 +3,19 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, TimeField
+from wtforms.widgets import TextInput
 from wtforms.validators import Optional
 
 from caas.i18n import lazy_gettext
 
-#: Browsers send ``22:00``, or ``22:00:00`` when the field takes seconds.
+#: ``22:00``; ``22:00:00`` too, as a browser's time field may send it.
 CLOCK = ["%H:%M", "%H:%M:%S"]
 
 
 def _clock_time() -> TimeField:
-    return TimeField(format=CLOCK, validators=[Optional()],
+    # A text field, as GOV.UK advises for dates: a browser's time picker writes 10:00 PM
+    # or 22:00 by the browser's language, not the page's, and is harder with a keyboard.
+    return TimeField(format=CLOCK, validators=[Optional()], widget=TextInput(),
                      invalid_value_message=lazy_gettext("Enter a time such as 22:00."))
 
 

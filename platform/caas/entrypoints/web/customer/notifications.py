@@ -11,7 +11,7 @@ from caas.i18n import lazy_gettext
 from caas.service_layer import notifications as notifications_
 from caas.service_layer.errors import ServiceError
 
-navigation.link("web.notifications", lazy_gettext("Notifications"), *CUSTOMER, position=70)
+navigation.link("web.notifications", lazy_gettext("My notifications"), *CUSTOMER, position=70)
 navigation.link("web.preferences", lazy_gettext("Notification settings"), *CUSTOMER,
                 position=75)
 
