@@ -10,6 +10,7 @@ from caas.domain.orders import Order
 from caas.i18n import lazy_gettext
 from caas.service_layer import sales, service_views
 from caas.service_layer.billing import views as billing_views
+from caas.service_layer.documents import of_orders
 from caas.service_layer.errors import NotFound
 from caas.service_layer.maintenance import maintenance_view
 from caas.service_layer.context import TenantContext
@@ -32,18 +33,31 @@ def customer_record(ctx: TenantContext, customer_id: int) -> dict:
             owned, _ = uow.services.of_vehicle(vehicle["vin"], 0, 1000)
             services += [service for service in owned if service.customer_id == customer_id]
         bought = service_views.service_views(uow, services)
-        documents = uow.documents.listed(models=sorted({order.model for order in orders}),
-                                         order_ids=[order.id for order in orders])
+        documents = of_orders(uow, orders)
         notifications, sent = uow.notifications.page(0, RECENT_NOTIFICATIONS,
                                                      recipient_id=customer_id)
     invoices, _ = billing_views.invoices(ctx, customer_id, 0, RECENT_INVOICES)
-    maintenance = [maintenance_view(ctx, vehicle["vin"]) for vehicle in vehicles
-                   if vehicle["status"] == "delivered"]
+    maintenance = [maintenance_view(ctx, vehicle["vin"]) for vehicle in _maintained(vehicles)]
     return {"customer": {"id": user.id, "name": user.name, "email": user.email,
                          "locale": user.locale, "phone": profile.get("phone")},
             "vehicles": vehicles, "orders": order_views, "documents": documents,
             "maintenance": maintenance, "services": bought,
             "invoices": invoices, "notifications": notifications, "notifications_total": sent}
+
+
+def vehicle_maintenance(ctx: TenantContext, customer_id: int) -> list[dict]:
+    """The maintenance of each of the customer's delivered vehicles, with its model and
+    plate: the VSS's answer, or its last one marked ``stale`` while the VSS is down."""
+    with ctx.reader() as uow:
+        orders, _ = uow.orders.page(0, 1000, customer_id=customer_id)
+        vehicles = _vehicles(uow, orders, customer_id)
+    return [{**maintenance_view(ctx, vehicle["vin"]), "model": vehicle["model"],
+             "plate": vehicle["plate"]} for vehicle in _maintained(vehicles)]
+
+
+def _maintained(vehicles: list[dict]) -> list[dict]:
+    """The vehicles the VSS keeps a record of: those delivered to the customer."""
+    return [vehicle for vehicle in vehicles if vehicle["status"] == "delivered"]
 
 
 def _vehicles(uow, orders: list[Order], customer_id: int) -> list[dict]:

@@ -35,6 +35,19 @@ def document(ctx: TenantContext, document_id: int,
     return found
 
 
+def customer_documents(ctx: TenantContext, customer_id: int) -> list[dict]:
+    """Without their content: the contracts of the customer's orders and the manuals of the
+    models they bought, the documents :func:`document` serves them."""
+    with ctx.reader() as uow:
+        orders, _ = uow.orders.page(0, 1000, customer_id=customer_id)
+        return of_orders(uow, orders)
+
+
+def of_orders(uow, orders: list[Order]) -> list[dict]:
+    return uow.documents.listed(models=sorted({order.model for order in orders}),
+                                order_ids=[order.id for order in orders])
+
+
 def store_manual(ctx: TenantContext, model: str, title: str, filename: str,
                  content_type: str, content: bytes) -> dict:
     """Keep the owner's manual of vehicle ``model`` (a new version is a new document)."""

@@ -1,1 +1,64 @@
-"""(to be written)"""
+"""The customer's invoices and credit notes, each with its document (the API's own)."""
+from __future__ import annotations
+
+from babel.numbers import format_percent
+from flask import g
+
+from caas import i18n
+from caas.entrypoints.web import navigation, rendering
+from caas.entrypoints.web.customer import record_labels, records
+from caas.entrypoints.web.pages import CUSTOMER, blp, signed_in, tenant_ctx
+from caas.i18n import lazy_gettext
+from caas.service_layer.billing import views
+
+navigation.link("web.invoices", lazy_gettext("My invoices"), *CUSTOMER, position=40)
+
+
+@blp.get("/invoices")
+@signed_in(*CUSTOMER)
+def invoices():
+    found, paging = records.read_page(
+        lambda offset, limit: views.invoices(tenant_ctx(), g.web_actor.id, offset, limit))
+    return rendering.page("customer/invoices.html", invoices=found, paging=paging,
+                          credited=_credited_numbers(found), labels=record_labels)
+
+
+@blp.get("/invoices/<int(max=2147483647):invoice_id>")
+@signed_in(*CUSTOMER)
+def invoice(invoice_id):
+    found = views.invoice(tenant_ctx(), invoice_id, g.web_actor.id)
+    return rendering.page("customer/invoice.html", invoice=found,
+                          credited=_credited_numbers([found]), labels=record_labels,
+                          option_name=_option_name, percent=_percent)
+
+
+@blp.get("/invoices/<int(max=2147483647):invoice_id>/document")
+@signed_in(*CUSTOMER)
+def invoice_document(invoice_id):
+    """The invoice or credit note as the API serves it: an HTML page in the customer's
+    language."""
+    return records.html_document(views.invoice_document(tenant_ctx(), invoice_id,
+                                                        g.web_actor.id))
+
+
+def _credited_numbers(shown: list[dict]) -> dict[int, str]:
+    """The number of each invoice a credit note among ``shown`` credits."""
+    numbers = {each["id"]: each["number"] for each in shown}
+    for each in shown:
+        credited = each["credited_invoice_id"]
+        if credited and credited not in numbers:
+            numbers[credited] = views.invoice(tenant_ctx(), credited, g.web_actor.id)["number"]
+    return numbers
+
+
+def _option_name(code: str | None) -> str:
+    option = tenant_ctx().plugins.catalog_options.get(code) if code else None
+    if option is None:
+        return code or ""
+    return i18n.option_name(option, g.web_locale, g.web_fallback)
+
+
+def _percent(rate: str) -> str:
+    """A VAT rate (``"0.21"``) as the page's locale writes a percentage: ``21 %``."""
+    return format_percent(float(rate), "#,##0.##%",
+                          locale=i18n.formatting_locale(g.web_locale, g.web_fallback))
