@@ -14,6 +14,7 @@ from caas.sandboxes import faults
 from tests.support.api import ADMIN_PASSWORD
 from tests.support.journey import (MODEL, OPTION, PLAN, customer, pay, sell, to_in_transit,
                                    to_vehicle_ready)
+from tests.support.languages import country_speaking, translated_languages
 from tests.support.web import csrf_token, send_form, sign_in, texts
 
 HOSTILE = "<script>alert(1)</script>"
@@ -297,3 +298,31 @@ def test_a_double_submit_registers_one_sale(client, shop):
     assert first.status_code == second.status_code == 303
     assert second.headers["Location"] == first.headers["Location"]
     assert len(shop.employee.get("/api/v1/orders").json) == 1
+
+
+# --- in every language ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("language", translated_languages())
+def test_the_queue_and_the_sale_form_are_in_the_readers_language(client, make_tenant, language):
+    from tests.e2e.test_web_page_languages import _left_in_english
+    from tests.support.journey import set_up_catalog
+    country = country_speaking(language)
+    if country is None:
+        pytest.skip(f"no installed country's tenants read {language}")
+    shop = make_tenant(country)
+    set_up_catalog(shop)
+    sold = sell(shop, country)["order"]
+    base = _staff(client, shop)
+    pages = {
+        "queue": client.get(f"{base}/orders"),
+        "group": client.get(f"{base}/orders?group=delivery_due"),
+        "every order": client.get(f"{base}/orders?group=all&status=created"),
+        "confirmation": client.get(f"{base}/orders?sold={sold['id']}"),
+        "sale": client.get(f"{base}/sales/new"),
+        "refused sale": send_form(client, f"{base}/sales/new",
+                                  **_sale_fields(country, tax_id="0", model="", plan="")),
+    }
+    english = _left_in_english(language)
+    for name, response in pages.items():
+        shown = texts(response.get_data(as_text=True))
+        assert [text for text in shown if english(text)] == [], (language, name)
