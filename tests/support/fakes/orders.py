@@ -6,7 +6,7 @@ import copy
 
 from caas.service_layer.unit_of_work import LiveServiceExists, StaleOrder, StaleService
 from caas.context import current_actor
-from caas.domain.orders import Order, Vehicle
+from caas.domain.orders import Order, Status, Vehicle
 from caas.domain.services import Service, ServiceStatus
 from tests.support.fakes.repositories import Repository, page
 
@@ -92,6 +92,24 @@ class Orders(Repository):
         rows = [copy.deepcopy(order) for order in reversed(self.table.where())
                 if (not status or order.status.value == status)
                 and (customer_id is None or order.customer_id == customer_id)]
+        return page(rows, offset, limit)
+
+    @staticmethod
+    def _late(order, registration_due) -> bool:
+        return order.status is Status.REGISTERING and bool(
+            order.registration_escalated_at or order.updated_at < registration_due)
+
+    def status_counts(self, registration_due):
+        orders = self.table.where()
+        counts = {}
+        for order in orders:
+            counts[order.status.value] = counts.get(order.status.value, 0) + 1
+        return counts, sum(self._late(order, registration_due) for order in orders)
+
+    def waiting(self, offset, limit, statuses, registration_due):
+        rows = [copy.deepcopy(order) for order in reversed(self.table.where())
+                if order.status.value in statuses and (
+                    order.status is not Status.REGISTERING or self._late(order, registration_due))]
         return page(rows, offset, limit)
 
     def history(self, order_ids):

@@ -1,6 +1,7 @@
 """Orders and their status history."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -92,6 +93,31 @@ class OrderRepository:
         if customer_id is not None:
             query = query.where(tables.orders.c.customer_id == customer_id)
         rows, total = page(self.conn, query, tables.orders.c.id.desc(), offset, limit)
+        return [self._order(row) for row in rows], total
+
+    def _late(self, registration_due: datetime):
+        """Registering orders escalated, or registering since before ``registration_due``
+        (nothing else saves a registering order: its last change is when it started)."""
+        orders = tables.orders.c
+        return sa.and_(orders.status == Status.REGISTERING.value, sa.or_(
+            orders.registration_escalated_at.is_not(None), orders.updated_at < registration_due))
+
+    def status_counts(self, registration_due: datetime) -> tuple[dict[str, int], int]:
+        """``({status: orders}, late registrations)`` in one grouped query."""
+        orders = tables.orders.c
+        late = sa.func.sum(sa.case((self._late(registration_due), 1), else_=0))
+        rows = self.conn.execute(sa.select(orders.status, sa.func.count(), late)
+                                 .group_by(orders.status)).all()
+        return {status: count for status, count, _ in rows}, sum(each or 0 for *_, each in rows)
+
+    def waiting(self, offset: int, limit: int, statuses: list[str],
+                registration_due: datetime) -> tuple[list[Order], int]:
+        """Orders in ``statuses``, newest first; registering ones only when late."""
+        orders = tables.orders.c
+        query = sa.select(tables.orders).where(
+            orders.status.in_(statuses),
+            sa.or_(orders.status != Status.REGISTERING.value, self._late(registration_due)))
+        rows, total = page(self.conn, query, orders.id.desc(), offset, limit)
         return [self._order(row) for row in rows], total
 
     def history(self, order_ids: list[int]) -> dict[int, list[dict]]:

@@ -1,1 +1,72 @@
-"""(to be written)"""
+"""Registering a sale: the customer (checked by the country's rules), the model, its factory
+options and the plan; the customer gets their password by email, as through the API."""
+from __future__ import annotations
+
+from flask import g, redirect, url_for
+
+from caas.entrypoints.web import navigation, rendering
+from caas.entrypoints.web.intranet.sale_forms import ADDRESS, LABELS, SaleForm
+from caas.entrypoints.web.once import once
+from caas.entrypoints.web.pages import STAFF, blp, signed_in, tenant_ctx
+from caas.i18n import ListText, lazy_gettext
+from caas.service_layer import sales
+from caas.service_layer.errors import Conflict, ServiceError
+
+#: As many models and plans as a form can offer to pick from.
+OFFERED = 200
+
+navigation.link("web.sale", lazy_gettext("Register a sale"), *STAFF, position=20)
+
+
+@blp.route("/sales/new", methods=["GET", "POST"])
+@signed_in(*STAFF)
+@once
+def sale():
+    ctx = tenant_ctx()
+    form, problem, status = SaleForm(), None, 200
+    form.locale.choices = [(locale, rendering.language_name(locale))
+                           for locale in g.web_tenant.locales]
+    address_errors: list = []
+    if form.validate_on_submit():
+        try:
+            order, _customer = sales.register_sale(
+                ctx, g.web_actor, customer=form.customer(), model=form.model.data,
+                plan=form.plan.data, options=form.option_codes())
+        except ServiceError as error:
+            problem, status = error.message, error.status
+            address_errors = _show_errors(form, error)
+        else:
+            return redirect(url_for("web.orders", sold=order.id), 303)
+    elif form.is_submitted():
+        problem, status = lazy_gettext("The sale has invalid fields; see errors."), 422
+    models, _ = sales.models_page(ctx, 0, OFFERED)
+    plans, _ = sales.plans_page(ctx, 0, OFFERED)
+    return rendering.page(
+        "intranet/sale.html", status, form=form, problem=problem, models=models, plans=plans,
+        labels=LABELS, address_errors=address_errors, summary=_summary(form, address_errors),
+        tax_id_kinds=ListText(ctx.country.tax_id_kinds, "or"))
+
+
+def _show_errors(form: SaleForm, error: ServiceError) -> list:
+    """Put the use case's field errors beside their fields; returns the address's errors
+    that no field of the form holds (a country's own key, such as the Swiss canton)."""
+    errors = dict(error.errors or {})
+    customer = dict(errors.pop("customer", None) or {})
+    address = dict(customer.pop("address", None) or {})
+    if isinstance(error, Conflict):  # the email is a staff member's
+        form.email.errors = [error.message]
+    for name, messages in {**errors, **customer, **{key: address.pop(key) for key in ADDRESS
+                                                   if key in address}}.items():
+        if name in form:
+            form[name].errors = list(messages)
+    return [message for messages in address.values() for message in messages]
+
+
+def _summary(form: SaleForm, address_errors: list) -> list[tuple[str, object, list]]:
+    """``(the field's id, its label, its errors)`` for the error summary's links."""
+    anchors = {"model": "model-0", "plan": "plan-0", "options": "options"}
+    found = [(anchors.get(name, name), LABELS[name], form[name].errors)
+             for name in LABELS if name in form and form[name].errors]
+    if address_errors:
+        found.append(("street", LABELS["address"], address_errors))
+    return found

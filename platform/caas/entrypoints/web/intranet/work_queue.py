@@ -1,19 +1,79 @@
-"""The dealership's orders."""
+"""The dealership's work queue (staff's landing page): the orders waiting for an action,
+grouped and counted, a page at a time; or every order, by status."""
 from __future__ import annotations
 
+from datetime import datetime
+
+from babel import dates
+from flask import abort, g, request
+
+from caas import i18n
 from caas.entrypoints.web import navigation, rendering
+from caas.domain.orders import Status
 from caas.entrypoints.web.pages import STAFF, blp, signed_in, tenant_ctx
 from caas.i18n import lazy_gettext
-from caas.service_layer import sales
+from caas.service_layer import sales, work_queue
+from caas.service_layer.errors import NotFound
 
-#: Rows a list shows.
+#: Rows a page shows.
 LISTED = 50
+#: The filter that lists every order, waiting or not.
+EVERY_ORDER = "all"
+STATUSES = tuple(status.value for status in Status)
 
 navigation.link("web.orders", lazy_gettext("Orders"), *STAFF, position=10)
+
+GROUP_NAMES = {
+    "reservation_unpaid": lazy_gettext("Reservation unpaid"),
+    "final_payment_due": lazy_gettext("Vehicle ready for final payment"),
+    "delivery_due": lazy_gettext("Delivery due"),
+    "registration_delayed": lazy_gettext("Registration delayed"),
+}
 
 
 @blp.get("/orders")
 @signed_in(*STAFF)
 def orders():
-    listed, total = sales.order_page(tenant_ctx(), 0, LISTED)
-    return rendering.page("intranet/orders.html", orders=listed, total=total)
+    group, status = request.args.get("group") or None, request.args.get("status") or None
+    number = int(request.args.get("page", "1")) if request.args.get("page", "1").isdigit() else 0
+    if number < 1 or group not in (None, EVERY_ORDER, *work_queue.GROUPS) or \
+            status not in (None, *STATUSES):
+        abort(404)
+    ctx, offset = tenant_ctx(), (number - 1) * LISTED
+    if status or group == EVERY_ORDER:
+        listed, total = sales.order_page(ctx, offset, LISTED, status=status)
+    else:
+        listed, total = work_queue.waiting_page(ctx, offset, LISTED, group)
+    pages = max(1, -(-total // LISTED))
+    if number > pages:
+        abort(404)
+    return rendering.page(
+        "intranet/orders.html", orders=listed, total=total, counts=work_queue.counts(ctx),
+        group=group, chosen_status=status, groups=GROUP_NAMES, group_statuses=_group_statuses(group),
+        number=number, pages=pages, now=ctx.now(), sold=_sold(request.args.get("sold")))
+
+
+def _group_statuses(group: str | None) -> list[str]:
+    """The statuses a group's page offers as a finer filter (every one for every order)."""
+    if group == EVERY_ORDER:
+        return list(STATUSES)
+    return [status.value for status in work_queue.GROUPS.get(group, ())]
+
+
+def _sold(order_id: str | None):
+    """The order a sale just registered (the confirmation after :mod:`sale`'s redirect)."""
+    if not (order_id or "").isdigit():
+        return None
+    try:
+        return sales.order_view(tenant_ctx(), int(order_id))
+    except NotFound:
+        return None
+
+
+@blp.app_template_filter("age")
+def age(since: datetime | None, now: datetime) -> str:
+    """How long ago ``since`` was, roughly, in the page's language: "3 days"."""
+    if since is None:
+        return "—"
+    locale = i18n.formatting_locale(g.get("web_locale", "en"), g.get("web_fallback", "en"))
+    return dates.format_timedelta(now - since, locale=locale)

@@ -1,0 +1,77 @@
+"""The sale form: the customer (as the API's register-sale schema has it), then the model, its
+factory options and the plan. The country's rules are the use case's, not the form's."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from marshmallow import ValidationError as NotAnEmail
+from marshmallow import validate
+from wtforms import (EmailField, RadioField, SelectField, SelectMultipleField, StringField,
+                     TelField)
+from wtforms.validators import DataRequired, ValidationError
+
+from caas.entrypoints.web.once import OnceField
+from caas.i18n import lazy_gettext
+
+#: The fields' labels, shown beside them and in the error summary.
+LABELS = {
+    "name": lazy_gettext("Full name"), "email": lazy_gettext("Email"),
+    "phone": lazy_gettext("Phone"), "tax_id": lazy_gettext("Tax id"),
+    "street": lazy_gettext("Street and number"), "postal_code": lazy_gettext("Postal code"),
+    "city": lazy_gettext("City"), "address": lazy_gettext("Postal address"),
+    "locale": lazy_gettext("Language of the customer's emails"),
+    "model": lazy_gettext("Model"), "options": lazy_gettext("Factory options"),
+    "plan": lazy_gettext("Plan"),
+}
+#: The address's fields in the form (a country may check more keys: shown on the address).
+ADDRESS = ("street", "postal_code", "city")
+REQUIRED = lazy_gettext("Missing data for required field.")
+
+
+def _longest(limit: int):
+    """At most ``limit`` characters, as the API's schema allows (the input says so too)."""
+    def check(_form, field):
+        if field.data and len(field.data) > limit:
+            raise ValidationError(lazy_gettext("Longer than maximum length %(max)s.",
+                                               max=limit))
+    check.field_flags = {"maxlength": limit}
+    return check
+
+
+def _email(_form, field):
+    """The same check as the API's (marshmallow's)."""
+    try:
+        validate.Email()(field.data or "")
+    except NotAnEmail:
+        raise ValidationError(lazy_gettext("Not a valid email address.")) from None
+
+
+def _text(limit: int, field=StringField, *more):
+    return field(validators=[DataRequired(REQUIRED), _longest(limit), *more],
+                 filters=[lambda value: value.strip() if isinstance(value, str) else value])
+
+
+class SaleForm(FlaskForm):
+    once = OnceField()
+    name = _text(200)
+    email = _text(254, EmailField, _email)
+    phone = _text(32, TelField)
+    tax_id = _text(40)
+    street = _text(200)
+    postal_code = _text(20)
+    city = _text(100)
+    locale = SelectField(validate_choice=False)  # the use case says which the tenant offers
+    model = RadioField(validate_choice=False,
+                       validators=[DataRequired(lazy_gettext("Choose a model."))])
+    # "model:option" (a code may repeat across models): the use case checks what is offered.
+    options = SelectMultipleField(validate_choice=False)
+    plan = RadioField(validate_choice=False,
+                      validators=[DataRequired(lazy_gettext("Choose a plan."))])
+
+    def customer(self) -> dict:
+        """The customer as the use case takes it (the API's ``customer``)."""
+        return {"name": self.name.data, "email": self.email.data, "phone": self.phone.data,
+                "tax_id": self.tax_id.data, "locale": self.locale.data,
+                "address": {name: self[name].data for name in ADDRESS}}
+
+    def option_codes(self) -> list[str]:
+        return [each.rpartition(":")[2] for each in self.options.data or ()]
