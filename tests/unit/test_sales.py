@@ -189,3 +189,16 @@ def test_staff_see_every_order_newest_first_with_its_history(shop):
 def test_orders_are_filtered_by_status(shop):
     sale(shop)
     assert sales.order_page(shop.ctx, 0, 10, status="delivered") == ([], 0)
+
+
+def test_the_seller_of_an_order_is_named_by_email(shop):
+    from caas.context import Actor
+    seller = provision_user(shop.ctx, email="eva@shop.test", role="employee", name="Eva",
+                            password="a-long-password-1")
+    order, _ = sales.register_sale(shop.ctx, Actor(role="employee", id=seller.id,
+                                                   email=seller.email),
+                                   customer=buyer(shop.tenant.country), model="urbano",
+                                   plan="standard", options=[])
+    view = sales.order_view(shop.ctx, order.id)
+    assert sales.seller_email(shop.ctx, view) == "eva@shop.test"
+    assert sales.seller_email(shop.ctx, dict(view, created_by=None)) is None

@@ -11,6 +11,8 @@ from caas.service_layer.context import TenantContext
 LINKED_ELSEWHERE = lazy_gettext("This vehicle is already linked to another account.")
 
 OUTCOMES = {"delivered": Status.DELIVERED, "customer_absent": Status.AT_DEALERSHIP}
+#: Where a delivery run and a pickup start from.
+DELIVERY_FROM, PICKUP_FROM = Status.IN_TRANSIT, Status.AT_DEALERSHIP
 
 
 def _hand_over(ctx: TenantContext, order_id: int, source: Status,
@@ -35,12 +37,12 @@ def record_delivery(ctx: TenantContext, order_id: int, outcome: str) -> None:
     """The vehicle reached the customer, or went back to the dealership (never left unattended)."""
     note = ("handed over to the customer" if outcome == "delivered"
             else "customer absent; vehicle returned to the dealership")
-    _hand_over(ctx, order_id, Status.IN_TRANSIT, OUTCOMES[outcome], note,
+    _hand_over(ctx, order_id, DELIVERY_FROM, OUTCOMES[outcome], note,
                action="order.delivery", outcome=outcome)
 
 
 def record_pickup(ctx: TenantContext, order_id: int) -> None:
-    _hand_over(ctx, order_id, Status.AT_DEALERSHIP, Status.DELIVERED,
+    _hand_over(ctx, order_id, PICKUP_FROM, Status.DELIVERED,
                "collected at the dealership", action="order.pickup", outcome="collected")
 
 

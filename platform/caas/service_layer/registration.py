@@ -21,6 +21,8 @@ from caas.service_layer.tasks import Task
 
 log = logging.getLogger(__name__)
 REGISTER = "register_vehicle"
+#: The status in which staff may ask for another attempt.
+RETRY_FROM = Status.REGISTERING
 
 
 def queue(uow, order: Order) -> int:
@@ -131,7 +133,7 @@ def retry(ctx: TenantContext, order_id: int) -> None:
     """Staff ask for another registration attempt (e.g. after correcting the authority's data)."""
     with ctx.uow() as uow, order_service.transitions():
         order = order_service.load(uow, order_id)
-        order.require(Status.REGISTERING, action="registration")
+        order.require(RETRY_FROM, action="registration")
         uow.outbox.add(REGISTER, {"order_id": order.id})
         uow.audit.record("order.registration_retried", "order", order.id)
         uow.commit()

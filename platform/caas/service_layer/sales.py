@@ -176,6 +176,16 @@ def views(uow, orders: list[Order]) -> list[dict]:
                  history=history[order.id], payments=payments[order.id]) for order in orders]
 
 
+def seller_email(ctx: TenantContext, order: dict) -> str | None:
+    """The email of the staff member who registered the sale ``order`` (a view); ``None``
+    when not recorded or no longer there."""
+    if order.get("created_by") is None:
+        return None
+    with ctx.reader() as uow:
+        person = uow.users.get(order["created_by"])
+    return person.email if person else None
+
+
 def order_page(ctx: TenantContext, offset: int, limit: int, *,
                status: str | None = None, customer_id: int | None = None):
     """Orders, newest first; a customer passes their own id and sees only theirs."""

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, current_app, g, redirect, request, session, 
 from flask_wtf.csrf import CSRFError
 
 from caas.clock import wall_time
+from caas.context import actor_var
 from caas.entrypoints.web import addresses, navigation, rendering
 from caas.entrypoints.web.forms import LanguageForm, SignOutForm
 from caas.service_layer import auth, users
@@ -47,6 +48,8 @@ def customer_scope() -> int | None:
 def enter_page():
     addresses.enter_tenant()
     g.web_actor = _signed_in()
+    if g.web_actor is not None:
+        actor_var.set(g.web_actor)  # what the page does is audited as theirs, as the API's is
     rendering.use_locale(rendering.page_locale(g.web_tenant, getattr(g.web_actor, "locale", None)),
                          g.web_tenant.default_locale)
     if request.method not in SAFE_METHODS:
