@@ -10,6 +10,7 @@ import functools
 from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFError
 
+from caas.context import actor_var
 from caas.entrypoints.web import addresses, navigation, rendering
 from caas.entrypoints.web.forms import LanguageForm, SignOutForm
 from caas.service_layer import auth, users
@@ -46,6 +47,8 @@ def customer_scope() -> int | None:
 def enter_page():
     addresses.enter_tenant()
     g.web_actor = _signed_in()
+    if g.web_actor is not None:
+        actor_var.set(g.web_actor)  # the audit log and histories record who acted, as for the API
     rendering.use_locale(rendering.page_locale(g.web_tenant, getattr(g.web_actor, "locale", None)),
                          g.web_tenant.default_locale)
     if request.method not in SAFE_METHODS:
