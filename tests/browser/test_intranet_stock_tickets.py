@@ -38,7 +38,7 @@ def assign_then_resolve(page, shop, words, ticket):
     page.get_by_role("link", name=words("Support tickets"), exact=True).click()
     page.wait_for_url("**/tickets")
     assert_accessible(page)
-    page.get_by_role("link", name=f"#{ticket}", exact=True).click()
+    page.get_by_role("link", name="Activation failed", exact=True).click()
     page.wait_for_url(f"**/tickets/{ticket}")
     assert_accessible(page)
     page.get_by_label(words("Assign to")).select_option(label="Employee")

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
+from caas.adapters.sql.tickets import SupportTickets
 from caas.domain.orders import Vehicle
 from caas.i18n import LazyText
+from caas.service_layer.unit_of_work import StaleTicket
 from caas.tenancy import tenant_context
 from tests.support.api import ADMIN_PASSWORD
 from tests.support.journey import MODEL, customer, order, pay, sell, to_vehicle_ready
@@ -251,6 +251,23 @@ def test_refused_ticket_changes_are_said_inline_and_change_nothing(client, shop,
     unchanged = shop.employee.get(f"/api/v1/support/tickets/{ticket}").json
     assert unchanged["status"] == "open" and unchanged["assignee_id"] is None
     assert [entry["change"] for entry in unchanged["history"]] == ["opened"]
+
+
+def test_a_change_someone_else_made_first_is_a_conflict_to_reload(client, shop, platform,
+                                                                 monkeypatch):
+    [ticket] = seed(platform, shop, tickets=("Activation failed",))
+    base = staff_signed_in(client, shop)
+    page = f"{base}/tickets/{ticket}"
+    html = client.get(page).get_data(as_text=True)
+
+    def changed_meanwhile(self, ticket):
+        raise StaleTicket(ticket.id)
+    monkeypatch.setattr(SupportTickets, "save", changed_meanwhile)
+    refused = client.post(f"{page}/status", data={"csrf_token": csrf_token(html),
+                                                  "status": "resolved"})
+    assert refused.status_code == 409
+    assert es("The ticket was changed by someone else meanwhile; reload it and retry.") in \
+        refused.get_data(as_text=True)
 
 
 def test_hostile_ticket_text_is_shown_as_text(client, shop, platform):

@@ -46,43 +46,44 @@ def ticket(ticket_id):
 @signed_in(*STAFF)
 def assign_ticket(ticket_id):
     form = AssignTicketForm().offer(tickets.assignees(tenant_ctx()))
-    return _change(ticket_id, "assignee", form, lambda: {"assignee_id": form.assignee_id.data})
+    return _change(ticket_id, "assignee", form, lambda: tickets.update(
+        tenant_ctx(), ticket_id, {"assignee_id": form.assignee_id.data}))
 
 
 @blp.post(f"{TICKET}/status")
 @signed_in(*STAFF)
 def ticket_status(ticket_id):
     form = TicketStatusForm().offer()
-    return _change(ticket_id, "status", form, lambda: {"status": form.status.data})
+    return _change(ticket_id, "status", form, lambda: tickets.update(
+        tenant_ctx(), ticket_id, {"status": form.status.data}))
 
 
 @blp.post(f"{TICKET}/resolution")
 @signed_in(*STAFF)
 def resolve_ticket(ticket_id):
-    """Resolve an open ticket, or reopen a resolved one (one button each)."""
+    """Resolve an unresolved ticket, or reopen a resolved one (one button each)."""
     form = QuickStatusForm()
-    return _change(ticket_id, "resolution", form, lambda: {"status": form.status.data})
+    return _change(ticket_id, "resolution", form, lambda: tickets.update(
+        tenant_ctx(), ticket_id, {"status": form.status.data}))
 
 
 @blp.post(f"{TICKET}/comments")
 @signed_in(*STAFF)
 def comment_ticket(ticket_id):
     form = CommentForm()
-    return _change(ticket_id, "comment", form, lambda: form.body.data)
+    return _change(ticket_id, "comment", form, lambda: tickets.comment(
+        tenant_ctx(), ticket_id, form.body.data))
 
 
-def _change(ticket_id: int, action: str, form, what):
-    """Send a form's change to the use case; 303 back to the ticket, or its page again with
-    the refusal beside that form (the use case's message and status)."""
+def _change(ticket_id: int, action: str, form, act):
+    """Send a form to its use case (``act``); 303 back to the ticket, or the ticket's page
+    again with the refusal beside that form, in the use case's words and status."""
     if not form.validate_on_submit():
         return _ticket_page(ticket_id, {action: form}, action, status=422)
     try:
-        if action == "comment":
-            tickets.comment(tenant_ctx(), ticket_id, what())
-        else:
-            tickets.update(tenant_ctx(), ticket_id, what())
+        act()
     except NotFound:
-        raise
+        raise  # an unknown ticket (or another tenant's) is the 404 page, not a refusal
     except ServiceError as error:
         for name, messages in (error.errors or {}).items():
             if name in form:
