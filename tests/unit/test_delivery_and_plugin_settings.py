@@ -158,3 +158,19 @@ def test_the_registration_body_is_reached_with_the_tenants_credentials(italy):
     payments.pay_final(italy.ctx, order.id, "tok_ok")
     assert italy.gateways.credentials_used == ["sta-token-123"]
     assert order_status(italy, order.id) is Status.IN_TRANSIT
+
+
+def test_a_stock_vehicle_is_offered_to_the_orders_of_its_model_awaiting_one(shop):
+    unpaid, _ = sale(shop)
+    first, _ = sale(shop)
+    second, _ = sale(shop)
+    for paid in (first, second):
+        payments.pay_reservation(shop.ctx, paid.id, "tok_ok")
+    vin = stock_vehicle(shop)
+    [vehicle], _ = delivery.stock_page(shop.ctx, 0, 10)
+    assert vehicle.vin == vin and vehicle.updated_at is not None  # in stock since
+    waiting = delivery.orders_awaiting(shop.ctx, ["urbano", "familiar"])
+    assert [order.id for order in waiting["urbano"]] == [first.id, second.id]
+    assert waiting["familiar"] == []
+    delivery.assign_stock(shop.ctx, vin, first.id)
+    assert [o.id for o in delivery.orders_awaiting(shop.ctx, ["urbano"])["urbano"]] == [second.id]

@@ -47,6 +47,22 @@ def test_only_active_staff_can_be_assigned(world, ticket):
     assert tickets.view(world.ctx, ticket)["assignee_id"] is None
 
 
+def test_the_assignees_offered_are_the_active_staff_by_name(world, clerk):
+    provision_user(world.ctx, email="c@example.test", role="customer", name="C",
+                   password="a-strong-password-1")
+    gone = provision_user(world.ctx, email="gone@shop.test", role="employee", name="Gone",
+                          password="a-strong-password-1")
+    with world.ctx.uow() as uow:
+        uow.users.table.rows[gone.id].active = False
+        uow.commit()
+    offered = tickets.assignees(world.ctx)
+    ids = [person.id for person in offered]
+    assert clerk in ids and gone.id not in ids
+    assert {person.role for person in offered} <= {"admin", "employee"}
+    assert [person.name for person in offered] == sorted(person.name for person in offered)
+    assert tickets.people(world.ctx, [clerk, None])[clerk].name == "Clerk"
+
+
 def test_a_resolved_ticket_records_when(world, ticket):
     view = tickets.update(world.ctx, ticket, {"status": "resolved"})
     assert view["resolved_at"] == world.clock.now()

@@ -81,6 +81,8 @@ class Vehicle:
     plate: str | None = None
     linked_user_id: int | None = None
     linked_at: datetime | None = None
+    #: When its status last changed: for a stock vehicle, since when it is unassigned.
+    updated_at: datetime | None = None
 
     UNASSIGNED = "unassigned"
 

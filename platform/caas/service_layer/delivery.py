@@ -1,7 +1,7 @@
 """After registration: delivery or return to the dealership, stock vehicles, linking the app."""
 from __future__ import annotations
 
-from caas.domain.orders import Status, Vehicle
+from caas.domain.orders import Order, Status, Vehicle
 from caas.i18n import lazy_gettext
 from caas.service_layer import factory
 from caas.service_layer import orders as order_service
@@ -50,6 +50,15 @@ def stock_page(ctx: TenantContext, offset: int, limit: int,
                model: str | None = None):
     with ctx.uow() as uow:
         return uow.vehicles.stock(offset, limit, model)
+
+
+def orders_awaiting(ctx: TenantContext, models: list[str]) -> dict[str, list[Order]]:
+    """Per model, the orders :func:`assign_stock` would give a vehicle of it to, oldest first."""
+    waiting: dict[str, list[Order]] = {model: [] for model in models}
+    with ctx.reader() as uow:
+        for order in uow.orders.awaiting_vehicle(list(models)):
+            waiting[order.model].append(order)
+    return waiting
 
 
 def assign_stock(ctx: TenantContext, vin: str, order_id: int) -> None:

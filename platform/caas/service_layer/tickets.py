@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from caas.service_layer.unit_of_work import StaleTicket
 from caas.domain.tickets import ChangeKind, EmptyComment, Ticket
-from caas.domain.users import STAFF_ROLES
+from caas.domain.users import STAFF_ROLES, User
 from caas.i18n import lazy_gettext
 from caas.service_layer.errors import Conflict, Invalid, NotFound
 from caas.service_layer.context import TenantContext
@@ -52,6 +52,18 @@ def comment(ctx: TenantContext, ticket_id: int, body: str) -> dict:
         uow.commit()
         return next(entry for entry in _comments(uow.tickets.history(ticket.id))
                     if entry["id"] == comment_id)
+
+
+def assignees(ctx: TenantContext) -> list[User]:
+    """The staff a ticket may be given to (those :func:`update` accepts), by name."""
+    with ctx.reader() as uow:
+        return uow.users.active_staff()
+
+
+def people(ctx: TenantContext, user_ids) -> dict[int, User]:
+    """The accounts named by tickets (customers, assignees), by id; ``None`` ids are skipped."""
+    with ctx.reader() as uow:
+        return uow.users.many([user_id for user_id in user_ids if user_id is not None])
 
 
 def _load(uow, ticket_id: int) -> Ticket:

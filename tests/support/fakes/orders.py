@@ -6,7 +6,7 @@ import copy
 
 from caas.service_layer.unit_of_work import LiveServiceExists, StaleOrder, StaleService
 from caas.context import current_actor
-from caas.domain.orders import Order, Status, Vehicle
+from caas.domain.orders import AWAITING_VEHICLE, Order, Status, Vehicle
 from caas.domain.services import Service, ServiceStatus
 from tests.support.fakes.repositories import Repository, page
 
@@ -112,6 +112,10 @@ class Orders(Repository):
                     order.status is not Status.REGISTERING or self._late(order, registration_due))]
         return page(rows, offset, limit)
 
+    def awaiting_vehicle(self, models):
+        return [copy.deepcopy(order) for order in self.table.where()
+                if order.model in models and order.status in AWAITING_VEHICLE]
+
     def history(self, order_ids):
         return _history(self.uow, "order_events", order_ids)
 
@@ -120,19 +124,23 @@ class Vehicles(Repository):
     TABLE = "vehicles"
 
     def add(self, vehicle: Vehicle) -> None:
-        self.table.insert(copy.copy(vehicle), key=vehicle.vin)
+        vehicle = copy.copy(vehicle)
+        vehicle.updated_at = self.now()
+        self.table.insert(vehicle, key=vehicle.vin)
 
     def get(self, vin):
         return copy.copy(self.table.rows.get(vin))
 
     def save(self, vehicle: Vehicle) -> None:
-        self.table.rows[vehicle.vin] = copy.copy(vehicle)
+        vehicle = copy.copy(vehicle)
+        vehicle.updated_at = self.now()
+        self.table.rows[vehicle.vin] = vehicle
 
     def claim_from_stock(self, vin, order_id) -> bool:
         vehicle = self.table.rows.get(vin)
         if vehicle is None or vehicle.status != Vehicle.UNASSIGNED:
             return False
-        vehicle.status, vehicle.order_id = "assigned", order_id
+        vehicle.status, vehicle.order_id, vehicle.updated_at = "assigned", order_id, self.now()
         return True
 
     def link(self, vin, user_id) -> bool:

@@ -57,6 +57,11 @@ class Users(Repository):
                  if user.role in ("admin", "employee")]
         return page(staff, offset, limit)
 
+    def active_staff(self):
+        return sorted((copy.copy(user) for user in self.table.rows.values()
+                       if user.role in ("admin", "employee") and user.active),
+                      key=lambda user: (user.name, user.id))
+
     def set_password(self, user_id, password_hash):
         user = self.table.rows[user_id]
         user.password_hash, user.password_changed_at = password_hash, self.now()

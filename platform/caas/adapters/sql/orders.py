@@ -12,7 +12,7 @@ from caas.adapters.sql.audit import AuditLog, read_history, record_steps
 from caas.adapters.sql.rows import aware, page
 from caas.clock import WALL, TenantClock
 from caas.domain.money import Money
-from caas.domain.orders import Order, Status
+from caas.domain.orders import AWAITING_VEHICLE, Order, Status
 from caas.service_layer.unit_of_work import StaleOrder
 
 
@@ -119,6 +119,15 @@ class OrderRepository:
             sa.or_(orders.status != Status.REGISTERING.value, self._late(registration_due)))
         rows, total = page(self.conn, query, orders.id.desc(), offset, limit)
         return [self._order(row) for row in rows], total
+
+    def awaiting_vehicle(self, models: list[str]) -> list[Order]:
+        """Orders of ``models`` that could take a vehicle now, oldest first."""
+        table = tables.orders
+        rows = self.conn.execute(sa.select(table).where(
+            table.c.model.in_(sorted(set(models))),
+            table.c.status.in_(sorted(status.value for status in AWAITING_VEHICLE)))
+            .order_by(table.c.id))
+        return [self._order(row) for row in rows]
 
     def history(self, order_ids: list[int]) -> dict[int, list[dict]]:
         return read_history(self.conn, tables.order_events, order_ids)

@@ -7,7 +7,7 @@ from sqlalchemy.engine import Connection
 from caas.adapters.sql import tables
 from caas.adapters.sql.rows import aware
 from caas.clock import WALL, TenantClock
-from caas.domain.users import Operator, User
+from caas.domain.users import STAFF_ROLES, Operator, User
 
 
 class OperatorRepository:
@@ -83,6 +83,14 @@ class UserRepository:
         total = self.conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar()
         rows = self.conn.execute(query.order_by(tables.users.c.id).offset(offset).limit(limit))
         return [self._user(row) for row in rows], total
+
+    def active_staff(self) -> list[User]:
+        """Every active employee and admin, by name."""
+        table = tables.users
+        rows = self.conn.execute(sa.select(table).where(
+            table.c.role.in_(STAFF_ROLES), table.c.active.is_(True))
+            .order_by(table.c.name, table.c.id))
+        return [self._user(row) for row in rows]
 
     def set_password(self, user_id: int, password_hash: str) -> None:
         self.conn.execute(tables.users.update().where(tables.users.c.id == user_id)

@@ -19,7 +19,7 @@ class VehicleRepository:
     def _vehicle(row) -> Vehicle:
         return Vehicle(vin=row.vin, model=row.model, status=row.status, order_id=row.order_id,
                        plate=row.plate, linked_user_id=row.linked_user_id,
-                       linked_at=aware(row.linked_at))
+                       linked_at=aware(row.linked_at), updated_at=aware(row.updated_at))
 
     def add(self, vehicle: Vehicle) -> None:
         now = self.now()

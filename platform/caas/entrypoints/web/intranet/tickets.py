@@ -1,1 +1,113 @@
-"""(to be written)"""
+"""Support tickets: staff list them, read one with its history, and assign, resolve, reopen or
+comment on it, through the same use cases as the API (:mod:`service_layer.tickets`)."""
+from __future__ import annotations
+
+from flask import redirect, request, url_for
+
+from caas.domain.tickets import TicketStatus
+from caas.entrypoints.web import navigation, rendering
+from caas.entrypoints.web.intranet.paging import Paging
+from caas.entrypoints.web.intranet.ticket_forms import (AssignTicketForm, CommentForm,
+                                                        QuickStatusForm, TicketFilterForm,
+                                                        TicketStatusForm)
+from caas.entrypoints.web.pages import STAFF, blp, signed_in, tenant_ctx
+from caas.i18n import lazy_gettext
+from caas.service_layer import sales, tickets
+from caas.service_layer.errors import NotFound, ServiceError
+
+navigation.link("web.tickets", lazy_gettext("Support tickets"), *STAFF, position=40)
+
+TICKET = "/tickets/<int(max=2147483647):ticket_id>"
+
+
+@blp.get("/tickets", endpoint="tickets")
+@signed_in(*STAFF)
+def tickets_list():
+    staff = tickets.assignees(tenant_ctx())
+    form = TicketFilterForm(request.args).offer(staff)
+    valid = form.validate()
+    paging = Paging.requested()
+    found, total = tickets.page(tenant_ctx(), paging.offset, paging.size,
+                                **(form.filters() if valid else {}))
+    people = tickets.people(tenant_ctx(), [ticket.assignee_id for ticket in found])
+    return rendering.page(
+        "intranet/tickets.html", 200 if valid else 422, tickets=found, people=people,
+        form=form, paging=paging.of(total),
+        arguments={name: value for name, value in request.args.items() if name != "page"})
+
+
+@blp.get(TICKET)
+@signed_in(*STAFF)
+def ticket(ticket_id):
+    return _ticket_page(ticket_id)
+
+
+@blp.post(f"{TICKET}/assignee")
+@signed_in(*STAFF)
+def assign_ticket(ticket_id):
+    form = AssignTicketForm().offer(tickets.assignees(tenant_ctx()))
+    return _change(ticket_id, "assignee", form, lambda: tickets.update(
+        tenant_ctx(), ticket_id, {"assignee_id": form.assignee_id.data}))
+
+
+@blp.post(f"{TICKET}/status")
+@signed_in(*STAFF)
+def ticket_status(ticket_id):
+    form = TicketStatusForm().offer()
+    return _change(ticket_id, "status", form, lambda: tickets.update(
+        tenant_ctx(), ticket_id, {"status": form.status.data}))
+
+
+@blp.post(f"{TICKET}/resolution")
+@signed_in(*STAFF)
+def resolve_ticket(ticket_id):
+    """Resolve an unresolved ticket, or reopen a resolved one (one button each)."""
+    form = QuickStatusForm()
+    return _change(ticket_id, "resolution", form, lambda: tickets.update(
+        tenant_ctx(), ticket_id, {"status": form.status.data}))
+
+
+@blp.post(f"{TICKET}/comments")
+@signed_in(*STAFF)
+def comment_ticket(ticket_id):
+    form = CommentForm()
+    return _change(ticket_id, "comment", form, lambda: tickets.comment(
+        tenant_ctx(), ticket_id, form.body.data))
+
+
+def _change(ticket_id: int, action: str, form, act):
+    """Send a form to its use case (``act``); 303 back to the ticket, or the ticket's page
+    again with the refusal beside that form, in the use case's words and status."""
+    if not form.validate_on_submit():
+        return _ticket_page(ticket_id, {action: form}, action, status=422)
+    try:
+        act()
+    except NotFound:
+        raise  # an unknown ticket (or another tenant's) is the 404 page, not a refusal
+    except ServiceError as error:
+        for name, messages in (error.errors or {}).items():
+            if name in form:
+                form[name].errors = list(messages)
+        return _ticket_page(ticket_id, {action: form}, action, error.message, error.status)
+    return redirect(url_for(".ticket", ticket_id=ticket_id, done=action), 303)
+
+
+def _ticket_page(ticket_id, forms=None, refused=None, problem=None, status=200):
+    ctx = tenant_ctx()
+    shown = tickets.view(ctx, ticket_id)
+    staff = tickets.assignees(ctx)
+    people = tickets.people(ctx, [shown["customer_id"], shown["assignee_id"], *(
+        value for entry in shown["history"] if entry["change"] == "assignee"
+        for value in (entry["before"]["assignee_id"], entry["after"]["assignee_id"]))])
+    forms = {"assignee": AssignTicketForm(formdata=None, assignee_id=shown["assignee_id"]),
+             "status": TicketStatusForm(formdata=None, status=shown["status"].value),
+             "resolution": QuickStatusForm(formdata=None, status=(
+                 TicketStatus.OPEN if shown["status"] is TicketStatus.RESOLVED
+                 else TicketStatus.RESOLVED).value),
+             "comment": CommentForm(formdata=None), **(forms or {})}
+    forms["assignee"].offer(staff)
+    forms["status"].offer()
+    order = sales.order_view(ctx, shown["order_id"]) if shown["order_id"] else None
+    return rendering.page("intranet/ticket.html", status, ticket=shown, people=people,
+                          order=order, forms=forms, refused=refused, problem=problem,
+                          done=request.args.get("done"))
