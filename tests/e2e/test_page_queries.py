@@ -1,0 +1,77 @@
+"""The pages' SQL is bounded: a page lists 5 orders or 60 with as many statements (no query
+per row, the N+1 that makes a page slow only once a dealership has data)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from tests.support.api import ADMIN_PASSWORD, password_in
+from tests.support.journey import sell
+from tests.support.web import sign_in
+
+FEW, MANY = 5, 60
+#: The pages whose rows grow with the orders: (who reads it, its path under the tenant's;
+#: ``{order}`` is one of the customer's orders).
+PAGES = [
+    ("customer", "vehicles"),
+    ("employee", "orders"),
+]
+
+
+@contextmanager
+def statements():
+    """The SQL statements every engine runs meanwhile (the control database's and the
+    tenants')."""
+    ran: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        ran.append(statement)
+    sa.event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield ran
+    finally:
+        sa.event.remove(Engine, "before_cursor_execute", record)
+
+
+def _count(client, address: str) -> tuple[int, list[str]]:
+    assert client.get(address).status_code == 200, address  # warm: caches filled once
+    with statements() as ran:
+        response = client.get(address)
+    assert response.status_code == 200, address
+    return len(ran), ran
+
+
+@pytest.fixture
+def readers(app, shop, mailbox, drain):
+    """The shop with ``FEW`` orders of one customer, and that customer's and an employee's
+    signed-in clients; ``readers.sell(n)`` sells them ``n`` more."""
+    email = "many-orders@example.test"
+    orders = [sell(shop, email=email)["order"] for _ in range(FEW)]
+    drain()
+    [message] = [m for m in mailbox.messages(email) if email in m["body"]]
+    clients = {"customer": app.test_client(), "employee": app.test_client()}
+    assert sign_in(clients["customer"], shop.slug, email, password_in(message)).status_code == 303
+    assert sign_in(clients["employee"], shop.slug, f"employee@{shop.slug}.test",
+                   ADMIN_PASSWORD).status_code == 303
+    shop.clients, shop.orders = clients, orders
+    shop.sell = lambda n: orders.extend(sell(shop, email=email)["order"] for _ in range(n))
+    return shop
+
+
+def test_no_page_runs_more_statements_with_more_orders(readers):
+    def counts():
+        return {(reader, path): _count(readers.clients[reader], f"/t/{readers.slug}/" +
+                                       path.format(order=readers.orders[0]["id"]))
+                for reader, path in PAGES}
+    few = counts()
+    assert all(count for count, _ in few.values()), few  # the pages' own queries are seen
+    readers.sell(MANY - FEW)
+    many = counts()
+    grown = {page: (few[page][0], many[page][0]) for page in PAGES
+             if many[page][0] > few[page][0]}
+    assert not grown, "statements per page with {} and {} orders: {}\n{}".format(
+        FEW, MANY, grown, "\n".join(f"{page}:\n  " + "\n  ".join(many[page][1])
+                                    for page in grown))
