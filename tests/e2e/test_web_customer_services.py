@@ -12,9 +12,13 @@ from caas import CatalogOption, hookimpl
 from caas.i18n import translation
 from tests.support.api import password_in
 from tests.support.billing import usage_pricing
+from tests.support.fakes import plugins
+from tests.support.languages import country_speaking, translated_languages
 from tests.support.journey import (customer, enable_options, linked_vehicle, pay, sell,
                                    set_up_catalog, to_in_transit)
 from tests.support.web import csrf_token, send_form, sign_in, texts
+# The check of the pages' shared language test: a text still the catalog's English.
+from tests.e2e.test_web_page_languages import _left_in_english as left_in_english
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -383,3 +387,32 @@ def test_hostile_option_and_customer_names_are_escaped(shop, operator, client, m
         html = client.get(address).get_data(as_text=True)
         assert HOSTILE not in html, address
     assert "&lt;script&gt;" in client.get(f"{vehicle}/catalog").get_data(as_text=True)
+
+
+# --- every page in every language ----------------------------------------------------------------
+
+@pytest.mark.parametrize("language", translated_languages())
+def test_every_page_of_vehicles_and_services_is_in_the_readers_language(
+        make_tenant, operator, client, mailbox, drain, language):
+    country = country_speaking(language)
+    if country is None:
+        pytest.skip(f"no installed country's tenants read {language}")
+    shop = make_tenant(country)
+    set_up_catalog(shop)
+    enable_options(shop)
+    api_buyer, _ = linked_vehicle(shop, operator, client, mailbox, drain, country,
+                                  locale=plugins().countries[country].default_locale)
+    vehicle = signed_in_buyer(client, shop, mailbox, api_buyer)
+    service = service_address(buy(client, vehicle))
+    drain()
+    english = left_in_english(language)
+    pages = {"vehicles": client.get(f"/t/{shop.slug}/vehicles"), "vehicle": client.get(vehicle),
+             "catalog": client.get(f"{vehicle}/catalog"),
+             "refused token": buy(client, vehicle, "performance_boost", "not a token"),
+             "declined": buy(client, vehicle, "performance_boost", "tok_decline"),
+             "services": client.get(f"/t/{shop.slug}/services"), "service": client.get(service),
+             "withdrawal": client.get(f"{service}/withdraw")}
+    for name, response in pages.items():
+        assert response.mimetype == "text/html", name
+        shown = texts(response.get_data(as_text=True))
+        assert [text for text in shown if english(text)] == [], (language, name)
