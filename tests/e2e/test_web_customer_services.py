@@ -10,11 +10,15 @@ import pytest
 
 from caas import CatalogOption, hookimpl
 from caas.i18n import translation
-from caas.sandboxes import faults
 from tests.support.api import password_in
+from tests.support.billing import usage_pricing
+from tests.support.fakes import plugins
+from tests.support.languages import country_speaking, translated_languages
 from tests.support.journey import (customer, enable_options, linked_vehicle, pay, sell,
                                    set_up_catalog, to_in_transit)
 from tests.support.web import csrf_token, send_form, sign_in, texts
+# The check of the pages' shared language test: a text still the catalog's English.
+from tests.e2e.test_web_page_languages import _left_in_english as left_in_english
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -142,7 +146,7 @@ def test_another_customers_vehicle_and_service_are_not_found(shop, buyer, operat
                                                              mailbox, drain):
     vehicle, _ = buyer
     service = service_address(buy(client, vehicle))
-    client.post(f"/t/{shop.slug}/sign-out", data={"csrf_token": csrf_token(client.get(vehicle).get_data(as_text=True))})
+    send_form(client, vehicle, f"/t/{shop.slug}/sign-out")
     other, _ = linked_vehicle(shop, operator, client, mailbox, drain)
     signed_in_buyer(client, shop, mailbox, other)
     for address in (vehicle, f"{vehicle}/state", f"{vehicle}/catalog", service,
@@ -186,12 +190,17 @@ def test_the_catalog_gives_price_billing_and_why_an_option_is_blocked(shop, buye
                                                                        drain):
     vehicle, vin = buyer
     app.extensions["caas_sandboxes"].vss.set_vehicle(vin, "overdue")
+    usage_pricing("1.50", "10")(shop)
     page = client.get(f"{vehicle}/catalog")
     assert page.status_code == 200
     shown = page_text(page)
     assert "249,00 €" in shown and es("One-time") in shown and es("Monthly") in shown
     assert es("Limited time: %(days)s days") % {"days": 30} in shown  # performance boost
-    assert "Free trial" not in shown and es("Available") in shown
+    # Premium connectivity: a free trial, and its data beyond what is included.
+    assert es("Free trial of %(days)s days") % {"days": 14} in shown
+    assert es("Usage price: %(price)s per %(unit)s beyond %(included)s included") % {
+        "price": "1,50 €", "unit": "GB", "included": "10"} in shown
+    assert es("Available") in shown
     assert translation("Your vehicle's maintenance is overdue. Please complete the scheduled "
                        "service first.", "es") in shown
     html = page.get_data(as_text=True)
@@ -378,3 +387,32 @@ def test_hostile_option_and_customer_names_are_escaped(shop, operator, client, m
         html = client.get(address).get_data(as_text=True)
         assert HOSTILE not in html, address
     assert "&lt;script&gt;" in client.get(f"{vehicle}/catalog").get_data(as_text=True)
+
+
+# --- every page in every language ----------------------------------------------------------------
+
+@pytest.mark.parametrize("language", translated_languages())
+def test_every_page_of_vehicles_and_services_is_in_the_readers_language(
+        make_tenant, operator, client, mailbox, drain, language):
+    country = country_speaking(language)
+    if country is None:
+        pytest.skip(f"no installed country's tenants read {language}")
+    shop = make_tenant(country)
+    set_up_catalog(shop)
+    enable_options(shop)
+    api_buyer, _ = linked_vehicle(shop, operator, client, mailbox, drain, country,
+                                  locale=plugins().countries[country].default_locale)
+    vehicle = signed_in_buyer(client, shop, mailbox, api_buyer)
+    service = service_address(buy(client, vehicle))
+    drain()
+    english = left_in_english(language)
+    pages = {"vehicles": client.get(f"/t/{shop.slug}/vehicles"), "vehicle": client.get(vehicle),
+             "catalog": client.get(f"{vehicle}/catalog"),
+             "refused token": buy(client, vehicle, "performance_boost", "not a token"),
+             "declined": buy(client, vehicle, "performance_boost", "tok_decline"),
+             "services": client.get(f"/t/{shop.slug}/services"), "service": client.get(service),
+             "withdrawal": client.get(f"{service}/withdraw")}
+    for name, response in pages.items():
+        assert response.mimetype == "text/html", name
+        shown = texts(response.get_data(as_text=True))
+        assert [text for text in shown if english(text)] == [], (language, name)
