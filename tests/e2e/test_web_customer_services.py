@@ -5,6 +5,7 @@ withdrawal's rule and refund before it, and nobody else's vehicle or service."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -56,6 +57,14 @@ def buyer(shop, owned, client, mailbox):
     """(the vehicle page's address, the VIN) of a signed-in customer's linked vehicle."""
     api_buyer, vin = owned
     return signed_in_buyer(client, shop, mailbox, api_buyer), vin
+
+
+def _sent(iot, vin: str, seconds: float = 10.0) -> list[dict]:
+    """The commands the vehicle has received, once the activation job has sent one."""
+    deadline = time.monotonic() + seconds
+    while not iot.commands(vin) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return iot.commands(vin)
 
 
 def ledger(operator, slug, *types):
@@ -213,8 +222,9 @@ def test_the_catalog_gives_price_billing_and_why_an_option_is_blocked(shop, buye
 
 
 def test_a_purchase_is_followed_live_until_active_and_charged_once_however_often_sent(
-        shop, buyer, client, operator, drain):
-    vehicle, _ = buyer
+        shop, buyer, client, operator, drain, iot):
+    vehicle, vin = buyer
+    iot.set_behaviour(vin, "pending")  # the vehicle answers when the test says so
     key = _once_key(client, f"{vehicle}/catalog")
     form = client.get(f"{vehicle}/catalog").get_data(as_text=True)
     fields = {"csrf_token": csrf_token(form), "option": "heated_seats",
@@ -228,6 +238,9 @@ def test_a_purchase_is_followed_live_until_active_and_charged_once_however_often
     html = page.get_data(as_text=True)
     assert es("Activating") in page_text(page)
     assert f'hx-get="{service}/status"' in html
+    iot.set_behaviour(vin, "ok")  # the commands sent from now on; the first one answers:
+    for command in _sent(iot, vin):
+        iot.complete(command["command_id"], "succeeded")
     drain()
     live = client.get(f"{service}/status")
     assert es("Active") in page_text(live) and "hx-get" not in live.get_data(as_text=True)

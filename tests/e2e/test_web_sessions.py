@@ -29,7 +29,12 @@ def signed_in(tmp_path):
                            role="employee", name="Eva", password=ADMIN_PASSWORD)
         client = app.test_client()
         assert sign_in(client, slug, f"employee@{slug}.test", ADMIN_PASSWORD).status_code == 303
-        return lambda: client.get(f"/t/{slug}/orders").status_code
+        def orders(**request):
+            response = client.get(f"/t/{slug}/orders", **request)
+            if response.status_code == 204:
+                assert response.headers["HX-Redirect"] == f"/t/{slug}/sign-in"
+            return response.status_code
+        return orders
     return start
 
 
@@ -52,3 +57,9 @@ def test_a_session_is_not_renewed_past_its_maximum_age(signed_in):
     assert orders() == 200  # its token is still good, but not renewed
     time.sleep(1.6)
     assert orders() == 302
+
+
+def test_a_live_part_of_a_page_whose_session_ended_sends_the_whole_page_to_sign_in(signed_in):
+    orders = signed_in()
+    time.sleep(TOKEN_SECONDS + 0.2)
+    assert orders(headers={"HX-Request": "true"}) == 204  # htmx follows HX-Redirect

@@ -96,6 +96,12 @@ def signed_in(*roles: str):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             if g.web_actor is None:
+                if request.headers.get("HX-Request"):
+                    # A live part of a page whose session ended: the whole page goes to
+                    # sign in, rather than the sign-in page into the part.
+                    response = current_app.response_class(status=204)
+                    response.headers["HX-Redirect"] = url_for("web.sign_in")
+                    return response
                 return redirect(url_for("web.sign_in"))
             if g.web_actor.role not in roles:
                 abort(403)
