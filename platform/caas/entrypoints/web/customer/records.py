@@ -7,7 +7,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import abort, current_app, request
 
 from caas.entrypoints.web import rendering
 
@@ -28,10 +28,6 @@ class Paging:
     total: int
 
     @property
-    def offset(self) -> int:
-        return (self.number - 1) * PER_PAGE
-
-    @property
     def has_previous(self) -> bool:
         return self.number > 1
 
@@ -46,9 +42,12 @@ def requested_page() -> int:
 
 
 def read_page(read):
-    """``read(offset, limit) -> (rows, total)`` for the requested page: (rows, :class:`Paging`)."""
+    """``read(offset, limit) -> (rows, total)`` for the requested page: (rows, :class:`Paging`);
+    a page past the last one does not exist (404)."""
     number = requested_page()
     rows, total = read((number - 1) * PER_PAGE, PER_PAGE)
+    if number > 1 and not rows:
+        abort(404)
     return rows, Paging(number, total)
 
 
