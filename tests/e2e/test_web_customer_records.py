@@ -146,6 +146,8 @@ def test_maintenance_history_then_the_last_known_one_marked_stale_when_the_vss_i
     web, page = _signed_in(app, buyer), f"/t/{shop.slug}/maintenance"
     fresh = texts(_html(web, page))
     assert "Taller Norte" in fresh and "12.000 km" in fresh and "2 may 2024" in fresh
+    assert f"Urbano EV · {buyer.api.get('/api/v1/me/expediente').json['vehicles'][0]['plate']}" \
+        in fresh
     assert translation("Overdue", "es") in fresh
     assert 'class="stale"' not in _html(web, page)
     operator.put("/sandbox/vss/mode", json={"mode": "down"})
@@ -262,6 +264,7 @@ def test_bad_quiet_hours_are_shown_inline_and_change_nothing(
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
     assert 'aria-invalid="true"' in html and 'class="field-error"' in html
+    assert 'role="alert"' in html  # and the summary at the top
     assert translation(message, "es") in html
     assert _preferences(buyer) == before
 
