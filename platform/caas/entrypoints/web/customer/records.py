@@ -38,7 +38,7 @@ class Paging:
 
 def requested_page() -> int:
     """The ``?page=`` asked for: 1 when absent or not a positive number."""
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return max(request.args.get("page", 1, type=int), 1)
 
 
 def read_page(read):
@@ -57,22 +57,22 @@ def file(content: bytes, content_type: str, filename: str):
     response = current_app.response_class(content, content_type=content_type)
     response.headers["Content-Disposition"] = \
         f'{"inline" if shown else "attachment"}; filename="{filename}"'
-    response.headers["Content-Security-Policy"] = FILE_POLICY
-    return _private(response)
+    return _served(response, FILE_POLICY)
 
 
 def html_document(html: str):
     """A document the platform wrote (an invoice): its own stylesheet, and nothing else."""
-    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()}'"
-                      for style in _STYLE.findall(html))
+    styles = " ".join(f"'sha256-{_digest(style)}'" for style in _STYLE.findall(html))
     response = current_app.response_class(html, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = \
-        FILE_POLICY + (f"; style-src {hashes}" if hashes else "")
-    return _private(response)
+    return _served(response, FILE_POLICY + (f"; style-src {styles}" if styles else ""))
 
 
-def _private(response):
-    policy = response.headers["Content-Security-Policy"]
+def _digest(text: str) -> str:
+    return base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+
+def _served(response, policy: str):
+    """The headers of every page (signed-in: not cached), with the file's own policy."""
     rendering.with_headers(response)
     response.headers["Content-Security-Policy"] = policy
     return response
