@@ -1,6 +1,7 @@
 """The customer's records in the browser, in German and in French: each page reached from the
 menu without serious accessibility violations or console errors, a credit note's document
-opened from the invoices, and the notification settings changed with the keyboard alone."""
+opened from the invoices, the notification settings changed with the keyboard alone, and
+every page at a phone's width."""
 import pytest
 from playwright.sync_api import expect
 
@@ -87,3 +88,15 @@ def test_the_notification_settings_are_changed_with_the_keyboard_alone(
     assert customer.api.get("/api/v1/me/notification-preferences").json == {
         "email": True, "push": True, "sms": False, "vehicle_display": True,
         "quiet_hours": {"start": "22:00", "end": "07:00"}}
+
+
+def test_on_a_phones_width_the_records_fit_and_their_tables_scroll(
+        page, make_tenant, operator, client, mailbox, drain):
+    customer = invoiced_customer(make_tenant, operator, client, mailbox, drain)
+    _sign_in(page, customer)
+    page.set_viewport_size({"width": 360, "height": 740})
+    for address in ("invoices", "documents", "maintenance", "notifications",
+                    "notifications/preferences"):
+        page.goto(f"/t/{customer.shop.slug}/{address}")
+        assert page.locator("main").evaluate("main => main.scrollWidth <= main.clientWidth"), \
+            address

@@ -65,10 +65,14 @@ def test_a_credit_note_says_what_it_credits_and_its_document_is_the_apis(app, in
     assert f"{translation('Credit note', 'es')} {note['number']}" in texts(html)
     assert f'<a href="{base}/invoices/{invoice["id"]}">{invoice["number"]}</a>' in html
     assert "-249,00 €" in texts(html)
+    # Its line says what is credited, as its document does.
+    credited = translation("%(option)s, credited", "es").replace("%(option)s", "")
+    [line] = [text for text in texts(html) if text.endswith(credited)]
     document = web.get(f"{base}/invoices/{note['id']}/document")
     assert document.status_code == 200 and document.mimetype == "text/html"
     assert document.get_data() == invoiced.api.get(
         f"/api/v1/invoices/{note['id']}/document").get_data()
+    assert line in texts(document.get_data(as_text=True))
     # Its own stylesheet only: no script may run in it, and no other site may frame it.
     policy = document.headers["Content-Security-Policy"]
     assert "default-src 'none'" in policy and "style-src 'sha256-" in policy
@@ -142,6 +146,8 @@ def test_maintenance_history_then_the_last_known_one_marked_stale_when_the_vss_i
     web, page = _signed_in(app, buyer), f"/t/{shop.slug}/maintenance"
     fresh = texts(_html(web, page))
     assert "Taller Norte" in fresh and "12.000 km" in fresh and "2 may 2024" in fresh
+    assert f"Urbano EV · {buyer.api.get('/api/v1/me/expediente').json['vehicles'][0]['plate']}" \
+        in fresh
     assert translation("Overdue", "es") in fresh
     assert 'class="stale"' not in _html(web, page)
     operator.put("/sandbox/vss/mode", json={"mode": "down"})
@@ -169,17 +175,19 @@ def test_a_vehicle_the_vss_never_answered_for_says_so(app, shop, operator, clien
                     "vehicle to show yet. Try again later.").render("es-ES") in texts(html)
 
 
-def test_a_hostile_workshop_name_and_manual_title_are_shown_escaped(
-        app, shop, operator, client, mailbox, drain):
+def test_hostile_names_titles_and_workshops_are_shown_escaped(
+        app, make_tenant, operator, client, mailbox, drain):
+    buyer = invoiced_customer(make_tenant, operator, client, mailbox, drain, name=HOSTILE)
+    shop = buyer.shop
     assert shop.admin.post(f"/api/v1/models/{MODEL}/manual?title=%3Cscript%3Ealert(1)"
                            "%3C/script%3E&filename=m.pdf", data=b"%PDF",
                            content_type="application/pdf").status_code == 201
-    buyer = delivered_customer(shop, operator, client, mailbox, drain, name=HOSTILE)
     app.extensions["caas_sandboxes"].vss.set_vehicle(buyer.vin, "current", [
         {"date": "2024-05-02", "workshop": HOSTILE, "kind": HOSTILE, "mileage_km": 1}])
+    invoice, _ = _invoices(buyer)
     web = _signed_in(app, buyer)
-    for page in ("documents", "maintenance"):
-        html = _html(web, f"/t/{shop.slug}/{page}")
+    for page in (*PAGES, f"invoices/{invoice['id']}", f"invoices/{invoice['id']}/document"):
+        html = web.get(f"/t/{shop.slug}/{page}").get_data(as_text=True)
         assert HOSTILE not in html and ESCAPED in html, page
 
 
@@ -195,6 +203,18 @@ def test_notifications_newest_first_in_the_customers_language(app, invoiced):
     assert subjects and all(subject in shown for subject in subjects)
     positions = [html.index(subject) for subject in dict.fromkeys(subjects)]
     assert positions == sorted(positions)  # as the API: newest first
+
+
+def test_notifications_are_read_a_page_at_a_time(app, invoiced, monkeypatch):
+    from caas.entrypoints.web.customer import records
+    monkeypatch.setattr(records, "PER_PAGE", 2)
+    web, page = _signed_in(app, invoiced), f"/t/{invoiced.shop.slug}/notifications"
+    first = _html(web, page)
+    assert f'href="{page}?page=2" rel="next"' in first and 'rel="prev"' not in first
+    second = _html(web, f"{page}?page=2")
+    assert f'href="{page}?page=1" rel="prev"' in second
+    assert _html(web, f"{page}?page=oops") == first
+    _html(web, f"{page}?page=999", 404)
 
 
 def test_another_customers_notifications_are_not_shown(app, invoiced, operator, client,
@@ -244,6 +264,7 @@ def test_bad_quiet_hours_are_shown_inline_and_change_nothing(
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
     assert 'aria-invalid="true"' in html and 'class="field-error"' in html
+    assert 'role="alert"' in html  # and the summary at the top
     assert translation(message, "es") in html
     assert _preferences(buyer) == before
 

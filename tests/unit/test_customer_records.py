@@ -36,6 +36,7 @@ def test_the_maintenance_of_each_delivered_vehicle_stale_while_the_vss_is_down(w
         completion_percentage=50, history=[{"date": "2027-02-01"}]))
     [fresh] = customer_record.vehicle_maintenance(world.ctx, customer["id"])
     assert fresh["vin"] == vin and fresh["plate"] == "1234 BCD" and fresh["model"] == "urbano"
+    assert fresh["model_name"] == "Urbano"
     assert fresh["stale"] is False and fresh["history"] == [{"date": "2027-02-01"}]
     world.gateways.vss.will("maintenance", VssUnavailable("down"))
     [stale] = customer_record.vehicle_maintenance(world.ctx, customer["id"])

@@ -50,9 +50,12 @@ def vehicle_maintenance(ctx: TenantContext, customer_id: int) -> list[dict]:
     plate: the VSS's answer, or its last one marked ``stale`` while the VSS is down."""
     with ctx.reader() as uow:
         orders, _ = uow.orders.page(0, 1000, customer_id=customer_id)
-        vehicles = _vehicles(uow, orders, customer_id)
+        vehicles = _maintained(_vehicles(uow, orders, customer_id))
+        names = {code: (uow.catalog.model(code) or {}).get("name", code)
+                 for code in {vehicle["model"] for vehicle in vehicles}}
     return [{**maintenance_view(ctx, vehicle["vin"]), "model": vehicle["model"],
-             "plate": vehicle["plate"]} for vehicle in _maintained(vehicles)]
+             "model_name": names[vehicle["model"]], "plate": vehicle["plate"]}
+            for vehicle in vehicles]
 
 
 def _maintained(vehicles: list[dict]) -> list[dict]:

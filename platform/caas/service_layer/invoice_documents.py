@@ -69,10 +69,9 @@ def _line_text(t, line: dict, option: str, where: str) -> str:
     return option
 
 
-def render_html(ctx: TenantContext, invoice: dict,
-                credited_number: str | None = None) -> str:
-    """``invoice`` as :func:`caas.service_layer.billing.views.invoice` returns it."""
-    locale = invoice["locale"]
+def line_descriptions(ctx: TenantContext, invoice: dict, locale: str) -> list[str]:
+    """What each line of ``invoice`` bills, in ``locale``'s language: ``Heated seats,
+    credited``, ``Extended range, 15 of 29 days``..."""
     where = babel_locale(locale)
     t = translations(locale, ctx.tenant.default_locale)
 
@@ -88,12 +87,25 @@ def render_html(ctx: TenantContext, invoice: dict,
             return _usage_text(t, line, ctx.plugins.catalog_options.get(line["option"]),
                                locale, ctx.tenant.default_locale, money)
         return _line_text(t, line, name(line["option"]), where)
+    return [description(line) for line in invoice["lines"]]
 
-    lines = [{"description": description(line),
+
+def render_html(ctx: TenantContext, invoice: dict,
+                credited_number: str | None = None) -> str:
+    """``invoice`` as :func:`caas.service_layer.billing.views.invoice` returns it."""
+    locale = invoice["locale"]
+    where = babel_locale(locale)
+    t = translations(locale, ctx.tenant.default_locale)
+
+    def money(value) -> str:
+        return format_currency(value.amount, value.currency, locale=where)
+
+    lines = [{"description": description,
               "net": money(line["net"]), "vat": money(line["vat"]),
               "total": money(line["total"]),
               "rate": format_percent(float(line["vat_rate"]), "#,##0.##%", locale=where)}
-             for line in invoice["lines"]]
+             for line, description in zip(invoice["lines"],
+                                          line_descriptions(ctx, invoice, locale))]
     period = invoice["period"]
     address = invoice["customer_address"] or {}
     return _environment().get_template("invoice.html").render(

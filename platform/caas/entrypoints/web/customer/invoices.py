@@ -1,14 +1,17 @@
 """The customer's invoices and credit notes, each with its document (the API's own)."""
 from __future__ import annotations
 
+from babel.dates import format_date
 from babel.numbers import format_percent
 from flask import g
 
 from caas import i18n
+from caas.domain.billing import Period
 from caas.entrypoints.web import navigation, rendering
 from caas.entrypoints.web.customer import record_labels, records
 from caas.entrypoints.web.pages import CUSTOMER, blp, signed_in, tenant_ctx
 from caas.i18n import lazy_gettext
+from caas.service_layer import invoice_documents
 from caas.service_layer.billing import views
 
 navigation.link("web.invoices", lazy_gettext("My invoices"), *CUSTOMER, position=40)
@@ -27,9 +30,11 @@ def invoices():
 @signed_in(*CUSTOMER)
 def invoice(invoice_id):
     found = views.invoice(tenant_ctx(), invoice_id, g.web_actor.id)
+    described = invoice_documents.line_descriptions(tenant_ctx(), found, g.web_locale)
     return rendering.page("customer/invoice.html", invoice=found,
+                          lines=zip(found["lines"], described), month=_month(found["period"]),
                           credited=_credited_numbers([found]), labels=record_labels,
-                          option_name=_option_name, percent=_percent)
+                          percent=_percent)
 
 
 @blp.get("/invoices/<int(max=2147483647):invoice_id>/document")
@@ -51,14 +56,17 @@ def _credited_numbers(shown: list[dict]) -> dict[int, str]:
     return numbers
 
 
-def _option_name(code: str | None) -> str:
-    option = tenant_ctx().plugins.catalog_options.get(code) if code else None
-    if option is None:
-        return code or ""
-    return i18n.option_name(option, g.web_locale, g.web_fallback)
+def _formatting() -> str:
+    return i18n.formatting_locale(g.web_locale, g.web_fallback)
 
 
 def _percent(rate: str) -> str:
     """A VAT rate (``"0.21"``) as the page's locale writes a percentage: ``21 %``."""
-    return format_percent(float(rate), "#,##0.##%",
-                          locale=i18n.formatting_locale(g.web_locale, g.web_fallback))
+    return format_percent(float(rate), "#,##0.##%", locale=_formatting())
+
+
+def _month(period: str | None) -> str | None:
+    """The month billed (``2028-03``) as the page's locale names it: ``März 2028``."""
+    if period is None:
+        return None
+    return format_date(Period.parse(period).first_day, "MMMM y", locale=_formatting())

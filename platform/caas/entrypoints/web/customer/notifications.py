@@ -44,7 +44,8 @@ def preferences():
         else:
             return redirect(url_for(".preferences", saved=1), 303)
     elif form.is_submitted():
-        status = 422
+        problem, status = lazy_gettext("Check the quiet hours: what is wrong is said beside "
+                                       "them."), 422
     return rendering.page("customer/preferences.html", status, form=form, problem=problem,
                           saved=bool(request.args.get("saved")), labels=record_labels)
 

@@ -22,7 +22,7 @@ MAINTENANCE_STATUS = {"current": lazy_gettext("Up to date"),
                       "overdue": lazy_gettext("Overdue")}
 
 CHANNEL = {
-    events.EMAIL: lazy_gettext("Email"), events.PUSH: lazy_gettext("Push notification"),
+    events.EMAIL: lazy_gettext("Email message"), events.PUSH: lazy_gettext("Push notification"),
     events.SMS: lazy_gettext("SMS"), events.DISPLAY: lazy_gettext("Vehicle display"),
 }
 

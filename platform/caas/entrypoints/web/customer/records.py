@@ -7,7 +7,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import abort, current_app, request
 
 from caas.entrypoints.web import rendering
 
@@ -28,10 +28,6 @@ class Paging:
     total: int
 
     @property
-    def offset(self) -> int:
-        return (self.number - 1) * PER_PAGE
-
-    @property
     def has_previous(self) -> bool:
         return self.number > 1
 
@@ -42,13 +38,16 @@ class Paging:
 
 def requested_page() -> int:
     """The ``?page=`` asked for: 1 when absent or not a positive number."""
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return max(request.args.get("page", 1, type=int), 1)
 
 
 def read_page(read):
-    """``read(offset, limit) -> (rows, total)`` for the requested page: (rows, :class:`Paging`)."""
+    """``read(offset, limit) -> (rows, total)`` for the requested page: (rows, :class:`Paging`);
+    a page past the last one does not exist (404)."""
     number = requested_page()
     rows, total = read((number - 1) * PER_PAGE, PER_PAGE)
+    if number > 1 and not rows:
+        abort(404)
     return rows, Paging(number, total)
 
 
@@ -58,22 +57,22 @@ def file(content: bytes, content_type: str, filename: str):
     response = current_app.response_class(content, content_type=content_type)
     response.headers["Content-Disposition"] = \
         f'{"inline" if shown else "attachment"}; filename="{filename}"'
-    response.headers["Content-Security-Policy"] = FILE_POLICY
-    return _private(response)
+    return _served(response, FILE_POLICY)
 
 
 def html_document(html: str):
     """A document the platform wrote (an invoice): its own stylesheet, and nothing else."""
-    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()}'"
-                      for style in _STYLE.findall(html))
+    styles = " ".join(f"'sha256-{_digest(style)}'" for style in _STYLE.findall(html))
     response = current_app.response_class(html, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = \
-        FILE_POLICY + (f"; style-src {hashes}" if hashes else "")
-    return _private(response)
+    return _served(response, FILE_POLICY + (f"; style-src {styles}" if styles else ""))
 
 
-def _private(response):
-    policy = response.headers["Content-Security-Policy"]
+def _digest(text: str) -> str:
+    return base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+
+def _served(response, policy: str):
+    """The headers of every page (signed-in: not cached), with the file's own policy."""
     rendering.with_headers(response)
     response.headers["Content-Security-Policy"] = policy
     return response
