@@ -95,6 +95,12 @@ def test_customers_are_refused_and_unknown_or_other_tenants_orders_are_absent(
     assert client.get(page_of(other, sold["order"]["id"])).status_code == 404
     assert client.get(page_of(other, 2**31 - 1)).status_code == 404
     assert client.get(page_of(other, 2**31)).status_code == 404
+    assert client.get(f"{page_of(other, sold['order']['id'])}/status").status_code == 404
+    token = csrf_token(client.get(f"/t/{other.slug}/orders").get_data(as_text=True))
+    for name, fields in STEPS.items():
+        sent = client.post(f"{page_of(other, sold['order']['id'])}/{name}",
+                           data=dict(fields, csrf_token=token, once="0" * 32))
+        assert sent.status_code == 404, name
     # Signed in on the other tenant, the shop's pages send to the shop's sign-in.
     assert client.get(page_of(shop, sold["order"]["id"])).status_code == 302
     email = sold["customer"]["email"]
