@@ -103,3 +103,32 @@ def test_journey_4_a_double_click_on_pay_charges_once(page, shop, operator):
     assert len(sent) == 2  # the browser sent the form twice
     ledger = Ledger(operator, shop.slug, sold["reference"])
     assert ledger.takings == 1 and ledger.net == 1000
+
+
+def test_a_declined_card_is_said_inline_and_a_lost_answer_shown_pending(page, shop, operator):
+    page.console.expect("status of 402")  # the page answers 402, as the API does
+    sold = sell(shop)["order"]
+    sign_in_as_employee(page, shop)
+    page.goto(f"/t/{shop.slug}/orders/{sold['id']}")
+    charge(page, "1.000,00\xa0€", "tok_decline").click()
+    expect(page.get_by_role("alert")).to_contain_text(es(
+        "The card was declined (%(code)s); nothing was charged. Try another card.",
+        code="card_declined"))
+    status_is(page, "Reservation unpaid")
+    assert_accessible(page)
+
+    faults.set_mode("payments", faults.Mode("charge_then_timeout",
+                                            operations=["charge", "lookup"]))
+    charge(page, "1.000,00\xa0€").click()
+    expect(page.locator("#order-status [role=status]")).to_have_text(es(
+        "The payment is pending: the gateway's answer is being confirmed. It has not failed, "
+        "and nothing more will be charged."))
+    expect(page.get_by_role("cell", name=es("Pending confirmation"))).to_be_visible()
+    assert_accessible(page)
+    # The gateway answers again; sent again, the form asks it about the same charge.
+    faults.set_mode("payments", faults.Mode())
+    charge(page, "1.000,00\xa0€").click()
+    page.wait_for_url("**?done=paid")
+    status_is(page, "Ordered from the factory")
+    expect(page.get_by_role("cell", name=es("Paid"))).to_be_visible()
+    assert Ledger(operator, shop.slug, sold["reference"]).takings == 1

@@ -10,9 +10,12 @@ import pytest
 from caas.i18n import LazyText
 from caas.sandboxes import faults
 from tests.support.api import ADMIN_PASSWORD, password_in
-from tests.support.journey import OPTION, advance, order, pay, sell, to_in_transit, to_vehicle_ready
+from tests.e2e.test_web_page_languages import _left_in_english as left_in_english
+from tests.support.journey import (OPTION, advance, order, pay, sell, set_up_catalog,
+                                   to_in_transit, to_vehicle_ready)
+from tests.support.languages import country_speaking, translated_languages
 from tests.support.ledger import Ledger
-from tests.support.web import csrf_token, send_form, sign_in, texts
+from tests.support.web import csrf_token, sign_in, texts
 
 HOSTILE = "<script>alert(1)</script>"
 #: The gateway charges, then its answer is lost, and so is the lookup of the charge's key.
@@ -24,6 +27,11 @@ STEPS = {"reservation-payment": {"card_token": "tok_ok"}, "final-payment": {"car
 
 def es(text: str, **values) -> str:
     return LazyText(text, **values).render("es-ES")
+
+
+def sign_in_as_employee(client, shop) -> None:
+    assert sign_in(client, shop.slug, f"employee@{shop.slug}.test",
+                   ADMIN_PASSWORD).status_code == 303
 
 
 def page_of(shop, order_id) -> str:
@@ -39,7 +47,7 @@ def once_key(html: str) -> str:
 @pytest.fixture
 def staff(client, shop):
     """The test client, signed in as the shop's employee."""
-    assert sign_in(client, shop.slug, f"employee@{shop.slug}.test", ADMIN_PASSWORD).status_code == 303
+    sign_in_as_employee(client, shop)
     return client
 
 
@@ -83,10 +91,16 @@ def test_customers_are_refused_and_unknown_or_other_tenants_orders_are_absent(
         client, shop, make_tenant, mailbox, drain):
     sold = sell(shop)
     other = make_tenant("ES")
-    assert sign_in(client, other.slug, f"employee@{other.slug}.test", ADMIN_PASSWORD).status_code == 303
+    sign_in_as_employee(client, other)
     assert client.get(page_of(other, sold["order"]["id"])).status_code == 404
     assert client.get(page_of(other, 2**31 - 1)).status_code == 404
     assert client.get(page_of(other, 2**31)).status_code == 404
+    assert client.get(f"{page_of(other, sold['order']['id'])}/status").status_code == 404
+    token = csrf_token(client.get(f"/t/{other.slug}/orders").get_data(as_text=True))
+    for name, fields in STEPS.items():
+        sent = client.post(f"{page_of(other, sold['order']['id'])}/{name}",
+                           data=dict(fields, csrf_token=token, once="0" * 32))
+        assert sent.status_code == 404, name
     # Signed in on the other tenant, the shop's pages send to the shop's sign-in.
     assert client.get(page_of(shop, sold["order"]["id"])).status_code == 302
     email = sold["customer"]["email"]
@@ -99,6 +113,13 @@ def test_customers_are_refused_and_unknown_or_other_tenants_orders_are_absent(
         "card_token": "tok_ok"})
     assert refused.status_code == 403
     assert order(shop, sold["order"]["id"])["status"] == "created"
+
+
+def test_the_tenants_admins_see_and_act_on_orders_too(client, shop):
+    sold = sell(shop)["order"]
+    assert sign_in(client, shop.slug, f"admin@{shop.slug}.test", ADMIN_PASSWORD).status_code == 303
+    assert forms_on(read(client, shop, sold["id"])) == {"reservation-payment"}
+    assert step(client, shop, sold["id"], "reservation-payment").status_code == 303
 
 
 # --- payments --------------------------------------------------------------------------------
@@ -273,3 +294,54 @@ def test_the_status_is_polled_while_the_factory_works_and_a_change_reloads_the_p
     assert es("Final payment due") in texts(changed.get_data(as_text=True))
     html = read(staff, shop, sold["id"])
     assert "hx-get" not in html and forms_on(html) == {"final-payment"}
+
+
+# --- every state of the page in every language -------------------------------------------------
+
+def _every_state(client, shop, operator, app, drain, monkeypatch, country):
+    """(name, response) of the order page in each of its states, as the employee sees it."""
+    from tests.support.journey import customer
+    monkeypatch.setitem(app.config, "CAAS_REGISTRATION_ESCALATE_SECONDS", 0)
+    sold = sell(shop, country)["order"]
+    yield "created", client.get(page_of(shop, sold["id"]))
+    yield "not a token", step(client, shop, sold["id"], "reservation-payment", card_token="x")
+    yield "declined", step(client, shop, sold["id"], "reservation-payment",
+                           card_token="tok_decline")
+    yield "refused step", step(client, shop, sold["id"], "pickup")
+    yield "paid", client.get(step(client, shop, sold["id"], "reservation-payment").location)
+    yield "polled", client.get(f"{page_of(shop, sold['id'])}/status")
+    advance(operator, order(shop, sold["id"])["factory_order_id"], "READY")
+    yield "ready", client.get(page_of(shop, sold["id"]))
+    faults.set_mode("registration", faults.Mode("down"))
+    yield "registering", client.get(step(client, shop, sold["id"], "final-payment").location)
+    faults.set_mode("registration", faults.Mode())
+    yield "retried", client.get(step(client, shop, sold["id"], "registration").location)
+    drain()
+    yield "in transit", client.get(page_of(shop, sold["id"]))
+    yield "bad outcome", step(client, shop, sold["id"], "delivery", outcome="lost")
+    yield "absent", client.get(step(client, shop, sold["id"], "delivery",
+                                    outcome="customer_absent").location)
+    yield "collected", client.get(step(client, shop, sold["id"], "pickup").location)
+    lost = sell(shop, country, email=customer(country)["email"])["order"]
+    faults.set_mode("payments", LOST)
+    yield "pending", client.get(step(client, shop, lost["id"], "reservation-payment").location)
+
+
+@pytest.mark.parametrize("language", translated_languages())
+def test_every_state_of_the_page_is_in_the_language_of_its_reader(
+        client, make_tenant, operator, app, drain, monkeypatch, language):
+    country = country_speaking(language)
+    if country is None:
+        pytest.skip(f"no installed country's tenants read {language}")
+    shop = make_tenant(country)
+    set_up_catalog(shop)
+    sign_in_as_employee(client, shop)
+    english = left_in_english(language)
+    seen = []
+    for name, response in _every_state(client, shop, operator, app, drain, monkeypatch, country):
+        assert response.status_code < 500 and response.mimetype == "text/html", name
+        shown = texts(response.get_data(as_text=True))
+        assert [text for text in shown if english(text)] == [], (language, name)
+        seen.append((name, response.status_code))
+    assert [status for _, status in seen] == [200, 422, 402, 409, 200, 200, 200, 200, 200, 200,
+                                              422, 200, 200, 200]
