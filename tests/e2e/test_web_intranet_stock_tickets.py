@@ -195,6 +195,18 @@ def test_tickets_are_listed_and_filtered_by_status_and_assignee(client, shop, pl
     assert client.get(f"{base}/tickets?status=bogus").status_code == 422
 
 
+def test_htmx_gets_the_filtered_list_alone_and_back_gets_the_whole_page(client, shop, platform):
+    seed(platform, shop, tickets=("Activation failed",))
+    base = staff_signed_in(client, shop)
+    alone = client.get(f"{base}/tickets?status=resolved", headers={"HX-Request": "true"})
+    html = alone.get_data(as_text=True)
+    assert alone.status_code == 200 and html.lstrip().startswith('<div id="ticket-list">')
+    assert es("No ticket matches.") in html and "<html" not in html
+    restored = client.get(f"{base}/tickets?status=open", headers={
+        "HX-Request": "true", "HX-History-Restore-Request": "true"}).get_data(as_text=True)
+    assert "<html" in restored and "Activation failed" in restored
+
+
 def test_the_ticket_list_is_shown_a_page_at_a_time_keeping_its_filters(client, shop, platform):
     seed(platform, shop, tickets=[f"Ticket {number}" for number in range(21)])
     base = staff_signed_in(client, shop)

@@ -30,11 +30,20 @@ def tickets_list():
     paging = Paging.requested()
     found, total = tickets.page(tenant_ctx(), paging.offset, paging.size,
                                 **(form.filters() if valid else {}))
-    people = tickets.people(tenant_ctx(), [ticket.assignee_id for ticket in found])
-    return rendering.page(
-        "intranet/tickets.html", 200 if valid else 422, tickets=found, people=people,
-        form=form, paging=paging.of(total),
-        arguments={name: value for name, value in request.args.items() if name != "page"})
+    shown = {"tickets": found, "form": form, "paging": paging.of(total),
+             "people": tickets.people(tenant_ctx(), [ticket.assignee_id for ticket in found]),
+             "arguments": {name: value for name, value in request.args.items()
+                           if name != "page"}}
+    status = 200 if valid else 422
+    if _list_alone():
+        return rendering.fragment("ticket_list.html", status, **shown)
+    return rendering.page("intranet/tickets.html", status, **shown)
+
+
+def _list_alone() -> bool:
+    """htmx asks for the list alone; a history restore (Back) needs the whole page."""
+    return bool(request.headers.get("HX-Request")) and not request.headers.get(
+        "HX-History-Restore-Request")
 
 
 @blp.get(TICKET)
