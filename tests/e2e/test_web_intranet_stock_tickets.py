@@ -101,6 +101,15 @@ def test_a_vehicle_without_waiting_orders_offers_none(client, shop, operator):
     assert "<select" not in html.split("<main", 1)[1]
 
 
+def test_a_hostile_customer_name_is_offered_as_text(client, shop, platform):
+    seed(platform, shop, vehicles=1)
+    hostile = sell(shop, name=HOSTILE)["order"]
+    assert pay(shop, hostile["id"]).status_code == 200
+    html = client.get(f"{staff_signed_in(client, shop)}/stock").get_data(as_text=True)
+    assert HOSTILE not in html
+    assert f"{hostile['reference']} · &lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
 def test_refused_assignments_say_why_beside_the_vehicle_and_change_nothing(client, shop,
                                                                           operator):
     stocked = in_stock(shop, operator)
