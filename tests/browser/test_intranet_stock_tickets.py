@@ -2,6 +2,7 @@
 order, and a ticket assigned then resolved, in Spanish and in French, on pages without serious
 accessibility violations or console errors."""
 import pytest
+from playwright.sync_api import expect
 
 from caas.i18n import translation
 from tests.e2e.test_web_intranet_stock_tickets import seed
@@ -38,6 +39,12 @@ def assign_then_resolve(page, shop, words, ticket):
     page.get_by_role("link", name=words("Support tickets"), exact=True).click()
     page.wait_for_url("**/tickets")
     assert_accessible(page)
+    # Choosing a filter shows its tickets at once (htmx), and the address says which.
+    page.get_by_label(words("Status")).select_option("resolved")
+    page.wait_for_url("**/tickets?status=resolved*")
+    expect(page.get_by_text(words("No ticket matches."))).to_be_visible()
+    page.get_by_label(words("Status")).select_option("open")
+    page.wait_for_url("**/tickets?status=open*")
     page.get_by_role("link", name="Activation failed", exact=True).click()
     page.wait_for_url(f"**/tickets/{ticket}")
     assert_accessible(page)

@@ -101,6 +101,15 @@ def test_a_vehicle_without_waiting_orders_offers_none(client, shop, operator):
     assert "<select" not in html.split("<main", 1)[1]
 
 
+def test_a_hostile_customer_name_is_offered_as_text(client, shop, platform):
+    seed(platform, shop, vehicles=1)
+    hostile = sell(shop, name=HOSTILE)["order"]
+    assert pay(shop, hostile["id"]).status_code == 200
+    html = client.get(f"{staff_signed_in(client, shop)}/stock").get_data(as_text=True)
+    assert HOSTILE not in html
+    assert f"{hostile['reference']} · &lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
 def test_refused_assignments_say_why_beside_the_vehicle_and_change_nothing(client, shop,
                                                                           operator):
     stocked = in_stock(shop, operator)
@@ -131,6 +140,26 @@ def test_refused_assignments_say_why_beside_the_vehicle_and_change_nothing(clien
         gone.get_data(as_text=True)
     assert [vehicle["vin"] for vehicle in stock_api(shop)] == [stocked["vin"]]
     assert order(shop, unpaid["id"])["status"] == "created"
+
+
+def once_key(html: str, form_action: str) -> str:
+    """The one-time key of the form sent to ``form_action``."""
+    form = re.search(rf'<form[^>]*action="{re.escape(form_action)}".*?</form>', html, re.S)[0]
+    return re.search(r'name="once"[^>]*value="([0-9a-f]{32})"', form)[1]
+
+
+def test_a_double_click_assigns_the_vehicle_once_and_shows_that(client, shop, operator):
+    stocked = in_stock(shop, operator)
+    waiting = waiting_order(shop)
+    base = staff_signed_in(client, shop)
+    assign = f"{base}/stock/{stocked['vin']}/assign"
+    html = client.get(f"{base}/stock").get_data(as_text=True)
+    sent = {"csrf_token": csrf_token(html), "once": once_key(html, assign),
+            "order_id": waiting["id"]}
+    first, second = client.post(assign, data=sent), client.post(assign, data=sent)
+    assert first.status_code == second.status_code == 303
+    assert second.headers["Location"] == first.headers["Location"]
+    assert order(shop, waiting["id"])["vin"] == stocked["vin"]
 
 
 def test_the_stock_is_shown_a_page_at_a_time(client, shop, platform):
@@ -173,6 +202,18 @@ def test_tickets_are_listed_and_filtered_by_status_and_assignee(client, shop, pl
     listing = client.get(f"{base}/tickets", query_string={"status": "in_progress"})
     assert es("In progress") in listing.get_data(as_text=True)
     assert client.get(f"{base}/tickets?status=bogus").status_code == 422
+
+
+def test_htmx_gets_the_filtered_list_alone_and_back_gets_the_whole_page(client, shop, platform):
+    seed(platform, shop, tickets=("Activation failed",))
+    base = staff_signed_in(client, shop)
+    alone = client.get(f"{base}/tickets?status=resolved", headers={"HX-Request": "true"})
+    html = alone.get_data(as_text=True)
+    assert alone.status_code == 200 and html.lstrip().startswith('<div id="ticket-list">')
+    assert es("No ticket matches.") in html and "<html" not in html
+    restored = client.get(f"{base}/tickets?status=open", headers={
+        "HX-Request": "true", "HX-History-Restore-Request": "true"}).get_data(as_text=True)
+    assert "<html" in restored and "Activation failed" in restored
 
 
 def test_the_ticket_list_is_shown_a_page_at_a_time_keeping_its_filters(client, shop, platform):
@@ -228,6 +269,16 @@ def test_a_ticket_is_assigned_taken_on_resolved_reopened_and_discussed(client, s
     assert es("Status: %(before)s → %(after)s", before=es("In progress"),
               after=es("Resolved")) in page_texts
     assert f"admin@{shop.slug}.test" in page_texts
+
+
+def test_a_comment_sent_twice_is_added_once(client, shop, platform):
+    [ticket] = seed(platform, shop, tickets=("Activation failed",))
+    page = f"{staff_signed_in(client, shop)}/tickets/{ticket}"
+    html = client.get(page).get_data(as_text=True)
+    sent = {"csrf_token": csrf_token(html), "once": once_key(html, f"{page}/comments"),
+            "body": "Called the customer."}
+    assert [client.post(f"{page}/comments", data=sent).status_code for _ in "ab"] == [303, 303]
+    assert len(shop.employee.get(f"/api/v1/support/tickets/{ticket}").json["comments"]) == 1
 
 
 def test_refused_ticket_changes_are_said_inline_and_change_nothing(client, shop, platform):

@@ -9,9 +9,10 @@ from wtforms.validators import InputRequired
 
 from caas.entrypoints.web import navigation, rendering
 from caas.entrypoints.web.intranet.paging import Paging
+from caas.entrypoints.web.once import OnceField, once
 from caas.entrypoints.web.pages import STAFF, blp, signed_in, tenant_ctx
 from caas.i18n import lazy_gettext
-from caas.service_layer import delivery, sales
+from caas.service_layer import delivery, orders
 from caas.service_layer.errors import ServiceError
 
 navigation.link("web.stock", lazy_gettext("Stock"), *STAFF, position=30)
@@ -21,6 +22,8 @@ class AssignForm(FlaskForm):
     # Any order id may be sent: the use case, not the list shown, decides which one may have it.
     order_id = SelectField(coerce=int, validate_choice=False, validators=[
         InputRequired(lazy_gettext("Choose the order that gets the vehicle."))])
+    # A double click gives the vehicle once, and shows that, not "no longer in stock".
+    once = OnceField()
 
 
 @blp.get("/stock")
@@ -31,6 +34,7 @@ def stock():
 
 @blp.post("/stock/<string(maxlength=17):vin>/assign")
 @signed_in(*STAFF)
+@once
 def assign_stock(vin):
     form = AssignForm()
     if not form.validate_on_submit():
@@ -59,12 +63,12 @@ def _stock_page(refused_vin=None, refused_form=None, problem=None, status=200):
     return rendering.page(
         "intranet/stock.html", status, vehicles=vehicles, forms=forms, paging=paging.of(total),
         refused_vin=refused_vin, problem=problem,
-        assigned=sales.order_view(tenant_ctx(), assigned) if assigned else None)
+        assigned=orders.read(tenant_ctx(), assigned) if assigned else None)
 
 
-def _assign_form(vehicle, orders) -> AssignForm:
+def _assign_form(vehicle, waiting) -> AssignForm:
     form = AssignForm(formdata=None)
     form.order_id.id = f"order-for-{vehicle.vin}"
     form.order_id.choices = [(order.id, f"{order.reference} · {order.owner.get('name', '')}")
-                             for order in orders]
+                             for order in waiting]
     return form

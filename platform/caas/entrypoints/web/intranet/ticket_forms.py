@@ -7,6 +7,7 @@ from wtforms.validators import Optional, ValidationError
 
 from caas.domain.tickets import MAX_COMMENT_LENGTH, TicketStatus
 from caas.entrypoints.web import labels
+from caas.entrypoints.web.once import OnceField
 from caas.entrypoints.web.rendering import localized
 from caas.i18n import lazy_gettext
 
@@ -81,6 +82,7 @@ class QuickStatusForm(FlaskForm):
 class CommentForm(FlaskForm):
     # An empty comment is the use case's to refuse, in its words.
     body = TextAreaField()
+    once = OnceField()  # a double click adds the comment once
 
     def validate_body(self, field):
         if len(field.data or "") > MAX_COMMENT_LENGTH:

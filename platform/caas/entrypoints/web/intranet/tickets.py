@@ -10,9 +10,10 @@ from caas.entrypoints.web.intranet.paging import Paging
 from caas.entrypoints.web.intranet.ticket_forms import (AssignTicketForm, CommentForm,
                                                         QuickStatusForm, TicketFilterForm,
                                                         TicketStatusForm)
+from caas.entrypoints.web.once import once
 from caas.entrypoints.web.pages import STAFF, blp, signed_in, tenant_ctx
 from caas.i18n import lazy_gettext
-from caas.service_layer import sales, tickets
+from caas.service_layer import orders, tickets
 from caas.service_layer.errors import NotFound, ServiceError
 
 navigation.link("web.tickets", lazy_gettext("Support tickets"), *STAFF, position=40)
@@ -29,11 +30,20 @@ def tickets_list():
     paging = Paging.requested()
     found, total = tickets.page(tenant_ctx(), paging.offset, paging.size,
                                 **(form.filters() if valid else {}))
-    people = tickets.people(tenant_ctx(), [ticket.assignee_id for ticket in found])
-    return rendering.page(
-        "intranet/tickets.html", 200 if valid else 422, tickets=found, people=people,
-        form=form, paging=paging.of(total),
-        arguments={name: value for name, value in request.args.items() if name != "page"})
+    shown = {"tickets": found, "form": form, "paging": paging.of(total),
+             "people": tickets.people(tenant_ctx(), [ticket.assignee_id for ticket in found]),
+             "arguments": {name: value for name, value in request.args.items()
+                           if name != "page"}}
+    status = 200 if valid else 422
+    if _list_alone():
+        return rendering.fragment("ticket_list.html", status, **shown)
+    return rendering.page("intranet/tickets.html", status, **shown)
+
+
+def _list_alone() -> bool:
+    """htmx asks for the list alone; a history restore (Back) needs the whole page."""
+    return bool(request.headers.get("HX-Request")) and not request.headers.get(
+        "HX-History-Restore-Request")
 
 
 @blp.get(TICKET)
@@ -69,6 +79,7 @@ def resolve_ticket(ticket_id):
 
 @blp.post(f"{TICKET}/comments")
 @signed_in(*STAFF)
+@once
 def comment_ticket(ticket_id):
     form = CommentForm()
     return _change(ticket_id, "comment", form, lambda: tickets.comment(
@@ -92,22 +103,33 @@ def _change(ticket_id: int, action: str, form, act):
     return redirect(url_for(".ticket", ticket_id=ticket_id, done=action), 303)
 
 
-def _ticket_page(ticket_id, forms=None, refused=None, problem=None, status=200):
+def _ticket_page(ticket_id, sent=None, refused=None, problem=None, status=200):
+    """The ticket; ``sent`` forms (refused ones) are shown as sent, beside the ``problem``."""
     ctx = tenant_ctx()
     shown = tickets.view(ctx, ticket_id)
-    staff = tickets.assignees(ctx)
-    people = tickets.people(ctx, [shown["customer_id"], shown["assignee_id"], *(
-        value for entry in shown["history"] if entry["change"] == "assignee"
-        for value in (entry["before"]["assignee_id"], entry["after"]["assignee_id"]))])
-    forms = {"assignee": AssignTicketForm(formdata=None, assignee_id=shown["assignee_id"]),
-             "status": TicketStatusForm(formdata=None, status=shown["status"].value),
-             "resolution": QuickStatusForm(formdata=None, status=(
-                 TicketStatus.OPEN if shown["status"] is TicketStatus.RESOLVED
-                 else TicketStatus.RESOLVED).value),
-             "comment": CommentForm(formdata=None), **(forms or {})}
-    forms["assignee"].offer(staff)
+    forms = {**_forms(shown), **(sent or {})}
+    forms["assignee"].offer(tickets.assignees(ctx))
     forms["status"].offer()
-    order = sales.order_view(ctx, shown["order_id"]) if shown["order_id"] else None
-    return rendering.page("intranet/ticket.html", status, ticket=shown, people=people,
-                          order=order, forms=forms, refused=refused, problem=problem,
-                          done=request.args.get("done"))
+    return rendering.page(
+        "intranet/ticket.html", status, ticket=shown, forms=forms, refused=refused,
+        problem=problem, done=request.args.get("done"),
+        people=tickets.people(ctx, _people_named(shown)),
+        order=orders.read(ctx, shown["order_id"]) if shown["order_id"] else None)
+
+
+def _forms(shown: dict) -> dict:
+    """The ticket's forms as they start: its assignee and status chosen, one button to
+    resolve it (or reopen it, once resolved)."""
+    resolved = shown["status"] is TicketStatus.RESOLVED
+    return {"assignee": AssignTicketForm(formdata=None, assignee_id=shown["assignee_id"]),
+            "status": TicketStatusForm(formdata=None, status=shown["status"].value),
+            "resolution": QuickStatusForm(formdata=None, status=(
+                TicketStatus.OPEN if resolved else TicketStatus.RESOLVED).value),
+            "comment": CommentForm(formdata=None)}
+
+
+def _people_named(shown: dict) -> list[int | None]:
+    """The accounts the ticket and its history name by id: its customer and assignees."""
+    assignees = [change[side]["assignee_id"] for change in shown["history"]
+                 if change["change"] == "assignee" for side in ("before", "after")]
+    return [shown["customer_id"], shown["assignee_id"], *assignees]
