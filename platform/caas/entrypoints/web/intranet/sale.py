@@ -29,7 +29,7 @@ def sale():
     address_errors: list = []
     if form.validate_on_submit():
         try:
-            order, _customer = sales.register_sale(
+            order, _ = sales.register_sale(
                 ctx, g.web_actor, customer=form.customer(), model=form.model.data,
                 plan=form.plan.data, options=form.option_codes())
         except ServiceError as error:
@@ -55,8 +55,11 @@ def _show_errors(form: SaleForm, error: ServiceError) -> list:
     address = dict(customer.pop("address", None) or {})
     if isinstance(error, Conflict):  # the email is a staff member's
         form.email.errors = [error.message]
-    for name, messages in {**errors, **customer, **{key: address.pop(key) for key in ADDRESS
-                                                   if key in address}}.items():
+    beside = {**errors, **customer}
+    for key in ADDRESS:
+        if key in address:
+            beside[key] = address.pop(key)
+    for name, messages in beside.items():
         if name in form:
             form[name].errors = list(messages)
     return [message for messages in address.values() for message in messages]
