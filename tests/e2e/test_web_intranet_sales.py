@@ -242,18 +242,22 @@ def test_each_invalid_field_is_said_beside_it_and_nothing_is_created(
     assert shop.employee.get("/api/v1/orders").json == []
 
 
-def test_a_swiss_address_the_canton_rules_refuse_is_said_on_the_address(client, make_tenant):
+def test_a_swiss_border_postal_code_asks_for_the_canton_then_sells(client, make_tenant):
     from tests.support.journey import set_up_catalog
     swiss = make_tenant("CH")
     set_up_catalog(swiss)
     base = _staff(client, swiss)
-    # 1290 lies on a border: the canton cannot be told from it (the plugin's own rule).
-    refused = send_form(client, f"{base}/sales/new", **_sale_fields("CH", postal_code="1290"))
+    fields = _sale_fields("CH", postal_code="1290")  # on a border: the plugin asks the canton
+    refused = send_form(client, f"{base}/sales/new", **fields)
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
-    beside = _error_beside(html, "address")
-    assert "1290" in beside and 'aria-describedby="address-error"' in html
+    assert "1290" in _error_beside(html, "address-canton")
+    assert '<label for="address-canton">' in html and 'href="#address-canton"' in html
     assert swiss.employee.get("/api/v1/orders").json == []
+    sold = send_form(client, f"{base}/sales/new", **fields, **{"address-canton": "VD"})
+    assert sold.status_code == 303
+    [order] = swiss.employee.get("/api/v1/orders").json
+    assert order["status"] == "created"
 
 
 def test_the_pickers_are_required_and_an_unoffered_option_refused(client, shop):
