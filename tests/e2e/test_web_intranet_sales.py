@@ -4,6 +4,7 @@ time; a sale registered with the country's rules said beside each field, and onc
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -51,8 +52,8 @@ def test_the_queue_counts_and_lists_the_orders_waiting_for_staff_newest_first(
     monkeypatch.setitem(app.config, "CAAS_REGISTRATION_ESCALATE_SECONDS", 0)
     stuck = to_vehicle_ready(shop, operator)
     faults.set_mode("registration", faults.Mode("down"))
+    # The authority stays down (the background retries must not register it meanwhile).
     assert pay(shop, stuck["id"], "final").json["registration_escalated_at"]
-    faults.set_mode("registration", faults.Mode())
     reserved = sell(shop)["order"]
     assert pay(shop, reserved["id"]).status_code == 200  # waits for the factory, not for staff
 
@@ -73,6 +74,22 @@ def test_the_queue_counts_and_lists_the_orders_waiting_for_staff_newest_first(
                     rf'{unpaid["reference"]}</a></td>(.*?)</tr>', html, re.S)[1]
     assert "Ana García" in row and MODEL in row and _es("Reservation unpaid") in row
     assert "<time datetime=" in row
+
+
+def test_a_registration_taking_longer_than_the_escalation_time_is_delayed(
+        client, shop, operator, app, monkeypatch):
+    ready = to_vehicle_ready(shop, operator)
+    faults.set_mode("registration", faults.Mode("down"))
+    # The authority stays down (the background retries must not register it meanwhile).
+    assert pay(shop, ready["id"], "final").json["registration_escalated_at"] is None
+    base = _staff(client, shop)
+    html = client.get(f"{base}/orders").get_data(as_text=True)
+    assert _count(html, _es("Registration delayed")) == 0 and _references(html) == []
+    # Its registration has now taken longer than the time staff are told after.
+    monkeypatch.setitem(app.config, "CAAS_REGISTRATION_ESCALATE_SECONDS", 0)
+    late = client.get(f"{base}/orders?group=registration_delayed").get_data(as_text=True)
+    assert _count(late, _es("Registration delayed")) == 1
+    assert _references(late) == [ready["reference"]]
 
 
 @pytest.mark.parametrize("group, status, label", [
@@ -121,9 +138,11 @@ def test_a_filter_that_does_not_exist_is_a_404(client, shop, query):
 def test_the_counts_come_from_one_query_however_many_orders(client, shop, platform):
     base = _staff(client, shop)
     statements: list[str] = []
+    this_thread = threading.get_ident()  # the test client's request; not the worker's jobs
 
     def record(_conn, _cursor, statement, *_):
-        statements.append(statement)
+        if threading.get_ident() == this_thread:
+            statements.append(statement)
     engine = platform.tenant_engines.get(shop.slug)
     sa.event.listen(engine, "before_cursor_execute", record)
     try:

@@ -108,7 +108,8 @@ class OrderRepository:
         late = sa.func.sum(sa.case((self._late(registration_due), 1), else_=0))
         rows = self.conn.execute(sa.select(orders.status, sa.func.count(), late)
                                  .group_by(orders.status)).all()
-        return {status: count for status, count, _ in rows}, sum(each or 0 for *_, each in rows)
+        return ({status: int(count) for status, count, _ in rows},
+                sum(int(each or 0) for *_, each in rows))
 
     def waiting(self, offset: int, limit: int, statuses: list[str],
                 registration_due: datetime) -> tuple[list[Order], int]:
