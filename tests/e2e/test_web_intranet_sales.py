@@ -240,6 +240,7 @@ def test_a_sale_registers_the_order_and_emails_the_customer_their_password(
     ("CH", "tax_id", "756.1234.5678.90", None),
     ("FR", "tax_id", "732 829 321", None),
     ("DE", "phone", "+49 0", "Not a valid phone number."),
+    ("IT", "tax_id", "RCCMNL83S18D969X", None),
 ])
 def test_each_invalid_field_is_said_beside_it_and_nothing_is_created(
         client, make_tenant, country, field, value, message):
