@@ -219,8 +219,9 @@ def test_a_sale_registers_the_order_and_emails_the_customer_their_password(
     fields = _sale_fields(name="Lucía Pérez")
     sold = send_form(client, f"{base}/sales/new", **fields)
     assert sold.status_code == 303
-    assert re.fullmatch(rf"{base}/orders\?sold=\d+", sold.headers["Location"])
+    assert re.fullmatch(rf"{base}/orders\?sold=\d+&new_customer=1", sold.headers["Location"])
     queue = client.get(sold.headers["Location"]).get_data(as_text=True)
+    assert _es("The customer's password has been emailed to them.") in queue
     [order] = shop.employee.get("/api/v1/orders").json
     assert order["model"] == MODEL and order["options"] == [OPTION] and order["plan"] == PLAN
     assert order["price"]["amount"] == "30500.00"
@@ -229,6 +230,16 @@ def test_a_sale_registers_the_order_and_emails_the_customer_their_password(
     drain()
     [credentials] = [m for m in mailbox.messages(fields["email"]) if fields["email"] in m["body"]]
     assert credentials
+
+
+def test_a_sale_to_a_returning_customer_says_their_account_is_unchanged(client, shop):
+    base = _staff(client, shop)
+    email = sell(shop)["customer"]["email"]
+    sold = send_form(client, f"{base}/sales/new", **_sale_fields(email=email))
+    assert sold.status_code == 303 and sold.headers["Location"].endswith("&new_customer=0")
+    queue = client.get(sold.headers["Location"]).get_data(as_text=True)
+    assert _es("The customer already had an account, which stays as it was.") in queue
+    assert len(shop.employee.get("/api/v1/orders").json) == 2
 
 
 @pytest.mark.parametrize("country, field, value, message", [
@@ -332,7 +343,8 @@ def test_the_queue_and_the_sale_form_are_in_the_readers_language(client, make_te
         "queue": client.get(f"{base}/orders"),
         "group": client.get(f"{base}/orders?group=delivery_due"),
         "every order": client.get(f"{base}/orders?group=all&status=created"),
-        "confirmation": client.get(f"{base}/orders?sold={sold['id']}"),
+        "confirmation": client.get(f"{base}/orders?sold={sold['id']}&new_customer=1"),
+        "returning": client.get(f"{base}/orders?sold={sold['id']}&new_customer=0"),
         "sale": client.get(f"{base}/sales/new"),
         "refused sale": send_form(client, f"{base}/sales/new",
                                   **_sale_fields(country, tax_id="0", model="", plan="")),

@@ -29,14 +29,15 @@ def sale():
     address_errors: dict = {}
     if form.validate_on_submit():
         try:
-            order, _ = sales.register_sale(
+            order, customer = sales.register_sale(
                 ctx, g.web_actor, customer=form.customer(), model=form.model.data,
                 plan=form.plan.data, options=form.option_codes())
         except ServiceError as error:
             problem, status = error.message, error.status
             address_errors = _show_errors(form, error)
         else:
-            return redirect(url_for("web.orders", sold=order.id), 303)
+            return redirect(url_for("web.orders", sold=order.id,
+                                    new_customer=int(customer["created"])), 303)
     elif form.is_submitted():
         problem, status = lazy_gettext("The sale has invalid fields; see errors."), 422
     models, _ = sales.models_page(ctx, 0, OFFERED)

@@ -47,7 +47,8 @@ def orders():
     return rendering.page(
         "intranet/orders.html", orders=listed, counts=counts, group=group,
         chosen_status=status, groups=GROUP_NAMES, group_statuses=_group_statuses(group),
-        number=number, pages=pages, now=ctx.now(), sold=_sold(request.args.get("sold")))
+        number=number, pages=pages, now=ctx.now(), sold=_sold(request.args.get("sold")),
+        new_customer=request.args.get("new_customer") == "1")
 
 
 def _filters() -> tuple[str | None, str | None, int]:
