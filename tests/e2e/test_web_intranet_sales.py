@@ -273,6 +273,18 @@ def test_each_invalid_field_is_said_beside_it_and_nothing_is_created(
     assert shop.employee.get("/api/v1/orders").json == []
 
 
+def test_the_countrys_verdict_comes_at_once_with_the_forms_own(client, shop):
+    base = _staff(client, shop)
+    refused = send_form(client, f"{base}/sales/new",
+                        **_sale_fields(name="", tax_id="12345678A", plan=""))
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert _es("Missing data for required field.") in _error_beside(html, "name")
+    assert "12345678A" in _error_beside(html, "tax_id")
+    assert _es("Choose a plan.") in _error_beside(html, "plan")
+    assert shop.employee.get("/api/v1/orders").json == []
+
+
 def test_a_swiss_border_postal_code_asks_for_the_canton_then_sells(client, make_tenant):
     from tests.support.journey import set_up_catalog
     swiss = make_tenant("CH")

@@ -34,12 +34,17 @@ def sale():
                 plan=form.plan.data, options=form.option_codes())
         except ServiceError as error:
             problem, status = error.message, error.status
-            address_errors = _show_errors(form, error)
+            if isinstance(error, Conflict):  # the email is a staff member's
+                form.email.errors = [error.message]
+            address_errors = _place_errors(form, error.errors or {})
         else:
             return redirect(url_for("web.orders", sold=order.id,
                                     new_customer=int(customer["created"])), 303)
     elif form.is_submitted():
         problem, status = lazy_gettext("The sale has invalid fields; see errors."), 422
+        # The country's verdict on what was typed, at once, not after the next try.
+        address_errors = _place_errors(
+            form, {"customer": sales.customer_errors(ctx, form.customer())}, keep=True)
     models, _ = sales.models_page(ctx, 0, OFFERED)
     plans, _ = sales.plans_page(ctx, 0, OFFERED)
     return rendering.page(
@@ -49,20 +54,19 @@ def sale():
         tax_id_kinds=ListText(ctx.country.tax_id_kinds, "or"))
 
 
-def _show_errors(form: SaleForm, error: ServiceError) -> dict:
+def _place_errors(form: SaleForm, errors: dict, keep: bool = False) -> dict:
     """Put the use case's field errors beside their fields; returns those of the country's
-    own address keys (such as the Swiss canton), which have no field until asked for."""
-    errors = dict(error.errors or {})
+    own address keys (such as the Swiss canton), which have no field until asked for.
+    With ``keep``, a field the form itself refused keeps its own error."""
+    errors = dict(errors)
     customer = dict(errors.pop("customer", None) or {})
     address = dict(customer.pop("address", None) or {})
-    if isinstance(error, Conflict):  # the email is a staff member's
-        form.email.errors = [error.message]
     beside = {**errors, **customer}
     for key in ADDRESS:
         if key in address:
             beside[key] = address.pop(key)
     for name, messages in beside.items():
-        if name in form:
+        if name in form and not (keep and form[name].errors):
             form[name].errors = list(messages)
     return {key: list(messages) for key, messages in address.items()
             if COUNTRY_KEY.fullmatch(f"address-{key}")}

@@ -76,10 +76,11 @@ class SaleForm(FlaskForm):
 
     def customer(self) -> dict:
         """The customer as the use case takes it (the API's ``customer``)."""
-        return {"name": self.name.data, "email": self.email.data, "phone": self.phone.data,
-                "tax_id": self.tax_id.data, "locale": self.locale.data,
-                "address": {**self.country_address(),
-                            **{name: self[name].data for name in ADDRESS}}}
+        typed = {name: self[name].data or "" for name in
+                 ("name", "email", "phone", "tax_id", "locale", *ADDRESS)}
+        return {**{name: typed[name] for name in ("name", "email", "phone", "tax_id")},
+                "locale": typed["locale"] or None,
+                "address": {**self.country_address(), **{name: typed[name] for name in ADDRESS}}}
 
     def country_address(self) -> dict[str, str]:
         """The country's own address keys the form was sent with."""
