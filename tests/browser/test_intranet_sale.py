@@ -100,3 +100,17 @@ def test_a_hostile_customer_name_is_shown_as_text(page, shop):
     assert dialogs == []
     [order] = shop.employee.get("/api/v1/orders").json
     assert order["reference"] == reference and order["options"] == [OPTION]
+
+
+def test_the_queue_and_the_sale_form_fit_a_phones_width(page, shop):
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(f"/t/{shop.slug}/sign-in")
+    page.locator("input[type=email]").fill(f"employee@{shop.slug}.test")
+    page.locator("input[type=password]").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name=_es("Sign in")).click()
+    page.wait_for_url(f"**/t/{shop.slug}/orders")
+    for address in ("orders", "orders?group=all", "sales/new"):
+        page.goto(f"/t/{shop.slug}/{address}")
+        # Wide tables scroll inside their box; the page itself never sideways.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, address
+        assert_accessible(page)
