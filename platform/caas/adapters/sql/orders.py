@@ -95,7 +95,8 @@ class OrderRepository:
         rows, total = page(self.conn, query, tables.orders.c.id.desc(), offset, limit)
         return [self._order(row) for row in rows], total
 
-    def _late(self, registration_due: datetime):
+    @staticmethod
+    def _late(registration_due: datetime):
         """Registering orders escalated, or registering since before ``registration_due``
         (nothing else saves a registering order: its last change is when it started)."""
         orders = tables.orders.c
