@@ -26,16 +26,28 @@ def customer_value(customer: dict, key: str) -> str:
 
 
 def fill_sale(page: Page, customer: dict, model: str, plan: str, options=()) -> None:
-    """Fill the open sale form: the customer, then the model (its code), the options of that
-    model (their codes) and the plan (its code)."""
+    """Fill the open sale form: the customer, then the model, the options of that model and
+    the plan, each by its code or by its name as the form shows it."""
     for field, key in CUSTOMER_FIELDS:
         page.locator(f"#{field}").fill(customer_value(customer, key))
     if customer.get("locale"):
         page.locator("#locale").select_option(customer["locale"])
-    page.locator(f'input[name="model"][value="{model}"]').check()
+    chosen = _picker(page, "model", model)
+    chosen.check()
+    code = chosen.get_attribute("value")
     for option in options:
-        page.locator(f'input[name="options"][value="{model}:{option}"]').check()
-    page.locator(f'input[name="plan"][value="{plan}"]').check()
+        _picker(page, "options", option, prefix=f"{code}:").check()
+    _picker(page, "plan", plan).check()
+
+
+def _picker(page: Page, name: str, wanted: str, prefix: str = ""):
+    """The radio button or checkbox of ``wanted``: its code, else its name as shown."""
+    by_code = page.locator(f'input[name="{name}"][value="{prefix}{wanted}"]')
+    if by_code.count():
+        return by_code
+    starting = f'[value^="{prefix}"]' if prefix else ""  # (an empty ^= matches nothing)
+    labelled = page.locator(f'label:has(input[name="{name}"]{starting})')
+    return labelled.filter(has_text=wanted).locator("input")
 
 
 def register_sale(page: Page, customer: dict, model: str, plan: str = "standard", options=(),
@@ -45,7 +57,8 @@ def register_sale(page: Page, customer: dict, model: str, plan: str = "standard"
 
     :param customer: as the API's (``name``, ``email``, ``phone``, ``tax_id``, ``locale``,
         ``address`` with ``street``, ``postal_code`` and ``city``), e.g. ``journey.customer()``.
-    :param model: the model's code; ``options``: codes of its factory options.
+    :param model: the model's code or name; ``options``: its factory options' codes or names;
+        ``plan``: the plan's code or name.
     """
     if slug:
         page.goto(sale_address(slug))

@@ -102,6 +102,12 @@ def _customer_errors(ctx: TenantContext, customer: dict) -> tuple[dict, dict]:
     return normalised, errors
 
 
+def customer_errors(ctx: TenantContext, customer: dict) -> dict:
+    """What the country's and the phone rules say of ``customer`` (as :func:`register_sale`
+    takes it), field by field; empty when they accept it. Nothing is written."""
+    return _customer_errors(ctx, customer)[1]
+
+
 def register_sale(ctx: TenantContext, seller: Actor, *, customer: dict,
                   model: str, plan: str, options: list[str]) -> tuple[Order, dict]:
     """Record a sale: the customer's account (new, or the existing one) and an order.

@@ -7,7 +7,7 @@ failures past ``CAAS_REGISTRATION_ESCALATE_SECONDS``), or registering longer tha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from caas.domain.orders import Order, Status
 from caas.service_layer.context import TenantContext
@@ -40,7 +40,7 @@ class Counts:
         return sum(self.statuses.values())
 
 
-def registration_due(ctx: TenantContext, now):
+def registration_due(ctx: TenantContext, now: datetime) -> datetime:
     """Registering since before this is late."""
     return now - timedelta(seconds=ctx.settings["CAAS_REGISTRATION_ESCALATE_SECONDS"])
 
@@ -65,4 +65,3 @@ def waiting_page(ctx: TenantContext, offset: int, limit: int,
     with ctx.reader() as uow:
         return uow.orders.waiting(offset, limit, [status.value for status in members],
                                   registration_due(ctx, uow.now()))
-

@@ -3,6 +3,7 @@ and the services bought for vehicles (with their status histories)."""
 from __future__ import annotations
 
 import copy
+from collections import Counter
 
 from caas.service_layer.unit_of_work import LiveServiceExists, StaleOrder, StaleService
 from caas.context import current_actor
@@ -101,10 +102,8 @@ class Orders(Repository):
 
     def status_counts(self, registration_due):
         orders = self.table.where()
-        counts = {}
-        for order in orders:
-            counts[order.status.value] = counts.get(order.status.value, 0) + 1
-        return counts, sum(self._late(order, registration_due) for order in orders)
+        return (dict(Counter(order.status.value for order in orders)),
+                sum(self._late(order, registration_due) for order in orders))
 
     def waiting(self, offset, limit, statuses, registration_due):
         rows = [copy.deepcopy(order) for order in reversed(self.table.where())

@@ -95,7 +95,8 @@ class OrderRepository:
         rows, total = page(self.conn, query, tables.orders.c.id.desc(), offset, limit)
         return [self._order(row) for row in rows], total
 
-    def _late(self, registration_due: datetime):
+    @staticmethod
+    def _late(registration_due: datetime):
         """Registering orders escalated, or registering since before ``registration_due``
         (nothing else saves a registering order: its last change is when it started)."""
         orders = tables.orders.c
@@ -108,7 +109,8 @@ class OrderRepository:
         late = sa.func.sum(sa.case((self._late(registration_due), 1), else_=0))
         rows = self.conn.execute(sa.select(orders.status, sa.func.count(), late)
                                  .group_by(orders.status)).all()
-        return {status: count for status, count, _ in rows}, sum(each or 0 for *_, each in rows)
+        return ({status: int(count) for status, count, _ in rows},
+                sum(int(each or 0) for *_, each in rows))
 
     def waiting(self, offset: int, limit: int, statuses: list[str],
                 registration_due: datetime) -> tuple[list[Order], int]:

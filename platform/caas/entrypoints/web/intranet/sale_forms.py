@@ -2,6 +2,9 @@
 factory options and the plan. The country's rules are the use case's, not the form's."""
 from __future__ import annotations
 
+import re
+
+from flask import request
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError as NotAnEmail
 from marshmallow import validate
@@ -25,6 +28,10 @@ LABELS = {
 #: The address's fields in the form (a country may check more keys: shown on the address).
 ADDRESS = ("street", "postal_code", "city")
 REQUIRED = lazy_gettext("Missing data for required field.")
+#: A country's own address key (the Swiss canton): a field ``address-<key>``, which the form
+#: shows once the country asks for it. As the API's schema: at most 10, of 100 characters.
+COUNTRY_KEY = re.compile(r"address-([a-z][a-z0-9_]{0,39})")
+COUNTRY_KEYS, COUNTRY_VALUE = 10, 100
 
 
 def _longest(limit: int):
@@ -69,9 +76,20 @@ class SaleForm(FlaskForm):
 
     def customer(self) -> dict:
         """The customer as the use case takes it (the API's ``customer``)."""
-        return {"name": self.name.data, "email": self.email.data, "phone": self.phone.data,
-                "tax_id": self.tax_id.data, "locale": self.locale.data,
-                "address": {name: self[name].data for name in ADDRESS}}
+        typed = {name: self[name].data or "" for name in
+                 ("name", "email", "phone", "tax_id", "locale", *ADDRESS)}
+        return {**{name: typed[name] for name in ("name", "email", "phone", "tax_id")},
+                "locale": typed["locale"] or None,
+                "address": {**self.country_address(), **{name: typed[name] for name in ADDRESS}}}
+
+    def country_address(self) -> dict[str, str]:
+        """The country's own address keys the form was sent with."""
+        found = {}
+        for name, value in request.form.items():
+            key = COUNTRY_KEY.fullmatch(name)
+            if key and key[1] not in ADDRESS and len(found) < COUNTRY_KEYS:
+                found[key[1]] = value.strip()[:COUNTRY_VALUE]
+        return found
 
     def option_codes(self) -> list[str]:
         return [each.rpartition(":")[2] for each in self.options.data or ()]

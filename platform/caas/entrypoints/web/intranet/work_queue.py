@@ -8,8 +8,8 @@ from babel import dates
 from flask import abort, g, request
 
 from caas import i18n
-from caas.entrypoints.web import navigation, rendering
 from caas.domain.orders import Status
+from caas.entrypoints.web import navigation, rendering
 from caas.entrypoints.web.pages import STAFF, blp, signed_in, tenant_ctx
 from caas.i18n import lazy_gettext
 from caas.service_layer import sales, work_queue
@@ -34,23 +34,39 @@ GROUP_NAMES = {
 @blp.get("/orders")
 @signed_in(*STAFF)
 def orders():
-    group, status = request.args.get("group") or None, request.args.get("status") or None
-    number = int(request.args.get("page", "1")) if request.args.get("page", "1").isdigit() else 0
-    if number < 1 or group not in (None, EVERY_ORDER, *work_queue.GROUPS) or \
-            status not in (None, *STATUSES):
-        abort(404)
+    group, status, number = _filters()
     ctx, offset = tenant_ctx(), (number - 1) * LISTED
-    if status or group == EVERY_ORDER:
-        listed, total = sales.order_page(ctx, offset, LISTED, status=status)
-    else:
-        listed, total = work_queue.waiting_page(ctx, offset, LISTED, group)
-    pages = max(1, -(-total // LISTED))
+    counts = work_queue.counts(ctx)
+    pages = max(1, -(-_listed_in(counts, group, status) // LISTED))
     if number > pages:
         abort(404)
+    if status or group == EVERY_ORDER:
+        listed, _ = sales.order_page(ctx, offset, LISTED, status=status)
+    else:
+        listed, _ = work_queue.waiting_page(ctx, offset, LISTED, group)
     return rendering.page(
-        "intranet/orders.html", orders=listed, total=total, counts=work_queue.counts(ctx),
-        group=group, chosen_status=status, groups=GROUP_NAMES, group_statuses=_group_statuses(group),
-        number=number, pages=pages, now=ctx.now(), sold=_sold(request.args.get("sold")))
+        "intranet/orders.html", orders=listed, counts=counts, group=group,
+        chosen_status=status, groups=GROUP_NAMES, group_statuses=_group_statuses(group),
+        number=number, pages=pages, now=ctx.now(), sold=_sold(request.args.get("sold")),
+        new_customer=request.args.get("new_customer") == "1")
+
+
+def _filters() -> tuple[str | None, str | None, int]:
+    """The page's group, status and page number, from its links; 404 for any other."""
+    group, status = request.args.get("group") or None, request.args.get("status") or None
+    number = request.args.get("page", "1")
+    if not number.isdigit() or int(number) < 1 or status not in (None, *STATUSES) or \
+            group not in (None, EVERY_ORDER, *work_queue.GROUPS):
+        abort(404)
+    return group, status, int(number)
+
+
+def _listed_in(counts: work_queue.Counts, group: str | None, status: str | None) -> int:
+    if status:
+        return counts.statuses[status]
+    if group == EVERY_ORDER:
+        return counts.orders
+    return counts.groups[group] if group else counts.waiting
 
 
 def _group_statuses(group: str | None) -> list[str]:
