@@ -48,7 +48,8 @@ TARGET = 0.3
 #: Library a function's file belongs to, by a part of its path (first match wins).
 LIBRARIES = (("/sqlalchemy/", "SQLAlchemy"), ("sqlite3", "sqlite3"), ("/psycopg", "psycopg"),
              ("/jinja2/", "Jinja2 (templates)"), ("/markupsafe/", "Jinja2 (templates)"),
-             ("/babel/", "Babel (dates, money, catalogs)"), ("/gettext", "Babel (dates, money, catalogs)"),
+             ("/babel/", "Babel (dates, money, catalogs)"),
+             ("/gettext", "Babel (dates, money, catalogs)"),
              ("/wtforms/", "WTForms / Flask-WTF"), ("/flask_wtf/", "WTForms / Flask-WTF"),
              ("/itsdangerous/", "itsdangerous (session cookie)"),
              ("/jwt/", "tokens (JWT)"), ("/cryptography/", "tokens (JWT)"),
@@ -149,7 +150,8 @@ def _by_library(stats: pstats.Stats) -> dict[str, float]:
     """Share of the profiled time spent in each library's own code."""
     spent: Counter = Counter()
     for (file, _, _), (_, _, own, _, _) in stats.stats.items():
-        spent[next((label for part, label in LIBRARIES if part in file), "other (stdlib...)")] += own
+        library = next((label for part, label in LIBRARIES if part in file), "other (stdlib...)")
+        spent[library] += own
     total = sum(spent.values()) or 1
     return {label: round(100 * seconds / total, 1) for label, seconds in spent.most_common()}
 

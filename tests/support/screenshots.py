@@ -3,7 +3,8 @@ in ``docs/screenshots/`` (the README shows them).
 
 The platform runs as ``make run`` runs it (``caas db upgrade``, ``caas seed``, ``caas run``)
 on the embedded default, in a temporary instance folder; a sale is walked on each demo
-tenant (``caas demo sale``'s walk) so that its customer has a vehicle; then Debian's
+tenant (``caas demo sale``'s walk) so that its customer has a vehicle, and two more sales
+so that the intranet shows orders in several states; then Debian's
 Chromium signs in as that customer and as the tenant's employee, and photographs each
 page of their menus, plus :data:`PAGES`.
 
@@ -21,12 +22,14 @@ import sys
 import tempfile
 import time
 import tomllib
+import uuid
 from pathlib import Path
 
 import httpx
 from playwright.sync_api import sync_playwright
 
 from caas.entrypoints.tooling.demo import Credentials, demo_tenant, walk_sale
+from caas.entrypoints.tooling.demo_customers import new_customer
 from tests.support.browser import launch_chromium
 from tests.support.repo import REPO
 
@@ -102,6 +105,26 @@ def walk(url: str, slug: str) -> dict:
                          customer=accounts.customer, echo=lambda _text: None)
 
 
+def more_orders(url: str, slug: str, sale: dict) -> None:
+    """Two more sales of the walked sale's model to new customers, so that the intranet's
+    pages show orders in several states: one reserved, one with its reservation unpaid."""
+    accounts = demo_tenant(REPO / "tenants", slug)
+    with httpx.Client(base_url=url, timeout=30, headers={"X-Tenant": slug}) as client:
+        token = client.post("/api/v1/auth/token", json={
+            "email": accounts.employee.email, "password": accounts.employee.password}
+        ).raise_for_status().json()["access_token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+        for paid in (True, False):
+            order = client.post("/api/v1/sales", json={
+                "customer": dict(new_customer(accounts.country, accounts.customer),
+                                 email=f"demo-{uuid.uuid4().hex[:8]}@example.test"),
+                "model": sale["order"]["model"], "plan": sale["order"]["plan"], "options": []}
+            ).raise_for_status().json()["order"]
+            if paid:
+                client.post(f"/api/v1/orders/{order['id']}/reservation-payment",
+                            json={"card_token": "tok_ok"}).raise_for_status()
+
+
 def photograph(browser, url: str, slug: str, language: str, reader: str | None,
                credentials, values: dict, out: Path) -> list[Path]:
     """Sign in as ``reader`` (``None``: signed out) and photograph their pages."""
@@ -146,6 +169,7 @@ def main(argv=None) -> int:
             for slug in TENANTS:
                 accounts = demo_tenant(REPO / "tenants", slug)
                 sale = walk(running.url, slug)
+                more_orders(running.url, slug, sale)
                 customer = sale["customer"]
                 values = {"vin": sale["vehicle"]["vin"], "order": sale["order"]["id"]}
                 readers = {None: None, "customer": Credentials(customer["email"],
