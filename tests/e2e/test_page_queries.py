@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tests.support.api import ADMIN_PASSWORD, password_in
-from tests.support.journey import sell
+from tests.support.journey import advance, order, pay, sell
 from tests.support.web import sign_in
 
 FEW, MANY = 5, 60
@@ -44,12 +44,27 @@ def _count(client, address: str) -> tuple[int, list[str]]:
     return len(ran), ran
 
 
+def _sales(shop, operator, email: str, count: int) -> list[dict]:
+    """``count`` orders of the customer ``email``, in turn left unpaid, reserved (ordered
+    from the factory) and built (waiting for the final payment, with a VIN): the states a
+    queue groups, and rows that have payments and vehicles to read."""
+    made = []
+    for number in range(count):
+        sold = sell(shop, email=email)["order"]
+        if number % 3:
+            assert pay(shop, sold["id"]).status_code == 200
+        if number % 3 == 2:
+            advance(operator, order(shop, sold["id"])["factory_order_id"], "READY")
+        made.append(sold)
+    return made
+
+
 @pytest.fixture
-def readers(app, shop, mailbox, drain):
+def readers(app, shop, operator, mailbox, drain):
     """The shop with ``FEW`` orders of one customer, and that customer's and an employee's
     signed-in clients; ``readers.sell(n)`` sells them ``n`` more."""
     email = "many-orders@example.test"
-    orders = [sell(shop, email=email)["order"] for _ in range(FEW)]
+    orders = _sales(shop, operator, email, FEW)
     drain()
     [message] = [m for m in mailbox.messages(email) if email in m["body"]]
     clients = {"customer": app.test_client(), "employee": app.test_client()}
@@ -57,7 +72,7 @@ def readers(app, shop, mailbox, drain):
     assert sign_in(clients["employee"], shop.slug, f"employee@{shop.slug}.test",
                    ADMIN_PASSWORD).status_code == 303
     shop.clients, shop.orders = clients, orders
-    shop.sell = lambda n: orders.extend(sell(shop, email=email)["order"] for _ in range(n))
+    shop.sell = lambda n: orders.extend(_sales(shop, operator, email, n))
     return shop
 
 
