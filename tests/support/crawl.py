@@ -208,7 +208,9 @@ class Crawl:
             parts = urlsplit(visit.address)
             lines.append(f"  {parts.path}{'?' if parts.query else ''}{parts.query} "
                          f"({visit.status})")
-            lines += [f"      - {problem}" for problem in visit.problems]
+            for problem in visit.problems:
+                first, *more = problem.removeprefix(f"{visit.address}: ").splitlines()
+                lines += [f"      - {first}", *(f"        {line.strip()}" for line in more)]
         return "\n".join(lines)
 
     @property
