@@ -84,9 +84,12 @@ def english_left(language: str) -> Callable[[str], bool]:
         with template.open("rb") as source:
             ids |= {message.id for message in read_po(source)
                     if isinstance(message.id, str) and message.id}
-    patterns = [".+".join(re.escape(" ".join(part.split())) for part in PLACEHOLDER.split(msgid))
+    patterns = [".+".join(re.escape(re.sub(r"\s+", " ", part))
+                          for part in PLACEHOLDER.split(msgid.strip()))
                 for msgid in ids
-                if (i18n.translation(msgid, language) or msgid) != msgid]
+                # Placeholders alone ("%(model)s (%(plate)s)") would match any text.
+                if re.search(r"[^\W\d_]{2}", PLACEHOLDER.sub("", msgid))
+                and (i18n.translation(msgid, language) or msgid) != msgid]
     if not patterns:  # English, or a language without a catalog
         return lambda text: False
     matcher = re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
