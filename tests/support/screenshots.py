@@ -35,8 +35,9 @@ from tests.support.repo import REPO
 
 #: The demo tenants photographed, each in its own language.
 TENANTS = ("es-demo", "de-demo")
-#: Pages beyond the readers' menus (which are photographed whole): (reader, path under the
-#: tenant's, file name). ``{vin}`` and ``{order}`` are the walked sale's vehicle and order.
+#: Pages beyond the readers' menus (which are photographed whole, each named after its
+#: path): (reader, path under the tenant's, file name). ``{vin}`` and ``{order}`` are the
+#: walked sale's vehicle and order, e.g. ``("customer", "vehicles/{order}", "vehicle")``.
 PAGES = [
     (None, "sign-in", "sign-in"),
 ]
@@ -140,7 +141,7 @@ def photograph(browser, url: str, slug: str, language: str, reader: str | None,
             page.locator("main [type=submit]").click()
             page.wait_for_url(lambda address: "/sign-in" not in address)
         menu = [] if not credentials else [
-            (href.rsplit(f"/t/{slug}/", 1)[1], href.rsplit("/", 1)[1])
+            (href.rsplit(f"/t/{slug}/", 1)[1], href.rsplit(f"/t/{slug}/", 1)[1].replace("/", "-"))
             for href in page.locator("header nav a[href]").evaluate_all(
                 "links => links.map(a => a.getAttribute('href'))")
             if f"/t/{slug}/" in href and not SKIPPED.search(href)]
