@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 export PORT ?= 5000
 
-.PHONY: install browser run test test-fast test-postgres bench translations-extract translations-update translations clean
+.PHONY: install browser run test test-fast test-postgres bench screenshots translations-extract translations-update translations clean
 
 install: $(STAMP) $(NODE_STAMP) translations
 
@@ -92,13 +92,20 @@ test-postgres: install browser
 	CAAS_TEST_BROKER_URL=$${CAAS_TEST_BROKER_URL:-redis://127.0.0.1:6379/15} \
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --maxprocesses 4
 
-## The foundation benchmark, then the OTA one, then month-end billing (see bench/README.md). BENCH_ARGS goes to both
+## The foundation benchmark, then the OTA one, month-end billing, and the web pages (see bench/README.md). BENCH_ARGS goes to all
 ## (e.g. BENCH_ARGS=--quick); BENCH_RUN_ARGS only to bench/run.py (e.g. --backends sqlite),
-## BENCH_OTA_ARGS only to bench/ota.py (e.g. --database sqlite).
+## BENCH_OTA_ARGS only to bench/ota.py (e.g. --database sqlite), BENCH_PAGES_ARGS only to
+## bench/pages.py (e.g. --database postgresql).
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS) $(BENCH_RUN_ARGS)
 	$(BIN)/python bench/ota.py $(BENCH_ARGS) $(BENCH_OTA_ARGS)
 	$(BIN)/python bench/billing.py $(BENCH_ARGS) $(BENCH_BILLING_ARGS)
+	$(BIN)/python bench/pages.py $(BENCH_ARGS) $(BENCH_PAGES_ARGS)
+
+## PNGs of the web pages in two languages for the README (docs/screenshots/): the platform
+## as `make run` starts it, on a throwaway instance folder, photographed by Debian's Chromium.
+screenshots: install browser
+	$(BIN)/python -m tests.support.screenshots
 
 clean:
 	rm -rf $(VENV) instance build dist *.egg-info platform/*.egg-info

@@ -34,9 +34,11 @@ class Target:
     server: Gunicorn
     header_sets: list[dict]
     database_cpu: Callable[[], float] | None = None  # cumulative CPU seconds of its database
+    path: str = PATH  # what every request asks for
 
 
-def warm_up(server: Gunicorn, header_sets: list[dict], timeout: float = 300.0) -> int:
+def warm_up(server: Gunicorn, header_sets: list[dict], timeout: float = 300.0,
+            path: str = PATH) -> int:
     """Send every header set (i.e. every tenant) to every worker at least once.
 
     A keep-alive connection stays with the worker that accepted it, so each new
@@ -57,7 +59,7 @@ def warm_up(server: Gunicorn, header_sets: list[dict], timeout: float = 300.0) -
         index = next(iter(set().union(*missing.values())))
         try:
             while True:
-                status, pid = client.get(PATH, header_sets[index])
+                status, pid = client.get(path, header_sets[index])
                 sent += 1
                 if status != 200:
                     raise RuntimeError(f"warm-up got HTTP {status} for header set {index}")
@@ -84,7 +86,7 @@ def load(target: Target, settings: LoadSettings, work_dir: Path, label: str) -> 
     to such noise than req/s.
     """
     targets = work_dir / f"targets-{label}.json"
-    targets.write_text(json.dumps({"path": PATH, "headers": target.header_sets}))
+    targets.write_text(json.dumps({"path": target.path, "headers": target.header_sets}))
     command = [sys.executable, str(BENCH_DIR / "loadgen.py"), "--port", str(target.server.port),
                "--targets", str(targets), "--duration", str(settings.duration),
                "--max-requests", str(settings.max_requests),

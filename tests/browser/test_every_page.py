@@ -152,6 +152,7 @@ def test_placeholders_match_any_value_and_english_is_never_left_in_english():
     left = english_left("es")
     assert left("Signed in as Ana García")
     assert not left("Signed in")
+    assert not left("Signed in asAna")  # the words around a placeholder keep their spaces
     assert not english_left("en")("Sign in")
 
 

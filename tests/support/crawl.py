@@ -84,13 +84,20 @@ def english_left(language: str) -> Callable[[str], bool]:
         with template.open("rb") as source:
             ids |= {message.id for message in read_po(source)
                     if isinstance(message.id, str) and message.id}
-    patterns = [".+".join(re.escape(" ".join(part.split())) for part in PLACEHOLDER.split(msgid))
+    patterns = [".+".join(re.escape(re.sub(r"\s+", " ", part))
+                          for part in PLACEHOLDER.split(msgid.strip()))
                 for msgid in ids
-                if (i18n.translation(msgid, language) or msgid) != msgid]
+                # Placeholders alone ("%(model)s (%(plate)s)") would match any text.
+                if re.search(r"[^\W\d_]{2}", PLACEHOLDER.sub("", msgid))
+                and (i18n.translation(msgid, language) or msgid) != msgid]
     if not patterns:  # English, or a language without a catalog
         return lambda text: False
     matcher = re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
-    return lambda text: matcher.fullmatch(text) is not None
+    # A translation may read as another message's English ("Email message" is "Email" in
+    # Italian, whose "Email" is "Indirizzo email"): a text the catalog writes is not left.
+    written = {re.sub(r"\s+", " ", i18n.translation(msgid, language) or "").strip()
+               for msgid in ids}
+    return lambda text: text not in written and matcher.fullmatch(text) is not None
 
 
 def texts(page) -> list[str]:
@@ -208,7 +215,9 @@ class Crawl:
             parts = urlsplit(visit.address)
             lines.append(f"  {parts.path}{'?' if parts.query else ''}{parts.query} "
                          f"({visit.status})")
-            lines += [f"      - {problem}" for problem in visit.problems]
+            for problem in visit.problems:
+                first, *more = problem.removeprefix(f"{visit.address}: ").splitlines()
+                lines += [f"      - {first}", *(f"        {line.strip()}" for line in more)]
         return "\n".join(lines)
 
     @property
