@@ -10,7 +10,8 @@ from caas.i18n import LazyText
 from caas.sandboxes import faults
 from tests.support.api import ADMIN_PASSWORD
 from tests.support.browser import assert_accessible
-from tests.support.journey import advance, order, sell
+from tests.support.intranet import register_sale
+from tests.support.journey import MODEL, OPTION, PLAN, advance, customer, order, sell
 from tests.support.ledger import Ledger
 
 pytestmark = pytest.mark.browser
@@ -42,12 +43,12 @@ def charge(page, amount: str, token: str = "tok_ok"):
 
 def test_journey_1_an_employee_takes_a_sale_from_its_reservation_to_its_delivery(
         page, shop, operator):
-    # journey 1 starts at the sale form: tests.support.intranet.register_sale
-    sold = sell(shop)["order"]
     sign_in_as_employee(page, shop)
-    page.goto(f"/t/{shop.slug}/orders/{sold['id']}")
+    reference = register_sale(page, customer(), MODEL, PLAN, [OPTION], slug=shop.slug)
+    page.get_by_role("link", name=es("Open order %(reference)s", reference=reference)).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        es("Order %(reference)s", reference=sold["reference"]))
+        es("Order %(reference)s", reference=reference))
+    sold = {"id": int(page.url.rstrip("/").rsplit("/", 1)[1]), "reference": reference}
     status_is(page, "Reservation unpaid")
     assert_accessible(page)
 
