@@ -46,22 +46,35 @@ def registration_due(ctx: TenantContext, now: datetime) -> datetime:
 
 
 def counts(ctx: TenantContext) -> Counts:
-    """Every group's and status's count, from one grouped query, however many orders."""
+    """Every group's and status's count, however many orders (two counting queries)."""
     with ctx.reader() as uow:
-        statuses, late = uow.orders.status_counts(registration_due(ctx, uow.now()))
+        return _counts(uow, registration_due(ctx, uow.now()))
+
+
+def _counts(uow, due: datetime) -> Counts:
+    statuses, late = uow.orders.status_counts(due)
     groups = {name: sum(statuses.get(status.value, 0) for status in members)
               for name, members in GROUPS.items() if name != DELAYED}
     return Counts(dict(groups, **{DELAYED: late}),
                   {status.value: statuses.get(status.value, 0) for status in Status})
 
 
-def waiting_page(ctx: TenantContext, offset: int, limit: int,
-                 group: str | None = None) -> tuple[list[Order], int]:
-    """The orders waiting for staff (of one group, or of all), newest first.
+def queue(ctx: TenantContext, offset: int, limit: int,
+          group: str | None = None) -> tuple[Counts, list[Order]]:
+    """The counts, and a page of the orders waiting for staff (of one group, or of all),
+    newest first, read together.
 
     :raises KeyError: ``group`` is not one of :data:`GROUPS`.
     """
     members = GROUPS[group] if group else tuple(s for each in GROUPS.values() for s in each)
     with ctx.reader() as uow:
-        return uow.orders.waiting(offset, limit, [status.value for status in members],
-                                  registration_due(ctx, uow.now()))
+        due = registration_due(ctx, uow.now())
+        return _counts(uow, due), uow.orders.waiting(
+            offset, limit, [status.value for status in members], due)
+
+
+def waiting_page(ctx: TenantContext, offset: int, limit: int,
+                 group: str | None = None) -> tuple[list[Order], int]:
+    """A page of the orders waiting for staff, and how many wait (see :func:`queue`)."""
+    found, orders = queue(ctx, offset, limit, group)
+    return orders, found.groups[group] if group else found.waiting

@@ -109,7 +109,7 @@ class Orders(Repository):
         rows = [copy.deepcopy(order) for order in reversed(self.table.where())
                 if order.status.value in statuses and (
                     order.status is not Status.REGISTERING or self._late(order, registration_due))]
-        return page(rows, offset, limit)
+        return rows[offset:offset + limit]
 
     def awaiting_vehicle(self, models):
         return [copy.deepcopy(order) for order in self.table.where()

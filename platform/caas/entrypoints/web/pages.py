@@ -71,10 +71,13 @@ def _signed_in():
 
 
 def start_session(signed_in_as) -> None:
-    """A new session at sign-in: nothing set before it (by anyone) carries over."""
+    """A new session at sign-in: nothing set before it (by anyone) carries over. It keeps
+    the name the pages greet the person by, rather than each page reading the account."""
+    account = users.get_account(platform(), g.web_tenant, signed_in_as.actor.id)
     session.clear()
     now = wall_time()
     session.update(token=signed_in_as.access_token, tenant=g.web_tenant.slug, since=now,
+                   name=account.name or account.email,
                    renew_at=now + platform().config["CAAS_TOKEN_TTL_SECONDS"] / 2)
 
 
@@ -119,13 +122,14 @@ def landing() -> str:
 def page_context():
     actor, locale = g.get("web_actor"), g.get("web_locale", "en")
     if g.get("web_tenant") is None:
-        return {"tenant": None, "actor": None, "account": None, "locale": locale, "menu": ()}
-    account = users.get_account(platform(), g.web_tenant, actor.id) if actor else None
+        return {"tenant": None, "actor": None, "signed_in_name": None, "locale": locale,
+                "menu": ()}
     languages = LanguageForm(formdata=None, next=request.path)
     languages.language.choices = [(locale, rendering.language_name(locale))
                                   for locale in g.web_tenant.locales]
     languages.language.data = g.get("web_locale")
-    return {"tenant": g.web_tenant, "actor": actor, "account": account,
+    return {"tenant": g.web_tenant, "actor": actor,
+            "signed_in_name": session.get("name") if actor else None,
             "locale": locale, "language_form": languages,
             "menu": navigation.links_for(actor.role) if actor else (),
             "sign_out_form": SignOutForm(formdata=None)}

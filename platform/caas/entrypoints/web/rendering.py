@@ -1,10 +1,11 @@
 """Pages in the reader's language, with the headers every page carries."""
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from decimal import Decimal
 
-from babel import dates, numbers
+from babel import Locale, dates, numbers
 from flask import Flask, current_app, g, render_template, request, session
 
 from caas import i18n
@@ -60,8 +61,20 @@ def localized(value) -> str:
     return i18n.render(value, g.get("web_locale", "en"), g.get("web_fallback", "en"))
 
 
-def _formatting() -> str:
-    return i18n.formatting_locale(g.get("web_locale", "en"), g.get("web_fallback", "en"))
+def formatting() -> Locale:
+    """The locale the page formats amounts and dates in (parsed once per language: a page
+    formats many)."""
+    return _parsed(i18n.formatting_locale(g.get("web_locale", "en"), g.get("web_fallback", "en")))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(locale: str) -> Locale:
+    return Locale.parse(locale)
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(name: str):
+    return dates.get_timezone(name)
 
 
 def money(value) -> str:
@@ -72,14 +85,14 @@ def money(value) -> str:
         amount, currency = Decimal(str(value["amount"])), value["currency"]
     else:
         amount, currency = value.amount, value.currency
-    return numbers.format_currency(amount, currency, locale=_formatting())
+    return numbers.format_currency(amount, currency, locale=formatting())
 
 
 def number(value, decimals: int | None = None) -> str:
     if value is None:
         return "—"
     pattern = None if decimals is None else "#,##0." + "0" * decimals if decimals else "#,##0"
-    return numbers.format_decimal(Decimal(str(value)), format=pattern, locale=_formatting())
+    return numbers.format_decimal(Decimal(str(value)), format=pattern, locale=formatting())
 
 
 def day(value) -> str:
@@ -90,7 +103,7 @@ def day(value) -> str:
         value = datetime.fromisoformat(value)
     if isinstance(value, datetime):
         value = value.date()
-    return dates.format_date(value, format="medium", locale=_formatting())
+    return dates.format_date(value, format="medium", locale=formatting())
 
 
 def moment(value) -> str:
@@ -102,13 +115,12 @@ def moment(value) -> str:
     if isinstance(value, date) and not isinstance(value, datetime):
         return day(value)
     zone = getattr(g.get("web_tenant"), "timezone", None) or "UTC"
-    return dates.format_datetime(value, format="short", tzinfo=dates.get_timezone(zone),
-                                 locale=_formatting())
+    return dates.format_datetime(value, format="short", tzinfo=_zone(zone),
+                                 locale=formatting())
 
 
 def language_name(locale: str) -> str:
     """``de-CH`` → ``Deutsch (Schweiz)``: each language named in itself."""
-    from babel import Locale
     return Locale.parse(i18n.babel_locale(locale)).get_display_name().capitalize()
 
 

@@ -5,7 +5,6 @@ from babel.dates import format_date
 from babel.numbers import format_percent
 from flask import g
 
-from caas import i18n
 from caas.domain.billing import Period
 from caas.entrypoints.web import navigation, rendering
 from caas.entrypoints.web.customer import record_labels, records
@@ -56,17 +55,13 @@ def _credited_numbers(shown: list[dict]) -> dict[int, str]:
     return numbers
 
 
-def _formatting() -> str:
-    return i18n.formatting_locale(g.web_locale, g.web_fallback)
-
-
 def _percent(rate: str) -> str:
     """A VAT rate (``"0.21"``) as the page's locale writes a percentage: ``21 %``."""
-    return format_percent(float(rate), "#,##0.##%", locale=_formatting())
+    return format_percent(float(rate), "#,##0.##%", locale=rendering.formatting())
 
 
 def _month(period: str | None) -> str | None:
     """The month billed (``2028-03``) as the page's locale names it: ``März 2028``."""
     if period is None:
         return None
-    return format_date(Period.parse(period).first_day, "MMMM y", locale=_formatting())
+    return format_date(Period.parse(period).first_day, "MMMM y", locale=rendering.formatting())

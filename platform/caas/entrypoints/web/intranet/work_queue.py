@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from babel import dates
-from flask import abort, g, request
+from flask import abort, request
 
-from caas import i18n
 from caas.domain.orders import Status
 from caas.entrypoints.web import navigation, rendering
 from caas.entrypoints.web.pages import STAFF, blp, signed_in, tenant_ctx
@@ -36,14 +35,14 @@ GROUP_NAMES = {
 def orders():
     group, status, number = _filters()
     ctx, offset = tenant_ctx(), (number - 1) * LISTED
-    counts = work_queue.counts(ctx)
+    if status or group == EVERY_ORDER:
+        counts = work_queue.counts(ctx)
+        listed, _ = sales.order_page(ctx, offset, LISTED, status=status)
+    else:
+        counts, listed = work_queue.queue(ctx, offset, LISTED, group)
     pages = max(1, -(-_listed_in(counts, group, status) // LISTED))
     if number > pages:
         abort(404)
-    if status or group == EVERY_ORDER:
-        listed, _ = sales.order_page(ctx, offset, LISTED, status=status)
-    else:
-        listed, _ = work_queue.waiting_page(ctx, offset, LISTED, group)
     return rendering.page(
         "intranet/orders.html", orders=listed, counts=counts, group=group,
         chosen_status=status, groups=GROUP_NAMES, group_statuses=_group_statuses(group),
@@ -91,5 +90,4 @@ def age(since: datetime | None, now: datetime) -> str:
     """How long ago ``since`` was, roughly, in the page's language: "3 days"."""
     if since is None:
         return "—"
-    locale = i18n.formatting_locale(g.get("web_locale", "en"), g.get("web_fallback", "en"))
-    return dates.format_timedelta(now - since, locale=locale)
+    return dates.format_timedelta(now - since, locale=rendering.formatting())
