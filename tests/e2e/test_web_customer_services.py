@@ -13,13 +13,12 @@ from caas import CatalogOption, hookimpl
 from caas.i18n import translation
 from tests.support.api import password_in
 from tests.support.billing import usage_pricing
+from tests.support.crawl import english_left
 from tests.support.fakes import plugins
 from tests.support.languages import country_speaking, translated_languages
 from tests.support.journey import (customer, enable_options, linked_vehicle, pay, sell,
                                    set_up_catalog, to_in_transit)
 from tests.support.web import csrf_token, send_form, sign_in, texts
-# The check of the pages' shared language test: a text still the catalog's English.
-from tests.e2e.test_web_page_languages import _left_in_english as left_in_english
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -418,7 +417,7 @@ def test_every_page_of_vehicles_and_services_is_in_the_readers_language(
     vehicle = signed_in_buyer(client, shop, mailbox, api_buyer)
     service = service_address(buy(client, vehicle))
     drain()
-    english = left_in_english(language)
+    english = english_left(language)
     pages = {"vehicles": client.get(f"/t/{shop.slug}/vehicles"), "vehicle": client.get(vehicle),
              "catalog": client.get(f"{vehicle}/catalog"),
              "refused token": buy(client, vehicle, "performance_boost", "not a token"),

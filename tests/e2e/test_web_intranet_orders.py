@@ -10,7 +10,7 @@ import pytest
 from caas.i18n import LazyText
 from caas.sandboxes import faults
 from tests.support.api import ADMIN_PASSWORD, password_in
-from tests.e2e.test_web_page_languages import _left_in_english as left_in_english
+from tests.support.crawl import english_left
 from tests.support.journey import (OPTION, advance, order, pay, sell, set_up_catalog,
                                    to_in_transit, to_vehicle_ready)
 from tests.support.languages import country_speaking, translated_languages
@@ -336,7 +336,7 @@ def test_every_state_of_the_page_is_in_the_language_of_its_reader(
     shop = make_tenant(country)
     set_up_catalog(shop)
     sign_in_as_employee(client, shop)
-    english = left_in_english(language)
+    english = english_left(language)
     seen = []
     for name, response in _every_state(client, shop, operator, app, drain, monkeypatch, country):
         assert response.status_code < 500 and response.mimetype == "text/html", name

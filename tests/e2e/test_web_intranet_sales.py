@@ -13,6 +13,7 @@ from caas.entrypoints.web.intranet import work_queue
 from caas.i18n import LazyText
 from caas.sandboxes import faults
 from tests.support.api import ADMIN_PASSWORD
+from tests.support.crawl import english_left
 from tests.support.journey import (MODEL, OPTION, PLAN, customer, pay, sell, to_in_transit,
                                    to_vehicle_ready)
 from tests.support.languages import country_speaking, translated_languages
@@ -342,7 +343,6 @@ def test_a_double_submit_registers_one_sale(client, shop):
 
 @pytest.mark.parametrize("language", translated_languages())
 def test_the_queue_and_the_sale_form_are_in_the_readers_language(client, make_tenant, language):
-    from tests.e2e.test_web_page_languages import _left_in_english
     from tests.support.journey import set_up_catalog
     country = country_speaking(language)
     if country is None:
@@ -361,7 +361,7 @@ def test_the_queue_and_the_sale_form_are_in_the_readers_language(client, make_te
         "refused sale": send_form(client, f"{base}/sales/new",
                                   **_sale_fields(country, tax_id="0", model="", plan="")),
     }
-    english = _left_in_english(language)
+    english = english_left(language)
     for name, response in pages.items():
         shown = texts(response.get_data(as_text=True))
         assert [text for text in shown if english(text)] == [], (language, name)

@@ -2,30 +2,13 @@
 catalog's English message id (where the language translates it) fails."""
 from __future__ import annotations
 
-import re
-
 import pytest
-from babel.messages.pofile import read_po
 
-from caas.i18n import translations, translations_dir
 from tests.support.api import ADMIN_PASSWORD, password_in
+from tests.support.crawl import english_left
 from tests.support.journey import sell, set_up_catalog
 from tests.support.languages import country_speaking, translated_languages
 from tests.support.web import send_form, sign_in, texts
-
-PLACEHOLDER = re.compile(r"%\(\w+\)s")
-
-
-def _left_in_english(language: str):
-    """Whether a text is a message id that ``language`` translates (placeholders match anything)."""
-    with (translations_dir() / "messages.pot").open("rb") as source:
-        ids = [message.id for message in read_po(source) if isinstance(message.id, str)
-               and message.id]
-    catalog = translations(language, "")
-    patterns = [re.compile(".+".join(map(re.escape, PLACEHOLDER.split(msgid))))
-                for msgid in ids if catalog.gettext(msgid) != msgid]
-    return lambda text: any(pattern.fullmatch(text) for pattern in patterns)
-
 
 def _pages(client, shop, customer_email: str, customer_password: str, language: str):
     """(name, HTML) of every page, as its readers see them."""
@@ -66,7 +49,7 @@ def test_every_page_is_in_the_language_of_its_reader(client, make_tenant, mailbo
     email = sell(shop, country)["customer"]["email"]
     drain()
     [message] = [m for m in mailbox.messages(email) if email in m["body"]]
-    english = _left_in_english(language)
+    english = english_left(language)
     seen = 0
     for name, response in _pages(client, shop, email, password_in(message), language):
         assert response.mimetype == "text/html", name

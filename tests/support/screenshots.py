@@ -3,8 +3,8 @@ in ``docs/screenshots/`` (the README shows them).
 
 The platform runs as ``make run`` runs it (``caas db upgrade``, ``caas seed``, ``caas run``)
 on the embedded default, in a temporary instance folder; a sale is walked on each demo
-tenant (``caas demo sale``'s walk) so that its customer has a vehicle, and two more sales
-so that the intranet shows orders in several states; then Debian's
+tenant (``caas demo sale``'s walk) so that its customer has a vehicle, a service bought
+for it, and two more sales so that the intranet shows orders in several states; then Debian's
 Chromium signs in as that customer and as the tenant's employee, and photographs each
 page of their menus, plus :data:`PAGES`.
 
@@ -23,6 +23,8 @@ import tempfile
 import time
 import tomllib
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -36,10 +38,15 @@ from tests.support.repo import REPO
 #: The demo tenants photographed, each in its own language.
 TENANTS = ("es-demo", "de-demo")
 #: Pages beyond the readers' menus (which are photographed whole, each named after its
-#: path): (reader, path under the tenant's, file name). ``{vin}`` and ``{order}`` are the
-#: walked sale's vehicle and order, e.g. ``("customer", "vehicles/{order}", "vehicle")``.
+#: path): (reader, path under the tenant's, file name). ``{vin}``, ``{order}`` and
+#: ``{service}`` are the walked sale's vehicle, order and the service bought for it. The sale
+#: form is in the employee's menu; the demo escalates no activation, so it has no ticket.
 PAGES = [
     (None, "sign-in", "sign-in"),
+    ("customer", "vehicles/{order}", "vehicle"),
+    ("customer", "vehicles/{order}/catalog", "vehicle-catalog"),
+    ("customer", "services/{service}", "service"),
+    ("employee", "orders/{order}", "order"),
 ]
 #: Menu pages not worth a picture.
 SKIPPED = re.compile(r"/password$")
@@ -106,15 +113,41 @@ def walk(url: str, slug: str) -> dict:
                          customer=accounts.customer, echo=lambda _text: None)
 
 
+@contextmanager
+def api_client(url: str, slug: str, credentials) -> Iterator[httpx.Client]:
+    """A client of ``slug``'s REST API signed in as ``credentials``."""
+    with httpx.Client(base_url=url, timeout=30, headers={"X-Tenant": slug}) as client:
+        token = client.post("/api/v1/auth/token", json={
+            "email": credentials.email, "password": credentials.password}
+        ).raise_for_status().json()["access_token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+        yield client
+
+
+def buy_service(url: str, slug: str, sale: dict) -> int:
+    """The walked sale's customer buys the first option their vehicle's catalog has available;
+    its id, once active (or after 30 s, photographed as it then is)."""
+    customer = Credentials(sale["customer"]["email"], sale["customer"]["password"])
+    vin = sale["vehicle"]["vin"]
+    with api_client(url, slug, customer) as client:
+        option = next(option for option in client.get(f"/api/v1/vehicles/{vin}/catalog")
+                      .raise_for_status().json() if option["available"])
+        service = client.post(f"/api/v1/vehicles/{vin}/services",
+                              headers={"Idempotency-Key": f"screenshots-{uuid.uuid4().hex}"},
+                              json={"option": option["code"], "card_token": "tok_ok"}
+                              ).raise_for_status().json()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and client.get(
+                f"/api/v1/services/{service['id']}").raise_for_status().json()["status"] != "active":
+            time.sleep(0.5)
+    return service["id"]
+
+
 def more_orders(url: str, slug: str, sale: dict) -> None:
     """Two more sales of the walked sale's model to new customers, so that the intranet's
     pages show orders in several states: one reserved, one with its reservation unpaid."""
     accounts = demo_tenant(REPO / "tenants", slug)
-    with httpx.Client(base_url=url, timeout=30, headers={"X-Tenant": slug}) as client:
-        token = client.post("/api/v1/auth/token", json={
-            "email": accounts.employee.email, "password": accounts.employee.password}
-        ).raise_for_status().json()["access_token"]
-        client.headers["Authorization"] = f"Bearer {token}"
+    with api_client(url, slug, accounts.employee) as client:
         for paid in (True, False):
             order = client.post("/api/v1/sales", json={
                 "customer": dict(new_customer(accounts.country, accounts.customer),
@@ -172,7 +205,8 @@ def main(argv=None) -> int:
                 sale = walk(running.url, slug)
                 more_orders(running.url, slug, sale)
                 customer = sale["customer"]
-                values = {"vin": sale["vehicle"]["vin"], "order": sale["order"]["id"]}
+                values = {"vin": sale["vehicle"]["vin"], "order": sale["order"]["id"],
+                          "service": buy_service(running.url, slug, sale)}
                 readers = {None: None, "customer": Credentials(customer["email"],
                                                                customer["password"]),
                            "employee": accounts.employee}

@@ -65,8 +65,9 @@ def _maintained(vehicles: list[dict]) -> list[dict]:
 
 def _vehicles(uow, orders: list[Order], customer_id: int) -> list[dict]:
     found = []
+    by_vin = uow.vehicles.many(order.vin for order in orders if order.vin)
     for order in orders:
-        vehicle = uow.vehicles.get(order.vin) if order.vin else None
+        vehicle = by_vin.get(order.vin)
         # A vehicle that went back to stock (cancelled order) is no longer the customer's.
         if vehicle is not None and vehicle.order_id == order.id:
             found.append({"vin": vehicle.vin, "model": vehicle.model, "plate": vehicle.plate,

@@ -130,6 +130,10 @@ class Vehicles(Repository):
     def get(self, vin):
         return copy.copy(self.table.rows.get(vin))
 
+    def many(self, vins) -> dict:
+        return {vin: copy.copy(self.table.rows[vin]) for vin in set(vins)
+                if vin in self.table.rows}
+
     def save(self, vehicle: Vehicle) -> None:
         vehicle = copy.copy(vehicle)
         vehicle.updated_at = self.now()

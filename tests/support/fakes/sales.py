@@ -37,9 +37,10 @@ def order_status(world, order_id: int):
         return uow.orders.get(order_id).status
 
 
-def ready_for_final_payment(world, vin: str = "VSSZZZ6JZ9R000001"):
-    """A sold, reserved and factory-built order awaiting its final payment, with its vehicle."""
-    order, customer = sale(world)
+def ready_for_final_payment(world, vin: str = "VSSZZZ6JZ9R000001", customer: dict | None = None):
+    """A sold, reserved and factory-built order awaiting its final payment, with its vehicle
+    (sold to ``customer``, by default a new one)."""
+    order, customer = sale(world, customer)
     assert payments.pay_reservation(world.ctx, order.id, "tok_ok") == "succeeded"
     with world.ctx.reader() as uow:
         factory_order = uow.orders.get(order.id).factory_order_id

@@ -31,6 +31,12 @@ class VehicleRepository:
         row = self.conn.execute(sa.select(tables.vehicles).where(tables.vehicles.c.vin == vin)).first()
         return self._vehicle(row) if row else None
 
+    def many(self, vins) -> dict[str, Vehicle]:
+        """The vehicles of ``vins`` by VIN, in one query; unknown VINs are left out."""
+        rows = self.conn.execute(sa.select(tables.vehicles)
+                                 .where(tables.vehicles.c.vin.in_(sorted(set(vins)))))
+        return {row.vin: self._vehicle(row) for row in rows}
+
     def save(self, vehicle: Vehicle) -> None:
         self.conn.execute(tables.vehicles.update().where(tables.vehicles.c.vin == vehicle.vin).values(
             status=vehicle.status, order_id=vehicle.order_id, plate=vehicle.plate,
