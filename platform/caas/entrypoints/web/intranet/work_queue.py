@@ -20,6 +20,9 @@ LISTED = 50
 EVERY_ORDER = "all"
 STATUSES = tuple(status.value for status in Status)
 
+#: A quantity of a unit is said in it from this share of the unit on (Babel's default).
+AGE_THRESHOLD = 0.85
+
 navigation.link("web.orders", lazy_gettext("Orders"), *STAFF, position=10)
 
 GROUP_NAMES = {
@@ -90,4 +93,19 @@ def age(since: datetime | None, now: datetime) -> str:
     """How long ago ``since`` was, roughly, in the page's language: "3 days"."""
     if since is None:
         return "—"
-    return dates.format_timedelta(now - since, locale=rendering.formatting())
+    delta, locale = now - since, rendering.formatting()
+    seconds = abs(delta.total_seconds())
+    # Babel says it in its largest unit worth AGE_THRESHOLD of one, rounded: the same words
+    # for every age of that unit and number, so a page's many rows format few of them.
+    for unit, size in dates.TIMEDELTA_UNITS:
+        if seconds / size >= AGE_THRESHOLD:
+            break
+    key = (unit, max(1, round(seconds / size)) if seconds else 0, str(locale))
+    if key not in _AGES:
+        if len(_AGES) > 10_000:
+            _AGES.clear()
+        _AGES[key] = dates.format_timedelta(delta, threshold=AGE_THRESHOLD, locale=locale)
+    return _AGES[key]
+
+
+_AGES: dict[tuple, str] = {}
