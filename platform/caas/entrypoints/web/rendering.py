@@ -137,6 +137,15 @@ def fragment(template: str, status: int = 200, **context):
     return page(f"fragments/{template}", status, **context)
 
 
+def live_fragment(template: str, state: str, **context):
+    """A polled part of a page: 204 while ``state`` is still the one the page drew (its
+    ``drawn`` argument), so htmx swaps nothing and a screen reader hears only news; else
+    the part, drawn anew."""
+    if request.args.get("drawn") == state:
+        return with_headers(current_app.response_class(status=204))
+    return fragment(template, **context)
+
+
 def with_headers(response):
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -53,7 +53,8 @@ def service(service_id: int):
 @signed_in(*CUSTOMER)
 def service_status(service_id: int):
     """The service page's live part, which htmx polls while the purchase goes on."""
-    return rendering.fragment("service_state.html", **_state(service_id))
+    state = _state(service_id)
+    return rendering.live_fragment("service_state.html", state["service"]["status"], **state)
 
 
 @blp.post("/services/<int:service_id>/cancel")

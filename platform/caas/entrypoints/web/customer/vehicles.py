@@ -38,7 +38,8 @@ def vehicle(order_id: int):
 @signed_in(*CUSTOMER)
 def vehicle_state(order_id: int):
     """The vehicle page's live part, which htmx polls while the order moves."""
-    return rendering.fragment("vehicle_state.html", **_state(order_id))
+    state = _state(order_id)
+    return rendering.live_fragment("vehicle_state.html", state["order"]["status"], **state)
 
 
 @blp.post("/vehicles/<int:order_id>/link")
