@@ -8,7 +8,7 @@ from tests.support.repo import REPO
 
 def test_every_listed_page_is_a_page_of_the_platform(app):
     route = flask_routes(app)
-    values = {"vin": "VSSZZZ1ZZAB000001", "order": 1}
+    values = {"vin": "VSSZZZ1ZZAB000001", "order": 1, "service": 1}
     for reader, path, name in screenshots.PAGES:
         assert route(f"http://localhost/t/es-demo/{path.format(**values)}"), (reader, path)
         assert re.fullmatch(r"[a-z0-9-]+", name), name
