@@ -20,6 +20,23 @@ from tests.support.platform import (BROKER_URL, PG_URL, built_apps, drop_test_da
 
 #: Fixtures that test modules share beyond this file's.
 pytest_plugins = ["tests.support.fixtures"]
+#: The marker of tests whose outcome does not depend on the database or broker (the pages'
+#: language and accessibility in every locale): the PostgreSQL run leaves them to SQLite's.
+SAME_ON_EVERY_BACKEND = "same_on_every_backend"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", f"{SAME_ON_EVERY_BACKEND}: checked once, on SQLite "
+                                       "(the PostgreSQL + Redis run deselects it)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not PG_URL:
+        return
+    kept = [item for item in items if not item.get_closest_marker(SAME_ON_EVERY_BACKEND)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
 
 
 @pytest.fixture(autouse=True)

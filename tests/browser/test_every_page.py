@@ -79,6 +79,7 @@ def _sign_in(page, slug: str, email: str, password: str) -> None:
     page.wait_for_url(lambda url: "/sign-in" not in url)
 
 
+@pytest.mark.same_on_every_backend  # what a page says, and how, is not the database's
 @pytest.mark.parametrize("reader", READERS)
 def test_every_page_in_every_language(app, dealership, platform, live_server, chromium, reader):
     """One browser context per language, the reader signed in in it (the person's locale)
