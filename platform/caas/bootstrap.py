@@ -55,10 +55,11 @@ class Platform:
     def __init__(self, config: dict, plugins: Plugins, dispatch=None):
         self.config = config
         self.plugins = plugins
-        self.control_engine = make_engine(config["CAAS_DATABASE_URL"])
+        overflow = config["CAAS_DB_MAX_OVERFLOW"]
+        self.control_engine = make_engine(config["CAAS_DATABASE_URL"], max_overflow=overflow)
         self.tenant_engines = TenantEngines(config["CAAS_TENANT_DATABASE_URL"],
                                             config["CAAS_TENANT_ENGINE_CACHE_SIZE"],
-                                            config["CAAS_TENANT_POOL_SIZE"])
+                                            config["CAAS_TENANT_POOL_SIZE"], overflow)
         # (tenant_slug, outbox_ids, delay_seconds) -> None, set by the job layer
         self.dispatch = dispatch
         self.external = None  # ExternalSystems, set by create_app

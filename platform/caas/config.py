@@ -38,6 +38,8 @@ def defaults(instance_path: str) -> dict:
         "CAAS_TENANT_DATABASE_URL": f"sqlite:///{instance / 'tenants' / '{slug}.db'}",
         "CAAS_TENANT_ENGINE_CACHE_SIZE": 1000,
         "CAAS_TENANT_POOL_SIZE": 2,
+        # Connections an engine opens beyond its pool at busy moments (closed after use).
+        "CAAS_DB_MAX_OVERFLOW": 10,
         "CAAS_BROKER_URL": "memory://",
         "CAAS_SECRET_KEY": DEFAULT_SECRET,
         "CAAS_TOKEN_TTL_SECONDS": 900,
@@ -160,6 +162,8 @@ def from_environment(config: dict, environ=os.environ) -> dict:
 
 def check(config: dict) -> None:
     """Refuse configurations that are unsafe for production, or that make no sense."""
+    if config["CAAS_DB_MAX_OVERFLOW"] < 0:
+        raise ConfigError("CAAS_DB_MAX_OVERFLOW must be 0 or more")
     if config["CAAS_TRUSTED_PROXIES"] < 0:
         raise ConfigError("CAAS_TRUSTED_PROXIES must be 0 or a number of proxies")
     throttling = ("CAAS_LOGIN_FAILURES_BEFORE_DELAY", "CAAS_LOGIN_DELAY_SECONDS",

@@ -61,7 +61,8 @@ def platform_config(instance, **overrides) -> dict:
               "CAAS_PAYMENT_LOOKUP_GRACE_SECONDS": 0, "CAAS_PAYMENT_ORPHAN_GRACE_SECONDS": 0}
     if PG_URL:
         # Every test tenant is its own database: keep few engines (and connections) open.
-        config.update(CAAS_TENANT_ENGINE_CACHE_SIZE=4, CAAS_TENANT_POOL_SIZE=1)
+        config.update(CAAS_TENANT_ENGINE_CACHE_SIZE=4, CAAS_TENANT_POOL_SIZE=1,
+                      CAAS_DB_MAX_OVERFLOW=3)
         control = f"caas_ctl_t{RUN_ID}_{next(_slugs)}"
         with _pg_admin().connect() as conn:
             conn.execute(sa.text(f'CREATE DATABASE "{control}"'))

@@ -34,18 +34,18 @@ def _make_folder_of(sqlite_file: str | None) -> None:
             Path(sqlite_file).parent.mkdir(parents=True, exist_ok=True)
 
 
-def make_engine(url: str, pool_size: int = 5) -> Engine:
+def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         _make_folder_of(parsed.database)
-        engine = sa.create_engine(url, pool_size=pool_size, max_overflow=10,
+        engine = sa.create_engine(url, pool_size=pool_size, max_overflow=max_overflow,
                                   connect_args={"check_same_thread": False})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     else:
         # No pre-ping: it would add a round trip to every checkout. Connections are
         # recycled before server-side timeouts, and a connection found dead invalidates
         # the pool so only the request that met it fails.
-        engine = sa.create_engine(url, pool_size=pool_size, max_overflow=10, pool_recycle=1800)
+        engine = sa.create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_recycle=1800)
     report_unready(engine)
     return engine
 
@@ -58,10 +58,11 @@ class TenantEngines:
     :param max_size: engines kept at most; the least recently used is disposed.
     """
 
-    def __init__(self, url_template: str, max_size: int = 1000, pool_size: int = 2):
+    def __init__(self, url_template: str, max_size: int = 1000, pool_size: int = 2,
+                 max_overflow: int = 10):
         self.url_template = url_template
         self.max_size = max_size
-        self.pool_size = pool_size
+        self.pool_size, self.max_overflow = pool_size, max_overflow
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -74,7 +75,7 @@ class TenantEngines:
             if engine is not None:
                 self._engines.move_to_end(slug)
                 return engine
-            engine = make_engine(self.url_for(slug), self.pool_size)
+            engine = make_engine(self.url_for(slug), self.pool_size, self.max_overflow)
             self._engines[slug] = engine
             while len(self._engines) > self.max_size:
                 _, evicted = self._engines.popitem(last=False)
