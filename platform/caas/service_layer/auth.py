@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from caas.crypto import device_tokens, passwords, tokens
@@ -155,12 +155,21 @@ def _refuse(counter: str, seconds: int):
 def actor_from_token(platform: ControlPlane, token: str, tenant: Tenant | None) -> Actor:
     """The actor a bearer token stands for, checked against the request's tenant.
 
-    :raises Unauthorized: invalid or expired token, or a tenant token used on another tenant.
+    :raises Unauthorized: invalid or expired token, a tenant token used on another tenant,
+        or the account is deactivated.
     """
     try:
         actor = tokens.read(token, platform.config["CAAS_SECRET_KEY"])
     except tokens.InvalidToken:
         raise Unauthorized(lazy_gettext("Invalid or expired token."))
-    if actor.role != "operator" and (tenant is None or actor.tenant != tenant.slug):
+    if actor.role == "operator":
+        return actor
+    if tenant is None or actor.tenant != tenant.slug:
         raise Unauthorized(lazy_gettext("This token is not valid for this tenant."))
-    return actor
+    # Tokens are not stored, so the account decides on every request: a deactivated one is
+    # refused at once, and a changed role applies at once.
+    with platform.for_tenant(tenant).reader() as uow:
+        person = uow.users.get(actor.id)
+    if person is None or not person.active:
+        raise Unauthorized(lazy_gettext("This account is deactivated."))
+    return actor if person.role == actor.role else replace(actor, role=person.role)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 
+from caas.context import current_actor
 from caas.crypto import passwords
 from caas.domain.notifications import CREDENTIALS_GENERATED
 from caas.domain.tenants import Tenant
@@ -129,6 +130,45 @@ def change_password(platform: ControlPlane, tenant: Tenant | None, person_id: in
         else:
             uow.operators.set_password(person_id, new_hash)
         uow.commit()
+
+
+def change_staff(ctx: TenantContext, user_id: int, *, role: str | None = None,
+                 active: bool | None = None) -> User:
+    """Change a staff account's role, or deactivate or reactivate it.
+
+    A deactivated account is refused at once: its tokens and web sessions are checked
+    against the account on every request (:func:`caas.service_layer.auth.actor_from_token`).
+    Nobody changes their own account here, and the tenant keeps an active admin.
+
+    :raises NotFound: no staff account has this id (customers are not staff).
+    :raises Conflict: the change is the caller's own, or would leave no active admin.
+    """
+    if role is not None and role not in STAFF_ROLES:
+        raise Invalid(lazy_gettext("Invalid role."), {"role": [
+            lazy_gettext("Must be one of %(choices)s.", choices=", ".join(STAFF_ROLES))]})
+    actor = current_actor()
+    with ctx.uow() as uow:
+        user = uow.users.get(user_id)
+        if user is None or user.role not in STAFF_ROLES:
+            raise NotFound(lazy_gettext("Account not found."))
+        before = {"role": user.role, "active": user.active}
+        after = {"role": user.role if role is None else role,
+                 "active": user.active if active is None else active}
+        if after == before:
+            return user
+        if actor.role != "operator" and actor.id == user.id:
+            raise Conflict(lazy_gettext("You cannot change your own role or deactivate "
+                                        "yourself; another admin can."))
+        if before == {"role": "admin", "active": True} and \
+                uow.users.active_admins() <= 1:
+            raise Conflict(lazy_gettext("The tenant must keep an active admin."))
+        uow.users.change(user.id, **after)
+        uow.audit.record("user.deactivated" if before["active"] and not after["active"]
+                         else "user.reactivated" if after["active"] and not before["active"]
+                         else "user.role_changed", "user", user.id, before=before, after=after)
+        uow.commit()
+    user.role, user.active = after["role"], after["active"]
+    return user
 
 
 def staff_page(ctx: TenantContext, offset: int, limit: int):

@@ -62,6 +62,13 @@ class Users(Repository):
                        if user.role in ("admin", "employee") and user.active),
                       key=lambda user: (user.name, user.id))
 
+    def active_admins(self):
+        return sum(1 for user in self.table.rows.values() if user.role == "admin" and user.active)
+
+    def change(self, user_id, *, role, active):
+        user = self.table.rows[user_id]
+        user.role, user.active = role, active
+
     def set_password(self, user_id, password_hash):
         user = self.table.rows[user_id]
         user.password_hash, user.password_changed_at = password_hash, self.now()

@@ -92,6 +92,15 @@ class UserRepository:
             .order_by(table.c.name, table.c.id))
         return [self._user(row) for row in rows]
 
+    def active_admins(self) -> int:
+        table = tables.users
+        return self.conn.execute(sa.select(sa.func.count()).where(
+            table.c.role == "admin", table.c.active.is_(True))).scalar()
+
+    def change(self, user_id: int, *, role: str, active: bool) -> None:
+        self.conn.execute(tables.users.update().where(tables.users.c.id == user_id)
+                          .values(role=role, active=active))
+
     def set_password(self, user_id: int, password_hash: str) -> None:
         self.conn.execute(tables.users.update().where(tables.users.c.id == user_id)
                           .values(password_hash=password_hash, password_changed_at=self.now()))

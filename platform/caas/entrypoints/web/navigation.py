@@ -12,17 +12,27 @@ class Link:
     label: LazyText
     roles: frozenset[str]
     position: int
+    #: The menu's part: ``None`` for the main one, ``"admin"`` for the admin console's.
+    section: str | None = None
 
 
 _LINKS: list[Link] = []
 
 
-def link(endpoint: str, label: LazyText, *roles: str, position: int = 50) -> None:
+def link(endpoint: str, label: LazyText, *roles: str, position: int = 50,
+         section: str | None = None) -> None:
     """Put the page ``endpoint`` in the menu of ``roles``; lower positions come first (the
     first link of a role's menu is where that role lands after signing in)."""
-    _LINKS.append(Link(endpoint, label, frozenset(roles), position))
+    _LINKS.append(Link(endpoint, label, frozenset(roles), position, section))
     _LINKS.sort(key=lambda each: each.position)
 
 
-def links_for(role: str) -> tuple[Link, ...]:
-    return tuple(each for each in _LINKS if role in each.roles)
+EVERY_SECTION = object()
+
+
+def links_for(role: str, section=EVERY_SECTION) -> tuple[Link, ...]:
+    """The menu of ``role`` (an operator acting inside a tenant sees the admin's), or only
+    the links of its ``section``."""
+    roles = {role, "admin"} if role == "operator" else {role}
+    return tuple(each for each in _LINKS if roles & each.roles
+                 and (section is EVERY_SECTION or each.section == section))

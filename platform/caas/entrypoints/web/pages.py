@@ -23,6 +23,8 @@ blp = Blueprint("web", __name__, template_folder="templates")
 BLUEPRINTS = ("web",)
 CUSTOMER = ("customer",)
 STAFF = ("employee", "admin")
+#: The tenant admin console's pages; an operator acting inside the tenant passes too.
+ADMIN = ("admin",)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 blp.url_value_preprocessor(addresses.take_slug)
@@ -60,7 +62,8 @@ def _signed_in():
     """The person the session stands for on this tenant; ``None`` when signed out, expired,
     or signed in on another tenant (that session is never honoured here)."""
     token = session.get("token")
-    if not token or session.get("tenant") != g.web_tenant.slug:
+    where = session.get("acting_in") if session.get("operator") else session.get("tenant")
+    if not token or where != g.web_tenant.slug:
         return None
     try:
         actor = auth.actor_from_token(platform(), token, g.web_tenant)
@@ -89,7 +92,8 @@ def _keep_alive(actor) -> None:
     if now < session.get("renew_at", 0) or \
             now - session.get("since", 0) >= config["CAAS_WEB_SESSION_MAX_SECONDS"]:
         return
-    session["token"] = auth.renew_token(platform(), actor, g.web_tenant)
+    session["token"] = auth.renew_token(platform(), actor,
+                                        None if session.get("operator") else g.web_tenant)
     session["renew_at"] = now + config["CAAS_TOKEN_TTL_SECONDS"] / 2
 
 
@@ -106,11 +110,17 @@ def signed_in(*roles: str):
                     response.headers["HX-Redirect"] = url_for("web.sign_in")
                     return response
                 return redirect(url_for("web.sign_in"))
-            if g.web_actor.role not in roles:
+            if not permitted(g.web_actor.role, roles):
                 abort(403)
             return view(*args, **kwargs)
         return wrapper
     return decorator
+
+
+def permitted(role: str, roles) -> bool:
+    """Whether ``role`` may see pages for ``roles``: an operator acting inside the tenant
+    passes wherever an admin does, as in the API."""
+    return role in roles or (role == "operator" and "admin" in roles)
 
 
 def landing() -> str:
@@ -129,9 +139,11 @@ def page_context():
                                   for locale in g.web_tenant.locales]
     languages.language.data = g.get("web_locale")
     return {"tenant": g.web_tenant, "actor": actor,
+            "acting_operator": actor is not None and actor.role == "operator",
             "signed_in_name": session.get("name") if actor else None,
             "locale": locale, "language_form": languages,
-            "menu": navigation.links_for(actor.role) if actor else (),
+            "menu": navigation.links_for(actor.role, section=None) if actor else (),
+            "console_menu": navigation.links_for(actor.role, section="admin") if actor else (),
             "sign_out_form": SignOutForm(formdata=None)}
 
 

@@ -152,6 +152,12 @@ class StaffCreateSchema(StrictSchema):
     locale = fields.String(validate=validate.Length(max=16))
 
 
+class StaffChangeSchema(StrictSchema):
+    role = fields.String(validate=validate.OneOf(["admin", "employee"]))
+    active = fields.Boolean(metadata={
+        "description": "false deactivates: the account's tokens and sessions are refused at once"})
+
+
 class StaffSchema(OutputSchema):
     id = fields.Integer()
     email = fields.String()
