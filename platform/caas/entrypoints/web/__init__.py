@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from caas.entrypoints.web import addresses, assets, home, pages, rendering, sessions
 # The channels' modules add their views to the pages' blueprint as they are imported.
-from caas.entrypoints.web import account, customer, intranet  # noqa: F401  isort: skip
+from caas.entrypoints.web import account, admin, customer, intranet  # noqa: F401  isort: skip
 
 
 def init_app(app: Flask) -> None:
