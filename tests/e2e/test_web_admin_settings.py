@@ -110,3 +110,189 @@ def test_an_invalid_ota_value_is_refused_inline_and_nothing_changes(client, tena
     assert message in error, error
     assert tenant.admin.get("/api/v1/settings/ota").json == before
     assert audit(tenant, action="settings.ota") == []
+
+
+# --- the notification routing matrix --------------------------------------------------------
+
+def test_a_routing_change_is_saved_audited_and_what_the_api_returns(client, tenant):
+    page = f"{admin_signed_in(client, tenant)}/notifications"
+    html = client.get(page).get_data(as_text=True)
+    assert "<caption>" in html and es("Payment confirmation") in html and es("SMS") in html
+    assert 'checked' in tag(html, "route-payment_confirmation-push")
+    assert 'checked' not in tag(html, "route-payment_confirmation-sms")
+
+    done = send_grid(client, page, **grid(payment_confirmation=["email", "sms"]))
+    assert done.status_code == 303 and done.headers["Location"] == f"{page}?saved=routes"
+    row = routes(tenant)["payment_confirmation"]
+    assert row["channels"] == ["email", "sms"] and row["overridden"]
+    assert not routes(tenant)["order_status_update"]["overridden"]
+    # One entry, for the row changed, as a PUT /settings/notifications/<event> makes.
+    [entry] = audit(tenant, action="settings.notification_route")
+    assert (entry["entity_id"], entry["actor_email"]) == ("payment_confirmation",
+                                                          f"admin@{tenant.slug}.test")
+    assert entry["before"] == {"channels": None}
+    assert entry["after"] == {"channels": ["email", "sms"]}
+    shown = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert 'role="status"' in shown
+    assert 'checked' in tag(shown, "route-payment_confirmation-sms")
+    assert 'checked' not in tag(shown, "route-payment_confirmation-push")
+
+
+def test_a_locked_cell_is_shown_locked_and_a_forged_post_changes_nothing(client, tenant):
+    page = f"{admin_signed_in(client, tenant)}/notifications"
+    html = client.get(page).get_data(as_text=True)
+    for channel in ("email", "push", "sms", "vehicle_display"):
+        cell = tag(html, f"route-credentials_generated-{channel}")
+        assert "disabled" in cell and "name=" not in cell
+        assert f"route-credentials_generated-{channel}-locked" in cell
+    assert es("Locked") in html
+    assert 'value="credentials_generated"' not in html  # no part of the form
+
+    forged = send_grid(client, page, **{
+        **grid(payment_confirmation=["email", "sms"]),
+        "events": [*EDITABLE, "credentials_generated"], "credentials_generated": ["email", "sms"]})
+    refused = forged.get_data(as_text=True)
+    assert forged.status_code == 422
+    error = re.search(r'<small id="event-credentials_generated-error"[^>]*>(.*?)</small>',
+                      refused, re.S)[1]
+    assert es("%(event)s is always sent by %(channels)s only.",
+              event="credentials_generated", channels="email") in error
+    # All or none: the other row sent with it is not changed either.
+    assert routes(tenant)["credentials_generated"]["channels"] == ["email"]
+    assert not routes(tenant)["payment_confirmation"]["overridden"]
+    assert audit(tenant, action="settings.notification_route") == []
+
+
+def test_an_event_without_a_channel_is_refused_beside_its_row(client, tenant):
+    page = f"{admin_signed_in(client, tenant)}/notifications"
+    refused = send_grid(client, page, **grid(vehicle_ready=[]))
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert es("An event needs at least one channel.") in html
+    assert 'aria-invalid="true"' in tag(html, "route-vehicle_ready-email")
+    assert routes(tenant)["vehicle_ready"]["channels"] == ["email", "push", "sms"]
+    unknown = send_grid(client, page, events=["birthday"], birthday=["email"])
+    assert unknown.status_code == 404
+    assert not any(row["overridden"] for row in routes(tenant).values())
+
+
+def test_an_event_and_then_every_event_go_back_to_the_default(client, tenant):
+    page = f"{admin_signed_in(client, tenant)}/notifications"
+    changed = grid(order_status_update=["email"], ota_failed=["email", "sms"])
+    assert send_grid(client, page, **changed).status_code == 303
+    html = client.get(page).get_data(as_text=True)
+    assert 'name="reset" value="order_status_update"' in html
+    assert 'name="reset" value="vehicle_ready"' not in html
+
+    one = send_grid(client, page, reset="order_status_update")
+    assert one.status_code == 303 and one.headers["Location"] == f"{page}?saved=reset"
+    now = routes(tenant)
+    assert now["order_status_update"] == {**now["order_status_update"], "overridden": False,
+                                          "channels": ["email", "push"]}
+    assert now["ota_failed"]["channels"] == ["email", "sms"]
+
+    assert send_grid(client, page, reset="*").status_code == 303
+    assert not any(row["overridden"] for row in routes(tenant).values())
+    assert [entry["after"] for entry in audit(tenant, action="settings.notification_route")
+            ][:2] == [{"channels": None}] * 2
+
+
+# --- plugins' settings ----------------------------------------------------------------------
+
+def test_a_plugins_form_is_drawn_from_its_schema(client, tenant, trial_plugin):  # noqa: F811
+    base = admin_signed_in(client, tenant)
+    assert f'href="{base}/plugins/test-trial"' in client.get(base).get_data(as_text=True)
+    html = client.get(f"{base}/plugins/test-trial").get_data(as_text=True)
+    assert 'value="7"' in tag(html, "setting-trial_days")
+    assert 'value="Ciao"' in tag(html, "setting-greeting")
+    assert 'type="password"' in tag(html, "setting-api_key")
+    assert es("No secret is set.") in html
+
+    refused = send_form(client, f"{base}/plugins/test-trial", trial_days="500", greeting="Hola")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert 'aria-invalid="true"' in tag(html, "setting-trial_days")
+    assert es("Must be greater than or equal to %(min)s and less than or equal to %(max)s.",
+              min=0, max=90) in html
+    assert es("Missing data for required field.") in html  # the secret was never set
+    assert 'value="Hola"' in tag(html, "setting-greeting")  # what was sent is kept
+    assert tenant.admin.get("/api/v1/plugins/test-trial/settings").json["secrets"] == {
+        "api_key": False}
+
+
+def test_a_secret_is_write_only_and_an_empty_field_keeps_it(client, tenant,
+                                                           trial_plugin, platform):  # noqa: F811
+    from caas.service_layer.plugin_settings import stored
+    page = f"{admin_signed_in(client, tenant)}/plugins/test-trial"
+    done = send_form(client, page, trial_days="14", greeting="Hola", api_key=SECRET)
+    assert done.status_code == 303 and done.headers["Location"] == f"{page}?saved=1"
+    html = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert SECRET not in html
+    assert es("A secret is set; leave the field empty to keep it.") in html
+    assert 'value=""' in tag(html, "setting-api_key")
+
+    kept = send_form(client, page, trial_days="21", greeting="Hola", api_key="")
+    assert kept.status_code == 303
+    assert SECRET not in client.get(page).get_data(as_text=True)
+    assert stored(platform.for_tenant(tenant.tenant), "test-trial") == {
+        "api_key": SECRET, "trial_days": 21, "greeting": "Hola"}
+    # Audited as through the API, the secret masked.
+    [latest, first] = audit(tenant, action="settings.plugin")
+    assert latest["after"]["api_key"] == "********" and SECRET not in str(first)
+    # The schema requires it: no way to clear it is offered.
+    assert "clear-api_key" not in client.get(page).get_data(as_text=True)
+
+
+def test_a_secret_the_schema_does_not_require_is_cleared(client, make_tenant, platform):
+    from caas.service_layer.plugin_settings import stored
+    italy = make_tenant("IT")
+    assert sign_in(client, italy.slug, f"admin@{italy.slug}.test",
+                   ADMIN_PASSWORD).status_code == 303
+    page = f"/t/{italy.slug}/{SETTINGS}/plugins/it"
+    short = send_form(client, page, credentials="short")
+    assert short.status_code == 422
+    assert 'aria-invalid="true"' in tag(short.get_data(as_text=True), "setting-credentials")
+    assert send_form(client, page, credentials=SECRET).status_code == 303
+    html = client.get(page).get_data(as_text=True)
+    assert SECRET not in html and 'name="clear-credentials"' in html
+    assert send_form(client, page, credentials="", **{"clear-credentials": "1"}).status_code == 303
+    assert stored(platform.for_tenant(italy.tenant), "it") == {}
+    # Italy's plugin is no Spanish tenant's.
+    spain = make_tenant("ES")
+    assert sign_in(client, spain.slug, f"admin@{spain.slug}.test",
+                   ADMIN_PASSWORD).status_code == 303
+    assert client.get(f"/t/{spain.slug}/{SETTINGS}/plugins/it").status_code == 404
+
+
+# --- who may ----------------------------------------------------------------------------------
+
+PAGES = ("", "/ota", "/notifications", "/plugins/test-trial")
+
+
+def test_employees_and_customers_are_refused(client, shop, mailbox, drain,
+                                             trial_plugin):  # noqa: F811
+    base = f"/t/{shop.slug}/{SETTINGS}"
+    for address in PAGES:
+        assert client.get(base + address).headers["Location"] == f"/t/{shop.slug}/sign-in"
+    assert sign_in(client, shop.slug, f"employee@{shop.slug}.test",
+                   ADMIN_PASSWORD).status_code == 303
+    refused_all(client, shop, base)
+    email = customer()["email"]
+    sell(shop, email=email)
+    drain()
+    [message] = [m for m in mailbox.messages(email) if email in m["body"]]
+    assert sign_in(client, shop.slug, email, password_in(message)).status_code == 303
+    refused_all(client, shop, base)
+    assert not any(row["overridden"] for row in routes(shop).values())
+    assert audit(shop, action="settings") == []
+
+
+def refused_all(client, shop, base):
+    token = csrf_token(client.get(f"/t/{shop.slug}/password").get_data(as_text=True))
+    for address in PAGES:
+        assert client.get(base + address).status_code == 403
+        if address:
+            assert client.post(base + address, data={
+                "csrf_token": token, **grid(order_status_update=["sms"]),
+                "max_attempts": "9", "command_timeout_seconds": "1", "backoff_seconds": "1",
+                "api_key": SECRET}).status_code == 403

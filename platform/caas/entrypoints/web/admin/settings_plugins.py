@@ -7,6 +7,7 @@ field left empty keeps it, and "clear" removes one the schema does not require.
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal, InvalidOperation
 
 from flask import g, redirect, request, url_for
 from flask_wtf import FlaskForm
@@ -68,9 +69,24 @@ def _payload(fields) -> dict:
         elif field.secret and request.form.get(CLEAR + field.name):
             payload[field.name] = None
         elif text.strip():
-            payload[field.name] = (typed_number(text) if field.kind in ("integer", "number")
-                                   else text.strip())
+            payload[field.name] = _typed(field.kind, text.strip())
     return payload
+
+
+def _typed(kind: str, text: str):
+    """A number field's value as a JSON number, as the API would be sent it; what is no
+    number stays text, for the schema to refuse in its words."""
+    if kind not in ("integer", "number"):
+        return text
+    try:
+        value = Decimal(typed_number(text))
+    except InvalidOperation:
+        return text
+    if not value.is_finite():
+        return text
+    if kind == "number":
+        return float(value)
+    return int(value) if value == value.to_integral_value() else text
 
 
 def _form_page(name, fields, view, values, *, form=None, errors=None, problem=None,
