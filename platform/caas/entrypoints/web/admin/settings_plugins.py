@@ -91,14 +91,19 @@ def _typed(kind: str, text: str):
 
 def _form_page(name, fields, view, values, *, form=None, errors=None, problem=None,
                status=200, saved=None):
+    errors = errors or {}
+    names = {field.name for field in fields}
     return settings_page(
         "settings_plugin.html", status, name=name, secrets=view["secrets"],
         fields=[replace(field, label=_plugins_text(field.label),
                         description=field.description and _plugins_text(field.description))
                 for field in fields],
         values={key: _shown(value) for key, value in values.items()},
-        form=form or PluginSettingsForm(formdata=None), errors=errors or {},
-        problem=problem, saved=saved, clear=CLEAR)
+        form=form or PluginSettingsForm(formdata=None), errors=errors,
+        problem=problem, saved=saved, clear=CLEAR,
+        # The schema's errors about no one field are said at the top.
+        others=[message for key, messages in errors.items() if key not in names
+                for message in messages])
 
 
 def _plugins_text(text: str) -> str:
