@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from marshmallow import Schema, fields, validate
 
+from caas import hookimpl
 from caas.i18n import LazyText
 from tests.e2e.test_audit import audit
 from tests.e2e.test_plugin_settings import SECRET, trial_plugin  # noqa: F401 (a fixture)
@@ -218,6 +220,55 @@ def test_a_plugins_form_is_drawn_from_its_schema(client, tenant, trial_plugin): 
     assert 'value="Hola"' in tag(html, "setting-greeting")  # what was sent is kept
     assert tenant.admin.get("/api/v1/plugins/test-trial/settings").json["secrets"] == {
         "api_key": False}
+
+
+class Dispatch(Schema):
+    enabled = fields.Boolean(load_default=False)
+    mode = fields.String(load_default="fast", validate=validate.OneOf(["fast", "slow"]))
+    rate = fields.Float(load_default=1.5, metadata={"description": "Calls per second"})
+    contact = fields.Email()
+
+
+class DispatchPlugin:
+    @hookimpl
+    def register_plugin_settings(self):
+        return Dispatch
+
+
+@pytest.fixture
+def dispatch_plugin(platform):
+    platform.plugins.register(DispatchPlugin(), name="test-dispatch")
+    try:
+        yield "test-dispatch"
+    finally:
+        platform.plugins.unregister("test-dispatch")
+
+
+def test_each_kind_of_setting_has_its_input(client, tenant, dispatch_plugin):
+    page = f"{admin_signed_in(client, tenant)}/plugins/test-dispatch"
+    html = client.get(page).get_data(as_text=True)
+    assert 'type="checkbox"' in tag(html, "setting-enabled")
+    assert 'checked' not in tag(html, "setting-enabled")
+    assert re.search(r'<option value="slow">slow</option>', html)
+    assert 'value="1,5"' in tag(html, "setting-rate")
+    assert "setting-rate-hint" in tag(html, "setting-rate")
+    assert 'type="email"' in tag(html, "setting-contact")
+
+    assert send_form(client, page, enabled="y", mode="slow", rate="2,25",
+                     contact="ops@example.test").status_code == 303
+    assert tenant.admin.get("/api/v1/plugins/test-dispatch/settings").json["settings"] == {
+        "enabled": True, "mode": "slow", "rate": 2.25, "contact": "ops@example.test"}
+    html = client.get(page).get_data(as_text=True)
+    assert 'checked' in tag(html, "setting-enabled")
+    assert '<option value="slow" selected>' in html
+
+    refused = send_form(client, page, mode="sideways", rate="many")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert es("Must be one of: %(choices)s.", choices="fast, slow") in html
+    assert es("Not a valid number.") in html
+    assert tenant.admin.get("/api/v1/plugins/test-dispatch/settings").json["settings"][
+        "mode"] == "slow"
 
 
 def test_a_secret_is_write_only_and_an_empty_field_keeps_it(client, tenant,
