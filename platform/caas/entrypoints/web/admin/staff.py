@@ -28,7 +28,7 @@ def staff_list():
     paging = Paging.requested()
     people, total = users.staff_page(tenant_ctx(), paging.offset, paging.size)
     return rendering.page("admin/staff.html", people=people, paging=paging.of(total),
-                          roles=labels.STAFF_ROLE, language_name=rendering.language_name)
+                          roles=labels.STAFF_ROLE, language_name=rendering.reader_language_name)
 
 
 @blp.get("/admin/staff/new", endpoint="admin_staff_invite")
@@ -119,5 +119,5 @@ def _person_page(user_id, sent=None, refused=None, problem=None, status=200):
         "admin/staff_person.html", status, person=person, name=person.name or person.email,
         forms=forms, refused=refused,
         problem=problem, done=request.args.get("done"), roles=labels.STAFF_ROLE,
-        language_name=rendering.language_name,
+        language_name=rendering.reader_language_name,
         own=actor.role != "operator" and actor.id == person.id)

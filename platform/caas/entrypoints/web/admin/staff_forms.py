@@ -11,7 +11,7 @@ from caas.domain.users import STAFF_ROLES
 from caas.entrypoints.web import labels
 from caas.entrypoints.web.forms import text, valid_email
 from caas.entrypoints.web.once import OnceField
-from caas.entrypoints.web.rendering import language_name, localized
+from caas.entrypoints.web.rendering import localized, reader_language_name
 from caas.i18n import lazy_gettext
 
 
@@ -29,7 +29,8 @@ class InviteForm(FlaskForm):
 
     def offer(self, tenant) -> InviteForm:
         self.role.choices = _roles()
-        self.locale.choices = [(locale, language_name(locale)) for locale in tenant.locales]
+        self.locale.choices = [(locale, reader_language_name(locale))
+                               for locale in tenant.locales]
         if not self.is_submitted():
             self.role.data, self.locale.data = "employee", tenant.default_locale
         return self
