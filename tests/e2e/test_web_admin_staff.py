@@ -58,7 +58,7 @@ def test_the_staff_list_shows_each_role_and_state(client, tenant):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert f"admin@{tenant.slug}.test" in html and f"employee@{tenant.slug}.test" in html
-    assert es("Administrator") in html and es("Employee") in html and es("Active") in html
+    assert es("Administrator") in html and es("Dealership employee") in html and es("Active") in html
     assert "<caption>" in html and 'scope="col"' in html
     assert f'href="{base}/staff/new"' in html
 

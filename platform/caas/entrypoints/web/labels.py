@@ -41,5 +41,5 @@ TICKET_STATUS = {
 
 STAFF_ROLE = {
     "admin": lazy_gettext("Administrator"),
-    "employee": lazy_gettext("Employee"),
+    "employee": lazy_gettext("Dealership employee"),
 }
