@@ -119,9 +119,17 @@ def moment(value) -> str:
                                  locale=formatting())
 
 
-def language_name(locale: str) -> str:
-    """``de-CH`` → ``Deutsch (Schweiz)``: each language named in itself."""
-    return Locale.parse(i18n.babel_locale(locale)).get_display_name().capitalize()
+def language_name(locale: str, reader: str | None = None) -> str:
+    """``de-CH`` → ``Deutsch (Schweiz)``: a language named in itself, or in the ``reader``'s
+    language (``Allemand (Suisse)`` for ``fr``)."""
+    name = Locale.parse(i18n.babel_locale(locale)).get_display_name(
+        i18n.babel_locale(reader) if reader else None)
+    return name[:1].upper() + name[1:]  # only the first letter: "(Schweiz)" stays as it is
+
+
+def reader_language_name(locale: str) -> str:
+    """A language named in the page's language (a person's, in a list of people)."""
+    return language_name(locale, g.get("web_locale", "en"))
 
 
 def page(template: str, status: int = 200, **context):
