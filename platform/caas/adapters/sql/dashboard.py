@@ -1,7 +1,9 @@
 """The admin dashboard's figures, each one grouped query however many rows there are.
 
 Months are handed in as :class:`~caas.service_layer.dashboard.Month` bounds (the tenant's local midnights, computed by the
-caller), so that grouping by the tenant's month is plain comparisons on every backend.
+caller), so that grouping by the tenant's month is plain comparisons on every backend. Such an
+expression is grouped by through a subquery's column: PostgreSQL refuses to group by an
+expression with parameters (each occurrence of a parameter is a new one).
 """
 from __future__ import annotations
 
@@ -121,21 +123,24 @@ class DashboardQueries:
         activated and how many failed for good; and the failures by reason (the key of
         ``reasons`` whose prefix the error starts with, else ``"other"``)."""
         services = tables.services
-        month = _month_of(services.c.created_at, months).label("period")
         activated = services.c.activated_at.is_not(None)
         failed = services.c.status == "failed"
+        reason = sa.case(*[(services.c.last_error.startswith(prefix, autoescape=True), key)
+                           for key, prefix in reasons.items()], else_="other")
+        finished = sa.select(
+            _month_of(services.c.created_at, months).label("period"),
+            sa.case((activated, 1), else_=0).label("activated"),
+            sa.case((failed, 1), else_=0).label("failed"),
+            sa.case((failed, reason)).label("reason")).where(sa.or_(activated, failed)).subquery()
         by_month = {period: {"activated": activated_count, "failed": failed_count}
                     for period, activated_count, failed_count in self.conn.execute(
-                        sa.select(month, sa.func.sum(sa.case((activated, 1), else_=0)),
-                                  sa.func.sum(sa.case((failed, 1), else_=0)))
-                        .where(month.is_not(None), sa.or_(activated, failed))
-                        .group_by(month))}
-        reason = sa.case(*[(services.c.last_error.startswith(prefix, autoescape=True), key)
-                           for key, prefix in reasons.items()], else_="other").label("reason")
+                        sa.select(finished.c.period, sa.func.sum(finished.c.activated),
+                                  sa.func.sum(finished.c.failed))
+                        .where(finished.c.period.is_not(None)).group_by(finished.c.period))}
         failures = dict(self.conn.execute(
-            sa.select(reason, sa.func.count()).where(
-                failed, services.c.created_at >= _utc(months[0].start),
-                services.c.created_at < _utc(months[-1].end)).group_by(reason)).all())
+            sa.select(finished.c.reason, sa.func.count())
+            .where(finished.c.period.is_not(None), finished.c.reason.is_not(None))
+            .group_by(finished.c.reason)).all())
         return by_month, failures
 
     def recurring_revenue(self, months: Sequence[Month], currency: str) -> dict[str, dict]:
@@ -195,10 +200,13 @@ class DashboardQueries:
         # An issue date is a local day: compared with the months' local first days.
         month = sa.case(*[(sa.and_(invoices.c.issue_date >= each.start.date(),
                                    invoices.c.issue_date < each.end.date()), each.period)
-                          for each in months], else_=sa.null()).label("period")
+                          for each in months], else_=sa.null())
+        problems = sa.select(month.label("period"), invoices.c.status, invoices.c.total_minor) \
+            .where(invoices.c.status.in_(("failed", "unconfirmed"))).subquery()
         return {(period, status): (count, total) for period, status, count, total in
                 self.conn.execute(
-                    sa.select(month, invoices.c.status, sa.func.count(),
-                              sa.func.sum(invoices.c.total_minor))
-                    .where(invoices.c.status.in_(("failed", "unconfirmed")), month.is_not(None))
-                    .group_by(month, invoices.c.status))}
+                    sa.select(problems.c.period, problems.c.status, sa.func.count(),
+                              sa.func.sum(problems.c.total_minor))
+                    .where(problems.c.period.is_not(None))
+                    .group_by(problems.c.period, problems.c.status))}
+
