@@ -1,19 +1,20 @@
 """The admin dashboard: how orders, activations, recurring revenue and charges went over the
 last months, by the tenant's clock and calendar.
 
-Every figure is read with one grouped query (:class:`~caas.adapters.sql.dashboard.DashboardQueries`),
-however many orders, services or invoices the tenant has.
+Every figure is read with one grouped query (the repository ``uow.dashboard``), however many
+orders, services or invoices the tenant has.
 
 **Monthly recurring revenue (MRR)** of a month is the sum of the monthly prices for that month
 (VAT included, in the tenant's currency, minor units) of the subscriptions running at its end:
 billed for its last day, so their free trial over before the month's end and their end (a
 cancellation, a refused charge) not before it. One that ends with the month counts in it and
-churns in the next. A withdrawn subscription was never paid, so it counts in no month. Its movement from the previous month's
-end: **new** is the price of those running at this end and not at the previous one,
-**churned** the previous price of those running then and not now, **moved** the change in
-price of those running at both ends (a price move). So ``mrr = previous mrr + new − churned
-+ moved``. The current month's end is still to come: its MRR is what runs on past it as
-things stand.
+churns in the next. A withdrawn subscription was never paid, so it counts in no month.
+
+Its movement from the previous month's end: **new** is the price of those running at this
+end and not at the previous one, **churned** the previous price of those running then and not
+now, **moved** the change in price of those running at both ends (a price move). So
+``mrr = previous mrr + new − churned + moved``. The current month's end is still to come: its
+MRR is what runs on to it as things stand.
 
 Beside it, **invoiced** is the total of the month-end invoices billed for the month (after
 its month-end run), and **paid** what of it was collected.

@@ -1,9 +1,10 @@
 """The admin dashboard's figures, each one grouped query however many rows there are.
 
-Months are handed in as :class:`~caas.service_layer.dashboard.Month` bounds (the tenant's local midnights, computed by the
-caller), so that grouping by the tenant's month is plain comparisons on every backend. Such an
-expression is grouped by through a subquery's column: PostgreSQL refuses to group by an
-expression with parameters (each occurrence of a parameter is a new one).
+Months are handed in as :class:`~caas.service_layer.dashboard.Month` bounds (the tenant's
+local midnights, computed by the caller), so that grouping by the tenant's month is plain
+comparisons on every backend. Such an expression is grouped by through a subquery's column:
+PostgreSQL refuses to group by an expression with parameters (each occurrence of a parameter
+is a new one).
 """
 from __future__ import annotations
 
