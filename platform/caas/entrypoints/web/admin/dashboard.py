@@ -95,7 +95,7 @@ TEXTS = {
 }
 SEE_TABLE = lazy_gettext("The numbers are in the table below the chart.")
 SERIES = {"activations": (lazy_gettext("Succeeded"), lazy_gettext("Failed")),
-          "charges": (lazy_gettext("Failed"), lazy_gettext("Unconfirmed"))}
+          "charges": (lazy_gettext("Failed charges"), lazy_gettext("Unconfirmed charges"))}
 
 
 def _texts(key: str) -> tuple[str, str, str]:
