@@ -137,7 +137,7 @@ def line_chart(chart_id: str, title: str, description: str, columns: Sequence[Co
     values = [column.values[0] for column in columns]
     low, high = min(values + [0]), max(values + [0])
     span = (high - low) or 1
-    base = LINE + plot
+    base = LINE + GAP + plot  # room above the highest point for its value
     points = [(index * slot + slot // 2, base - round(plot * (value - low) / span))
               for index, value in enumerate(values)]
     shapes = [Shape("line", {"x1": 0, "y1": base, "x2": width, "y2": base,

@@ -56,11 +56,12 @@ def _month_lines(period) -> tuple[str, str]:
             dates.format_date(period.first_day, "y", locale=locale))
 
 
-def duration(value) -> str:
-    """``3 days``, ``4 minutes``: a duration as people say it, in the page's language."""
+def duration(value, threshold: float = 1.5) -> str:
+    """``10 days``, ``4 minutes``: a duration as people say it, in the page's language (in
+    the largest unit it has at least ``threshold`` of)."""
     if value is None:
         return "—"
-    return dates.format_timedelta(value, threshold=1.5, locale=rendering.formatting())
+    return dates.format_timedelta(value, threshold=threshold, locale=rendering.formatting())
 
 
 def percent(rate) -> str:
@@ -68,12 +69,13 @@ def percent(rate) -> str:
 
 
 def bucket_label(bucket) -> str:
-    if bucket.low.total_seconds() == 0:
-        return str(lazy_gettext("under %(time)s", time=duration(bucket.high)))
+    """``1 week to under 1 month``: its bounds in whole units (a week, not 7 days)."""
+    low, high = duration(bucket.low, 1), bucket.high and duration(bucket.high, 1)
+    if not bucket.low:
+        return rendering.localized(lazy_gettext("under %(time)s", time=high))
     if bucket.high is None:
-        return str(lazy_gettext("%(time)s or more", time=duration(bucket.low)))
-    return str(lazy_gettext("%(low)s to under %(high)s", low=duration(bucket.low),
-                            high=duration(bucket.high)))
+        return rendering.localized(lazy_gettext("%(time)s or more", time=low))
+    return rendering.localized(lazy_gettext("%(low)s to under %(high)s", low=low, high=high))
 
 
 #: Each chart's title (also its table's caption) and its description for screen readers.
