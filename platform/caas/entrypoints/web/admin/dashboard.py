@@ -3,7 +3,7 @@ last months, as charts drawn on the server (:mod:`~caas.entrypoints.web.charts`)
 its numbers in a table. Admins land here after signing in."""
 from __future__ import annotations
 
-from babel import dates, numbers
+from babel import dates
 from flask import request
 
 from caas.domain.orders import Status
@@ -39,14 +39,8 @@ def admin_dashboard():
         found, problem = figures.dashboard(tenant_ctx(), DEFAULT_MONTHS), error
     return rendering.page(
         "admin/dashboard.html", 422 if problem else 200, figures=found, ranges=figures.RANGES,
-        problem=problem, charts=_charts(found), month_name=month_name, duration=duration,
-        percent=percent, bucket_label=bucket_label, reasons=REASONS,
+        problem=problem, charts=_charts(found), bucket_label=bucket_label, reasons=REASONS,
         titles={key: title for key, (title, _) in TEXTS.items()})
-
-
-def month_name(period) -> str:
-    """``December 2026`` in the page's language."""
-    return dates.format_skeleton("yMMMM", period.first_day, locale=rendering.formatting())
 
 
 def _month_lines(period) -> tuple[str, str]:
@@ -56,21 +50,9 @@ def _month_lines(period) -> tuple[str, str]:
             dates.format_date(period.first_day, "y", locale=locale))
 
 
-def duration(value, threshold: float = 1.5) -> str:
-    """``10 days``, ``4 minutes``: a duration as people say it, in the page's language (in
-    the largest unit it has at least ``threshold`` of)."""
-    if value is None:
-        return "—"
-    return dates.format_timedelta(value, threshold=threshold, locale=rendering.formatting())
-
-
-def percent(rate) -> str:
-    return "—" if rate is None else numbers.format_percent(rate, locale=rendering.formatting())
-
-
 def bucket_label(bucket) -> str:
     """``1 week to under 1 month``: its bounds in whole units (a week, not 7 days)."""
-    low, high = duration(bucket.low, 1), bucket.high and duration(bucket.high, 1)
+    low, high = rendering.duration(bucket.low, 1), rendering.duration(bucket.high, 1)
     if not bucket.low:
         return rendering.localized(lazy_gettext("under %(time)s", time=high))
     if bucket.high is None:
