@@ -14,7 +14,7 @@ from typing import Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 
 from caas.adapters.sql import tables
 from caas.service_layer.dashboard import Month
@@ -28,26 +28,27 @@ def _utc(instant: datetime) -> datetime:
     return instant.astimezone(timezone.utc)
 
 
-class seconds_between(ColumnElement):
-    """The seconds from one stored instant to another: each backend has its own arithmetic."""
+class seconds_between(FunctionElement):
+    """``seconds_between(start, end)``: the seconds from one stored instant to another; each
+    backend has its own arithmetic. (Its arguments are its clauses, so they key the cache.)"""
 
-    inherit_cache = True
+    name = "seconds_between"
     type = sa.Float()
-
-    def __init__(self, start, end):
-        self.start, self.end = start, end
+    inherit_cache = True
 
 
 @compiles(seconds_between)
 def _seconds_sqlite(element, compiler, **kw):
+    start, end = element.clauses
     return "((julianday(%s) - julianday(%s)) * 86400.0)" % (
-        compiler.process(element.end, **kw), compiler.process(element.start, **kw))
+        compiler.process(end, **kw), compiler.process(start, **kw))
 
 
 @compiles(seconds_between, "postgresql")
 def _seconds_postgresql(element, compiler, **kw):
-    return "EXTRACT(EPOCH FROM (%s - %s))" % (
-        compiler.process(element.end, **kw), compiler.process(element.start, **kw))
+    start, end = element.clauses
+    return "EXTRACT(EPOCH FROM (%s - %s))" % (compiler.process(end, **kw),
+                                              compiler.process(start, **kw))
 
 
 def _month_of(column, months: Sequence[Month]):
