@@ -22,7 +22,8 @@ def init_app(app: Flask) -> None:
     # One environment serves every request: the callables read the request's catalog.
     app.jinja_env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
     app.jinja_env.filters.update(
-        localized=localized, money=money, number=number, day=day, moment=moment,
+        localized=localized, money=money, number=number, day=day, moment=moment, month=month,
+        duration=duration, percent=percent,
         order_status=lambda status: localized(labels.ORDER_STATUS[status]),
         service_status=lambda status: localized(labels.SERVICE_STATUS[status]),
         ticket_status=lambda status: localized(labels.TICKET_STATUS[status]))
@@ -104,6 +105,24 @@ def day(value) -> str:
     if isinstance(value, datetime):
         value = value.date()
     return dates.format_date(value, format="medium", locale=formatting())
+
+
+def month(period) -> str:
+    """A month (a ``Period``) in the page's locale: ``December 2026``, ``Dezember 2026``."""
+    return dates.format_skeleton("yMMMM", period.first_day, locale=formatting())
+
+
+def duration(value, threshold: float = 1.5) -> str:
+    """A ``timedelta`` as people say it in the page's locale, ``10 days``, ``4 minutes``: in
+    the largest unit it has at least ``threshold`` of."""
+    if value is None:
+        return "—"
+    return dates.format_timedelta(value, threshold=threshold, locale=formatting())
+
+
+def percent(rate) -> str:
+    """A share (0 to 1) in the page's locale: ``50 %``, ``50%``."""
+    return "—" if rate is None else numbers.format_percent(rate, locale=formatting())
 
 
 def moment(value) -> str:
