@@ -19,6 +19,10 @@ def _invoice(row) -> Invoice:
     return Invoice(**row._mapping)
 
 
+def _without(row, column: str) -> dict:
+    return {key: value for key, value in row._mapping.items() if key != column}
+
+
 class InvoiceRepository:
     def __init__(self, conn: Connection, clock: TenantClock = WALL):
         self.now = clock.now
@@ -163,6 +167,25 @@ class InvoiceRepository:
         rows, total = page(self.conn, query, tables.invoices.c.id.desc(), offset, limit)
         return [_invoice(row) for row in rows], total
 
+    def search(self, offset: int, limit: int, *, text: str | None = None,
+               status: str | None = None, kind: str | None = None
+               ) -> tuple[list[tuple[Invoice, str | None]], int]:
+        """Newest first, with each customer's email: those whose number, customer name or
+        email contains ``text`` (in any case), in ``status``, of ``kind``."""
+        invoices, users = tables.invoices, tables.users
+        query = sa.select(invoices, users.c.email.label("customer_email")).outerjoin(
+            users, users.c.id == invoices.c.customer_id)
+        if text:
+            query = query.where(sa.or_(*(column.icontains(text, autoescape=True) for column in (
+                invoices.c.number, invoices.c.customer_name, users.c.email))))
+        if status:
+            query = query.where(invoices.c.status == status)
+        if kind:
+            query = query.where(invoices.c.kind == kind)
+        rows, total = page(self.conn, query, invoices.c.id.desc(), offset, limit)
+        return [(_invoice(_without(row, "customer_email")), row.customer_email)
+                for row in rows], total
+
     def in_status(self, statuses: tuple[str, ...], updated_before: datetime,
                   limit: int = 500) -> list[int]:
         table = tables.invoices
@@ -188,14 +211,18 @@ class InvoiceRepository:
         return _invoice(row) if row else None
 
     def run_outcome(self, run_id: int) -> dict:
-        """Invoices a billing run created, amounts per currency and status."""
+        """Invoices a billing run created, amounts per currency and status, and how many
+        of them carry an error (a charge whose answer was lost or refused first)."""
         table = tables.invoices
         rows = self.conn.execute(sa.select(
             table.c.currency, table.c.status, sa.func.count(),
-            sa.func.sum(table.c.total_minor)).where(table.c.billing_run_id == run_id)
+            sa.func.sum(table.c.total_minor),
+            sa.func.sum(sa.case((table.c.error.is_not(None), 1), else_=0)))
+            .where(table.c.billing_run_id == run_id)
             .group_by(table.c.currency, table.c.status))
-        return [{"currency": currency, "status": status, "count": count, "total_minor": total}
-                for currency, status, count, total in rows]
+        return [{"currency": currency, "status": status, "count": count, "total_minor": total,
+                 "with_error": with_error or 0}
+                for currency, status, count, total, with_error in rows]
 
     def failures(self, run_id: int, limit: int = 100) -> list[dict]:
         table = tables.invoices
