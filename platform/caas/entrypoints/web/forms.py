@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from caas.i18n import lazy_gettext
 
@@ -42,3 +42,15 @@ class LanguageForm(FlaskForm):
 
 class SignOutForm(FlaskForm):
     """Nothing but the CSRF token: signing out changes state, so it is a POST."""
+
+
+class AtMost:
+    """A text of at most ``length`` characters, said in the page's language (WTForms' own
+    ``Length`` formats its message itself, which a lazy text does not allow)."""
+
+    def __init__(self, length: int):
+        self.length = length
+
+    def __call__(self, _form, field):
+        if len(field.data or "") > self.length:
+            raise ValidationError(lazy_gettext("At most %(max)s characters.", max=self.length))

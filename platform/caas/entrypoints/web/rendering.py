@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
     app.jinja_env.filters.update(
         localized=localized, money=money, number=number, day=day, moment=moment,
+        month=month, percent=percent,
         order_status=lambda status: localized(labels.ORDER_STATUS[status]),
         service_status=lambda status: localized(labels.SERVICE_STATUS[status]),
         ticket_status=lambda status: localized(labels.TICKET_STATUS[status]))
@@ -104,6 +105,19 @@ def day(value) -> str:
     if isinstance(value, datetime):
         value = value.date()
     return dates.format_date(value, format="medium", locale=formatting())
+
+
+def month(period) -> str:
+    """A month billed (``2028-03``) as the page's locale names it: ``März 2028``."""
+    if period is None:
+        return "—"
+    first_day = date(int(str(period)[:4]), int(str(period)[5:7]), 1)
+    return dates.format_date(first_day, "MMMM y", locale=formatting())
+
+
+def percent(rate) -> str:
+    """A rate (``"0.21"``) as the page's locale writes a percentage: ``21 %``."""
+    return numbers.format_percent(Decimal(str(rate)), "#,##0.##%", locale=formatting())
 
 
 def moment(value) -> str:

@@ -183,7 +183,7 @@ class InvoiceRepository:
         if kind:
             query = query.where(invoices.c.kind == kind)
         rows, total = page(self.conn, query, invoices.c.id.desc(), offset, limit)
-        return [(_invoice(_without(row, "customer_email")), row.customer_email)
+        return [(Invoice(**_without(row, "customer_email")), row.customer_email)
                 for row in rows], total
 
     def in_status(self, statuses: tuple[str, ...], updated_before: datetime,
