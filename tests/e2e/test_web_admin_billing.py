@@ -7,16 +7,12 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timezone
 
 from caas.i18n import LazyText
 from tests.support.api import ADMIN_PASSWORD
-from tests.support.billing import buyer_email, subscribed
+from tests.support.billing import buyer_email, month_over, subscribed
 from tests.support.customer_records import invoiced_customer
 from tests.support.web import csrf_token, sign_in, texts
-
-#: The first day of March 2028 in Madrid: February is over.
-MARCH = datetime(2028, 3, 1, 6, 0, tzinfo=timezone.utc)
 
 
 def es(msgid: str, **values) -> str:
@@ -32,13 +28,6 @@ def signed_in(app, shop, email: str, password: str = ADMIN_PASSWORD):
 
 def admin(app, shop):
     return signed_in(app, shop, f"admin@{shop.slug}.test")
-
-
-def month_over(app, shop, until=MARCH):
-    """The tenant's clock moved on without its own billing job: the console is what bills."""
-    from caas.service_layer import clock
-    with app.app_context():
-        clock.advance(app.extensions["caas"].for_tenant(shop.tenant), until=until)
 
 
 def page(web, address: str, status: int = 200) -> str:
@@ -175,3 +164,24 @@ def test_invoices_and_credit_notes_are_searched_and_read_by_admins_alone(
                                      .get_data(as_text=True)), "period": "2020-01"}
             ).status_code == 403
     assert shop.admin.get("/api/v1/billing/runs").json == []
+
+
+def test_the_billing_page_reads_as_many_runs_with_as_many_statements(app, make_tenant):
+    from tests.e2e.test_page_queries import statements
+    shop = make_tenant("ES")
+    web, base = admin(app, shop), f"/t/{shop.slug}/admin/billing"
+
+    def counted() -> int:
+        page(web, base)  # warm: caches filled once
+        with statements() as ran:
+            page(web, base)
+        return len(ran)
+
+    def bill(*months):
+        for month in months:
+            assert shop.admin.post("/api/v1/billing/runs",
+                                   json={"period": month}).status_code == 202
+    bill("2020-01")
+    one = counted()
+    bill(*(f"2020-{month:02d}" for month in range(2, 11)))
+    assert counted() == one

@@ -81,7 +81,7 @@ def failed_charges(ctx: TenantContext, run_id: int) -> list[dict]:
     """A billing run's refused and unconfirmed charges, each with its invoice, amount, reason
     and customer (name and email)."""
     with ctx.reader() as uow:
-        failures = uow.invoices.failures(run_id)
+        failures = uow.invoices.failures([run_id])[run_id]
         invoices = uow.invoices.many([failure["id"] for failure in failures])
         customers = uow.invoices.billing_details(
             sorted({invoice.customer_id for invoice in invoices}))
@@ -114,8 +114,24 @@ def run_view(ctx: TenantContext, run_id: int) -> dict:
         found = uow.billing_runs.get(run_id)
         if found is None:
             raise NotFound(lazy_gettext("Billing run %(id)s not found.", id=run_id))
-        outcome = uow.invoices.run_outcome(run_id)
-        failures = uow.invoices.failures(run_id)
+        return _with_outcomes(uow, [found])[0]
+
+
+def runs(ctx: TenantContext, offset: int, limit: int) -> tuple[list[dict], int]:
+    with ctx.uow() as uow:
+        found, total = uow.billing_runs.page(offset, limit)
+        return _with_outcomes(uow, found), total
+
+
+def _with_outcomes(uow, found: list[dict]) -> list[dict]:
+    """Runs with what each invoiced, read for all of them at once (no query per run)."""
+    run_ids = [run["id"] for run in found]
+    outcomes = uow.invoices.run_outcomes(run_ids)
+    failures = uow.invoices.failures(run_ids)
+    return [_outcome(run, outcomes[run["id"]], failures[run["id"]]) for run in found]
+
+
+def _outcome(run: dict, outcome: list[dict], failures: list[dict]) -> dict:
     amounts: dict[str, Money] = {}
     by_status: dict[str, int] = defaultdict(int)
     for row in outcome:
@@ -124,14 +140,8 @@ def run_view(ctx: TenantContext, run_id: int) -> dict:
         by_status[row["status"]] += row["count"]
     # Paid, though the charge's first answer was lost: settled with the gateway since.
     reconciled = sum(row["with_error"] for row in outcome if row["status"] == "paid")
-    return {**found, "invoices": sum(by_status.values()), "by_status": dict(by_status),
+    return {**run, "invoices": sum(by_status.values()), "by_status": dict(by_status),
             "amounts": list(amounts.values()), "failures": failures, "reconciled": reconciled}
-
-
-def runs(ctx: TenantContext, offset: int, limit: int) -> tuple[list[dict], int]:
-    with ctx.uow() as uow:
-        found, total = uow.billing_runs.page(offset, limit)
-    return [run_view(ctx, row["id"]) for row in found], total
 
 
 def subscription_view(ctx: TenantContext, service_id: int) -> dict | None:
