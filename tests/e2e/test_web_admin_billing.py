@@ -68,6 +68,8 @@ def test_a_run_started_from_the_console_bills_once_and_shows_the_apis_results(
     assert refused.status_code == 409
     assert es("A run of %(period)s is in progress; start it again once that one has "
               "finished.", period="2028-02") in texts(refused.get_data(as_text=True))
+    through_api = shop.admin.post("/api/v1/billing/runs", json={"period": "2028-02"})
+    assert (through_api.status_code, through_api.json["reason"]) == (409, "run_in_progress")
     assert len(shop.admin.get("/api/v1/billing/runs").json) == 1
     # The run's page follows it: its live part is unchanged (204) until the batch is billed.
     shown = page(web, first.location)
