@@ -89,6 +89,9 @@ def test_an_entry_shows_what_it_changed(audited):
 @pytest.mark.parametrize("query, field, message", [
     ("?since=2026-12-08T10:00&until=2026-12-08T09:00", "until",
      "Must be later than the start."),
+    # An offset is read as given (Madrid is at +01:00 in December): 09:30 there is 08:30Z.
+    ("?since=2026-12-08T09:30&until=2026-12-08T08:30%2B00:00", "until",
+     "Must be later than the start."),
     ("?since=yesterday", "since", "A date and time, such as 2026-12-08 09:30."),
     ("?actor=" + "a" * 255, "actor", "At most %(max)s characters."),
 ])

@@ -23,12 +23,12 @@ navigation.link("web.tickets", lazy_gettext("Support tickets"), *ADMIN, position
 @blp.get("/admin/audit")
 @signed_in(*ADMIN)
 def admin_audit():
-    form = AuditFilterForm(request.args)
+    form = AuditFilterForm(request.args).read_in(g.web_tenant.timezone)
     valid = form.validate()
     paging = Paging.requested()
     # A filter that cannot be read lists nothing rather than everything.
     entries, total = audit.page(tenant_ctx(), paging.offset, paging.size,
-                                form.filters(g.web_tenant.timezone)) if valid else ([], 0)
+                                form.filters()) if valid else ([], 0)
     return rendering.page(
         "admin/audit.html", 200 if valid else 422, form=form, entries=entries,
         paging=paging.of(total), changes=changes, role=lambda value: named(ROLE, value),

@@ -41,19 +41,30 @@ class AuditFilterForm(FlaskForm):
     since = StringField(widget=DateTimeLocalInput(), validators=[_moment])
     until = StringField(widget=DateTimeLocalInput(), validators=[_moment])
 
+    #: The time zone a time without an offset is read in (the tenant's).
+    zone = "UTC"
+
+    def read_in(self, zone: str) -> AuditFilterForm:
+        self.zone = zone
+        return self
+
+    def _aware(self, text: str) -> datetime:
+        moment = datetime.fromisoformat(text)
+        return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(self.zone))
+
     def validate_until(self, field):
-        if not (field.data and self.since.data) or self.since.errors or field.errors:
+        if not (field.data and self.since.data):
             return
         try:
-            later = datetime.fromisoformat(field.data) > datetime.fromisoformat(self.since.data)
+            later = self._aware(field.data) > self._aware(self.since.data)
         except ValueError:
             return  # said by :func:`_moment`
         if not later:
             raise ValidationError(lazy_gettext("Must be later than the start."))
 
-    def filters(self, zone: str) -> dict:
+    def filters(self) -> dict:
         """The use case's filters: the actor's email, an action's beginning, the entity (and
-        its id), and the times read in the tenant's time zone ``zone``."""
+        its id), and the times (read in :attr:`zone` when they have no offset)."""
         chosen = {}
         if (self.actor.data or "").strip():
             chosen["actor_email"] = self.actor.data.strip().lower()
@@ -64,8 +75,7 @@ class AuditFilterForm(FlaskForm):
                 chosen[name] = self[name].data.strip()
         for name in ("since", "until"):
             if self[name].data:
-                chosen[name] = datetime.fromisoformat(self[name].data).replace(
-                    tzinfo=ZoneInfo(zone))
+                chosen[name] = self._aware(self[name].data)
         return chosen
 
 
