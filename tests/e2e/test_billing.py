@@ -157,6 +157,9 @@ def test_an_unanswered_charge_is_reconciled_from_the_gateway_never_charged_twice
     assert buyer.get("/api/v1/invoices").json[0]["status"] == "paid"
     assert len(invoice_charges(operator, shop.slug)) == 1
     assert buyer.get(f"/api/v1/services/{service_id}").json["status"] == "active"
+    # The run counts it as paid, and as reconciled.
+    [run] = [r for r in shop.admin.get("/api/v1/billing/runs").json if r["period"] == "2028-02"]
+    assert run["by_status"] == {"paid": 1} and run["reconciled"] == 1
 
 
 def test_a_charge_that_never_reached_the_gateway_is_made_once_after_asking(
