@@ -108,6 +108,16 @@ def test_a_manual_is_kept_per_model_without_its_content_in_the_answer(shop):
     assert shop.audit("document.manual_added")
 
 
+def test_the_manuals_are_listed_per_model_without_their_content(shop):
+    first = documents.store_manual(shop.ctx, "urbano", "Manual", "u.pdf", "application/pdf",
+                                   b"%PDF")
+    second = documents.store_manual(shop.ctx, "urbano", "Manual 2", "u2.txt", "text/plain",
+                                    b"text")
+    listed = documents.manuals(shop.ctx, ["urbano", "cohete"])
+    assert [manual["id"] for manual in listed["urbano"]] == [first["id"], second["id"]]
+    assert listed["cohete"] == [] and "content" not in listed["urbano"][0]
+
+
 def test_a_manual_of_an_unknown_model_is_not_found(shop):
     with pytest.raises(NotFound):
         documents.store_manual(shop.ctx, "cohete", "Manual", "m.pdf", "application/pdf", b"x")

@@ -48,6 +48,13 @@ def of_orders(uow, orders: list[Order]) -> list[dict]:
                                 order_ids=[order.id for order in orders])
 
 
+def manuals(ctx: TenantContext, models: list[str]) -> dict[str, list[dict]]:
+    """Without their content: the manuals of each of ``models``, oldest first."""
+    with ctx.reader() as uow:
+        found = uow.documents.listed(models=list(models), order_ids=[])
+    return {model: [manual for manual in found if manual["model"] == model] for model in models}
+
+
 def store_manual(ctx: TenantContext, model: str, title: str, filename: str,
                  content_type: str, content: bytes) -> dict:
     """Keep the owner's manual of vehicle ``model`` (a new version is a new document).

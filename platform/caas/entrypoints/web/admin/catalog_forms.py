@@ -4,16 +4,21 @@ checks, with its words; the rest is the use case's to refuse."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
-from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, IntegerField,
-                     SelectField, StringField)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, SelectField,
+                     StringField)
+from wtforms.validators import (DataRequired, InputRequired, Length, Optional, Regexp,
+                                StopValidation)
 
 from caas.entrypoints.http.api.common_schemas import AMOUNT, CODE, QUANTITY
 from caas.entrypoints.web.once import OnceField
 from caas.i18n import lazy_gettext
 
 REQUIRED = lazy_gettext("Missing data for required field.")
+#: The longest notice a price move gives, as the API allows.
+MOST_NOTICE_DAYS = 366
+#: The notice a price move gives unless told (as the API's).
+DEFAULT_NOTICE_DAYS = 30
 #: How many factory options a new model's form offers (blank ones are left out).
 FACTORY_OPTION_ROWS = 3
 
@@ -45,7 +50,7 @@ class OptionForm(FlaskForm):
     measures usage, its usage price and the quantity included each month."""
     enabled = BooleanField()
     price = _amount()
-    billing = SelectField()  # the modes the option offers; the use case names them
+    billing = SelectField(validate_choice=False)  # the use case refuses a mode not offered
     usage_price = _amount(required=False)
     included = StringField(filters=[_strip], validators=[
         Optional(), Regexp(QUANTITY.regex, message=lazy_gettext(QUANTITY.error))])
@@ -65,13 +70,23 @@ class OptionForm(FlaskForm):
                 "included": self.included.data or None}
 
 
+def _notice_days(_form, field):
+    """Whole days, 0 to 366, as the API's schema takes them (the field keeps the number)."""
+    try:
+        field.data = int(field.data)
+    except (TypeError, ValueError):
+        raise StopValidation(lazy_gettext("Not a valid integer.")) from None
+    if not 0 <= field.data <= MOST_NOTICE_DAYS:
+        raise StopValidation(lazy_gettext(
+            "Must be greater than or equal to %(min)s and less than or equal to %(max)s.",
+            min=0, max=MOST_NOTICE_DAYS))
+
+
 class PriceMoveForm(FlaskForm):
     """The notice a price move gives; the confirmation carries a one-time key."""
 
-    notice_days = IntegerField(default=30, validators=[
-        InputRequired(REQUIRED),
-        NumberRange(min=0, max=366, message=lazy_gettext(
-            "Must be greater than or equal to %(min)s and less than or equal to %(max)s."))])
+    notice_days = StringField(default=str(DEFAULT_NOTICE_DAYS), filters=[_strip], validators=[
+        InputRequired(REQUIRED), _notice_days])
     once = OnceField()
 
 
@@ -129,8 +144,13 @@ class PlanForm(FlaskForm):
     name = _name()
     reservation = _amount()
 
+    def plan(self) -> dict:
+        """The use case's arguments, as the API's ``POST /plans`` sends them."""
+        return {"code": self.code.data, "name": self.name.data,
+                "reservation": self.reservation.data}
+
 
 class ManualForm(FlaskForm):
     model = HiddenField()
     title = _name()
-    file = FileField(validators=[DataRequired(lazy_gettext("Choose a file."))])
+    file = FileField(validators=[FileRequired(lazy_gettext("Choose a file."))])
