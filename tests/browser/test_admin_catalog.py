@@ -5,11 +5,13 @@ accessibility violations."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
+from babel.numbers import format_currency
 from playwright.sync_api import expect
 
-from caas.i18n import translation
+from caas.i18n import formatting_locale, option_name, translation
 from tests.support.api import ADMIN_PASSWORD, password_in
 from tests.support.browser import assert_accessible
 from tests.support.journey import customer, set_up_catalog, to_in_transit
@@ -44,7 +46,7 @@ def put_on_sale(page, code, price, billing):
 
 
 def test_an_admin_sells_an_option_in_francs_and_a_customer_sees_it_in_french(
-        page, make_tenant, operator, mailbox, drain):
+        page, make_tenant, operator, mailbox, drain, platform):
     shop = make_tenant("CH", SWISS_LOCALES)
     set_up_catalog(shop)
 
@@ -94,11 +96,12 @@ def test_an_admin_sells_an_option_in_francs_and_a_customer_sees_it_in_french(
     page.get_by_role("button", name=say("Link the vehicle to my account", "fr")).click()
     page.get_by_role("link", name=say("Options for this vehicle", "fr")).click()
     page.wait_for_url("**/catalog")
-    french = {item["code"]: item for item in shop.admin.get(
-        "/api/v1/catalog/options", headers={"Accept-Language": "fr-CH"}).json}
+    seats_plugin = platform.for_tenant(shop.tenant).plugins.catalog_options["heated_seats"]
     offered = page.locator("article", has=page.locator("#option-heated_seats"))
-    expect(offered.locator("h2")).to_have_text(french["heated_seats"]["name"])
+    expect(offered.locator("h2")).to_have_text(option_name(seats_plugin, "fr-CH", "de-CH"))
     shown = offered.inner_text().replace("\xa0", " ").replace("\u202f", " ")
-    assert "CHF" in shown and "290.00" in shown, shown
+    francs = format_currency(Decimal("290.00"), "CHF",
+                             locale=formatting_locale("fr-CH", "de-CH")).replace("\xa0", " ")
+    assert francs.replace("\u202f", " ") in shown and "CHF" in francs, shown
     expect(offered).to_contain_text(say("One-time", "fr"))
     assert_accessible(page)
