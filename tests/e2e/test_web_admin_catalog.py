@@ -5,6 +5,7 @@ and plans added, manuals uploaded (and bad files refused); employees and custome
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -57,8 +58,12 @@ def test_an_option_is_put_on_sale_priced_and_taken_off_as_the_api_then_says(clie
     sold = save_option(client, base, "heated_seats", enabled="y", price="249.00",
                        billing="one_time")
     assert sold.status_code == 303 and "saved=heated_seats" in sold.location
+    shown = client.get(sold.location).get_data(as_text=True)
     assert es("%(option)s is on sale at %(price)s.", option=seats["name"], price="249,00 €") \
-        in texts(client.get(sold.location).get_data(as_text=True))
+        in texts(shown)
+    # The form shows the option as it is sold now.
+    assert re.search(r'<input[^>]*id="heated_seats-price"[^>]*value="249.00"', shown)
+    assert re.search(r'<input[^>]*checked[^>]*id="heated_seats-enabled"', shown)
     on_sale = api_option(tenant, "heated_seats")
     assert on_sale["enabled"] and on_sale["price"]["amount"] == "249.00"
     assert on_sale["billing"] == "one_time"
@@ -82,11 +87,27 @@ def test_a_usage_price_and_included_quantity_are_set_for_an_option_that_measures
     assert item["usage_price"]["amount"] == "1.99" and item["included"] == "10.000"
 
 
+def test_a_monthly_options_free_trial_is_set_on_the_page_and_through_the_api(client, tenant):
+    base = signed_in(client, tenant)
+    assert save_option(client, base, "extended_range", enabled="y", price="19.90",
+                       billing="monthly", trial_days="21").status_code == 303
+    assert api_option(tenant, "extended_range")["trial_days"] == 21
+    [entry] = audited(tenant, "catalog.option_set")
+    assert entry["after"]["trial_days"] == 21
+    assert tenant.admin.put("/api/v1/catalog/options/extended_range", json={
+        "enabled": True, "price": "19.90", "billing": "monthly",
+        "trial_days": 7}).json["trial_days"] == 7
+
+
 @pytest.mark.parametrize("fields, field, message, values", [
     ({"price": "12,50"}, "price", "A decimal amount such as 49.90 (at most two decimals).", {}),
     ({"price": "0"}, "price", "Must be above zero.", {}),
     ({"billing": "one_time"}, "billing", "Must be one of %(choices)s.", {"choices": "monthly"}),
     ({"included": "10"}, "included", "Set usage_price too.", {}),
+    ({"trial_days": "x"}, "trial_days", "Not a valid integer.", {}),
+    ({"trial_days": "400"}, "trial_days",
+     "Must be greater than or equal to %(min)s and less than or equal to %(max)s.",
+     {"min": 0, "max": 366}),
     ({"usage_price": "1.00", "included": "1,5"}, "included",
      "A decimal quantity such as 1.250, zero or more.", {}),
 ])

@@ -9,6 +9,8 @@ from datetime import date
 from flask import g, redirect, request, url_for
 
 from caas.entrypoints.web import navigation, rendering
+# Models, plans and manuals: a module of their own, its views on the same blueprint.
+from caas.entrypoints.web.admin import catalog_models  # noqa: F401
 from caas.entrypoints.web.admin.catalog_forms import (DEFAULT_NOTICE_DAYS, OptionForm,
                                                      PreviewForm, PriceMoveForm)
 from caas.entrypoints.web.customer.service_forms import refusal
@@ -77,7 +79,8 @@ def _form(item: dict) -> OptionForm:
         "enabled": item["enabled"], "price": item["price"] and str(item["price"].amount),
         "billing": item["billing"] or item["billing_modes"][0],
         "usage_price": item["usage_price"] and str(item["usage_price"].amount),
-        "included": item["included"]}).for_option(item, _billings())
+        "included": item["included"], "trial_days": item["trial_days"]}).for_option(
+            item, _billings())
 
 
 def _option(code: str) -> dict:
@@ -148,7 +151,3 @@ def _price_move_page(code, form, confirm=None, days=DEFAULT_NOTICE_DAYS, status=
     preview = pricing.preview_price_move(tenant_ctx(), code, days)
     return rendering.page("admin/catalog_price_move.html", status, option=option,
                           preview=preview, form=form, confirm=confirm, problem=problem)
-
-
-# Models, plans and manuals: their own module, its views on the same blueprint.
-from caas.entrypoints.web.admin import catalog_models  # noqa: E402,F401

@@ -13,6 +13,7 @@ from wtforms.validators import (DataRequired, InputRequired, Length, Optional, R
 from caas.entrypoints.http.api.common_schemas import AMOUNT, CODE, QUANTITY
 from caas.entrypoints.web.once import OnceField
 from caas.i18n import lazy_gettext
+from caas.service_layer.catalog import MOST_TRIAL_DAYS
 
 REQUIRED = lazy_gettext("Missing data for required field.")
 #: The longest notice a price move gives, as the API allows.
@@ -45,15 +46,35 @@ def _name():
         Length(max=200, message=lazy_gettext("Longer than maximum length %(max)s."))])
 
 
+def _days(most: int):
+    """Whole days, 0 to ``most``, as the API's schema takes them (the field keeps the
+    number; an empty optional field, ``None``)."""
+    def check(_form, field):
+        if field.data in (None, ""):
+            field.data = None
+            return
+        try:
+            field.data = int(field.data)
+        except (TypeError, ValueError):
+            raise StopValidation(lazy_gettext("Not a valid integer.")) from None
+        if not 0 <= field.data <= most:
+            raise StopValidation(lazy_gettext(
+                "Must be greater than or equal to %(min)s and less than or equal to %(max)s.",
+                min=0, max=most))
+    return check
+
+
 class OptionForm(FlaskForm):
-    """One option's sale: on or off, its price and billing mode, and for an option that
-    measures usage, its usage price and the quantity included each month."""
+    """One option's sale: on or off, its price and billing mode, its free trial (empty: the
+    option's own), and for an option that measures usage, its usage price and the quantity
+    included each month."""
     enabled = BooleanField()
     price = _amount()
     billing = SelectField(validate_choice=False)  # the use case refuses a mode not offered
     usage_price = _amount(required=False)
     included = StringField(filters=[_strip], validators=[
         Optional(), Regexp(QUANTITY.regex, message=lazy_gettext(QUANTITY.error))])
+    trial_days = StringField(filters=[_strip], validators=[_days(MOST_TRIAL_DAYS)])
 
     def for_option(self, option: dict, billings: dict) -> OptionForm:
         """Ids of the option's own (the page has one form per option) and its billing modes,
@@ -67,26 +88,14 @@ class OptionForm(FlaskForm):
         """The use case's arguments, as the API's ``PUT /catalog/options/<code>`` sends them."""
         return {"enabled": self.enabled.data, "price": self.price.data,
                 "billing": self.billing.data, "usage_price": self.usage_price.data or None,
-                "included": self.included.data or None}
-
-
-def _notice_days(_form, field):
-    """Whole days, 0 to 366, as the API's schema takes them (the field keeps the number)."""
-    try:
-        field.data = int(field.data)
-    except (TypeError, ValueError):
-        raise StopValidation(lazy_gettext("Not a valid integer.")) from None
-    if not 0 <= field.data <= MOST_NOTICE_DAYS:
-        raise StopValidation(lazy_gettext(
-            "Must be greater than or equal to %(min)s and less than or equal to %(max)s.",
-            min=0, max=MOST_NOTICE_DAYS))
+                "included": self.included.data or None, "trial_days": self.trial_days.data}
 
 
 class PriceMoveForm(FlaskForm):
     """The notice a price move gives; the confirmation carries a one-time key."""
 
     notice_days = StringField(default=str(DEFAULT_NOTICE_DAYS), filters=[_strip], validators=[
-        InputRequired(REQUIRED), _notice_days])
+        InputRequired(REQUIRED), _days(MOST_NOTICE_DAYS)])
     once = OnceField()
 
 
