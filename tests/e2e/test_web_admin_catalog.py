@@ -210,6 +210,13 @@ def test_a_bad_notice_is_refused_inline_and_an_option_not_sold_monthly_has_no_mo
     refused = client.get(address, query_string={"notice_days": "-1"})
     assert refused.status_code == 422 and 'id="notice_days-error"' in refused.get_data(
         as_text=True)
+    confirmed = client.post(address, data={
+        "csrf_token": csrf_token(refused.get_data(as_text=True)), "notice_days": "400",
+        "once": "0" * 32})
+    assert confirmed.status_code == 422 and es(
+        "Must be greater than or equal to %(min)s and less than or equal to %(max)s.",
+        min=0, max=366) in confirmed.get_data(as_text=True)
+    assert audited(tenant, "subscriptions.price_moved") == []
     assert client.get(f"{base}{CATALOG}/options/heated_seats/price-move").status_code == 404
 
 

@@ -129,18 +129,25 @@ def price_move(code):
 def confirm_price_move(code):
     form = PriceMoveForm()
     if not form.validate_on_submit():
-        return _price_move_page(code, PreviewForm(formdata=None), form, status=422)
+        return _price_move_page(code, _as_sent(form), status=422)
     try:
         moved = pricing.move_prices(tenant_ctx(), code, form.notice_days.data)
     except NotFound:
         raise
     except ServiceError as error:
         problem, status = refusal(form, error)
-        return _price_move_page(code, PreviewForm(formdata=None), form, form.notice_days.data,
-                                status, problem)
+        return _price_move_page(code, _as_sent(form), status=status, problem=problem)
     return redirect(url_for(".admin_catalog", moved=code, subscriptions=moved["subscriptions"],
                             applies_on=f"{moved['effective_from']}-01",
                             _anchor=f"option-{code}"), 303)
+
+
+def _as_sent(form: PriceMoveForm) -> PreviewForm:
+    """The notice as the refused confirmation sent it, with its errors, in the page's own
+    notice field (the confirmation's is hidden)."""
+    shown = PreviewForm(formdata=None, notice_days=(form.notice_days.raw_data or [""])[0])
+    shown.notice_days.errors = list(form.notice_days.errors)
+    return shown
 
 
 def _price_move_page(code, form, confirm=None, days=DEFAULT_NOTICE_DAYS, status=200,
