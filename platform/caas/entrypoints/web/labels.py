@@ -38,3 +38,8 @@ TICKET_STATUS = {
     TicketStatus.IN_PROGRESS: lazy_gettext("In progress"),
     TicketStatus.RESOLVED: lazy_gettext("Resolved"),
 }
+
+STAFF_ROLE = {
+    "admin": lazy_gettext("Administrator"),
+    "employee": lazy_gettext("Dealership employee"),
+}
