@@ -219,6 +219,13 @@ class Subscriptions(Repository):
                 ended.append(row["service_id"])
         return ended
 
+    def to_move(self, option, *, price_minor, usage_price_minor=None, usage_included=None):
+        moving = (price_minor, usage_price_minor, usage_included)
+        return [{"id": row["id"], "customer_id": row["customer_id"]}
+                for row in self.table.where(option=option, status="active")
+                if (row["price_minor"], row["usage_price_minor"], row["usage_included"])
+                != moving]
+
     def set_cancel_at(self, subscription_id, at) -> bool:
         row = self.table.rows[subscription_id]
         if row["status"] != "active":
