@@ -223,8 +223,10 @@ class Subscriptions(Repository):
         moving = (price_minor, usage_price_minor, usage_included)
         return [{"id": row["id"], "customer_id": row["customer_id"]}
                 for row in self.table.where(option=option, status="active")
-                if (row["price_minor"], row["usage_price_minor"], row["usage_included"])
-                != moving]
+                if moving not in ((row["price_minor"], row["usage_price_minor"],
+                                   row["usage_included"]),
+                                  (row.get("next_price_minor"), row.get("next_usage_price_minor"),
+                                   row.get("next_usage_included")))]
 
     def set_cancel_at(self, subscription_id, at) -> bool:
         row = self.table.rows[subscription_id]

@@ -22,12 +22,16 @@ def _utc(instant: datetime) -> datetime:
 
 def _priced_otherwise(option: str, price_minor: int, usage_price_minor: int | None,
                       usage_included: int | None) -> tuple:
-    """Running subscriptions of ``option`` at other prices than these."""
+    """Running subscriptions of ``option`` at other prices than these, and not already
+    moving to them (their customers were told once)."""
     table = tables.subscriptions
     return (table.c.option == option, table.c.status == "active", sa.or_(
         table.c.price_minor != price_minor,
         table.c.usage_price_minor.is_distinct_from(usage_price_minor),
-        table.c.usage_included.is_distinct_from(usage_included)))
+        table.c.usage_included.is_distinct_from(usage_included)), sa.or_(
+        table.c.next_price_minor.is_distinct_from(price_minor),
+        table.c.next_usage_price_minor.is_distinct_from(usage_price_minor),
+        table.c.next_usage_included.is_distinct_from(usage_included)))
 
 
 class SubscriptionRepository:
