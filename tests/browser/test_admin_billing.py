@@ -1,7 +1,7 @@
 """The admin console's billing in the browser: a month-end run started from the console on
-the tenant's test clock, its page following the run until its results show, the invoice it
-issued found and read, and the run in the audit log; every page without serious
-accessibility violations or console errors."""
+the tenant's test clock, its page following the run until its results show, the dashboard's
+revenue changed by it, the invoice it issued found and read, and the run in the audit log;
+every page without serious accessibility violations or console errors."""
 import pytest
 from playwright.sync_api import expect
 
@@ -25,12 +25,23 @@ def sign_in(page, shop):
     page.wait_for_url(lambda url: "/sign-in" not in url)
 
 
+def revenue_of(page, console, month: str) -> dict:
+    """The dashboard's revenue figures of ``month`` (``2028-02``), as its table shows them."""
+    console.get_by_role("link", name=words("Dashboard"), exact=True).click()
+    page.wait_for_url("**/admin")
+    revenue = page.get_by_role("table", name=words("Monthly recurring revenue"))
+    return {figure: revenue.locator(f'td[data-period="{month}"][data-figure="{figure}"]')
+            .inner_text().replace("\xa0", " ") for figure in ("mrr", "invoiced", "paid")}
+
+
 def test_a_run_started_from_the_console_shows_its_results_and_is_audited(
         page, app, make_tenant, operator, client, mailbox, drain, billing_drain, worker):
     shop, buyer, _, _ = subscribed(make_tenant, operator, client, mailbox, drain)
     month_over(app, shop)
     sign_in(page, shop)
     console = page.get_by_role("navigation", name=words("Administration"))
+    before = revenue_of(page, console, "2028-02")
+    assert before["invoiced"] == before["paid"] == "0,00 €" and before["mrr"] != "0,00 €"
     console.get_by_role("link", name=words("Billing"), exact=True).click()
     page.wait_for_url("**/admin/billing")
     assert_accessible(page)
@@ -47,6 +58,11 @@ def test_a_run_started_from_the_console_shows_its_results_and_is_audited(
     results = page.locator("section", has=page.get_by_role("heading", name=words("Results")))
     expect(results).to_contain_text("13,72 €")
     assert_accessible(page)
+    # What the run billed and collected is on the dashboard; the recurring revenue is not
+    # billing's to change.
+    assert revenue_of(page, console, "2028-02") == dict(before, invoiced="13,72 €",
+                                                         paid="13,72 €")
+    console.get_by_role("link", name=words("Billing"), exact=True).click()
 
     [invoice] = buyer.get("/api/v1/invoices").json
     page.get_by_role("link", name=words("Invoices and credit notes")).click()
