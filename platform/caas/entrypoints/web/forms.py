@@ -6,10 +6,32 @@ Labels are written in the templates, in the page's language; errors are
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from marshmallow import ValidationError as NotAnEmail
+from marshmallow import validate
 from wtforms import EmailField, HiddenField, PasswordField, SelectField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from caas.i18n import lazy_gettext
+
+REQUIRED = lazy_gettext("Missing data for required field.")
+
+
+def at_most(limit: int):
+    """At most ``limit`` characters, as the API's schema allows (the input says so too)."""
+    def check(_form, field):
+        if field.data and len(field.data) > limit:
+            raise ValidationError(lazy_gettext("Longer than maximum length %(max)s.",
+                                               max=limit))
+    check.field_flags = {"maxlength": limit}
+    return check
+
+
+def api_email(_form, field):
+    """The same check as the API's (marshmallow's)."""
+    try:
+        validate.Email()(field.data or "")
+    except NotAnEmail:
+        raise ValidationError(lazy_gettext("Not a valid email address.")) from None
 
 
 class SignInForm(FlaskForm):

@@ -38,3 +38,8 @@ TICKET_STATUS = {
     TicketStatus.IN_PROGRESS: lazy_gettext("In progress"),
     TicketStatus.RESOLVED: lazy_gettext("Resolved"),
 }
+
+TENANT_STATUS = {
+    "provisioning": lazy_gettext("Being set up"),
+    "active": lazy_gettext("Active"),
+}

@@ -25,7 +25,10 @@ def init_app(app: Flask) -> None:
         localized=localized, money=money, number=number, day=day, moment=moment,
         order_status=lambda status: localized(labels.ORDER_STATUS[status]),
         service_status=lambda status: localized(labels.SERVICE_STATUS[status]),
-        ticket_status=lambda status: localized(labels.TICKET_STATUS[status]))
+        ticket_status=lambda status: localized(labels.TICKET_STATUS[status]),
+        tenant_status=lambda status: localized(labels.TENANT_STATUS.get(status, status)),
+        country_name=lambda code: localized(i18n.CountryName(code)),
+        language_name=language_name)
 
 
 def _catalog():
@@ -121,7 +124,8 @@ def moment(value) -> str:
 
 def language_name(locale: str) -> str:
     """``de-CH`` → ``Deutsch (Schweiz)``: each language named in itself."""
-    return Locale.parse(i18n.babel_locale(locale)).get_display_name().capitalize()
+    name = Locale.parse(i18n.babel_locale(locale)).get_display_name()
+    return name[:1].upper() + name[1:]  # the country's name keeps its capital
 
 
 def page(template: str, status: int = 200, **context):

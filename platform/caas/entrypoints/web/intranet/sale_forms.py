@@ -6,12 +6,11 @@ import re
 
 from flask import request
 from flask_wtf import FlaskForm
-from marshmallow import ValidationError as NotAnEmail
-from marshmallow import validate
 from wtforms import (EmailField, RadioField, SelectField, SelectMultipleField, StringField,
                      TelField)
 from wtforms.validators import DataRequired, ValidationError
 
+from caas.entrypoints.web.forms import REQUIRED, api_email, at_most
 from caas.entrypoints.web.once import OnceField
 from caas.i18n import lazy_gettext
 
@@ -27,40 +26,21 @@ LABELS = {
 }
 #: The address's fields in the form (a country may check more keys: shown on the address).
 ADDRESS = ("street", "postal_code", "city")
-REQUIRED = lazy_gettext("Missing data for required field.")
 #: A country's own address key (the Swiss canton): a field ``address-<key>``, which the form
 #: shows once the country asks for it. As the API's schema: at most 10, of 100 characters.
 COUNTRY_KEY = re.compile(r"address-([a-z][a-z0-9_]{0,39})")
 COUNTRY_KEYS, COUNTRY_VALUE = 10, 100
 
 
-def _longest(limit: int):
-    """At most ``limit`` characters, as the API's schema allows (the input says so too)."""
-    def check(_form, field):
-        if field.data and len(field.data) > limit:
-            raise ValidationError(lazy_gettext("Longer than maximum length %(max)s.",
-                                               max=limit))
-    check.field_flags = {"maxlength": limit}
-    return check
-
-
-def _email(_form, field):
-    """The same check as the API's (marshmallow's)."""
-    try:
-        validate.Email()(field.data or "")
-    except NotAnEmail:
-        raise ValidationError(lazy_gettext("Not a valid email address.")) from None
-
-
 def _text(limit: int, field=StringField, *more):
-    return field(validators=[DataRequired(REQUIRED), _longest(limit), *more],
+    return field(validators=[DataRequired(REQUIRED), at_most(limit), *more],
                  filters=[lambda value: value.strip() if isinstance(value, str) else value])
 
 
 class SaleForm(FlaskForm):
     once = OnceField()
     name = _text(200)
-    email = _text(254, EmailField, _email)
+    email = _text(254, EmailField, api_email)
     phone = _text(32, TelField)
     tax_id = _text(40)
     street = _text(200)
