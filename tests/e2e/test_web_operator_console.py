@@ -85,6 +85,24 @@ def test_an_admins_credentials_do_not_sign_in_to_the_console(client, tenant):
     assert LazyText("Wrong email or password.").render("en") in refused.get_data(as_text=True)
 
 
+def test_the_console_sign_in_is_throttled_like_the_tenants(client, operator_email):
+    for _ in range(3):
+        assert send_form(client, f"{CONSOLE}/sign-in", email=operator_email,
+                         password="guess-0001").status_code == 401
+    refused = send_form(client, f"{CONSOLE}/sign-in", email=operator_email,
+                        password=OPERATOR_PASSWORD)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert LazyText("Too many failed sign-ins; try again later.").render("en") in \
+        refused.get_data(as_text=True)
+
+
+def test_an_expired_console_session_is_sent_to_sign_in(console):
+    with console.session_transaction(f"{CONSOLE}/tenants") as session:
+        session["token"] = "expired-or-forged"
+    response = console.get(f"{CONSOLE}/tenants")
+    assert response.status_code == 302 and response.headers["Location"] == f"{CONSOLE}/sign-in"
+
+
 def test_every_post_needs_its_csrf_token(console, tenant):
     response = console.post(f"{CONSOLE}/tenants/{tenant.slug}/enter")
     assert response.status_code == 400 and audit_of(tenant, "operator.") == []

@@ -8,7 +8,7 @@ from flask import request
 from flask_wtf import FlaskForm
 from wtforms import (EmailField, RadioField, SelectField, SelectMultipleField, StringField,
                      TelField)
-from wtforms.validators import DataRequired, ValidationError
+from wtforms.validators import DataRequired
 
 from caas.entrypoints.web.forms import REQUIRED, api_email, at_most
 from caas.entrypoints.web.once import OnceField

@@ -56,8 +56,8 @@ def operator_only(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         if g.web_actor is None:
-            if session.get("token"):
-                abort(403)
+            if session.get("token") and not session.get("operator"):
+                abort(403)  # someone's session on a tenant's pages
             return redirect(url_for("operator.sign_in"))
         return view(*args, **kwargs)
     return wrapper
