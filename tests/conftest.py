@@ -6,6 +6,7 @@ Set ``CAAS_TEST_DATABASE_URL`` (a PostgreSQL server URL) and ``CAAS_TEST_BROKER_
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +24,8 @@ pytest_plugins = ["tests.support.fixtures"]
 #: The marker of tests whose outcome does not depend on the database or broker (the pages'
 #: language and accessibility in every locale): the PostgreSQL run leaves them to SQLite's.
 SAME_ON_EVERY_BACKEND = "same_on_every_backend"
+#: The use-case tier runs on in-memory fakes: no backend to repeat it on.
+UNIT_TIER = Path(__file__).parent / "unit"
 
 
 def pytest_configure(config):
@@ -33,7 +36,8 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     if not PG_URL:
         return
-    kept = [item for item in items if not item.get_closest_marker(SAME_ON_EVERY_BACKEND)]
+    kept = [item for item in items if not item.get_closest_marker(SAME_ON_EVERY_BACKEND)
+            and UNIT_TIER not in item.path.parents]
     if len(kept) < len(items):
         config.hook.pytest_deselected(items=[item for item in items if item not in kept])
         items[:] = kept

@@ -63,6 +63,17 @@ def test_a_secret_left_out_keeps_its_value(tenant, trial_plugin, platform):
     assert stored(platform.for_tenant(tenant.tenant), trial_plugin) == {"api_key": SECRET, "trial_days": 30}
 
 
+def test_a_secret_sent_as_null_is_cleared_unless_required(tenant, trial_plugin, make_tenant):
+    assert tenant.admin.put(url(trial_plugin), json={"api_key": SECRET}).status_code == 200
+    required = tenant.admin.put(url(trial_plugin), json={"api_key": None})
+    assert required.status_code == 422 and "api_key" in required.json["errors"]["json"]
+    assert tenant.admin.get(url(trial_plugin)).json["secrets"] == {"api_key": True}
+    italy = make_tenant("IT")
+    assert italy.admin.put(url("it"), json={"credentials": SECRET}).status_code == 200
+    cleared = italy.admin.put(url("it"), json={"credentials": None})
+    assert cleared.status_code == 200 and cleared.json["secrets"] == {"credentials": False}
+
+
 INVALID = [
     ({"trial_days": 500, "api_key": SECRET}, "trial_days"),
     ({"trial_days": "soon", "api_key": SECRET}, "trial_days"),

@@ -24,6 +24,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+# Same on every backend (the tutorial's commands run on their own embedded default):
+# the PostgreSQL run leaves it to SQLite's.
+pytestmark = pytest.mark.same_on_every_backend
+
 REPO = Path(__file__).resolve().parents[2]
 TUTORIAL = REPO / "docs" / "plugins" / "tutorial-country.md"
 #: A fenced block: its info string (``sh``, or ``python file=<path>``) and its text.

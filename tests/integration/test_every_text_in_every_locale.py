@@ -33,6 +33,10 @@ from caas.service_layer import catalog, documents, messages
 from caas.service_layer.withdrawal import refusal
 from tests.support.languages import core_locales, country_speaking, translated_languages
 
+# Same on every backend (catalogs and rendered texts, not databases):
+# the PostgreSQL run leaves it to SQLite's.
+pytestmark = pytest.mark.same_on_every_backend
+
 REPO = Path(__file__).resolve().parents[2]
 API = "/api/v1"
 #: The core's languages (its own catalogs': a language only a plugin brings is checked by

@@ -9,6 +9,10 @@ from caas import i18n
 from caas.entrypoints.cli import main
 from caas.plugins import Plugins
 
+# Same on every backend (catalog files, not databases):
+# the PostgreSQL run leaves it to SQLite's.
+pytestmark = pytest.mark.same_on_every_backend
+
 ORDER_NOT_FOUND = "Order %(id)s not found."
 
 

@@ -143,6 +143,46 @@ def test_settings_the_schema_refuses_are_invalid_and_not_stored(italy):
     assert plugin_settings.stored(italy.ctx, "it") == {}
 
 
+def test_a_secret_sent_as_none_is_cleared_unless_required(italy):
+    plugin_settings.replace(italy.ctx, "it", {"credentials": "sta-token-123"})
+    view = plugin_settings.replace(italy.ctx, "it", {"credentials": None})
+    assert view["secrets"] == {"credentials": False}
+    assert plugin_settings.stored(italy.ctx, "it") == {}
+    [_, entry] = italy.audit("settings.plugin")
+    assert entry["before"] == {"credentials": plugin_settings.MASK} and entry["after"] == {}
+
+
+def test_the_plugins_offered_and_the_fields_they_take(italy, world):
+    assert plugin_settings.offered(italy.ctx) == [
+        {"plugin": "it", "distribution": italy.ctx.plugins.loaded["it"].distribution}]
+    assert plugin_settings.offered(world.ctx) == []
+    assert plugin_settings.fields(italy.ctx, "it") == [plugin_settings.SettingField(
+        "credentials", "text", required=False, secret=True, label="Credentials",
+        description="STA API token (secret)")]
+
+
+def test_each_field_kind_is_read_from_the_schema(italy, monkeypatch):
+    from marshmallow import Schema, fields, validate
+
+    class Every(Schema):
+        days = fields.Integer(required=True, metadata={"title": "Days"})
+        rate = fields.Decimal()
+        on = fields.Boolean()
+        mode = fields.String(validate=validate.OneOf(["fast", "slow"]))
+        contact = fields.Email()
+        hook = fields.Url()
+        note = fields.String()
+        shown = fields.String(dump_only=True)
+
+    monkeypatch.setitem(italy.ctx.plugins.settings_schemas, "it", Every())
+    described = {field.name: field for field in plugin_settings.fields(italy.ctx, "it")}
+    assert {name: field.kind for name, field in described.items()} == {
+        "days": "integer", "rate": "number", "on": "boolean", "mode": "choice",
+        "contact": "email", "hook": "url", "note": "text"}
+    assert described["mode"].choices == ("fast", "slow")
+    assert described["days"].required and described["days"].label == "Days"
+
+
 def test_a_country_plugin_has_no_settings_for_another_countrys_tenant(world):
     with pytest.raises(NotFound):
         plugin_settings.read(world.ctx, "it")

@@ -58,6 +58,31 @@ def test_an_unknown_event_or_channel_is_refused(world):
         notifications.set_route(world.ctx, "order_status_update", ["pigeon"])
 
 
+def test_several_routes_change_at_once_each_audited(world):
+    rows = notifications.set_routes(world.ctx, {"order_status_update": ["email", "sms"],
+                                                "vehicle_ready": ["email"]})
+    assert [row["channels"] for row in rows] == [["email", "sms"], ["email"]]
+    assert [entry["entity_id"] for entry in world.audit("settings.notification_route")] == \
+        ["order_status_update", "vehicle_ready"]
+    notifications.set_routes(world.ctx, {"vehicle_ready": None})
+    routes = {row["event"]: row for row in notifications.routes(world.ctx)}
+    assert routes["vehicle_ready"]["channels"] == ["email", "push", "sms"]
+    assert not routes["vehicle_ready"]["overridden"]
+    assert routes["order_status_update"]["channels"] == ["email", "sms"]
+
+
+def test_one_refused_route_changes_none_and_is_named_by_its_event(world):
+    with pytest.raises(Invalid) as refused:
+        notifications.set_routes(world.ctx, {"order_status_update": ["sms"],
+                                             "credentials_generated": ["sms"],
+                                             "vehicle_ready": []})
+    assert set(refused.value.errors) == {"credentials_generated", "vehicle_ready"}
+    routes = {row["event"]: row["channels"] for row in notifications.routes(world.ctx)}
+    assert routes["order_status_update"] == ["email", "push"]
+    assert routes["credentials_generated"] == ["email"]
+    assert world.audit("settings.notification_route") == []
+
+
 def test_a_routed_notice_goes_to_each_channel_with_its_address(world, customer):
     email, push = notify(world, customer)
     assert (email["channel"], email["destination"]) == ("email", "ana@example.test")

@@ -158,12 +158,18 @@ def actor_from_token(platform: ControlPlane, token: str, tenant: Tenant | None) 
     :raises Unauthorized: invalid or expired token, a tenant token used on another tenant,
         or the account is deactivated.
     """
+    return authenticated(platform, token, tenant)[0]
+
+
+def authenticated(platform: ControlPlane, token: str, tenant: Tenant | None):
+    """The actor a bearer token stands for and, for a tenant's account, the account as it
+    is now (``None`` for operators); see :func:`actor_from_token`."""
     try:
         actor = tokens.read(token, platform.config["CAAS_SECRET_KEY"])
     except tokens.InvalidToken:
         raise Unauthorized(lazy_gettext("Invalid or expired token."))
     if actor.role == "operator":
-        return actor
+        return actor, None
     if tenant is None or actor.tenant != tenant.slug:
         raise Unauthorized(lazy_gettext("This token is not valid for this tenant."))
     # Tokens are not stored, so the account decides on every request: a deactivated one is
@@ -172,4 +178,4 @@ def actor_from_token(platform: ControlPlane, token: str, tenant: Tenant | None) 
         person = uow.users.get(actor.id)
     if person is None or not person.active:
         raise Unauthorized(lazy_gettext("This account is deactivated."))
-    return actor if person.role == actor.role else replace(actor, role=person.role)
+    return (actor if person.role == actor.role else replace(actor, role=person.role)), person

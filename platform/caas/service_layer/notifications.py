@@ -270,24 +270,58 @@ def set_route(ctx: TenantContext, event: str, channels: list[str] | None) -> dic
 
     :raises NotFound: unknown event. :raises Invalid: unknown channel, or a locked event.
     """
-    if event not in rules.ROUTES:
-        raise NotFound(lazy_gettext("No notification event '%(event)s'.", event=event))
+    _known({event: channels})
+    refused = _refusals({event: channels}).get(event)
+    if refused is not None:
+        raise Invalid(exception_text(refused), {refused.field: [exception_text(refused)]})
+    return set_routes(ctx, {event: channels})[0]
+
+
+def set_routes(ctx: TenantContext, changes: dict[str, list[str] | None]) -> list[dict]:
+    """Change several events' channels at once (``None``: back to the default), all or
+    none; each event changed is audited as :func:`set_route` does.
+
+    :returns: the rows of the events changed, in ``changes``' order.
+    :raises NotFound: an unknown event. :raises Invalid: with errors by event (unknown
+        channel, none at all, or a locked event); nothing is changed.
+    """
+    _known(changes)
+    refused = {event: [exception_text(error)] for event, error in _refusals(changes).items()}
+    if refused:
+        raise Invalid(next(iter(refused.values()))[0], refused)
     with ctx.uow() as uow:
         before = dict(uow.settings.get(ROUTES_SETTING, {}))
-        after = {key: value for key, value in before.items() if key != event}
-        if channels is not None:
-            after[event] = list(channels)
-        try:
-            table = RoutingTable.with_overrides(after)
-        except RoutingError as exc:
-            raise Invalid(exception_text(exc), {exc.field: [exception_text(exc)]})
+        after = {key: value for key, value in before.items() if key not in changes}
+        after.update({event: list(channels) for event, channels in changes.items()
+                      if channels is not None})
+        table = RoutingTable.with_overrides(after)
         uow.settings.put(ROUTES_SETTING, {key: list(value)
                                           for key, value in table.overrides.items()})
-        uow.audit.record("settings.notification_route", "settings", event,
-                         before={"channels": before.get(event)},
-                         after={"channels": channels})
+        for event, channels in changes.items():
+            uow.audit.record("settings.notification_route", "settings", event,
+                             before={"channels": before.get(event)},
+                             after={"channels": channels})
         uow.commit()
-    return next(row for row in table.rows() if row["event"] == event)
+    rows = {row["event"]: row for row in table.rows()}
+    return [rows[event] for event in changes]
+
+
+def _known(changes: dict) -> None:
+    for event in changes:
+        if event not in rules.ROUTES:
+            raise NotFound(lazy_gettext("No notification event '%(event)s'.", event=event))
+
+
+def _refusals(changes: dict[str, list[str] | None]) -> dict[str, RoutingError]:
+    """Why the rules refuse each change they refuse (going back to a default never is)."""
+    refused = {}
+    for event, channels in changes.items():
+        try:
+            if channels is not None:
+                RoutingTable.with_overrides({event: channels})
+        except RoutingError as exc:
+            refused[event] = exc
+    return refused
 
 
 # --- a customer's preferences -----------------------------------------------------

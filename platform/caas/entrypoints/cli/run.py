@@ -31,6 +31,9 @@ def run(host, port):
     click.echo(f"  API docs (Swagger UI): {base}/api/v1/docs")
     click.echo(f"  OpenAPI document:      {base}/api/v1/openapi.json")
     click.echo(f"  Web pages:             {base}/ (each tenant's sign-in, below)")
+    click.echo(f"  Operator console:      {base}/operator (an operator's account, below)")
+    click.echo("  Admin console:         each tenant's sign-in, as its admin (its dashboard "
+               "first)")
     _print_demo_accounts(Path("tenants"), base)
     click.echo("\nPress Ctrl+C to stop.")
     run_simple(host, port, app, threaded=True, use_reloader=False)
@@ -48,8 +51,9 @@ def _print_demo_accounts(folder: Path, base: str) -> None:
         if path.name == "platform.toml":
             continue
         data = tomllib.loads(path.read_text())
-        # One sign-in for both channels: customers land on the Web Platform, staff on the Intranet.
-        click.echo(f"  {data['slug']:<8} web platform and intranet: "
+        # One sign-in for every channel: customers land on the Web Platform, employees on
+        # the Intranet, admins on the admin console's dashboard.
+        click.echo(f"  {data['slug']:<8} web platform, intranet and admin console: "
                    f"{page_address(data['slug'], base)}")
         accounts = [(user["role"], user["email"], user["password"])
                     for user in data.get("users", [])]

@@ -56,8 +56,8 @@ class Me(MethodView):
     def get(self):
         """Who the token belongs to"""
         actor = authenticate()
-        tenant = tenant_or_none() if actor.role != "operator" else None
-        person = users.get_account(platform(), tenant, actor.id)
+        # A tenant's account was read to authenticate the token: no need to read it again.
+        person = g.account or users.get_account(platform(), None, actor.id)
         return {"id": person.id, "email": person.email, "name": person.name,
                 "role": person.role, "locale": person.locale, "tenant": actor.tenant}
 

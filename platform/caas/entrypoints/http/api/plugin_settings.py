@@ -40,5 +40,6 @@ class PluginSettings(MethodView):
     @blp.arguments(SettingsInputSchema)
     @blp.response(200, PluginSettingsSchema)
     def put(self, data, name):
-        """Replace them (a secret left out keeps its value); 422 with field errors"""
+        """Replace them (a secret left out keeps its value, a secret sent as null is cleared);
+        422 with field errors"""
         return plugin_settings.replace(tenant_ctx(), name, data)

@@ -7,7 +7,7 @@ from flask import current_app, g, request
 
 from caas.context import Actor, actor_var
 from caas.i18n import lazy_gettext
-from caas.service_layer.auth import actor_from_token
+from caas.service_layer.auth import authenticated
 from caas.service_layer.errors import Forbidden, Unauthorized
 from caas.tenancy import NoTenant, current_tenant_or_none
 
@@ -47,7 +47,7 @@ def authenticate() -> Actor:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized(lazy_gettext("Missing bearer token."))
-    actor = actor_from_token(platform(), token.strip(), tenant_or_none())
+    actor, g.account = authenticated(platform(), token.strip(), tenant_or_none())
     g.actor = actor
     actor_var.set(actor)
     return actor
