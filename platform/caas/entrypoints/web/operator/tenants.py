@@ -31,8 +31,7 @@ def tenants_list():
                                   paging.offset, paging.size)
     return rendering.page("operator/tenants.html", 200 if valid else 422, form=form,
                           tenants=found, paging=paging.of(total), act=ActForm(formdata=None),
-                          arguments={"q": form.q.data} if valid and form.q.data else {},
-                          created=request.args.get("created"))
+                          arguments={"q": form.q.data} if valid and form.q.data else {})
 
 
 @blp.route("/tenants/new", methods=["GET", "POST"])
