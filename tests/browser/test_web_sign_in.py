@@ -12,7 +12,7 @@ from tests.support.browser import assert_accessible
 pytestmark = pytest.mark.browser
 
 
-def test_staff_sign_in_with_the_keyboard_alone_and_reach_the_orders(page, tenant):
+def test_an_admin_signs_in_with_the_keyboard_alone_and_reaches_the_dashboard(page, tenant):
     page.goto(f"/t/{tenant.slug}/sign-in")
     assert page.locator("html").get_attribute("lang").startswith("es")
     assert_accessible(page)
@@ -25,7 +25,7 @@ def test_staff_sign_in_with_the_keyboard_alone_and_reach_the_orders(page, tenant
     page.keyboard.press("Tab")
     page.keyboard.type(ADMIN_PASSWORD)
     page.keyboard.press("Enter")
-    page.wait_for_url(f"**/t/{tenant.slug}/orders")
+    page.wait_for_url(f"**/t/{tenant.slug}/admin")
     assert_accessible(page)
 
 
@@ -61,4 +61,4 @@ def test_a_forgotten_password_is_reset_from_the_emailed_link(page, tenant, mailb
     page.get_by_label(es("Email")).fill(email)
     page.get_by_label(es("Password")).fill("a-new-password-1")
     page.get_by_role("button", name=es("Sign in")).click()
-    page.wait_for_url(f"**/t/{tenant.slug}/orders")
+    page.wait_for_url(f"**/t/{tenant.slug}/admin")

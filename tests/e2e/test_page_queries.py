@@ -27,6 +27,7 @@ FEW, MANY = 5, 60
 PAGES = [
     ("customer", "vehicles"),
     ("employee", "orders"),
+    ("admin", "admin"),
 ]
 
 
@@ -79,10 +80,12 @@ def readers(app, shop, operator, mailbox, drain):
     orders = _sales(shop, operator, email, FEW)
     drain()
     [message] = [m for m in mailbox.messages(email) if email in m["body"]]
-    clients = {"customer": app.test_client(), "employee": app.test_client()}
+    clients = {"customer": app.test_client(), "employee": app.test_client(),
+               "admin": app.test_client()}
     assert sign_in(clients["customer"], shop.slug, email, password_in(message)).status_code == 303
-    assert sign_in(clients["employee"], shop.slug, f"employee@{shop.slug}.test",
-                   ADMIN_PASSWORD).status_code == 303
+    for staff in ("employee", "admin"):
+        assert sign_in(clients[staff], shop.slug, f"{staff}@{shop.slug}.test",
+                       ADMIN_PASSWORD).status_code == 303
     shop.clients, shop.orders = clients, orders
     shop.sell = lambda n: orders.extend(_sales(shop, operator, email, n))
     return shop

@@ -32,6 +32,12 @@ from caas.service_layer.tasks import Task
 log = logging.getLogger(__name__)
 ACTIVATE = "activate_service"
 _jitter = random.Random()
+#: Why an activation failed: the start of its error, by reason (the dashboard counts them).
+FAILURE_REASONS = {"refused": "refused by the IoT API",
+                   "timed_out": "the command did not report back in time",
+                   "vehicle_failed": "the vehicle reported a failure",
+                   "unavailable": "IoT API unavailable",
+                   "no_attempts_left": "no attempts left"}
 
 
 def run_attempt(ctx: TenantContext, service_id: int) -> None:
@@ -49,7 +55,7 @@ def run_attempt(ctx: TenantContext, service_id: int) -> None:
         if service.next_attempt_at and service.next_attempt_at > now + timedelta(seconds=1):
             return  # running elsewhere, or due later
         if service.attempts >= service.max_attempts:
-            attempt_error = service.last_error or "no attempts left"
+            attempt_error = service.last_error or FAILURE_REASONS["no_attempts_left"]
             uow.commit()
             _give_up(ctx, service_id, attempt_error)
             return
@@ -71,7 +77,7 @@ def run_attempt(ctx: TenantContext, service_id: int) -> None:
                 timeout_seconds=policy.command_timeout_seconds,
                 valid_until=wall_now() + timedelta(seconds=policy.command_timeout_seconds))
     except IotRejected as exc:
-        _give_up(ctx, service_id, f"refused by the IoT API: {exc}")
+        _give_up(ctx, service_id, f"{FAILURE_REASONS['refused']}: {exc}")
         return
     except (CommandFailed, CommandTimedOut, IotError) as exc:
         _retry_or_give_up(ctx, service_id, policy, _describe_failure(exc))
@@ -81,10 +87,10 @@ def run_attempt(ctx: TenantContext, service_id: int) -> None:
 
 def _describe_failure(exc: Exception) -> str:
     if isinstance(exc, CommandTimedOut):
-        return f"the command did not report back in time: {exc}"
+        return f"{FAILURE_REASONS['timed_out']}: {exc}"
     if isinstance(exc, CommandFailed):
-        return f"the vehicle reported a failure: {exc}"
-    return f"IoT API unavailable: {exc}"
+        return f"{FAILURE_REASONS['vehicle_failed']}: {exc}"
+    return f"{FAILURE_REASONS['unavailable']}: {exc}"
 
 
 def _retry_or_give_up(ctx: TenantContext, service_id: int, policy: RetryPolicy,

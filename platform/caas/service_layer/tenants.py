@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 EXTERNAL_SYSTEMS = ("factory", "payments", "telemetry")
 
 
-def _check_locales(locales: list[str], country) -> list[str]:
+def check_locales(locales: list[str], country) -> list[str]:
     """The tenant's locales, each spelt ``de-CH``: the country's, and English ones (``en-GB``,
     ``en-CH``...) besides them; the first is the default."""
     allowed = [normalize_locale(locale) for locale in country.locales]
@@ -74,7 +74,7 @@ def _create(platform, slug, name, country, locales, currency, admin):
             "No country plugin provides '%(country)s'; loaded: %(loaded)s.", country=country,
             loaded=", ".join(sorted(platform.plugins.countries)) or "-")]})
     plugin_country = platform.plugins.countries[code]
-    locales = _check_locales(locales or list(plugin_country.locales), plugin_country)
+    locales = check_locales(locales or list(plugin_country.locales), plugin_country)
     currency = (currency or plugin_country.currency).upper()
     # The country decides the currency (prices, VAT and invoices follow it).
     if currency != plugin_country.currency:

@@ -160,7 +160,7 @@ def change_staff(ctx: TenantContext, user_id: int, *, role: str | None = None,
             raise Conflict(lazy_gettext("You cannot change your own role or deactivate "
                                         "yourself; another admin can."))
         if before == {"role": "admin", "active": True} and \
-                uow.users.active_admins() <= 1:
+                uow.users.lock_active_admins() <= 1:
             raise Conflict(lazy_gettext("The tenant must keep an active admin."))
         uow.users.change(user.id, **after)
         uow.audit.record("user.deactivated" if before["active"] and not after["active"]
@@ -174,6 +174,18 @@ def change_staff(ctx: TenantContext, user_id: int, *, role: str | None = None,
 def staff_page(ctx: TenantContext, offset: int, limit: int):
     with ctx.reader() as uow:
         return uow.users.staff(offset, limit)
+
+
+def get_staff(ctx: TenantContext, user_id: int) -> User:
+    """A staff account, active or not.
+
+    :raises NotFound: no staff account has this id (customers are not staff).
+    """
+    with ctx.reader() as uow:
+        user = uow.users.get(user_id)
+    if user is None or user.role not in STAFF_ROLES:
+        raise NotFound(lazy_gettext("Account not found."))
+    return user
 
 
 def has_account(ctx: TenantContext, email: str) -> bool:

@@ -12,7 +12,7 @@ from caas import config as configuration
 from caas.domain.tenants import Tenant
 from caas.plugins import Plugins
 from caas.service_layer.context import TenantContext
-from tests.support.fakes import money, orders
+from tests.support.fakes import dashboard, money, orders
 from tests.support.fakes import repositories as repo
 from tests.support.fakes.gateways import FakeGateways
 from caas.tenancy import UnknownTenant
@@ -75,6 +75,7 @@ def bind(uow) -> None:
     uow.reminders = repo.MaintenanceReminders(uow)
     uow.maintenance = repo.MaintenanceRecords(uow)
     uow.password_resets, uow.throttle = repo.PasswordResets(uow), repo.Throttle(uow)
+    uow.dashboard = dashboard.DashboardQueries(uow)
 
 
 class FakeWorld:

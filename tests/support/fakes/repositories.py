@@ -62,7 +62,7 @@ class Users(Repository):
                        if user.role in ("admin", "employee") and user.active),
                       key=lambda user: (user.name, user.id))
 
-    def active_admins(self):
+    def lock_active_admins(self):
         return sum(1 for user in self.table.rows.values() if user.role == "admin" and user.active)
 
     def change(self, user_id, *, role, active):

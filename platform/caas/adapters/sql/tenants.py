@@ -63,6 +63,10 @@ class TenantRepository:
         self.conn.execute(tables.tenants.update().where(tables.tenants.c.slug == slug)
                           .values(status=status))
 
+    def set_locales(self, slug: str, locales: list[str]) -> None:
+        self.conn.execute(tables.tenants.update().where(tables.tenants.c.slug == slug)
+                          .values(locales=list(locales)))
+
     def delete(self, slug: str) -> None:
         self.conn.execute(tables.tenants.delete().where(tables.tenants.c.slug == slug))
 

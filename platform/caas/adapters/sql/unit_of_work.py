@@ -8,9 +8,10 @@ from typing import Callable, Iterator
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from caas.adapters.sql import (audit, catalog, customers, idempotency, notifications, orders,
-                               outbox, password_resets, payments, services, sign_in, tables,
-                               tenants, tickets, usage, users, vehicles)
+from caas.adapters.sql import (audit, catalog, customers, dashboard, idempotency,
+                               notifications, orders, outbox, password_resets, payments,
+                               services, sign_in, tables, tenants, tickets, usage, users,
+                               vehicles)
 from caas.adapters.sql.billing import invoices, runs, subscriptions
 from caas.adapters.sql.engines import reading
 from caas.clock import WALL, TenantClock
@@ -122,6 +123,7 @@ class TenantUnitOfWork(UnitOfWork):
         self.invoices = invoices.InvoiceRepository(conn, clock)
         self.billing_runs = runs.BillingRuns(conn, clock)
         self.usage = usage.UsageRepository(conn, clock)
+        self.dashboard = dashboard.DashboardQueries(conn)
 
 
 class TenantReader(TenantUnitOfWork):

@@ -92,10 +92,17 @@ class UserRepository:
             .order_by(table.c.name, table.c.id))
         return [self._user(row) for row in rows]
 
-    def active_admins(self) -> int:
+    def lock_active_admins(self) -> int:
+        """How many active admins there are, their rows locked until the transaction ends.
+
+        An update takes the row locks on every backend (SQLite locks the database): two
+        admins demoting or deactivating each other at once are counted one after the other,
+        so the tenant never loses its last active admin.
+        """
         table = tables.users
-        return self.conn.execute(sa.select(sa.func.count()).where(
-            table.c.role == "admin", table.c.active.is_(True))).scalar()
+        return self.conn.execute(table.update().where(
+            table.c.role == "admin", table.c.active.is_(True))
+            .values(active=table.c.active)).rowcount
 
     def change(self, user_id: int, *, role: str, active: bool) -> None:
         self.conn.execute(tables.users.update().where(tables.users.c.id == user_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError as NotAnEmail
 from marshmallow import validate
-from wtforms import EmailField, HiddenField, PasswordField, SelectField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from caas.i18n import lazy_gettext
@@ -16,7 +16,7 @@ from caas.i18n import lazy_gettext
 REQUIRED = lazy_gettext("Missing data for required field.")
 
 
-def at_most(limit: int):
+def longest(limit: int):
     """At most ``limit`` characters, as the API's schema allows (the input says so too)."""
     def check(_form, field):
         if field.data and len(field.data) > limit:
@@ -26,12 +26,18 @@ def at_most(limit: int):
     return check
 
 
-def api_email(_form, field):
+def valid_email(_form, field):
     """The same check as the API's (marshmallow's)."""
     try:
         validate.Email()(field.data or "")
     except NotAnEmail:
         raise ValidationError(lazy_gettext("Not a valid email address.")) from None
+
+
+def text(limit: int, field=StringField, *more):
+    """A required text of at most ``limit`` characters, without surrounding spaces."""
+    return field(validators=[DataRequired(REQUIRED), longest(limit), *more],
+                 filters=[lambda value: value.strip() if isinstance(value, str) else value])
 
 
 class SignInForm(FlaskForm):

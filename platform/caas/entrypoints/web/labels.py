@@ -39,6 +39,11 @@ TICKET_STATUS = {
     TicketStatus.RESOLVED: lazy_gettext("Resolved"),
 }
 
+STAFF_ROLE = {
+    "admin": lazy_gettext("Administrator"),
+    "employee": lazy_gettext("Dealership employee"),
+}
+
 TENANT_STATUS = {
     "provisioning": lazy_gettext("Being set up"),
     "active": lazy_gettext("Active"),

@@ -22,7 +22,8 @@ def init_app(app: Flask) -> None:
     # One environment serves every request: the callables read the request's catalog.
     app.jinja_env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
     app.jinja_env.filters.update(
-        localized=localized, money=money, number=number, day=day, moment=moment,
+        localized=localized, money=money, number=number, day=day, moment=moment, month=month,
+        duration=duration, percent=percent,
         order_status=lambda status: localized(labels.ORDER_STATUS[status]),
         service_status=lambda status: localized(labels.SERVICE_STATUS[status]),
         ticket_status=lambda status: localized(labels.TICKET_STATUS[status]),
@@ -109,6 +110,24 @@ def day(value) -> str:
     return dates.format_date(value, format="medium", locale=formatting())
 
 
+def month(period) -> str:
+    """A month (a ``Period``) in the page's locale: ``December 2026``, ``Dezember 2026``."""
+    return dates.format_skeleton("yMMMM", period.first_day, locale=formatting())
+
+
+def duration(value, threshold: float = 1.5) -> str:
+    """A ``timedelta`` as people say it in the page's locale, ``10 days``, ``4 minutes``: in
+    the largest unit it has at least ``threshold`` of."""
+    if value is None:
+        return "—"
+    return dates.format_timedelta(value, threshold=threshold, locale=formatting())
+
+
+def percent(rate) -> str:
+    """A share (0 to 1) in the page's locale: ``50 %``, ``50%``."""
+    return "—" if rate is None else numbers.format_percent(rate, locale=formatting())
+
+
 def moment(value) -> str:
     """A point in time, to the minute, in the tenant's time zone and the page's locale."""
     if value is None:
@@ -122,10 +141,17 @@ def moment(value) -> str:
                                  locale=formatting())
 
 
-def language_name(locale: str) -> str:
-    """``de-CH`` → ``Deutsch (Schweiz)``: each language named in itself."""
-    name = Locale.parse(i18n.babel_locale(locale)).get_display_name()
-    return name[:1].upper() + name[1:]  # the country's name keeps its capital
+def language_name(locale: str, reader: str | None = None) -> str:
+    """``de-CH`` → ``Deutsch (Schweiz)``: a language named in itself, or in the ``reader``'s
+    language (``Allemand (Suisse)`` for ``fr``)."""
+    name = Locale.parse(i18n.babel_locale(locale)).get_display_name(
+        i18n.babel_locale(reader) if reader else None)
+    return name[:1].upper() + name[1:]  # only the first letter: "(Schweiz)" stays as it is
+
+
+def reader_language_name(locale: str) -> str:
+    """A language named in the page's language (a person's, in a list of people)."""
+    return language_name(locale, g.get("web_locale", "en"))
 
 
 def page(template: str, status: int = 200, **context):

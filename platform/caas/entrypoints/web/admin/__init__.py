@@ -5,4 +5,5 @@ Its links are the menu's ``"admin"`` section; its pages are ``signed_in(*ADMIN)`
 """
 # Each module adds its views to the pages' blueprint as it is imported.
 from caas.entrypoints.web.admin import (audit, billing, catalog, dashboard,  # noqa: F401
-                                        settings, settings_plugins, settings_routes, staff)
+                                        languages, settings, settings_plugins,
+                                        settings_routes, staff)

@@ -6,11 +6,10 @@ import re
 
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import (EmailField, RadioField, SelectField, SelectMultipleField, StringField,
-                     TelField)
+from wtforms import EmailField, RadioField, SelectField, SelectMultipleField, TelField
 from wtforms.validators import DataRequired
 
-from caas.entrypoints.web.forms import REQUIRED, api_email, at_most
+from caas.entrypoints.web.forms import text, valid_email
 from caas.entrypoints.web.once import OnceField
 from caas.i18n import lazy_gettext
 
@@ -32,20 +31,15 @@ COUNTRY_KEY = re.compile(r"address-([a-z][a-z0-9_]{0,39})")
 COUNTRY_KEYS, COUNTRY_VALUE = 10, 100
 
 
-def _text(limit: int, field=StringField, *more):
-    return field(validators=[DataRequired(REQUIRED), at_most(limit), *more],
-                 filters=[lambda value: value.strip() if isinstance(value, str) else value])
-
-
 class SaleForm(FlaskForm):
     once = OnceField()
-    name = _text(200)
-    email = _text(254, EmailField, api_email)
-    phone = _text(32, TelField)
-    tax_id = _text(40)
-    street = _text(200)
-    postal_code = _text(20)
-    city = _text(100)
+    name = text(200)
+    email = text(254, EmailField, valid_email)
+    phone = text(32, TelField)
+    tax_id = text(40)
+    street = text(200)
+    postal_code = text(20)
+    city = text(100)
     locale = SelectField(validate_choice=False)  # the use case says which the tenant offers
     model = RadioField(validate_choice=False,
                        validators=[DataRequired(lazy_gettext("Choose a model."))])

@@ -5,15 +5,11 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Optional
 
-from caas.entrypoints.web.forms import REQUIRED, api_email, at_most
+from caas.entrypoints.web.forms import REQUIRED, longest, text, valid_email
 from caas.entrypoints.web.rendering import language_name, localized
 from caas.i18n import lazy_gettext
 
 DEFAULT_LANGUAGE = lazy_gettext("The tenant's first language")
-
-
-def _stripped(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class TenantSearchForm(FlaskForm):
@@ -22,20 +18,19 @@ class TenantSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(validators=[Optional(), at_most(200)], filters=[_stripped])
+    q = StringField(validators=[Optional(), longest(200)],
+                    filters=[lambda value: value.strip() if isinstance(value, str) else value])
 
 
 class NewTenantForm(FlaskForm):
     """As the API's ``TenantCreateSchema`` with its ``admin``: the country's languages and
     currency are the tenant's."""
 
-    slug = StringField(validators=[DataRequired(REQUIRED), at_most(40)], filters=[_stripped])
-    name = StringField(validators=[DataRequired(REQUIRED), at_most(200)], filters=[_stripped])
+    slug = text(40)
+    name = text(200)
     country = RadioField(validators=[DataRequired(REQUIRED)])
-    admin_name = StringField(validators=[DataRequired(REQUIRED), at_most(200)],
-                             filters=[_stripped])
-    admin_email = EmailField(validators=[DataRequired(REQUIRED), at_most(254), api_email],
-                             filters=[_stripped])
+    admin_name = text(200)
+    admin_email = text(254, EmailField, valid_email)
     #: Empty: the tenant's first language.
     admin_locale = SelectField(validators=[Optional()])
 
