@@ -275,6 +275,19 @@ def test_an_operator_acts_inside_a_tenant_audited_as_theirs(console, platform, t
     assert console.get(f"{CONSOLE}/tenants").status_code == 200
 
 
+def test_an_admin_console_change_by_an_operator_is_audited_as_theirs(console, tenant,
+                                                                    operator_email):
+    post(console, f"{CONSOLE}/tenants", f"{CONSOLE}/tenants/{tenant.slug}/enter")
+    page = f"/t/{tenant.slug}/admin/settings/ota"
+    # The tenant is Spanish: its pages read numbers the Spanish way.
+    done = send_form(console, page, max_attempts="6", command_timeout_seconds="3",
+                     backoff_seconds="0,5")
+    assert done.status_code == 303
+    [entry] = audit_of(tenant, "settings.ota")
+    assert (entry["actor_role"], entry["actor_email"]) == ("operator", operator_email)
+    assert entry["after"]["max_attempts"] == 6
+
+
 def test_acting_inside_one_tenant_opens_no_other(console, make_tenant):
     one, other = make_tenant("ES"), make_tenant("ES")
     post(console, f"{CONSOLE}/tenants", f"{CONSOLE}/tenants/{one.slug}/enter")
