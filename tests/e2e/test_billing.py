@@ -157,6 +157,9 @@ def test_an_unanswered_charge_is_reconciled_from_the_gateway_never_charged_twice
     assert buyer.get("/api/v1/invoices").json[0]["status"] == "paid"
     assert len(invoice_charges(operator, shop.slug)) == 1
     assert buyer.get(f"/api/v1/services/{service_id}").json["status"] == "active"
+    # The run counts it as paid, and as reconciled.
+    [run] = [r for r in shop.admin.get("/api/v1/billing/runs").json if r["period"] == "2028-02"]
+    assert run["by_status"] == {"paid": 1} and run["reconciled"] == 1
 
 
 def test_a_charge_that_never_reached_the_gateway_is_made_once_after_asking(
@@ -398,7 +401,14 @@ def test_a_price_change_applies_to_new_subscriptions_and_moves_old_ones_after_no
                           "usage_price": None, "included": None}
     assert moved.json["price"]["amount"] == "24.90"
     drain()
-    assert any("24,90" in m["body"] for m in mailbox.messages(buyer_email(buyer)))
+    told = [m for m in mailbox.messages(buyer_email(buyer)) if "24,90" in m["body"]]
+    assert len(told) == 1
+    # Confirmed again: the subscription already moves to that price, and its customer was told.
+    again = shop.admin.post("/api/v1/catalog/options/extended_range/price-moves",
+                            json={"notice_days": 30})
+    assert again.status_code == 200 and again.json["subscriptions"] == 0
+    drain()
+    assert len([m for m in mailbox.messages(buyer_email(buyer)) if "24,90" in m["body"]]) == 1
     advance_clock(operator, shop.slug, "2028-04-01T08:00:00+02:00")
     billing_drain()
     mine = sorted((i["period"], i["total"]["amount"]) for i in buyer.get("/api/v1/invoices").json)

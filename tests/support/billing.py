@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from tests.support.journey import enable_options, linked_vehicle, set_up_catalog
 
 FEB_10_2028 = datetime(2028, 2, 10, 10, 0, tzinfo=timezone.utc)  # a leap year
+MARCH_1_2028 = datetime(2028, 3, 1, 6, 0, tzinfo=timezone.utc)  # February is over in Europe
 PREMIUM = "/api/v1/catalog/options/premium_connectivity"
 
 
@@ -26,6 +27,14 @@ def advance_clock(operator, slug, until):
     response = operator.post(f"/sandbox/clock/{slug}/advance", json={"until": until})
     assert response.status_code == 200, response.json
     return response.json
+
+
+def month_over(app, shop, until=MARCH_1_2028):
+    """The tenant's clock moved on without its own billing job, so that a run started by hand
+    (the console's, the command's) is what bills the month."""
+    from caas.service_layer import clock
+    with app.app_context():
+        clock.advance(app.extensions["caas"].for_tenant(shop.tenant), until=until)
 
 
 def invoice_charges(operator, slug):

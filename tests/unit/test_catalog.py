@@ -1,4 +1,5 @@
 """The tenant's option catalog: what admins sell, at what price, and what a vehicle may buy."""
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -8,6 +9,7 @@ from caas.domain.orders import Vehicle
 from caas.domain.services import Service, ServiceStatus
 from caas.service_layer import catalog
 from caas.service_layer.errors import Invalid, NotFound
+from tests.support.fakes.services import active, owner_with_vehicle
 from tests.support.gateway_errors import Maintenance, VssUnavailable
 
 LOCALE = "es-ES"
@@ -183,3 +185,33 @@ def test_the_vss_is_not_asked_when_no_option_needs_maintenance(world):
     sell(world, "extended_range")
     catalog.vehicle_catalog(world.ctx, vin, 7, LOCALE)
     assert world.gateways.vss.calls == []
+
+
+# --- the free trial -------------------------------------------------------------------------
+
+def test_an_option_has_its_plugins_trial_until_the_tenant_sets_one(world):
+    plugin_days = world.ctx.plugins.catalog_options["premium_connectivity"].trial_days
+    assert sell(world, "premium_connectivity", "9.90")["trial_days"] == plugin_days
+    item = sell(world, "premium_connectivity", "9.90", trial_days=30)
+    assert item["trial_days"] == 30
+    assert sell(world, "extended_range", "19.90", trial_days=0)["trial_days"] == 0
+    [audited] = [entry for entry in world.audit("catalog.option_set")
+                 if entry["after"]["trial_days"] == 30]
+    assert audited["entity_id"] == "premium_connectivity"
+
+
+def test_a_monthly_subscription_starts_with_the_tenants_trial(world):
+    sell(world, "extended_range", "19.90", trial_days=10)
+    active(world, owner_with_vehicle(world), "extended_range")
+    [subscription] = world.rows("subscriptions")
+    assert subscription["trial_ends_at"] == world.clock.now() + timedelta(days=10)
+
+
+@pytest.mark.parametrize("billing, days", [("one_time", 7), ("monthly", -1),
+                                           ("monthly", catalog.MOST_TRIAL_DAYS + 1)])
+def test_a_trial_of_a_one_time_option_or_out_of_range_is_invalid(world, billing, days):
+    code = "heated_seats" if billing == "one_time" else "extended_range"
+    with pytest.raises(Invalid) as refused:
+        sell(world, code, "19.90", billing=billing, trial_days=days)
+    assert "trial_days" in refused.value.errors
+    assert world.rows("catalog_options") == []

@@ -3,7 +3,7 @@ import pytest
 
 from caas.domain.tickets import TicketStatus
 from caas.service_layer import documents, tickets
-from caas.service_layer.errors import Invalid, NotFound
+from caas.service_layer.errors import Invalid, NotFound, UnsupportedMediaType
 from caas.service_layer.users import provision_user
 from tests.support.fakes.sales import catalog_of_the_shop, sale
 
@@ -108,10 +108,30 @@ def test_a_manual_is_kept_per_model_without_its_content_in_the_answer(shop):
     assert shop.audit("document.manual_added")
 
 
+def test_the_manuals_are_listed_per_model_without_their_content(shop):
+    first = documents.store_manual(shop.ctx, "urbano", "Manual", "u.pdf", "application/pdf",
+                                   b"%PDF")
+    second = documents.store_manual(shop.ctx, "urbano", "Manual 2", "u2.txt", "text/plain",
+                                    b"text")
+    listed = documents.manuals(shop.ctx, ["urbano", "cohete"])
+    assert [manual["id"] for manual in listed["urbano"]] == [first["id"], second["id"]]
+    assert listed["cohete"] == [] and "content" not in listed["urbano"][0]
+
+
 def test_a_manual_of_an_unknown_model_is_not_found(shop):
     with pytest.raises(NotFound):
         documents.store_manual(shop.ctx, "cohete", "Manual", "m.pdf", "application/pdf", b"x")
     assert shop.rows("documents") == []
+
+
+@pytest.mark.parametrize("content_type, content, refused", [
+    ("image/png", b"\x89PNG", UnsupportedMediaType), ("application/pdf", b"", Invalid)])
+def test_a_manual_that_is_not_a_document_or_is_empty_is_refused(shop, content_type, content,
+                                                                 refused):
+    with pytest.raises(refused) as error:
+        documents.store_manual(shop.ctx, "urbano", "Manual", "m.pdf", content_type, content)
+    assert "body" in error.value.errors
+    assert shop.rows("documents") == [] and not shop.audit("document.manual_added")
 
 
 def test_a_customer_reads_their_contract_and_their_models_manual(shop):

@@ -14,6 +14,8 @@ from caas.service_layer.errors import Invalid, NotFound
 from caas.service_layer.context import TenantContext
 
 OTA_SETTINGS = "ota"
+#: The longest free trial an admin may give.
+MOST_TRIAL_DAYS = 366
 
 
 #: Why an option cannot be bought (:func:`caas.domain.services.blocking_reason`).
@@ -56,6 +58,12 @@ def usage_pricing(ctx: TenantContext, option, setting: dict) -> dict:
                                              _decimals(ctx, option)))}
 
 
+def trial_days(option, setting: dict | None) -> int | None:
+    """The option's free trial in days: the tenant's, else the plugin's own."""
+    chosen = (setting or {}).get("trial_days")
+    return option.trial_days if chosen is None else chosen
+
+
 def admin_catalog(ctx: TenantContext, locale: str) -> list[dict]:
     """Every option the loaded plugins offer, with this tenant's settings (off until set)."""
     with ctx.uow() as uow:
@@ -63,15 +71,17 @@ def admin_catalog(ctx: TenantContext, locale: str) -> list[dict]:
     unset = {"enabled": False, "price": None, "billing": None}
     return [{**_describe(option, locale, ctx.tenant.default_locale),
              **{key: settings.get(code, unset)[key] for key in unset},
+             "trial_days": trial_days(option, settings.get(code)),
              **usage_pricing(ctx, option, settings.get(code, {}))}
             for code, option in sorted(ctx.plugins.catalog_options.items())]
 
 
 def set_option(ctx: TenantContext, code: str, *, enabled: bool,
                price: str, billing: str, locale: str, usage_price: str | None = None,
-               included: str | None = None) -> dict:
+               included: str | None = None, trial_days: int | None = None) -> dict:
     """Enable or disable an option for the tenant with its price and billing mode, and for an
-    option with a usage metric, what its use beyond ``included`` costs per unit."""
+    option with a usage metric, what its use beyond ``included`` costs per unit. A monthly
+    option may start with ``trial_days`` free (``None``: as long as its plugin says)."""
     option = ctx.plugins.catalog_options.get(code)
     if option is None:
         raise NotFound(lazy_gettext("No loaded plugin offers the option '%(code)s'.", code=code))
@@ -82,16 +92,24 @@ def set_option(ctx: TenantContext, code: str, *, enabled: bool,
     if enabled and amount.amount <= 0:
         raise Invalid(lazy_gettext("An enabled option needs a price."),
                       {"price": [lazy_gettext("Must be above zero.")]})
+    if trial_days is not None and not 0 <= trial_days <= MOST_TRIAL_DAYS:
+        raise Invalid(lazy_gettext("Invalid free trial."), {"trial_days": [lazy_gettext(
+            "Must be greater than or equal to %(min)s and less than or equal to %(max)s.",
+            min=0, max=MOST_TRIAL_DAYS)]})
+    if trial_days and billing != "monthly":
+        raise Invalid(lazy_gettext("Only a monthly option has a free trial."), {"trial_days": [
+            lazy_gettext("Only with the monthly billing mode.")]})
     unit_price, included_steps = _checked_usage(ctx, option, billing, usage_price, included,
                                                 ctx.tenant.currency)
     with ctx.uow() as uow:
         before = uow.catalog_settings.get(code)
-        uow.catalog_settings.put(code, enabled, amount, billing, unit_price, included_steps)
+        uow.catalog_settings.put(code, enabled, amount, billing, unit_price, included_steps,
+                                 trial_days)
         uow.audit.record("catalog.option_set", "catalog_option", code,
                          before=_audited(before),
                          after={"enabled": enabled, "price": amount.to_dict(), "billing": billing,
                                 "usage_price": unit_price and unit_price.to_dict(),
-                                "included": included})
+                                "included": included, "trial_days": trial_days})
         uow.commit()
     return next(item for item in admin_catalog(ctx, locale) if item["code"] == code)
 
@@ -123,7 +141,7 @@ def _audited(setting: dict | None) -> dict | None:
     if setting is None:
         return None
     return {"enabled": setting["enabled"], "price": setting["price"].to_dict(),
-            "billing": setting["billing"]}
+            "billing": setting["billing"], "trial_days": setting.get("trial_days")}
 
 
 def ota_settings(ctx: TenantContext) -> dict:
@@ -199,7 +217,7 @@ def vehicle_catalog(ctx: TenantContext, vin: str, customer_id: int | None,
                                  maintenance_overdue=overdue)
         items.append(dict(
             _describe(option, locale, ctx.tenant.default_locale),
-            **usage_pricing(ctx, option, setting),
+            **usage_pricing(ctx, option, setting), trial_days=trial_days(option, setting),
             billing=setting["billing"], price=setting["price"],
             available=reason is None, reason=reason,
             reason_text=reason and reason_text(reason, locale, ctx.tenant.default_locale),

@@ -12,7 +12,7 @@ from babel.numbers import format_currency
 from caas.domain.orders import Order
 from caas.domain.tenants import Tenant
 from caas.i18n import babel_locale, lazy_gettext, translations
-from caas.service_layer.errors import NotFound
+from caas.service_layer.errors import Invalid, NotFound, UnsupportedMediaType
 from caas.service_layer.context import TenantContext
 
 CONTRACT, MANUAL = "contract", "manual"
@@ -48,9 +48,27 @@ def of_orders(uow, orders: list[Order]) -> list[dict]:
                                 order_ids=[order.id for order in orders])
 
 
+def manuals(ctx: TenantContext, models: list[str]) -> dict[str, list[dict]]:
+    """Without their content: the manuals of each of ``models``, oldest first."""
+    with ctx.reader() as uow:
+        found = uow.documents.listed(models=list(models), order_ids=[])
+    return {model: [manual for manual in found if manual["model"] == model] for model in models}
+
+
 def store_manual(ctx: TenantContext, model: str, title: str, filename: str,
                  content_type: str, content: bytes) -> dict:
-    """Keep the owner's manual of vehicle ``model`` (a new version is a new document)."""
+    """Keep the owner's manual of vehicle ``model`` (a new version is a new document).
+
+    :raises UnsupportedMediaType: not a PDF, text or HTML file.
+    :raises Invalid: the file is empty.
+    """
+    if content_type.split(";")[0].strip().lower() not in MANUAL_TYPES:
+        raise UnsupportedMediaType(lazy_gettext(
+            "A manual is one of %(types)s.", types=", ".join(MANUAL_TYPES)), {"body": [
+                lazy_gettext("A manual is one of %(types)s.", types=", ".join(MANUAL_TYPES))]})
+    if not content:
+        raise Invalid(lazy_gettext("The manual is empty."),
+                      {"body": [lazy_gettext("The file is empty.")]})
     with ctx.uow() as uow:
         if uow.catalog.model(model) is None:
             raise NotFound(lazy_gettext("Unknown model '%(model)s'.", model=model))

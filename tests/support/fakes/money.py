@@ -7,6 +7,7 @@ import copy
 from datetime import timedelta
 
 from caas.service_layer.unit_of_work import AlreadyPaid, PaymentInProgress, StaleTicket
+from caas.domain.invoices import Invoice
 from caas.domain.money import Money
 from caas.domain.tickets import Change, ChangeKind, Ticket, TicketStatus
 from caas.domain.subscriptions import Subscription
@@ -222,6 +223,15 @@ class Subscriptions(Repository):
                 ended.append(row["service_id"])
         return ended
 
+    def to_move(self, option, *, price_minor, usage_price_minor=None, usage_included=None):
+        moving = (price_minor, usage_price_minor, usage_included)
+        return [{"id": row["id"], "customer_id": row["customer_id"]}
+                for row in self.table.where(option=option, status="active")
+                if moving not in ((row["price_minor"], row["usage_price_minor"],
+                                   row["usage_included"]),
+                                  (row.get("next_price_minor"), row.get("next_usage_price_minor"),
+                                   row.get("next_usage_included")))]
+
     def set_cancel_at(self, subscription_id, at) -> bool:
         row = self.table.rows[subscription_id]
         if row["status"] != "active":
@@ -250,6 +260,22 @@ class Invoices(Repository):
     def of_subscription(self, subscription_id, statuses):
         return [dict(row) for row in self.table.where(subscription_id=subscription_id)
                 if row["status"] in statuses]
+
+    def search(self, offset, limit, *, text=None, status=None, kind=None):
+        """Newest first, with each customer's email; ``text`` in the number, customer name
+        or email, in any case."""
+        emails = {user.id: user.email for user in self.uow.table("users").rows.values()}
+
+        def matches(row) -> bool:
+            email = emails.get(row["customer_id"]) or ""
+            return ((not text or any(text.lower() in value.lower() for value in (
+                row["number"], row["customer_name"], email)))
+                and (not status or row["status"] == status)
+                and (not kind or row["kind"] == kind))
+        found = [row for row in sorted(self.table.where(), key=lambda row: -row["id"])
+                 if matches(row)]
+        return [(Invoice(**row), emails.get(row["customer_id"]))
+                for row in found[offset:offset + limit]], len(found)
 
 
 class Usage(Repository):

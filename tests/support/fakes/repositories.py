@@ -192,10 +192,12 @@ class CatalogSettings(Repository):
         row = self.table.rows.get(code)
         return dict(row) if row else None
 
-    def put(self, code, enabled, price, billing, usage_price=None, usage_included=None):
+    def put(self, code, enabled, price, billing, usage_price=None, usage_included=None,
+            trial_days=None):
         self.table.rows[code] = {"code": code, "enabled": enabled, "billing": billing,
                                  "price": price, "usage_price": usage_price,
-                                 "usage_included": usage_included, "updated_at": self.now()}
+                                 "usage_included": usage_included, "trial_days": trial_days,
+                                 "updated_at": self.now()}
 
 
 class Settings(Repository):

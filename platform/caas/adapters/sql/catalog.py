@@ -77,7 +77,8 @@ class CatalogSettings:
                 "price": Money.from_minor(row.price_minor, row.currency),
                 "usage_price": None if row.usage_price_minor is None
                 else Money.from_minor(row.usage_price_minor, row.currency),
-                "usage_included": row.usage_included, "updated_at": aware(row.updated_at)}
+                "usage_included": row.usage_included, "trial_days": row.trial_days,
+                "updated_at": aware(row.updated_at)}
 
     def all(self) -> dict[str, dict]:
         return {row.code: self._setting(row)
@@ -89,12 +90,15 @@ class CatalogSettings:
         return self._setting(row) if row else None
 
     def put(self, code: str, enabled: bool, price: Money, billing: str,
-            usage_price: Money | None = None, usage_included: int | None = None) -> None:
-        """Set the option's sale; ``usage_price`` per unit beyond ``usage_included`` steps."""
+            usage_price: Money | None = None, usage_included: int | None = None,
+            trial_days: int | None = None) -> None:
+        """Set the option's sale; ``usage_price`` per unit beyond ``usage_included`` steps;
+        ``trial_days`` of free trial (``None``: the plugin's)."""
         table = tables.catalog_options
         values = dict(enabled=enabled, price_minor=price.to_minor(), currency=price.currency,
                       billing=billing, usage_price_minor=usage_price and usage_price.to_minor(),
-                      usage_included=usage_included, updated_at=self.now())
+                      usage_included=usage_included, trial_days=trial_days,
+                      updated_at=self.now())
         if not self.conn.execute(table.update().where(table.c.code == code)
                                  .values(**values)).rowcount:
             self.conn.execute(table.insert().values(code=code, **values))

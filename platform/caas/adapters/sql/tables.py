@@ -309,6 +309,8 @@ catalog_options = Table(
     # quantity included each month in the metric's steps (e.g. thousandths of a GB).
     Column("usage_price_minor", BigInteger),
     Column("usage_included", BigInteger),
+    # The free trial of a monthly option, in days; none set: the plugin's own.
+    Column("trial_days", Integer),
 )
 
 tenant_settings = Table(

@@ -70,3 +70,4 @@ class LanguageForm(FlaskForm):
 
 class SignOutForm(FlaskForm):
     """Nothing but the CSRF token: signing out changes state, so it is a POST."""
+

@@ -111,8 +111,12 @@ def day(value) -> str:
 
 
 def month(period) -> str:
-    """A month (a ``Period``) in the page's locale: ``December 2026``, ``Dezember 2026``."""
-    return dates.format_skeleton("yMMMM", period.first_day, locale=formatting())
+    """A month (a ``Period``, or ``2028-03``) as the page's locale names it:
+    ``December 2026``, ``März 2028``."""
+    if period is None:
+        return "—"
+    first_day = date(int(str(period)[:4]), int(str(period)[5:7]), 1)
+    return dates.format_skeleton("yMMMM", first_day, locale=formatting())
 
 
 def duration(value, threshold: float = 1.5) -> str:
@@ -124,8 +128,12 @@ def duration(value, threshold: float = 1.5) -> str:
 
 
 def percent(rate) -> str:
-    """A share (0 to 1) in the page's locale: ``50 %``, ``50%``."""
-    return "—" if rate is None else numbers.format_percent(rate, locale=formatting())
+    """A share (0 to 1, or ``"0.077"``) as the page's locale writes a percentage, to a
+    hundredth of a percent at most: ``50 %``, ``7.7%``."""
+    if rate is None:
+        return "—"
+    share = Decimal(str(rate)).quantize(Decimal("0.0001")).normalize()
+    return numbers.format_percent(share, locale=formatting(), decimal_quantization=False)
 
 
 def moment(value) -> str:

@@ -89,19 +89,9 @@ def move_prices(ctx: TenantContext, code: str, notice_days: int) -> dict:
     :raises NotFound: the tenant does not sell ``code`` monthly.
     """
     with ctx.uow() as uow:
-        setting = uow.catalog_settings.get(code)
-        if setting is None or setting["billing"] != "monthly":
-            raise NotFound(lazy_gettext("The option '%(code)s' is not sold monthly here.",
-                                        code=code))
-        today = rules.local_day(uow.now(), ctx.tenant.timezone)
-        notice_ends = today + timedelta(days=notice_days)
-        period = Period.of(notice_ends)
-        if notice_ends != period.first_day:
-            period = period.next()
-        price, usage_price = setting["price"], setting["usage_price"]
-        moved = uow.subscriptions.move_price(code, price.to_minor(), str(period),
-                                             usage_price and usage_price.to_minor(),
-                                             setting["usage_included"])
+        setting, period = _price_move(ctx, uow, code, notice_days)
+        price = setting["price"]
+        moved = uow.subscriptions.move_price(code, str(period), **_new_prices(setting))
         details = uow.invoices.billing_details(sorted({row["customer_id"] for row in moved}))
         usage_pricing = catalog.usage_pricing(ctx, ctx.plugins.option(code), setting)
         tell_each(uow, ctx.tenant, "price_change", [(customer_id, {
@@ -115,6 +105,50 @@ def move_prices(ctx: TenantContext, code: str, notice_days: int) -> dict:
         uow.commit()
     return {"option": code, "price": price, "effective_from": str(period),
             "subscriptions": len(moved), **usage_pricing}
+
+
+def preview_price_move(ctx: TenantContext, code: str, notice_days: int,
+                       shown: int = 5) -> dict:
+    """What :func:`move_prices` would do now, changing nothing: the new prices, the first
+    month billed at them and its first day (the notice date), how many subscriptions and
+    customers it moves, and the first ``shown`` of those customers.
+
+    :raises NotFound: the tenant does not sell ``code`` monthly.
+    """
+    with ctx.reader() as uow:
+        setting, period = _price_move(ctx, uow, code, notice_days)
+        moving = uow.subscriptions.to_move(code, **_new_prices(setting))
+        customers = sorted({row["customer_id"] for row in moving})
+        people = uow.users.many(customers[:shown])
+    return {"option": code, "price": setting["price"], "effective_from": str(period),
+            "applies_on": period.first_day, "subscriptions": len(moving),
+            "customers": len(customers),
+            "first_customers": [people[customer_id] for customer_id in customers[:shown]
+                                if customer_id in people],
+            **catalog.usage_pricing(ctx, ctx.plugins.option(code), setting)}
+
+
+def _price_move(ctx: TenantContext, uow, code: str, notice_days: int) -> tuple[dict, Period]:
+    """The option's setting, and the first month that starts after ``notice_days`` from
+    today: the one a price move bills at the new price."""
+    setting = uow.catalog_settings.get(code)
+    if setting is None or setting["billing"] != "monthly":
+        raise NotFound(lazy_gettext("The option '%(code)s' is not sold monthly here.",
+                                    code=code))
+    today = rules.local_day(uow.now(), ctx.tenant.timezone)
+    notice_ends = today + timedelta(days=notice_days)
+    period = Period.of(notice_ends)
+    if notice_ends != period.first_day:
+        period = period.next()
+    return setting, period
+
+
+def _new_prices(setting: dict) -> dict:
+    """The catalog's prices a running subscription moves to, as the repository takes them."""
+    usage_price = setting["usage_price"]
+    return {"price_minor": setting["price"].to_minor(),
+            "usage_price_minor": usage_price and usage_price.to_minor(),
+            "usage_included": setting["usage_included"]}
 
 
 def _usage_notice(ctx: TenantContext, code: str, pricing: dict) -> dict:

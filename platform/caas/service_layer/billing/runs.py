@@ -36,13 +36,16 @@ class RunPlan:
 
 
 def plan_run(ctx: TenantContext, period: Period, *, trigger: str,
-             batch_size: int | None = None, queue: bool = False) -> RunPlan:
+             batch_size: int | None = None, queue: bool = False,
+             alone: bool = False) -> RunPlan:
     """Record a billing run of ``period`` and split its customers into batches.
 
     :param queue: also queue one job per batch, in the run's transaction (outbox), for
         the workers; otherwise the caller bills the batches (:func:`bill_batch`).
+    :param alone: refuse while another run of ``period`` is still running.
 
-    :raises Conflict: the month has not ended yet by the tenant's clock.
+    :raises Conflict: the month has not ended yet by the tenant's clock, or (``alone``)
+        a run of it is in progress.
     """
     batch_size = batch_size or ctx.settings["CAAS_BILLING_BATCH_SIZE"]
     zone = ctx.tenant.timezone
@@ -53,6 +56,10 @@ def plan_run(ctx: TenantContext, period: Period, *, trigger: str,
             raise Conflict(lazy_gettext("%(period)s is not over yet in %(zone)s; it is billed "
                                         "after its last day.", period=str(period), zone=zone),
                            reason="period_open")
+        if alone and uow.billing_runs.running(str(period)):
+            raise Conflict(lazy_gettext("A run of %(period)s is in progress; start it again "
+                                        "once that one has finished.", period=str(period)),
+                           reason="run_in_progress")
         customers = uow.subscriptions.billable_customers(str(period), start, end)
         batches = [customers[i:i + batch_size] for i in range(0, len(customers), batch_size)]
         run_id = uow.billing_runs.start(str(period), trigger, len(batches))
@@ -68,8 +75,11 @@ def start_run(ctx: TenantContext, period: Period, *, trigger: str) -> dict:
     """Plan a run of ``period`` and leave its batches to the workers; returns the run.
 
     The run is audited as started by whoever asked for it (``billing.run_started``).
+
+    :raises Conflict: the month is not over yet, or a run of it is in progress (asking
+        twice starts one run: what the first bills, the second would find billed).
     """
-    plan = plan_run(ctx, period, trigger=trigger, queue=True)
+    plan = plan_run(ctx, period, trigger=trigger, queue=True, alone=True)
     with ctx.uow() as uow:
         uow.audit.record("billing.run_started", "billing_run", plan.run_id, after={
             "period": str(period), "trigger": trigger, "batches": len(plan.batches)})
@@ -167,6 +177,11 @@ def _write_invoices(ctx: TenantContext, run_id: int, period: Period,
         announce_issued(uow, ctx.tenant.slug, invoice_ids, [i["number"] for i in invoices])
         uow.commit()
     return invoice_ids
+
+
+def last_closed_period(ctx: TenantContext) -> Period:
+    """The latest month that has ended by the tenant's clock, in its time zone."""
+    return rules.last_closed_period(ctx.now(), ctx.tenant.timezone)
 
 
 def due_periods(ctx: TenantContext) -> list[Period]:

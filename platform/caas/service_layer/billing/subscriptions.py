@@ -9,6 +9,7 @@ from caas.domain.billing import Period
 from caas.domain.money import Money
 from caas.domain.services import Service
 from caas.i18n import lazy_gettext
+from caas.service_layer import catalog
 from caas.service_layer.billing.notices import option_label, tell, tell_each
 from caas.service_layer.billing.views import subscription_view
 from caas.service_layer.context import TenantContext
@@ -22,8 +23,8 @@ def subscribe(ctx: TenantContext, uow, service: Service) -> None:
     if service.billing != "monthly":
         return
     started = uow.now()
-    trial_days = ctx.plugins.option(service.option).trial_days
     setting = uow.catalog_settings.get(service.option) or {}
+    trial_days = catalog.trial_days(ctx.plugins.option(service.option), setting)
     usage_price = setting.get("usage_price")
     uow.subscriptions.add(service_id=service.id, customer_id=service.customer_id,
                           vin=service.vin, option=service.option,

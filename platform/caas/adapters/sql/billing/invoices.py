@@ -19,6 +19,10 @@ def _invoice(row) -> Invoice:
     return Invoice(**row._mapping)
 
 
+def _without(row, column: str) -> dict:
+    return {key: value for key, value in row._mapping.items() if key != column}
+
+
 class InvoiceRepository:
     def __init__(self, conn: Connection, clock: TenantClock = WALL):
         self.now = clock.now
@@ -163,6 +167,25 @@ class InvoiceRepository:
         rows, total = page(self.conn, query, tables.invoices.c.id.desc(), offset, limit)
         return [_invoice(row) for row in rows], total
 
+    def search(self, offset: int, limit: int, *, text: str | None = None,
+               status: str | None = None, kind: str | None = None
+               ) -> tuple[list[tuple[Invoice, str | None]], int]:
+        """Newest first, with each customer's email: those whose number, customer name or
+        email contains ``text`` (in any case), in ``status``, of ``kind``."""
+        invoices, users = tables.invoices, tables.users
+        query = sa.select(invoices, users.c.email.label("customer_email")).outerjoin(
+            users, users.c.id == invoices.c.customer_id)
+        if text:
+            query = query.where(sa.or_(*(column.icontains(text, autoescape=True) for column in (
+                invoices.c.number, invoices.c.customer_name, users.c.email))))
+        if status:
+            query = query.where(invoices.c.status == status)
+        if kind:
+            query = query.where(invoices.c.kind == kind)
+        rows, total = page(self.conn, query, invoices.c.id.desc(), offset, limit)
+        return [(Invoice(**_without(row, "customer_email")), row.customer_email)
+                for row in rows], total
+
     def in_status(self, statuses: tuple[str, ...], updated_before: datetime,
                   limit: int = 500) -> list[int]:
         table = tables.invoices
@@ -187,20 +210,35 @@ class InvoiceRepository:
             .order_by(table.c.id).limit(1)).first()
         return _invoice(row) if row else None
 
-    def run_outcome(self, run_id: int) -> dict:
-        """Invoices a billing run created, amounts per currency and status."""
+    def run_outcomes(self, run_ids: list[int]) -> dict[int, list[dict]]:
+        """Invoices each billing run created, amounts per currency and status, and how many
+        of them carry an error (a charge whose answer was lost or refused first)."""
         table = tables.invoices
+        result: dict[int, list[dict]] = {run_id: [] for run_id in run_ids}
         rows = self.conn.execute(sa.select(
-            table.c.currency, table.c.status, sa.func.count(),
-            sa.func.sum(table.c.total_minor)).where(table.c.billing_run_id == run_id)
-            .group_by(table.c.currency, table.c.status))
-        return [{"currency": currency, "status": status, "count": count, "total_minor": total}
-                for currency, status, count, total in rows]
+            table.c.billing_run_id, table.c.currency, table.c.status, sa.func.count(),
+            sa.func.sum(table.c.total_minor),
+            sa.func.sum(sa.case((table.c.error.is_not(None), 1), else_=0)))
+            .where(table.c.billing_run_id.in_(run_ids))
+            .group_by(table.c.billing_run_id, table.c.currency, table.c.status))
+        for run_id, currency, status, count, total, with_error in rows:
+            result[run_id].append({"currency": currency, "status": status, "count": count,
+                                   "total_minor": total, "with_error": with_error or 0})
+        return result
 
-    def failures(self, run_id: int, limit: int = 100) -> list[dict]:
+    def failures(self, run_ids: list[int], limit: int = 100) -> dict[int, list[dict]]:
+        """Each run's invoices whose charge was refused or is unconfirmed (its first
+        ``limit``)."""
         table = tables.invoices
-        rows = self.conn.execute(sa.select(table.c.id, table.c.number, table.c.customer_id,
-                                           table.c.status, table.c.error).where(
-            table.c.billing_run_id == run_id, table.c.status.in_(("failed", "unconfirmed")))
-            .order_by(table.c.id).limit(limit))
-        return [dict(row._mapping) for row in rows]
+        result: dict[int, list[dict]] = {run_id: [] for run_id in run_ids}
+        rows = self.conn.execute(sa.select(
+            table.c.billing_run_id, table.c.id, table.c.number, table.c.customer_id,
+            table.c.status, table.c.error).where(
+            table.c.billing_run_id.in_(run_ids), table.c.status.in_(("failed", "unconfirmed")))
+            .order_by(table.c.id))
+        for row in rows:
+            listed = result[row.billing_run_id]
+            if len(listed) < limit:
+                listed.append({key: value for key, value in row._mapping.items()
+                               if key != "billing_run_id"})
+        return result

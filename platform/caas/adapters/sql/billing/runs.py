@@ -39,6 +39,12 @@ class BillingRuns:
                            tables.billing_runs.c.id.desc(), offset, limit)
         return [dict(row._mapping) for row in rows], total
 
+    def running(self, period: str) -> bool:
+        """Whether a run of ``period`` has batches still to bill."""
+        table = tables.billing_runs
+        return self.conn.execute(sa.select(table.c.id).where(
+            table.c.period == period, table.c.status == "running").limit(1)).first() is not None
+
     def last_finished_period(self) -> str | None:
         table = tables.billing_runs
         return self.conn.execute(sa.select(sa.func.max(table.c.period))

@@ -20,6 +20,20 @@ def _utc(instant: datetime) -> datetime:
     return instant.astimezone(timezone.utc)
 
 
+def _priced_otherwise(option: str, price_minor: int, usage_price_minor: int | None,
+                      usage_included: int | None) -> tuple:
+    """Running subscriptions of ``option`` at other prices than these, and not already
+    moving to them (their customers were told once)."""
+    table = tables.subscriptions
+    return (table.c.option == option, table.c.status == "active", sa.or_(
+        table.c.price_minor != price_minor,
+        table.c.usage_price_minor.is_distinct_from(usage_price_minor),
+        table.c.usage_included.is_distinct_from(usage_included)), sa.or_(
+        table.c.next_price_minor.is_distinct_from(price_minor),
+        table.c.next_usage_price_minor.is_distinct_from(usage_price_minor),
+        table.c.next_usage_included.is_distinct_from(usage_included)))
+
+
 class SubscriptionRepository:
     def __init__(self, conn: Connection, clock: TenantClock = WALL):
         self.now = clock.now
@@ -74,7 +88,7 @@ class SubscriptionRepository:
                                       updated_at=self.now()))
         return [row.service_id for row in running]
 
-    def move_price(self, option: str, price_minor: int, from_period: str,
+    def move_price(self, option: str, from_period: str, *, price_minor: int,
                    usage_price_minor: int | None = None,
                    usage_included: int | None = None) -> list[dict]:
         """Give the running subscriptions of ``option`` at another price ``price_minor`` (or
@@ -82,14 +96,20 @@ class SubscriptionRepository:
         (id, customer)."""
         table = tables.subscriptions
         return [dict(row._mapping) for row in self.conn.execute(
-            table.update().where(table.c.option == option, table.c.status == "active", sa.or_(
-                table.c.price_minor != price_minor,
-                table.c.usage_price_minor.is_distinct_from(usage_price_minor),
-                table.c.usage_included.is_distinct_from(usage_included)))
+            table.update().where(*_priced_otherwise(option, price_minor, usage_price_minor,
+                                                    usage_included))
             .values(next_price_minor=price_minor, next_price_from=from_period,
                     next_usage_price_minor=usage_price_minor,
                     next_usage_included=usage_included, updated_at=self.now())
             .returning(table.c.id, table.c.customer_id))]
+
+    def to_move(self, option: str, *, price_minor: int, usage_price_minor: int | None = None,
+                usage_included: int | None = None) -> list[dict]:
+        """The subscriptions (id, customer) :meth:`move_price` would move, changing nothing."""
+        table = tables.subscriptions
+        return [dict(row._mapping) for row in self.conn.execute(
+            sa.select(table.c.id, table.c.customer_id).where(*_priced_otherwise(
+                option, price_minor, usage_price_minor, usage_included)).order_by(table.c.id))]
 
     def trials_to_remind(self, until: datetime) -> list[dict]:
         """Running subscriptions whose free trial ends before ``until``, not reminded yet;

@@ -88,6 +88,9 @@ class BillingRunSchema(OutputSchema):
     invoices = fields.Integer(metadata={"description": "invoices the run created"})
     by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
     amounts = fields.List(money(), metadata={"description": "invoiced, per currency"})
+    reconciled = fields.Integer(metadata={
+        "description": "invoices paid though their charge's answer was lost at first: "
+                       "settled with the gateway since"})
     failures = fields.List(fields.Dict(), metadata={
         "description": "invoices whose charge was refused or is unconfirmed"})
 
@@ -145,7 +148,9 @@ class BillingRuns(MethodView):
     @roles("admin")
     @blp.arguments(RunRequestSchema)
     @blp.response(202, BillingRunSchema)
-    @blp.alt_response(409, description="The month is not over yet in the tenant's time zone")
+    @blp.alt_response(409, description="The month is not over yet in the tenant's time zone "
+                                       "(reason period_open), or a run of it is in progress "
+                                       "(run_in_progress)")
     def post(self, data):
         """Bill a month (it must have ended) in the background; follow the run with its id.
         What is already billed is not billed again"""

@@ -3,6 +3,7 @@ from marshmallow import fields, validate
 
 from caas.entrypoints.http.api.common_schemas import CODE, QUANTITY, amount, displayed_quantity, money
 from caas.entrypoints.http.api.schemas import OutputSchema, StrictSchema
+from caas.service_layer.catalog import MOST_TRIAL_DAYS
 
 
 class FactoryOptionSchema(StrictSchema):
@@ -54,6 +55,10 @@ class OptionSettingSchema(StrictSchema):
     included = fields.String(validate=QUANTITY, load_default=None, metadata={
         "description": "quantity included each month, in the metric's unit (with usage_price)",
         "example": "10"})
+    trial_days = fields.Integer(load_default=None, allow_none=True,
+                                validate=validate.Range(min=0, max=MOST_TRIAL_DAYS), metadata={
+                                    "description": "days of free trial of a monthly option; "
+                                                   "null: the option's own"})
 
 
 class UsageMetricSchema(OutputSchema):
@@ -69,6 +74,8 @@ class OptionSchema(OutputSchema):
     description = fields.String()
     billing_modes = fields.List(fields.String())
     duration_days = fields.Integer(allow_none=True)
+    trial_days = fields.Integer(allow_none=True, metadata={
+        "description": "days of free trial of a monthly subscription"})
     requires_maintenance = fields.Boolean()
     compatible_models = fields.List(fields.String(),
                                     metadata={"description": "empty: every model"})

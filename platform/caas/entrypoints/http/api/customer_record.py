@@ -6,9 +6,7 @@ from caas.entrypoints.http.api import Blueprint
 from caas.entrypoints.http.api.notification_schemas import (CustomerRecordSchema, DocumentSchema,
                                                             ManualQuerySchema)
 from caas.entrypoints.http.api.security import BEARER, roles, tenant_ctx
-from caas.i18n import lazy_gettext
 from caas.service_layer import customer_record, documents
-from caas.service_layer.errors import Invalid, UnsupportedMediaType
 
 PREFIX = ""
 blp = Blueprint("customer_record", __name__,
@@ -62,13 +60,5 @@ class ModelManual(MethodView):
     @blp.alt_response(415, description="Not a PDF, text or HTML file")
     def post(self, query, code):
         """Add the owner's manual of a model (the file is the request body)"""
-        content_type = request.mimetype
-        if content_type not in documents.MANUAL_TYPES:
-            raise UnsupportedMediaType(lazy_gettext(
-                "A manual is one of %(types)s.", types=", ".join(documents.MANUAL_TYPES)))
-        content = request.get_data()
-        if not content:
-            raise Invalid(lazy_gettext("The manual is empty."),
-                          {"body": [lazy_gettext("The file is empty.")]})
-        return documents.store_manual(tenant_ctx(), code, query["title"],
-                                      query["filename"], request.content_type, content)
+        return documents.store_manual(tenant_ctx(), code, query["title"], query["filename"],
+                                      request.content_type or "", request.get_data())

@@ -1,11 +1,8 @@
 """The customer's invoices and credit notes, each with its document (the API's own)."""
 from __future__ import annotations
 
-from babel.dates import format_date
-from babel.numbers import format_percent
 from flask import g
 
-from caas.domain.billing import Period
 from caas.entrypoints.web import navigation, rendering
 from caas.entrypoints.web.customer import record_labels, records
 from caas.entrypoints.web.pages import CUSTOMER, blp, signed_in, tenant_ctx
@@ -31,9 +28,8 @@ def invoice(invoice_id):
     found = views.invoice(tenant_ctx(), invoice_id, g.web_actor.id)
     described = invoice_documents.line_descriptions(tenant_ctx(), found, g.web_locale)
     return rendering.page("customer/invoice.html", invoice=found,
-                          lines=zip(found["lines"], described), month=_month(found["period"]),
-                          credited=_credited_numbers([found]), labels=record_labels,
-                          percent=_percent)
+                          lines=zip(found["lines"], described),
+                          credited=_credited_numbers([found]), labels=record_labels)
 
 
 @blp.get("/invoices/<int(max=2147483647):invoice_id>/document")
@@ -54,14 +50,3 @@ def _credited_numbers(shown: list[dict]) -> dict[int, str]:
             numbers[credited] = views.invoice(tenant_ctx(), credited, g.web_actor.id)["number"]
     return numbers
 
-
-def _percent(rate: str) -> str:
-    """A VAT rate (``"0.21"``) as the page's locale writes a percentage: ``21 %``."""
-    return format_percent(float(rate), "#,##0.##%", locale=rendering.formatting())
-
-
-def _month(period: str | None) -> str | None:
-    """The month billed (``2028-03``) as the page's locale names it: ``März 2028``."""
-    if period is None:
-        return None
-    return format_date(Period.parse(period).first_day, "MMMM y", locale=rendering.formatting())
