@@ -1,6 +1,6 @@
 """Journey 4 in the browser: an operator creates a tenant of a country with its first admin in
 the console, opens its admin console (with the banner) and leaves it; that admin signs in with
-the emailed password and configures the catalog. And every console page in every language,
+the emailed password and puts an option on sale in the catalog console. And every console page in every language,
 without text left in English nor serious accessibility violations."""
 from __future__ import annotations
 
@@ -115,24 +115,42 @@ def test_an_operator_creates_a_tenant_whose_first_admin_configures_the_catalog(
         admin.wait_for_url(lambda url: "/sign-in" not in url)
         # Signed in, in the admin's own language.
         assert admin.locator("html").get_attribute("lang") == "fr-CH"
-        expect(admin.get_by_text(translation("Signed in as %(name)s", "fr")
-                                 .replace("%(name)s", "Anne Admin"))).to_be_visible()
+        expect(admin.get_by_text(say("Signed in as %(name)s").replace(
+            "%(name)s", "Anne Admin"))).to_be_visible()
         assert_accessible(admin)
+        configure_the_catalog(admin)
         admin.console.assert_clean()
     finally:
         context.close()
-    # TODO(catalog page): enable the option on the admin console's catalog page
-    # (/t/<slug>/admin/catalog, web.admin_catalog) once it is on main; until then, through
-    # the REST API with the same admin's credentials.
+    # The option is on sale, as the API reads it.
     api = login(app.test_client(), admin_email, password, slug)
-    enabled = api.put("/api/v1/catalog/options/heated_seats",
-                      json={"enabled": True, "price": "249.00", "billing": "one_time"})
-    assert enabled.status_code == 200, enabled.json
     [option] = [each for each in api.get("/api/v1/catalog/options").json
                 if each["code"] == "heated_seats"]
     assert option["enabled"] and (option["price"]["amount"], option["price"]["currency"]) == (
         "249.00", "CHF")
 
+
+def say(text: str) -> str:
+    """``text`` in French, the first admin's language."""
+    found = translation(text, "fr")
+    assert found, f"no French for {text!r}"
+    return found
+
+
+def configure_the_catalog(admin):
+    """The admin puts an option on sale at a price in francs, from the console's menu."""
+    admin.get_by_role("navigation", name=say("Administration")).get_by_role(
+        "link", name=say("Catalog")).click()
+    admin.wait_for_url("**/admin/catalog")
+    assert_accessible(admin)
+    admin.locator("#heated_seats-enabled").check()
+    admin.locator("#heated_seats-price").fill("249.00")
+    admin.locator("#heated_seats-billing").select_option("one_time")
+    admin.locator("article", has=admin.locator("#option-heated_seats")).locator(
+        "button[type=submit]").click()
+    admin.wait_for_url("**/admin/catalog?saved=heated_seats*")
+    expect(admin.locator("main [role=status]")).to_contain_text("CHF")
+    assert_accessible(admin)
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_console_page_in_every_language(app, live_server, chromium, operator_email,

@@ -311,6 +311,18 @@ def test_an_admin_console_change_by_an_operator_is_audited_as_theirs(console, te
     assert entry["after"]["max_attempts"] == 6
 
 
+def test_a_price_set_on_the_catalog_page_by_an_operator_is_audited_as_theirs(
+        console, tenant, operator_email):
+    post(console, f"{CONSOLE}/tenants", f"{CONSOLE}/tenants/{tenant.slug}/enter")
+    catalog = f"/t/{tenant.slug}/admin/catalog"
+    done = post(console, catalog, f"{catalog}/options/heated_seats", enabled="y",
+                price="249.00", billing="one_time")
+    assert done.status_code == 303
+    [entry] = audit_of(tenant, "catalog.option_set")
+    assert (entry["actor_role"], entry["actor_email"]) == ("operator", operator_email)
+    assert entry["entity_id"] == "heated_seats"
+
+
 def test_acting_inside_one_tenant_opens_no_other(console, make_tenant):
     one, other = make_tenant("ES"), make_tenant("ES")
     post(console, f"{CONSOLE}/tenants", f"{CONSOLE}/tenants/{one.slug}/enter")
