@@ -178,6 +178,11 @@ class Platform:
     def unprovision(self, slug: str) -> None:
         self.tenant_engines.drop_database(slug)
 
+    def schema_revision(self, slug: str) -> tuple[str | None, str]:
+        """The migration revision tenant ``slug``'s database is at, and this release's head."""
+        return (migrations.current_revision(self.tenant_engines.get(slug)),
+                migrations.head_revision("tenant"))
+
     def close(self) -> None:
         if self.external is not None:
             self.external.close()

@@ -124,7 +124,8 @@ def test_tenant_creation_answers_no_server_error(api_schema, client, operator, s
         assert response.status_code in (201, 409, 422), response.text
         if response.status_code == 201:
             created.append(slug)
-            listed = client.get(f"{API}/platform/tenants", headers=headers).get_json()
+            listed = client.get(f"{API}/platform/tenants", query_string={"q": slug},
+                                headers=headers).get_json()
             assert slug in {tenant["slug"] for tenant in listed}
 
     with subtests.test(msg=f"{operation.label} creating tenants"):

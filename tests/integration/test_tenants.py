@@ -17,8 +17,8 @@ def test_operator_creates_a_tenant_with_its_own_database_at_head(operator, platf
     assert response.json["timezone"] == "Europe/Zurich"
     engine = platform.tenant_engines.get(slug)
     assert migrations.current_revision(engine) == migrations.head_revision("tenant")
-    listed = operator.get("/api/v1/platform/tenants").json
-    assert slug in [t["slug"] for t in listed]
+    listed = operator.get(f"/api/v1/platform/tenants?q={slug}").json
+    assert [t["slug"] for t in listed] == [slug]
 
 
 @pytest.mark.parametrize("body, field", [

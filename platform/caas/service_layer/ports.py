@@ -121,5 +121,9 @@ class ControlPlane(Protocol):
     def unprovision(self, slug: str) -> None:
         """Drop the tenant's database."""
 
+    def schema_revision(self, slug: str) -> tuple[str | None, str]:
+        """The migration revision the tenant's database is at (``None``: never migrated),
+        and the latest one."""
+
     def forget_tenant(self, slug: str) -> None:
         """Read the tenant ``slug`` afresh next time."""

@@ -117,6 +117,36 @@ def _create(platform, slug, name, country, locales, currency, admin):
     return tenant, first_admin
 
 
+def search(platform: ControlPlane, q: str | None, offset: int,
+           limit: int) -> tuple[list[Tenant], int]:
+    """A page of the tenants by slug (those whose slug or name contains ``q``), and how many
+    there are."""
+    with platform.control_uow() as uow:
+        return uow.tenants.page(offset, limit, (q or "").strip() or None)
+
+
+def enter_as_operator(platform: ControlPlane, slug: str) -> Tenant:
+    """The operator (the current actor) opens tenant ``slug``'s admin console: its audit log
+    says so, as it says whatever they do there.
+
+    :raises UnknownTenant: no active tenant has this slug.
+    """
+    return _operator_visit(platform, slug, "operator.entered")
+
+
+def leave_as_operator(platform: ControlPlane, slug: str) -> Tenant:
+    """The operator leaves tenant ``slug``'s admin console (audited there)."""
+    return _operator_visit(platform, slug, "operator.left")
+
+
+def _operator_visit(platform: ControlPlane, slug: str, action: str) -> Tenant:
+    tenant = platform.tenant(slug)
+    with tenant_context(tenant), platform.for_tenant(tenant).uow() as uow:
+        uow.audit.record(action, "tenant", slug)
+        uow.commit()
+    return tenant
+
+
 def _checked_admin(tenant: Tenant, admin: Mapping[str, str | None]) -> dict:
     """``admin`` as :func:`add_account` takes it, refused now rather than after the tenant's
     database is made."""

@@ -15,7 +15,8 @@ from caas.service_layer.context import TenantContext
 from tests.support.fakes import dashboard, money, orders
 from tests.support.fakes import repositories as repo
 from tests.support.fakes.gateways import FakeGateways
-from tests.support.fakes.store import FakeUnits, FixedClock, Store
+from caas.tenancy import UnknownTenant
+from tests.support.fakes.store import FakeUnits, FakeUnitOfWork, FixedClock, Store
 
 
 class FakeJobs:
@@ -80,12 +81,13 @@ def bind(uow) -> None:
 class FakeWorld:
     """One tenant in memory, and everything its use cases reach."""
 
-    def __init__(self, country: str = "ES", locales: list[str] | None = None, **settings):
+    def __init__(self, country: str = "ES", locales: list[str] | None = None,
+                 tenant: Tenant | None = None, **settings):
         found = plugins().countries[country]
-        self.tenant = Tenant(slug=f"{country.lower()}-test", name=f"Test {country}",
-                             country=country, currency=found.currency,
-                             locales=locales or list(found.locales), timezone=found.timezone,
-                             id=1)
+        self.tenant = tenant or Tenant(
+            slug=f"{country.lower()}-test", name=f"Test {country}", country=country,
+            currency=found.currency, locales=locales or list(found.locales),
+            timezone=found.timezone, id=1)
         self.store, self.clock = Store(), FixedClock()
         self.gateways, self.jobs, self.cache = FakeGateways(), FakeJobs(), DictCache()
         # Registration retries at once: a unit test never sleeps.
@@ -115,3 +117,55 @@ class FakeWorld:
 
 def fake_world(country: str = "ES", **settings) -> FakeWorld:
     return FakeWorld(country, **settings)
+
+
+def bind_control(uow) -> None:
+    """The control plane's repositories on a fake unit of work."""
+    uow.tenants, uow.operators = repo.Tenants(uow), repo.Operators(uow)
+    uow.throttle = repo.Throttle(uow)
+
+
+class FakeControlPlane:
+    """The platform in memory: its tenant registry, and a :class:`FakeWorld` per tenant
+    it provisions (``plane.worlds[slug]``), at schema ``HEAD`` unless a test says else."""
+
+    HEAD = "head"
+
+    def __init__(self, **settings):
+        self.store, self.clock = Store(), FixedClock()
+        self.plugins = plugins()
+        self.config = {**configuration.defaults("/nonexistent"), **settings}
+        self.worlds: dict[str, FakeWorld] = {}
+        self.revisions: dict[str, str | None] = {}
+
+    def control_uow(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self.store, self.clock, bind_control)
+
+    def tenant(self, slug: str) -> Tenant:
+        with self.control_uow() as uow:
+            tenant = uow.tenants.get(slug)
+        if tenant is None or tenant.status != "active":
+            raise UnknownTenant(slug)
+        return tenant
+
+    def tenants(self) -> list[Tenant]:
+        with self.control_uow() as uow:
+            return uow.tenants.list()
+
+    def for_tenant(self, tenant: Tenant):
+        return self.worlds[tenant.slug].ctx
+
+    def provision(self, slug: str) -> None:
+        with self.control_uow() as uow:
+            tenant = uow.tenants.get(slug)
+        self.worlds[slug] = FakeWorld(tenant.country, tenant=tenant, **self.config)
+        self.revisions[slug] = self.HEAD
+
+    def unprovision(self, slug: str) -> None:
+        self.worlds.pop(slug, None)
+
+    def schema_revision(self, slug: str) -> tuple[str | None, str]:
+        return self.revisions[slug], self.HEAD
+
+    def forget_tenant(self, slug: str) -> None:
+        pass

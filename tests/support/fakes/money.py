@@ -9,7 +9,7 @@ from datetime import timedelta
 from caas.service_layer.unit_of_work import AlreadyPaid, PaymentInProgress, StaleTicket
 from caas.domain.invoices import Invoice
 from caas.domain.money import Money
-from caas.domain.tickets import Change, ChangeKind, Ticket
+from caas.domain.tickets import Change, ChangeKind, Ticket, TicketStatus
 from caas.domain.subscriptions import Subscription
 from tests.support.fakes.repositories import Repository, page
 
@@ -150,6 +150,10 @@ class Tickets(Repository):
 
     def get(self, ticket_id):
         return copy.deepcopy(self.table.rows.get(ticket_id))
+
+    def unresolved(self):
+        return sum(1 for ticket in self.table.rows.values()
+                   if ticket.status is not TicketStatus.RESOLVED)
 
     def save(self, ticket: Ticket) -> list[int]:
         if not ticket.pending:

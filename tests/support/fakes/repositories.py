@@ -140,7 +140,8 @@ class Outbox(Repository):
 
     def add(self, task, payload, *, hold=False):
         outbox_id = self.table.insert({"task": task, "payload": payload, "held": hold,
-                                       "processed": False})
+                                       "processed": False, "created_at": self.now(),
+                                       "last_error": None})
         if not hold:
             self.added.append(outbox_id)
         return outbox_id
@@ -155,6 +156,18 @@ class Outbox(Repository):
 
     def release(self, outbox_id, error, retry_in_seconds):
         self.table.rows[outbox_id].update(held=False, last_error=error)
+
+    def give_up(self, outbox_id, payload, error):
+        self.complete(outbox_id, payload)
+        self.table.rows[outbox_id]["last_error"] = f"abandoned: {error}"
+
+    def backlog(self):
+        rows = self.table.rows.values()
+        pending = [row for row in rows if not row["processed"]]
+        return {"pending": len(pending),
+                "oldest_at": min((row["created_at"] for row in pending), default=None),
+                "retrying": sum(1 for row in pending if row["last_error"]),
+                "abandoned": sum(1 for row in rows if row["processed"] and row["last_error"])}
 
 
 class Events:
@@ -337,3 +350,55 @@ class Throttle(Repository):
             return False
         row["failures"] += 1
         return True
+
+
+class Tenants(Repository):
+    """The control plane's tenant registry."""
+
+    TABLE = "tenants"
+
+    def add(self, tenant):
+        if self.table.where(slug=tenant.slug):
+            raise Duplicate(f"tenants: {tenant.slug}")
+        tenant.created_at = self.now()
+        tenant.id = self.table.insert(None)
+        self.table.rows[tenant.id] = copy.deepcopy(tenant)
+        return tenant
+
+    def get(self, slug):
+        found = self.table.where(slug=slug)
+        return copy.deepcopy(found[0]) if found else None
+
+    def list(self):
+        return sorted((copy.deepcopy(tenant) for tenant in self.table.rows.values()),
+                      key=lambda tenant: tenant.slug)
+
+    def page(self, offset, limit, q=None):
+        wanted = (q or "").lower()
+        return page([tenant for tenant in self.list()
+                     if wanted in tenant.slug.lower() or wanted in tenant.name.lower()],
+                    offset, limit)
+
+    def set_status(self, slug, status):
+        for tenant in self.table.where(slug=slug):
+            tenant.status = status
+
+    def delete(self, slug):
+        for key, tenant in list(self.table.rows.items()):
+            if tenant.slug == slug:
+                del self.table.rows[key]
+
+
+class Operators(Repository):
+    TABLE = "operators"
+
+    def add(self, operator):
+        operator.id = self.table.insert(copy.copy(operator))
+        return operator
+
+    def get(self, operator_id):
+        return copy.copy(self.table.rows.get(operator_id))
+
+    def by_email(self, email):
+        found = self.table.where(email=email.lower())
+        return copy.copy(found[0]) if found else None

@@ -8,8 +8,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from caas.adapters.sql import bulk, tables
+from caas.adapters.sql.rows import aware
 from caas.clock import WALL, TenantClock
 from caas.service_layer import plugin_events
+
+#: How the last error of a job given up on begins.
+ABANDONED = "abandoned:"
 
 
 class OutboxRepository:
@@ -73,7 +77,7 @@ class OutboxRepository:
 
     def give_up(self, outbox_id: int, payload: dict, error: str) -> None:
         """Stop retrying a job: it stays in the table with its last error, without secrets."""
-        self._finish(outbox_id, payload, f"abandoned: {error}"[:2000])
+        self._finish(outbox_id, payload, f"{ABANDONED} {error}"[:2000])
 
     def _finish(self, outbox_id: int, payload: dict, error: str | None) -> None:
         kept = {key: value for key, value in payload.items() if key != "secrets"}
@@ -100,6 +104,22 @@ class OutboxRepository:
                    sa.or_(table.c.not_before.is_(None), table.c.not_before < late))
             .order_by(table.c.id).limit(limit))
         return [row.id for row in rows]
+
+    def backlog(self) -> dict:
+        """How the jobs stand: ``pending`` (unfinished) and the ``oldest_at`` of them,
+        ``retrying`` (unfinished after a failure) and ``abandoned`` (given up on)."""
+        table = tables.outbox
+        unfinished = table.c.processed_at.is_(None)
+        row = self.conn.execute(sa.select(
+            sa.func.count().filter(unfinished).label("pending"),
+            sa.func.min(table.c.created_at).filter(unfinished).label("oldest_at"),
+            sa.func.count().filter(unfinished, table.c.last_error.is_not(None))
+            .label("retrying"),
+            sa.func.count().filter(table.c.processed_at.is_not(None),
+                                   table.c.last_error.like(f"{ABANDONED}%"))
+            .label("abandoned"))).one()
+        return {"pending": row.pending, "oldest_at": aware(row.oldest_at),
+                "retrying": row.retrying, "abandoned": row.abandoned}
 
 
 class PluginEvents:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from caas.adapters.sql import tables
-from caas.adapters.sql.rows import aware
+from caas.adapters.sql.rows import aware, page
 from caas.clock import WALL, TenantClock
 from caas.domain.tenants import Tenant
 
@@ -40,6 +40,19 @@ class TenantRepository:
     def list(self) -> list[Tenant]:
         rows = self.conn.execute(sa.select(tables.tenants).order_by(tables.tenants.c.slug))
         return [self._tenant(row) for row in rows]
+
+    def page(self, offset: int, limit: int, q: str | None = None) -> tuple[list[Tenant], int]:
+        """One page of the tenants by slug, and how many there are; ``q``: only those whose
+        slug or name contains it, in any case."""
+        table = tables.tenants
+        query = sa.select(table)
+        if q:
+            wanted = q.lower()
+            query = query.where(sa.or_(
+                sa.func.lower(table.c.slug).contains(wanted, autoescape=True),
+                sa.func.lower(table.c.name).contains(wanted, autoescape=True)))
+        rows, total = page(self.conn, query, table.c.slug, offset, limit)
+        return [self._tenant(row) for row in rows], total
 
     def any_active(self) -> Tenant | None:
         row = self.conn.execute(sa.select(tables.tenants)

@@ -103,6 +103,12 @@ class SupportTickets:
                  "actor": {"role": row.actor_role, "id": row.actor_id, "email": row.actor_email}}
                 for row in rows]
 
+    def unresolved(self) -> int:
+        """How many tickets are open or in progress."""
+        table = tables.support_tickets
+        return self.conn.execute(sa.select(sa.func.count()).where(
+            table.c.status != TicketStatus.RESOLVED.value)).scalar_one()
+
     def page(self, offset: int, limit: int, *, status: str | None = None,
              kind: str | None = None, assignee_id: int | None = None,
              assigned: bool | None = None) -> tuple[list[Ticket], int]:

@@ -1,4 +1,5 @@
-"""The web pages: the customer Web Platform and the dealership Intranet, server-rendered.
+"""The web pages: the customer Web Platform, the dealership Intranet and the admin console,
+server-rendered; and the platform-wide operator console at ``/operator``.
 
 Pages call the same use cases as the REST API. The tenant comes from the path
 (``/t/<slug>/...``) or, with ``CAAS_WEB_HOST_PATTERN``, from the host name; only these pages
@@ -9,7 +10,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from caas.entrypoints.web import addresses, assets, home, pages, rendering, sessions
+from caas.entrypoints.web import addresses, assets, home, operator, pages, rendering, sessions
 # The channels' modules add their views to the pages' blueprint as they are imported.
 from caas.entrypoints.web import account, admin, customer, intranet  # noqa: F401  isort: skip
 
@@ -25,4 +26,5 @@ def init_app(app: Flask) -> None:
     rendering.init_app(app)
     app.register_blueprint(assets.blp)
     app.register_blueprint(home.blp)
+    app.register_blueprint(operator.blp)
     addresses.register(app, pages.blp)

@@ -43,3 +43,8 @@ STAFF_ROLE = {
     "admin": lazy_gettext("Administrator"),
     "employee": lazy_gettext("Dealership employee"),
 }
+
+TENANT_STATUS = {
+    "provisioning": lazy_gettext("Being set up"),
+    "active": lazy_gettext("Active"),
+}

@@ -20,7 +20,7 @@ from caas.tenancy import UnknownTenant
 
 blp = Blueprint("web", __name__, template_folder="templates")
 #: The blueprints whose pages have a cookie session.
-BLUEPRINTS = ("web",)
+BLUEPRINTS = ("web", "operator")
 CUSTOMER = ("customer",)
 STAFF = ("employee", "admin")
 #: The tenant admin console's pages; an operator acting inside the tenant passes too.
@@ -67,24 +67,32 @@ def _signed_in():
         return None
     try:
         actor = auth.actor_from_token(platform(), token, g.web_tenant)
-        _keep_alive(actor)
+        keep_alive(actor)
     except Unauthorized:
         return None
     return actor
 
 
-def start_session(signed_in_as) -> None:
+def start_session(signed_in_as, *, operator: bool = False) -> None:
     """A new session at sign-in: nothing set before it (by anyone) carries over. It keeps
-    the name the pages greet the person by, rather than each page reading the account."""
-    account = users.get_account(platform(), g.web_tenant, signed_in_as.actor.id)
+    the name the pages greet the person by, rather than each page reading the account.
+
+    :param operator: an operator's, on no tenant; it keeps the language chosen before, as
+        operators have no language of their own.
+    """
+    tenant = None if operator else g.web_tenant
+    account = users.get_account(platform(), tenant, signed_in_as.actor.id)
+    where = {"operator": True} if operator else {"tenant": tenant.slug}
+    if operator and session.get("language"):
+        where["language"] = session["language"]
     session.clear()
     now = wall_time()
-    session.update(token=signed_in_as.access_token, tenant=g.web_tenant.slug, since=now,
+    session.update(token=signed_in_as.access_token, since=now, **where,
                    name=account.name or account.email,
                    renew_at=now + platform().config["CAAS_TOKEN_TTL_SECONDS"] / 2)
 
 
-def _keep_alive(actor) -> None:
+def keep_alive(actor) -> None:
     """A session in use stays signed in: past half its token's life the token is renewed,
     until ``CAAS_WEB_SESSION_MAX_SECONDS`` after sign-in. An idle session ends with its
     token, and so does one whose account was deactivated."""

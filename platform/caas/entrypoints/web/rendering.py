@@ -26,7 +26,10 @@ def init_app(app: Flask) -> None:
         duration=duration, percent=percent,
         order_status=lambda status: localized(labels.ORDER_STATUS[status]),
         service_status=lambda status: localized(labels.SERVICE_STATUS[status]),
-        ticket_status=lambda status: localized(labels.TICKET_STATUS[status]))
+        ticket_status=lambda status: localized(labels.TICKET_STATUS[status]),
+        tenant_status=lambda status: localized(labels.TENANT_STATUS.get(status, status)),
+        country_name=lambda code: localized(i18n.CountryName(code)),
+        language_name=language_name)
 
 
 def _catalog():

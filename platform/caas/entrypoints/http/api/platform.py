@@ -4,9 +4,10 @@ from flask.views import MethodView
 from caas import PLUGIN_API_VERSION
 from caas.entrypoints.http.api import Blueprint
 from caas.entrypoints.http.api.schemas import (CreatedTenantSchema, PluginsSchema,
-                                               TenantCreateSchema, TenantSchema)
+                                               TenantCreateSchema, TenantQuerySchema,
+                                               TenantSchema)
 from caas.entrypoints.http.api.security import BEARER, platform, roles
-from caas.service_layer.tenants import create_tenant, create_tenant_with_admin
+from caas.service_layer.tenants import create_tenant, create_tenant_with_admin, search
 
 PREFIX = "/platform"
 blp = Blueprint("platform", __name__, description="Platform administration (role operator)")
@@ -16,10 +17,16 @@ blp = Blueprint("platform", __name__, description="Platform administration (role
 class Tenants(MethodView):
     @blp.doc(security=BEARER)
     @roles("operator", tenant=False)
+    @blp.arguments(TenantQuerySchema, location="query")
     @blp.response(200, TenantSchema(many=True))
-    def get(self):
-        """List tenants"""
-        return platform().tenants()
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """List tenants by slug, a page at a time; ``q`` keeps those whose slug or name
+        contains it"""
+        found, total = search(platform(), query.get("q"), pagination_parameters.first_item,
+                              pagination_parameters.page_size)
+        pagination_parameters.item_count = total
+        return found
 
     @blp.doc(security=BEARER)
     @roles("operator", tenant=False)

@@ -86,6 +86,12 @@ class TenantSchema(OutputSchema):
     created_at = Timestamp()
 
 
+class TenantQuerySchema(StrictSchema):
+    q = fields.String(validate=validate.Length(max=200), metadata={
+        "description": "only tenants whose slug or name contains it (any case)",
+        "example": "demo"})
+
+
 class PluginSchema(OutputSchema):
     name = fields.String(metadata={"description": "entry-point name"})
     distribution = fields.String(allow_none=True)
