@@ -5,8 +5,9 @@ The platform runs as ``make run`` runs it (``caas db upgrade``, ``caas seed``, `
 on the embedded default, in a temporary instance folder; a sale is walked on each demo
 tenant (``caas demo sale``'s walk) so that its customer has a vehicle, a service bought
 for it, and two more sales so that the intranet shows orders in several states; then Debian's
-Chromium signs in as that customer and as the tenant's employee, and photographs each
-page of their menus, plus :data:`PAGES`.
+Chromium signs in as that customer, as the tenant's employee and as its admin, and
+photographs each page of their menus (the admin's console row), plus :data:`PAGES`, then
+the operator console's :data:`OPERATOR_PAGES`.
 
     .venv/bin/python -m tests.support.screenshots [--out docs/screenshots]
 """
@@ -47,9 +48,19 @@ PAGES = [
     ("customer", "vehicles/{order}/catalog", "vehicle-catalog"),
     ("customer", "services/{service}", "service"),
     ("employee", "orders/{order}", "order"),
+    *ADMIN_PAGES,
 ]
 #: Menu pages not worth a picture.
 SKIPPED = re.compile(r"/password$")
+#: Whose menu is photographed: the admin's console row only (its Intranet pages are the
+#: employee's).
+MENUS = {"admin": "header nav.console-menu a[href]"}
+#: The admin's console pages beyond its menu.
+ADMIN_PAGES = [("admin", "admin/catalog/compatibility", "admin-catalog-compatibility"),
+               ("admin", "admin/settings/notifications", "admin-settings-notifications")]
+#: The operator console's pages (``{slug}``: the tenant photographed), path under ``/operator/``.
+OPERATOR_PAGES = [("tenants", "tenants"), ("tenants/new", "tenants-new"),
+                  ("tenants/{slug}", "tenant"), ("plugins", "plugins")]
 VIEWPORT = {"width": 1280, "height": 800}
 OUT = REPO / "docs" / "screenshots"
 
@@ -175,7 +186,7 @@ def photograph(browser, url: str, slug: str, language: str, reader: str | None,
             page.wait_for_url(lambda address: "/sign-in" not in address)
         menu = [] if not credentials else [
             (href.rsplit(f"/t/{slug}/", 1)[1], href.rsplit(f"/t/{slug}/", 1)[1].replace("/", "-"))
-            for href in page.locator("header nav a[href]").evaluate_all(
+            for href in page.locator(MENUS.get(reader, "header nav a[href]")).evaluate_all(
                 "links => links.map(a => a.getAttribute('href'))")
             if f"/t/{slug}/" in href and not SKIPPED.search(href)]
         listed = [(path.format(**values), name) for who, path, name in PAGES if who == reader]
@@ -183,6 +194,30 @@ def photograph(browser, url: str, slug: str, language: str, reader: str | None,
             page.goto(f"/t/{slug}/{path}")
             page.wait_for_load_state("networkidle")
             target = out / f"{language}-{reader or 'visitor'}-{name}.png"
+            page.screenshot(path=str(target), full_page=True)
+            written.append(target)
+    finally:
+        context.close()
+    return written
+
+
+def photograph_operator(browser, url: str, slug: str, language: str, credentials,
+                        out: Path) -> list[Path]:
+    """Sign in to the operator console and photograph its pages, ``slug``'s health among them."""
+    context = browser.new_context(base_url=url, viewport=VIEWPORT,
+                                  extra_http_headers={"Accept-Language": language})
+    written = []
+    try:
+        page = context.new_page()
+        page.goto("/operator/sign-in")
+        page.locator("main input[type=email]").fill(credentials.email)
+        page.locator("main input[type=password]").fill(credentials.password)
+        page.locator("main [type=submit]").click()
+        page.wait_for_url(lambda address: "/sign-in" not in address)
+        for path, name in OPERATOR_PAGES:
+            page.goto(f"/operator/{path.format(slug=slug)}")
+            page.wait_for_load_state("networkidle")
+            target = out / f"{language}-operator-{name}.png"
             page.screenshot(path=str(target), full_page=True)
             written.append(target)
     finally:
@@ -209,10 +244,12 @@ def main(argv=None) -> int:
                           "service": buy_service(running.url, slug, sale)}
                 readers = {None: None, "customer": Credentials(customer["email"],
                                                                customer["password"]),
-                           "employee": accounts.employee}
+                           "employee": accounts.employee, "admin": accounts.admin}
                 for reader, credentials in readers.items():
                     written += photograph(browser, running.url, slug, language(slug), reader,
                                           credentials, values, args.out)
+                written += photograph_operator(browser, running.url, slug, language(slug),
+                                               accounts.operator, args.out)
         finally:
             browser.close()
     for path in written:

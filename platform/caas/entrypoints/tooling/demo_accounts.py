@@ -21,11 +21,12 @@ class DemoTenant:
     #: The file's ``[demo_customer]`` (phone, locale, address; name and tax_id for a country
     #: whose customers :mod:`caas.entrypoints.tooling.demo_customers` does not make up), if any.
     customer: dict | None = None
+    admin: Credentials | None = None
 
 
 def demo_tenant(folder: Path, slug: str) -> DemoTenant:
     """The country and demo accounts of ``slug`` in ``folder`` (``tenants/``), where known."""
-    country = employee = operator = customer = None
+    country = employee = operator = customer = admin = None
     platform_file = folder / "platform.toml"
     if platform_file.is_file():
         operators = tomllib.loads(platform_file.read_text(encoding="utf-8")).get("operators", [])
@@ -39,8 +40,7 @@ def demo_tenant(folder: Path, slug: str) -> DemoTenant:
             continue
         country = data.get("country")
         customer = data.get("demo_customer")
-        for user in data.get("users", []):
-            if user.get("role") == "employee" and "password" in user:
-                employee = Credentials(user["email"], user["password"])
-                break
-    return DemoTenant(slug, country, employee, operator, customer)
+        staff = {user["role"]: Credentials(user["email"], user["password"])
+                 for user in reversed(data.get("users", [])) if "password" in user}
+        employee, admin = staff.get("employee"), staff.get("admin")
+    return DemoTenant(slug, country, employee, operator, customer, admin)

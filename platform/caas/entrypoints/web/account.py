@@ -17,33 +17,58 @@ navigation.link("web.password", lazy_gettext("Change password"), "customer", *ST
                 position=90)
 
 
-@blp.route("/sign-in", methods=["GET", "POST"])
-def sign_in():
+def sign_in_page(tenant, arrive, **page):
+    """The sign-in form of ``tenant``'s people (operators': ``None``), throttled; once the
+    credentials are right, ``arrive(signed_in_as)`` starts the session and answers."""
     form, problem, status, headers = SignInForm(), None, 200, {}
     if form.validate_on_submit():
         try:
             signed_in_as = auth.issue_token(platform(), form.email.data, form.password.data,
-                                            request.remote_addr, g.web_tenant)
+                                            request.remote_addr, tenant)
         except ServiceError as error:
             problem, status = error.message, error.status
             if isinstance(error, Throttled):
                 headers["Retry-After"] = str(error.retry_after)
         else:
-            start_session(signed_in_as)
-            g.web_actor = signed_in_as.actor
-            return redirect(landing(), 303)
+            return arrive(signed_in_as)
     elif form.is_submitted():
         status = 422
-    response = rendering.page("sign_in.html", status, form=form, problem=problem,
-                              reset=bool(request.args.get("reset")))
+    response = rendering.page("sign_in.html", status, form=form, problem=problem, **page)
     response.headers.extend(headers)
     return response
 
 
-@blp.post("/sign-out")
-def sign_out():
+def sign_out_page():
     session.clear()
     return redirect(url_for(".sign_in"), 303)
+
+
+def switch_language(offered, back_within: str, otherwise: str):
+    """The language switcher's answer: the choice among ``offered`` kept in the session,
+    and back to the page it was on, if that is under ``back_within``."""
+    form = LanguageForm()
+    form.language.choices = list(offered)
+    if form.validate_on_submit():
+        session["language"] = form.language.data
+    target = form.next.data or ""
+    # Only back to a page of this site: never an address another site could put there.
+    if not target.startswith(back_within) or target.startswith("//") or "\\" in target:
+        target = otherwise
+    return redirect(target, 303)
+
+
+@blp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    def arrive(signed_in_as):
+        start_session(signed_in_as)
+        g.web_actor = signed_in_as.actor
+        return redirect(landing(), 303)
+    return sign_in_page(g.web_tenant, arrive, reset=bool(request.args.get("reset")))
+
+
+@blp.post("/sign-out")
+def sign_out():
+    return sign_out_page()
 
 
 @blp.route("/password", methods=["GET", "POST"])
@@ -108,12 +133,4 @@ def reset_confirm(token):
 @blp.post("/language")
 def language():
     """The language switcher (before sign-in; then the person's own locale applies)."""
-    form = LanguageForm()
-    form.language.choices = list(g.web_tenant.locales)
-    if form.validate_on_submit():
-        session["language"] = form.language.data
-    target = form.next.data or ""
-    # Only back to a page of this site: never an address another site could put there.
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for(".sign_in")
-    return redirect(target, 303)
+    return switch_language(g.web_tenant.locales, "/", url_for(".sign_in"))

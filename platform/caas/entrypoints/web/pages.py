@@ -162,25 +162,23 @@ def index():
 
 # --- errors, as pages ---------------------------------------------------------------------
 
+def errors_as_pages(blueprint: Blueprint) -> None:
+    """Answer ``blueprint``'s 404s (an unknown tenant, and another customer's record, as
+    absent as one that never existed), 403s and expired forms with pages."""
+    for error, page, status in ((UnknownTenant, "not_found.html", 404),
+                                (NotFound, "not_found.html", 404),
+                                (404, "not_found.html", 404),
+                                (403, "forbidden.html", 403),
+                                (CSRFError, "expired_form.html", 400)):
+        blueprint.register_error_handler(
+            error, lambda _error, page=page, status=status: rendering.page(page, status))
+
+
+errors_as_pages(blp)
+
+
 @blp.errorhandler(UnknownTenant)
 def unknown_tenant(_error):
     rendering.use_locale(rendering.page_locale(None, None), "en")
     g.web_tenant = None
     return rendering.page("not_found.html", 404)
-
-
-@blp.errorhandler(NotFound)
-@blp.errorhandler(404)
-def not_found(_error):
-    """Another customer's record is as absent as one that never existed."""
-    return rendering.page("not_found.html", 404)
-
-
-@blp.errorhandler(403)
-def forbidden(_error):
-    return rendering.page("forbidden.html", 403)
-
-
-@blp.errorhandler(CSRFError)
-def csrf_refused(_error):
-    return rendering.page("expired_form.html", 400)

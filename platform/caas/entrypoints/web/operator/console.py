@@ -4,17 +4,15 @@ from __future__ import annotations
 import functools
 
 from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
-from flask_wtf.csrf import CSRFError
 
 from caas.context import actor_var
 from caas.entrypoints.web import rendering
 from caas.entrypoints.web.forms import LanguageForm, SignOutForm
 from caas.entrypoints.web.navigation import Link
-from caas.entrypoints.web.pages import SAFE_METHODS, keep_alive, platform
+from caas.entrypoints.web.pages import SAFE_METHODS, errors_as_pages, keep_alive, platform
 from caas.i18n import core_languages, lazy_gettext
 from caas.service_layer import auth
-from caas.service_layer.errors import NotFound, Unauthorized
-from caas.tenancy import UnknownTenant
+from caas.service_layer.errors import Unauthorized
 
 blp = Blueprint("operator", __name__, url_prefix="/operator")
 LAYOUT = "web/operator/base.html"
@@ -75,18 +73,4 @@ def console_context():
             "signed_in_name": session.get("name") if actor else None}
 
 
-@blp.errorhandler(UnknownTenant)
-@blp.errorhandler(NotFound)
-@blp.errorhandler(404)
-def not_found(_error):
-    return rendering.page("not_found.html", 404)
-
-
-@blp.errorhandler(403)
-def forbidden(_error):
-    return rendering.page("forbidden.html", 403)
-
-
-@blp.errorhandler(CSRFError)
-def csrf_refused(_error):
-    return rendering.page("expired_form.html", 400)
+errors_as_pages(blp)
