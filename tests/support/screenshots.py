@@ -54,7 +54,7 @@ PAGES = [
 SKIPPED = re.compile(r"/password$")
 #: Whose menu is photographed: the admin's console row only (its Intranet pages are the
 #: employee's).
-MENUS = {"admin": "header nav.console-menu a[href]"}
+MENUS = {"admin": "header nav.console-menu a[href*=\"/admin\"]"}
 #: The admin's console pages beyond its menu.
 ADMIN_PAGES = [("admin", "admin/catalog/compatibility", "admin-catalog-compatibility"),
                ("admin", "admin/settings/notifications", "admin-settings-notifications")]
