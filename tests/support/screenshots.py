@@ -42,22 +42,22 @@ TENANTS = ("es-demo", "de-demo")
 #: path): (reader, path under the tenant's, file name). ``{vin}``, ``{order}`` and
 #: ``{service}`` are the walked sale's vehicle, order and the service bought for it. The sale
 #: form is in the employee's menu; the demo escalates no activation, so it has no ticket.
+#: The admin's menu is the console's row; the compatibility matrix and the routing grid are
+#: pages inside two of its parts.
 PAGES = [
     (None, "sign-in", "sign-in"),
     ("customer", "vehicles/{order}", "vehicle"),
     ("customer", "vehicles/{order}/catalog", "vehicle-catalog"),
     ("customer", "services/{service}", "service"),
     ("employee", "orders/{order}", "order"),
-    *ADMIN_PAGES,
+    ("admin", "admin/catalog/compatibility", "admin-catalog-compatibility"),
+    ("admin", "admin/settings/notifications", "admin-settings-notifications"),
 ]
 #: Menu pages not worth a picture.
 SKIPPED = re.compile(r"/password$")
 #: Whose menu is photographed: the admin's console row only (its Intranet pages are the
 #: employee's).
 MENUS = {"admin": "header nav.console-menu a[href*=\"/admin\"]"}
-#: The admin's console pages beyond its menu.
-ADMIN_PAGES = [("admin", "admin/catalog/compatibility", "admin-catalog-compatibility"),
-               ("admin", "admin/settings/notifications", "admin-settings-notifications")]
 #: The operator console's pages (``{slug}``: the tenant photographed), path under ``/operator/``.
 OPERATOR_PAGES = [("tenants", "tenants"), ("tenants/new", "tenants-new"),
                   ("tenants/{slug}", "tenant"), ("plugins", "plugins")]
