@@ -33,7 +33,8 @@ REAL_TIME = {
     "caas.crypto.tokens.issue": "token lifetimes", "caas.crypto.tokens.read": "token lifetimes",
     "caas.crypto.device_tokens.issue": "device token lifetimes",
     "caas.entrypoints.web.pages.start_session": "web session lifetimes",
-    "caas.entrypoints.web.pages._keep_alive": "web session lifetimes",
+    "caas.entrypoints.web.pages.keep_alive": "web session lifetimes",
+    "caas.service_layer.tenant_health.health": "how far a test clock is ahead of the real time",
     "caas.crypto.signing.sign": "webhook signatures",
     "caas.crypto.signing.verify": "webhook signatures",
     # Schedules and leases of work in progress (retries, sweeps), like the outbox's.
