@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from caas.i18n import translation
 from tests.support.api import ADMIN_PASSWORD
 from tests.support.billing import month_over, subscribed
-from tests.support.browser import assert_accessible
+from tests.support.browser import assert_accessible, sign_in_as
 
 pytestmark = pytest.mark.browser
 
@@ -18,11 +18,7 @@ def words(text: str) -> str:
 
 
 def sign_in(page, shop):
-    page.goto(f"/t/{shop.slug}/sign-in")
-    page.get_by_label(words("Email")).fill(f"admin@{shop.slug}.test")
-    page.get_by_label(words("Password")).fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name=words("Sign in")).click()
-    page.wait_for_url(lambda url: "/sign-in" not in url)
+    sign_in_as(page, shop.slug, f"admin@{shop.slug}.test", ADMIN_PASSWORD, words)
 
 
 def revenue_of(page, console, month: str) -> dict:

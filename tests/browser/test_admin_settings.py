@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from caas.i18n import translation
 from tests.e2e.test_plugin_settings import trial_plugin  # noqa: F401 (a fixture)
 from tests.support.api import ADMIN_PASSWORD
-from tests.support.browser import assert_accessible
+from tests.support.browser import assert_accessible, sign_in_as
 from tests.support.journey import pay, sell
 
 pytestmark = pytest.mark.browser
@@ -22,11 +22,7 @@ def cell(page, event: str, channel: str):
 
 
 def open_settings(page, shop):
-    page.goto(f"/t/{shop.slug}/sign-in")
-    page.get_by_label(words("Email")).fill(f"admin@{shop.slug}.test")
-    page.get_by_label(words("Password")).fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name=words("Sign in")).click()
-    page.wait_for_url(lambda url: "/sign-in" not in url)
+    sign_in_as(page, shop.slug, f"admin@{shop.slug}.test", ADMIN_PASSWORD, words)
     page.get_by_role("navigation", name=words("Administration")).get_by_role(
         "link", name=words("Settings"), exact=True).click()
     page.wait_for_url("**/admin/settings")

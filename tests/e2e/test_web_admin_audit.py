@@ -11,7 +11,7 @@ import pytest
 from caas.i18n import LazyText
 from tests.support.api import ADMIN_PASSWORD, password_in
 from tests.support.journey import sell
-from tests.support.web import sign_in, texts
+from tests.support.web import signed_in_client, texts
 
 #: Months billed (nobody to bill in them): one audited run each, a page and one more.
 MONTHS = [f"{2018 + index // 12}-{index % 12 + 1:02d}" for index in range(21)]
@@ -22,9 +22,7 @@ def es(msgid: str, **values) -> str:
 
 
 def signed_in(app, shop, email: str, password: str = ADMIN_PASSWORD):
-    web = app.test_client()
-    assert sign_in(web, shop.slug, email, password).status_code == 303
-    return web
+    return signed_in_client(app, shop.slug, email, password)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from caas.i18n import LazyText
 from tests.support.api import ADMIN_PASSWORD
 from tests.support.billing import buyer_email, month_over, subscribed
 from tests.support.customer_records import invoiced_customer
-from tests.support.web import csrf_token, sign_in, texts
+from tests.support.web import csrf_token, signed_in_client, texts
 
 
 def es(msgid: str, **values) -> str:
@@ -20,10 +20,7 @@ def es(msgid: str, **values) -> str:
 
 
 def signed_in(app, shop, email: str, password: str = ADMIN_PASSWORD):
-    """A browser of its own (no JavaScript), signed in to ``shop``."""
-    web = app.test_client()
-    assert sign_in(web, shop.slug, email, password).status_code == 303
-    return web
+    return signed_in_client(app, shop.slug, email, password)
 
 
 def admin(app, shop):

@@ -78,6 +78,13 @@ def test_the_tables_count_what_a_sale_and_its_activations_did(app, shop, operato
     assert es("Monthly recurring revenue") in html and es("Orders by status") in html
 
 
+def billed_february(app, shop, operator, billing_drain) -> str:
+    """The dashboard's last three months once the month-end run of March 1st, 2028 is done."""
+    advance_clock(operator, shop.slug, "2028-03-01T06:00:00+01:00")
+    billing_drain()
+    return dashboard(app, shop, "?months=3")
+
+
 def _this_month(html: str) -> str:
     """The last month the page covers (the current one)."""
     return re.findall(r'data-period="(\d{4}-\d\d)" data-figure="mrr"', html)[-1]
@@ -89,9 +96,7 @@ def test_a_month_end_run_shows_as_invoiced_and_paid(app, make_tenant, operator, 
     before = dashboard(app, shop, "?months=3")
     assert figure(before, "mrr", "2028-02") == "19,90 €"
     assert figure(before, "invoiced", "2028-02") == "0,00 €"
-    advance_clock(operator, shop.slug, "2028-03-01T06:00:00+01:00")
-    billing_drain()
-    after = dashboard(app, shop, "?months=3")
+    after = billed_february(app, shop, operator, billing_drain)
     # 20 of February's 29 days: 13.72, charged at once.
     assert figure(after, "invoiced", "2028-02") == "13,72 €"
     assert figure(after, "paid", "2028-02") == "13,72 €"
@@ -104,9 +109,7 @@ def test_a_refused_month_end_charge_is_counted_and_its_subscription_churns(
         app, make_tenant, operator, client, mailbox, drain, billing_drain):
     shop, *_ = subscribed(make_tenant, operator, client, mailbox, drain,
                           token="tok_charge_decline")
-    advance_clock(operator, shop.slug, "2028-03-01T06:00:00+01:00")
-    billing_drain()
-    html = dashboard(app, shop, "?months=3")
+    html = billed_february(app, shop, operator, billing_drain)
     assert figure(html, "charges-failed-amount", "2028-03") == "13,72 €"
     assert figure(html, "charges-unconfirmed", "2028-03") == "0"
     assert figure(html, "mrr", "2028-02") == "19,90 €"

@@ -21,6 +21,16 @@ AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 FAILING_IMPACTS = ("serious", "critical")
 
 
+def sign_in_as(page, slug: str, email: str, password: str, words=lambda text: text) -> None:
+    """Sign in on the tenant ``slug``'s sign-in page, its labels in ``words``' language;
+    wait until the page it leads to."""
+    page.goto(f"/t/{slug}/sign-in")
+    page.get_by_label(words("Email")).fill(email)
+    page.get_by_label(words("Password")).fill(password)
+    page.get_by_role("button", name=words("Sign in")).click()
+    page.wait_for_url(lambda url: "/sign-in" not in url)
+
+
 class LiveServer:
     """A WSGI app served by werkzeug in a thread, on a free port of 127.0.0.1."""
 

@@ -24,6 +24,13 @@ def sign_in(client, slug: str, email: str, password: str):
     return send_form(client, f"/t/{slug}/sign-in", email=email, password=password)
 
 
+def signed_in_client(app, slug: str, email: str, password: str):
+    """A browser of its own (no JavaScript), signed in to tenant ``slug``'s pages."""
+    client = app.test_client()
+    assert sign_in(client, slug, email, password).status_code == 303
+    return client
+
+
 class _Texts(HTMLParser):
     """The texts a person reads (or hears: labels of landmarks), without scripts and styles."""
 
