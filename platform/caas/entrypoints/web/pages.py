@@ -142,16 +142,17 @@ def page_context():
     if g.get("web_tenant") is None:
         return {"tenant": None, "actor": None, "signed_in_name": None, "locale": locale,
                 "menu": ()}
-    languages = LanguageForm(formdata=None, next=request.path)
-    languages.language.choices = [(locale, rendering.language_name(locale))
-                                  for locale in g.web_tenant.locales]
-    languages.language.data = g.get("web_locale")
-    return {"tenant": g.web_tenant, "actor": actor,
-            "acting_operator": actor is not None and actor.role == "operator",
-            "signed_in_name": session.get("name") if actor else None,
-            "locale": locale, "language_form": languages,
-            "menu": navigation.links_for(actor.role, section=None) if actor else (),
-            "console_menu": navigation.links_for(actor.role, section="admin") if actor else (),
+    if actor is None:  # the signed-out choose a language; the signed-in have theirs
+        languages = LanguageForm(formdata=None, next=request.path)
+        languages.language.choices = [(each, rendering.language_name(each))
+                                      for each in g.web_tenant.locales]
+        languages.language.data = locale
+        return {"tenant": g.web_tenant, "actor": None, "signed_in_name": None,
+                "locale": locale, "language_form": languages, "menu": ()}
+    return {"tenant": g.web_tenant, "actor": actor, "acting_operator": actor.role == "operator",
+            "signed_in_name": session.get("name"), "locale": locale,
+            "menu": navigation.links_for(actor.role, section=None),
+            "console_menu": navigation.links_for(actor.role, section="admin"),
             "sign_out_form": SignOutForm(formdata=None)}
 
 
