@@ -170,59 +170,55 @@ def more_orders(url: str, slug: str, sale: dict) -> None:
                             json={"card_token": "tok_ok"}).raise_for_status()
 
 
-def photograph(browser, url: str, slug: str, language: str, reader: str | None,
-               credentials, values: dict, out: Path) -> list[Path]:
-    """Sign in as ``reader`` (``None``: signed out) and photograph their pages."""
+@contextmanager
+def signed_in_page(browser, url: str, language: str, sign_in: str, credentials):
+    """A page of a fresh browser context in ``language``, signed in at ``sign_in`` as
+    ``credentials`` (``None``: signed out)."""
     context = browser.new_context(base_url=url, viewport=VIEWPORT,
                                   extra_http_headers={"Accept-Language": language})
-    written = []
     try:
         page = context.new_page()
         if credentials:
-            page.goto(f"/t/{slug}/sign-in")
+            page.goto(sign_in)
             page.locator("main input[type=email]").fill(credentials.email)
             page.locator("main input[type=password]").fill(credentials.password)
             page.locator("main [type=submit]").click()
             page.wait_for_url(lambda address: "/sign-in" not in address)
+        yield page
+    finally:
+        context.close()
+
+
+def shoot(page, pages, out: Path) -> list[Path]:
+    """Photograph each ``(address, file)`` of ``pages``, whole, into ``out``."""
+    for address, name in pages:
+        page.goto(address)
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(out / name), full_page=True)
+    return [out / name for _, name in pages]
+
+
+def photograph(browser, url: str, slug: str, language: str, reader: str | None,
+               credentials, values: dict, out: Path) -> list[Path]:
+    """Sign in as ``reader`` (``None``: signed out) and photograph their pages."""
+    with signed_in_page(browser, url, language, f"/t/{slug}/sign-in", credentials) as page:
         menu = [] if not credentials else [
             (href.rsplit(f"/t/{slug}/", 1)[1], href.rsplit(f"/t/{slug}/", 1)[1].replace("/", "-"))
             for href in page.locator(MENUS.get(reader, "header nav a[href]")).evaluate_all(
                 "links => links.map(a => a.getAttribute('href'))")
             if f"/t/{slug}/" in href and not SKIPPED.search(href)]
         listed = [(path.format(**values), name) for who, path, name in PAGES if who == reader]
-        for path, name in dict.fromkeys(menu + listed):
-            page.goto(f"/t/{slug}/{path}")
-            page.wait_for_load_state("networkidle")
-            target = out / f"{language}-{reader or 'visitor'}-{name}.png"
-            page.screenshot(path=str(target), full_page=True)
-            written.append(target)
-    finally:
-        context.close()
-    return written
+        return shoot(page, [(f"/t/{slug}/{path}", f"{language}-{reader or 'visitor'}-{name}.png")
+                            for path, name in dict.fromkeys(menu + listed)], out)
 
 
 def photograph_operator(browser, url: str, slug: str, language: str, credentials,
                         out: Path) -> list[Path]:
     """Sign in to the operator console and photograph its pages, ``slug``'s health among them."""
-    context = browser.new_context(base_url=url, viewport=VIEWPORT,
-                                  extra_http_headers={"Accept-Language": language})
-    written = []
-    try:
-        page = context.new_page()
-        page.goto("/operator/sign-in")
-        page.locator("main input[type=email]").fill(credentials.email)
-        page.locator("main input[type=password]").fill(credentials.password)
-        page.locator("main [type=submit]").click()
-        page.wait_for_url(lambda address: "/sign-in" not in address)
-        for path, name in OPERATOR_PAGES:
-            page.goto(f"/operator/{path.format(slug=slug)}")
-            page.wait_for_load_state("networkidle")
-            target = out / f"{language}-operator-{name}.png"
-            page.screenshot(path=str(target), full_page=True)
-            written.append(target)
-    finally:
-        context.close()
-    return written
+    with signed_in_page(browser, url, language, "/operator/sign-in", credentials) as page:
+        return shoot(page, [(f"/operator/{path.format(slug=slug)}",
+                             f"{language}-operator-{name}.png")
+                            for path, name in OPERATOR_PAGES], out)
 
 
 def main(argv=None) -> int:
