@@ -102,9 +102,7 @@ def provision_user(ctx: TenantContext, **account) -> User:
 
 def provision_staff(ctx: TenantContext, *, email: str, role: str, name: str,
                     locale: str | None = None) -> User:
-    if role not in STAFF_ROLES:
-        raise Invalid(lazy_gettext("Invalid role."), {"role": [
-            lazy_gettext("Must be one of %(choices)s.", choices=", ".join(STAFF_ROLES))]})
+    _check_staff_role(role)
     return provision_user(ctx, email=email, role=role, name=name, locale=locale)
 
 
@@ -143,14 +141,11 @@ def change_staff(ctx: TenantContext, user_id: int, *, role: str | None = None,
     :raises NotFound: no staff account has this id (customers are not staff).
     :raises Conflict: the change is the caller's own, or would leave no active admin.
     """
-    if role is not None and role not in STAFF_ROLES:
-        raise Invalid(lazy_gettext("Invalid role."), {"role": [
-            lazy_gettext("Must be one of %(choices)s.", choices=", ".join(STAFF_ROLES))]})
+    if role is not None:
+        _check_staff_role(role)
     actor = current_actor()
     with ctx.uow() as uow:
-        user = uow.users.get(user_id)
-        if user is None or user.role not in STAFF_ROLES:
-            raise NotFound(lazy_gettext("Account not found."))
+        user = _staff(uow.users.get(user_id))
         before = {"role": user.role, "active": user.active}
         after = {"role": user.role if role is None else role,
                  "active": user.active if active is None else active}
@@ -182,7 +177,17 @@ def get_staff(ctx: TenantContext, user_id: int) -> User:
     :raises NotFound: no staff account has this id (customers are not staff).
     """
     with ctx.reader() as uow:
-        user = uow.users.get(user_id)
+        return _staff(uow.users.get(user_id))
+
+
+def _check_staff_role(role: str) -> None:
+    if role not in STAFF_ROLES:
+        raise Invalid(lazy_gettext("Invalid role."), {"role": [
+            lazy_gettext("Must be one of %(choices)s.", choices=", ".join(STAFF_ROLES))]})
+
+
+def _staff(user: User | None) -> User:
+    """``user`` if it is a staff account; else :class:`NotFound` (customers are not staff)."""
     if user is None or user.role not in STAFF_ROLES:
         raise NotFound(lazy_gettext("Account not found."))
     return user

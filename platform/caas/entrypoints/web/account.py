@@ -6,7 +6,7 @@ from flask import g, redirect, request, session, url_for
 
 from caas.entrypoints.web import navigation, rendering
 from caas.entrypoints.web.forms import (LanguageForm, NewPasswordForm, PasswordChangeForm,
-                                        ResetRequestForm, SignInForm)
+                                        ResetRequestForm, SignInForm, show_errors)
 from caas.entrypoints.web.pages import (STAFF, blp, landing, platform, signed_in,
                                         start_session)
 from caas.i18n import lazy_gettext
@@ -81,9 +81,7 @@ def password():
                                   form.old_password.data, form.new_password.data)
         except ServiceError as error:
             problem, status = error.message, error.status
-            for name, messages in (error.errors or {}).items():
-                if name in form:
-                    form[name].errors = list(messages)
+            show_errors(form, error.errors)
         else:
             return redirect(url_for(".password", changed=1), 303)
     elif form.is_submitted():

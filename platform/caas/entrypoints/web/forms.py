@@ -16,6 +16,13 @@ from caas.i18n import lazy_gettext
 REQUIRED = lazy_gettext("Missing data for required field.")
 
 
+def show_errors(form, errors: dict | None) -> None:
+    """Put a use case's field ``errors`` (by field name) beside the form's fields of that name."""
+    for name, messages in (errors or {}).items():
+        if name in form:
+            form[name].errors = list(messages)
+
+
 def longest(limit: int):
     """At most ``limit`` characters, as the API's schema allows (the input says so too)."""
     def check(_form, field):

@@ -9,6 +9,7 @@ from flask import g, redirect, request, url_for
 from caas.entrypoints.web import labels, navigation, rendering
 from caas.entrypoints.web.admin.staff_forms import (DeactivateForm, InviteForm,
                                                     ReactivateForm, RoleForm)
+from caas.entrypoints.web.forms import show_errors
 from caas.entrypoints.web.intranet.paging import Paging
 from caas.entrypoints.web.once import once
 from caas.entrypoints.web.pages import ADMIN, blp, signed_in, tenant_ctx
@@ -49,7 +50,7 @@ def invite():
                                        name=form.name.data, locale=form.locale.data)
     except ServiceError as error:
         # The email already has an account: said beside the email.
-        _show_errors(form, error.errors or {"email": [error.message]})
+        show_errors(form, error.errors or {"email": [error.message]})
         return _invite_page(form, error.message, error.status)
     return redirect(url_for(".admin_staff_person", user_id=person.id, done="invited"), 303)
 
@@ -96,15 +97,9 @@ def _change(user_id: int, action: str, form, act):
     except NotFound:
         raise  # a customer's id, or nobody's: the 404 page, not a refusal
     except ServiceError as error:
-        _show_errors(form, error.errors)
+        show_errors(form, error.errors)
         return _person_page(user_id, {action: form}, action, error.message, error.status)
     return redirect(url_for(".admin_staff_person", user_id=user_id, done=action), 303)
-
-
-def _show_errors(form, errors: dict) -> None:
-    for name, messages in (errors or {}).items():
-        if name in form:
-            form[name].errors = list(messages)
 
 
 def _person_page(user_id, sent=None, refused=None, problem=None, status=200):

@@ -8,6 +8,7 @@ from wtforms import SelectField
 from wtforms.validators import InputRequired
 
 from caas.entrypoints.web import navigation, rendering
+from caas.entrypoints.web.forms import show_errors
 from caas.entrypoints.web.intranet.paging import Paging
 from caas.entrypoints.web.once import OnceField, once
 from caas.entrypoints.web.pages import STAFF, blp, signed_in, tenant_ctx
@@ -42,9 +43,7 @@ def assign_stock(vin):
     try:
         delivery.assign_stock(tenant_ctx(), vin, form.order_id.data)
     except ServiceError as error:
-        for name, messages in (error.errors or {}).items():
-            if name in form:
-                form[name].errors = list(messages)
+        show_errors(form, error.errors)
         return _stock_page(vin, form, error.message, error.status)
     return redirect(url_for(".stock", assigned=form.order_id.data), 303)
 

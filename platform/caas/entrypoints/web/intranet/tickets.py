@@ -6,6 +6,7 @@ from flask import redirect, request, url_for
 
 from caas.domain.tickets import TicketStatus
 from caas.entrypoints.web import navigation, rendering
+from caas.entrypoints.web.forms import show_errors
 from caas.entrypoints.web.intranet.paging import Paging
 from caas.entrypoints.web.intranet.ticket_forms import (AssignTicketForm, CommentForm,
                                                         QuickStatusForm, TicketFilterForm,
@@ -96,9 +97,7 @@ def _change(ticket_id: int, action: str, form, act):
     except NotFound:
         raise  # an unknown ticket (or another tenant's) is the 404 page, not a refusal
     except ServiceError as error:
-        for name, messages in (error.errors or {}).items():
-            if name in form:
-                form[name].errors = list(messages)
+        show_errors(form, error.errors)
         return _ticket_page(ticket_id, {action: form}, action, error.message, error.status)
     return redirect(url_for(".ticket", ticket_id=ticket_id, done=action), 303)
 
